@@ -1,0 +1,32 @@
+* One column's analog path: rows x A_MULT -> charge-sharing line -> SAR ADC.
+*
+* Placeholders: <models> <vdd> <temp> <c_sample> <c_line> <vref> <vcmp>
+*   <t_share_start> <t_edge>, <t_sample_adc> and the ADC's <adc_smp> <clk> sources
+*   (SarSamplePwl/SarClockPwl with t_sample = <t_sample_adc>); each conversion period: rows
+*   sample while SMP is high (RST empties the line and the ADC's top plate, whose sampling
+*   switch is on), SMP falls, RST falls, SH shares the rows' charge onto the line and the ADC
+*   array until just before the ADC's SMP falls; then the ADC converts.
+*   <dacs> DAC subcircuit + instances + reference ladder + code sources (generated),
+*   <rows> the generated rows, <adc> the ADC subcircuit, <bits>, <adc_bits>.
+{{models}}
+.include ../blocks/cs_line.sp
+.include ../blocks/strongarm.sp
+{{adc}}
+.temp {{temp}}
+.param vd={{vdd}} tc={{t_conv}} ts={{t_share_start}} ta={{t_sample_adc}} te={{t_edge}}
+vdd vdd 0 {vd}
+vss vss 0 0
+vref vref 0 {{vref}}
+vcmp vcmp 0 {{vcmp}}
+{{dacs}}
+vsmp smp 0 pulse({vd} 0 {ts} {te} {te} {tc-ts-2*te} {tc})
+vsmpb smpb 0 pulse(0 {vd} {ts} {te} {te} {tc-ts-2*te} {tc})
+vrst rst 0 pulse({vd} 0 {ts+2*te} {te} {te} {tc-ts-4*te} {tc})
+vsh sh 0 pulse(0 {vd} {ts+4*te} {te} {te} {ta-ts-6*te} {tc})
+vshb shb 0 pulse({vd} 0 {ts+4*te} {te} {te} {ta-ts-6*te} {tc})
+vasmp asmp 0 {{adc_smp}}
+vclk clk 0 {{clk}}
+{{rows}}
+xend line rst vss cs_line_end
+xadc line asmp clk vref vcmp {{adc_bits}} vdd vss sar_adc{{bits}}
+.end

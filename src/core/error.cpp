@@ -1,0 +1,3 @@
+#include "core/error.h"
+
+// Anchors the vtable of the error types in one translation unit.

@@ -1,0 +1,652 @@
+#include "lut/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "core/build_info.h"
+#include "core/error.h"
+#include "lut/hdf5.h"
+#include "lut/journal.h"
+
+namespace cimchar::lut {
+namespace {
+
+constexpr const char* kStatisticNames[] = {"mean", "static_sigma", "dynamic_sigma"};
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+std::string NowUtc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+void WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw Error(path + ": cannot write: " + ErrnoText());
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void SyncPath(const std::filesystem::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(path.string() + ": cannot open to sync it: " + ErrnoText());
+  }
+  const int rc = ::fsync(fd);
+  const std::string err = rc != 0 ? ErrnoText() : "";
+  ::close(fd);
+  if (rc != 0) {
+    throw Error(path.string() + ": fsync failed: " + err);
+  }
+}
+
+std::filesystem::path ParentOf(const std::filesystem::path& path) {
+  const auto parent = path.parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+std::filesystem::path WithSuffix(const std::filesystem::path& path, const char* suffix) {
+  std::filesystem::path out = path;
+  out += suffix;
+  return out;
+}
+
+// Checks one record against the spec. Throws UsageError.
+void CheckRecord(const RunSpec& spec, const Record& record) {
+  if (record.grid_point >= spec.GridPointCount()) {
+    throw UsageError("record for grid point " + std::to_string(record.grid_point) +
+                     ", but the grid has " + std::to_string(spec.GridPointCount()) + " points");
+  }
+  if (record.sample >= spec.samples_per_point) {
+    throw UsageError("record for sample " + std::to_string(record.sample) + ", but the run has " +
+                     std::to_string(spec.samples_per_point) + " samples per grid point");
+  }
+  const std::string where = "record (" + spec.DescribeGridPoint(record.grid_point) + ", sample " +
+                            std::to_string(record.sample) + ")";
+  if (record.status == SampleStatus::kOk) {
+    if (record.values.size() != spec.columns.size()) {
+      throw UsageError(where + " has " + std::to_string(record.values.size()) +
+                       " values, the run measures " + std::to_string(spec.columns.size()));
+    }
+    for (std::size_t c = 0; c < record.values.size(); ++c) {
+      if (!std::isfinite(record.values[c])) {
+        throw UsageError(where + " has a non-finite " + spec.columns[c].name +
+                         "; record the sample as failed with a reason instead");
+      }
+    }
+  } else if (record.status == SampleStatus::kFailed) {
+    if (record.reason.empty()) {
+      throw UsageError(where + " failed without a reason");
+    }
+    if (!record.values.empty() && record.values.size() != spec.columns.size()) {
+      throw UsageError(where + " has " + std::to_string(record.values.size()) +
+                       " values, the run measures " + std::to_string(spec.columns.size()));
+    }
+  } else {
+    throw UsageError(where + " has an unknown status");
+  }
+}
+
+// Writes the whole run file to F.tmp, fsyncs it and renames it over F.
+void WriteRunFile(const std::filesystem::path& out,
+                  const RunSpec& spec,
+                  const Provenance& provenance,
+                  const std::vector<const Record*>& records,
+                  const std::vector<QuantityTable>& tables,
+                  bool complete) {
+  // Every axis: the grid's, then those only tables use; equal names must be equal axes.
+  std::map<std::string, const Axis*> axes;
+  for (const auto& axis : spec.grid) {
+    axes[axis.name()] = &axis;
+  }
+  std::set<std::pair<std::string, Statistic>> seen;
+  for (const auto& qt : tables) {
+    for (const auto& part :
+         {std::string("mean"), std::string("static_sigma"), std::string("dynamic_sigma")}) {
+      const std::string& q = qt.table.quantity();
+      if (q == part || q.ends_with("/" + part) || q.starts_with(part + "/") ||
+          q.find("/" + part + "/") != std::string::npos) {
+        throw UsageError("quantity name '" + q + "' uses the reserved part '" + part + "'");
+      }
+    }
+    if (!seen.insert({qt.table.quantity(), qt.statistic}).second) {
+      throw UsageError("two tables for " + qt.table.quantity() + "/" + StatisticName(qt.statistic));
+    }
+    for (const auto& axis : qt.table.axes()) {
+      const auto [it, inserted] = axes.emplace(axis.name(), &axis);
+      if (!inserted && !(*it->second == axis)) {
+        throw UsageError("table '" + qt.table.quantity() + "' has an axis '" + axis.name() +
+                         "' that differs from another axis of that name in the run");
+      }
+    }
+  }
+
+  const std::filesystem::path tmp = WithSuffix(out, ".tmp");
+  {
+    std::lock_guard<std::mutex> lock(h5::Hdf5Mutex());
+    h5::File file = h5::File::Create(tmp.string());
+    const h5::Hid root = file.OpenGroup(file.id(), "/");
+    const hid_t r = root.get();
+    file.WriteAttr(r, "schema_version", kSchemaVersion);
+    file.WriteAttr(r, "complete", int64_t{complete ? 1 : 0});
+    file.WriteAttr(r, "recipe", provenance.recipe_text);
+    file.WriteAttrU64(r, "master_seed", provenance.master_seed);
+    std::vector<std::string> input_files;
+    std::vector<std::string> input_hashes;
+    for (const auto& [name, hash] : provenance.input_sha256) {
+      input_files.push_back(name);
+      input_hashes.push_back(hash);
+    }
+    file.WriteAttr(r, "input_files", input_files);
+    file.WriteAttr(r, "input_sha256", input_hashes);
+    file.WriteAttr(r, "ngspice_version", provenance.ngspice_version);
+    file.WriteAttr(r, "cimchar_version", provenance.cimchar_version);
+    file.WriteAttr(r, "cimchar_commit", provenance.cimchar_commit);
+    file.WriteAttr(r, "created_utc", provenance.created_utc);
+    std::vector<std::string> grid_names;
+    for (const auto& axis : spec.grid) {
+      grid_names.push_back(axis.name());
+    }
+    file.WriteAttr(r, "grid_axes", grid_names);
+    file.WriteAttrU64(r, "samples_per_point", spec.samples_per_point);
+    file.WriteAttrU64(r, "samples_done", records.size());
+    file.WriteAttrU64(r, "samples_total", spec.SampleCount());
+
+    const h5::Hid axes_group = file.CreateGroup(r, "axes");
+    for (const auto& [name, axis] : axes) {
+      h5::Hid ds = axis->numeric()
+                       ? file.WriteDoubles(axes_group.get(), name, {axis->size()}, axis->values())
+                       : file.WriteStrings(axes_group.get(), name, axis->labels());
+      file.WriteAttr(ds.get(), "kind", std::string(axis->numeric() ? "numeric" : "categorical"));
+      file.WriteAttr(ds.get(), "units", axis->units());
+    }
+
+    const std::size_t n = records.size();
+    const std::size_t c = spec.columns.size();
+    std::vector<uint64_t> grid_point(n);
+    std::vector<uint64_t> sample(n);
+    std::vector<uint8_t> status(n);
+    std::vector<double> values(n * c, std::numeric_limits<double>::quiet_NaN());
+    std::vector<uint64_t> failed_rows;
+    std::vector<std::string> reasons;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Record& rec = *records[i];
+      grid_point[i] = rec.grid_point;
+      sample[i] = rec.sample;
+      status[i] = static_cast<uint8_t>(rec.status);
+      std::copy(rec.values.begin(), rec.values.end(), values.begin() + static_cast<long>(i * c));
+      if (rec.status == SampleStatus::kFailed) {
+        failed_rows.push_back(i);
+        reasons.push_back(rec.reason);
+      }
+    }
+    const h5::Hid samples = file.CreateGroup(r, "samples");
+    file.WriteU64s(samples.get(), "grid_point", grid_point);
+    file.WriteU64s(samples.get(), "sample", sample);
+    file.WriteU8s(samples.get(), "status", status);
+    const h5::Hid values_ds = file.WriteDoubles(samples.get(), "values", {n, c}, values);
+    std::vector<std::string> column_names;
+    std::vector<std::string> column_units;
+    for (const auto& column : spec.columns) {
+      column_names.push_back(column.name);
+      column_units.push_back(column.units);
+    }
+    file.WriteAttr(values_ds.get(), "columns", column_names);
+    file.WriteAttr(values_ds.get(), "units", column_units);
+
+    const h5::Hid failures = file.CreateGroup(r, "failures");
+    file.WriteU8s(failures.get(), "mask", status);
+    file.WriteU64s(failures.get(), "record", failed_rows);
+    file.WriteStrings(failures.get(), "reason", reasons);
+
+    const h5::Hid quantities = file.CreateGroup(r, "quantities");
+    for (const auto& qt : tables) {
+      const Table& t = qt.table;
+      std::vector<hsize_t> dims;
+      std::vector<std::string> axis_names;
+      for (const auto& axis : t.axes()) {
+        dims.push_back(axis.size());
+        axis_names.push_back(axis.name());
+      }
+      const h5::Hid ds = file.WriteDoubles(
+          quantities.get(), t.quantity() + "/" + StatisticName(qt.statistic), dims, t.values());
+      file.WriteAttr(ds.get(), "axes", axis_names);
+      file.WriteAttr(ds.get(), "units", t.units());
+      file.WriteAttr(ds.get(), "missing_allowed", int64_t{t.missing_allowed() ? 1 : 0});
+    }
+    file.Close();
+  }
+  SyncPath(tmp, false);
+  if (std::rename(tmp.c_str(), out.c_str()) != 0) {
+    throw Error(out.string() + ": cannot rename " + tmp.string() + " into place: " + ErrnoText());
+  }
+  SyncPath(ParentOf(out), true);
+}
+
+// Names the first field in which two run definitions differ, or returns "".
+std::string FirstDifference(const RunSpec& a,
+                            const Provenance& pa,
+                            const RunSpec& b,
+                            const Provenance& pb) {
+  if (a.grid != b.grid) {
+    return "the grid axes";
+  }
+  if (a.samples_per_point != b.samples_per_point) {
+    return "the number of samples per grid point (" + std::to_string(a.samples_per_point) +
+           " in the journal, " + std::to_string(b.samples_per_point) + " now)";
+  }
+  if (a.columns != b.columns) {
+    return "the measured columns";
+  }
+  if (pa.recipe_text != pb.recipe_text) {
+    return "the recipe text";
+  }
+  if (pa.master_seed != pb.master_seed) {
+    return "the master seed (" + std::to_string(pa.master_seed) + " in the journal, " +
+           std::to_string(pb.master_seed) + " now)";
+  }
+  if (pa.input_sha256 != pb.input_sha256) {
+    return "the netlist/model files or their hashes";
+  }
+  if (pa.ngspice_version != pb.ngspice_version) {
+    return "the ngspice version";
+  }
+  if (pa.cimchar_version != pb.cimchar_version || pa.cimchar_commit != pb.cimchar_commit) {
+    return "the cimchar version or commit";
+  }
+  return "";
+}
+
+}  // namespace
+
+const char* StatisticName(Statistic s) { return kStatisticNames[static_cast<int>(s)]; }
+
+// --- RunSpec ----------------------------------------------------------------------------------
+
+void RunSpec::Validate() const {
+  std::set<std::string_view> names;
+  for (const auto& axis : grid) {
+    if (!names.insert(axis.name()).second) {
+      throw UsageError("the run repeats the grid axis '" + axis.name() + "'");
+    }
+  }
+  if (samples_per_point == 0) {
+    throw UsageError("the run has zero samples per grid point; give at least one");
+  }
+  std::set<std::string_view> columns_seen;
+  for (const auto& column : columns) {
+    CheckName(column.name, "column");
+    if (column.units.empty()) {
+      throw UsageError("column '" + column.name + "' has no units (use \"1\" if none)");
+    }
+    if (!columns_seen.insert(column.name).second) {
+      throw UsageError("the run repeats the column '" + column.name + "'");
+    }
+  }
+  constexpr uint64_t kMax = uint64_t{1} << 63;
+  uint64_t count = samples_per_point;
+  for (const auto& axis : grid) {
+    if (count > kMax / axis.size()) {
+      throw UsageError("the run sweeps more than 2^63 samples");
+    }
+    count *= axis.size();
+  }
+}
+
+uint64_t RunSpec::GridPointCount() const {
+  uint64_t count = 1;
+  for (const auto& axis : grid) {
+    count *= axis.size();
+  }
+  return count;
+}
+
+std::vector<std::size_t> RunSpec::GridIndex(uint64_t grid_point) const {
+  if (grid_point >= GridPointCount()) {
+    throw UsageError("grid point " + std::to_string(grid_point) + " is out of range (" +
+                     std::to_string(GridPointCount()) + " points)");
+  }
+  std::vector<std::size_t> index(grid.size());
+  for (std::size_t a = grid.size(); a-- > 0;) {
+    index[a] = grid_point % grid[a].size();
+    grid_point /= grid[a].size();
+  }
+  return index;
+}
+
+uint64_t RunSpec::GridPoint(const std::vector<std::size_t>& index) const {
+  if (index.size() != grid.size()) {
+    throw UsageError("a grid index needs " + std::to_string(grid.size()) + " entries, got " +
+                     std::to_string(index.size()));
+  }
+  uint64_t flat = 0;
+  for (std::size_t a = 0; a < grid.size(); ++a) {
+    if (index[a] >= grid[a].size()) {
+      throw UsageError("index " + std::to_string(index[a]) + " is out of range for grid axis '" +
+                       grid[a].name() + "'");
+    }
+    flat = flat * grid[a].size() + index[a];
+  }
+  return flat;
+}
+
+std::string RunSpec::DescribeGridPoint(uint64_t grid_point) const {
+  const auto index = GridIndex(grid_point);
+  std::string text;
+  for (std::size_t a = 0; a < grid.size(); ++a) {
+    text += (a ? ", " : "") + grid[a].name() + " = " + grid[a].Describe(index[a]);
+  }
+  return text.empty() ? "the single grid point" : text;
+}
+
+bool Record::operator==(const Record& other) const {
+  return grid_point == other.grid_point && sample == other.sample && status == other.status &&
+         reason == other.reason && values.size() == other.values.size() &&
+         (values.empty() ||
+          std::memcmp(values.data(), other.values.data(), values.size() * sizeof(double)) == 0);
+}
+
+// --- RunWriter --------------------------------------------------------------------------------
+
+struct RunWriter::Journal {
+  std::filesystem::path path;
+  int fd = -1;
+  ~Journal() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  void Sync() const {
+    if (::fdatasync(fd) != 0) {
+      throw Error(path.string() + ": fdatasync failed: " + ErrnoText());
+    }
+  }
+  void Lock() const {
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      throw UsageError(path.string() +
+                       ": another process is writing this run (the journal is locked)");
+    }
+  }
+};
+
+RunWriter::RunWriter(std::filesystem::path out,
+                     RunSpec spec,
+                     Provenance provenance,
+                     WriterOptions options)
+    : out_(std::move(out)),
+      spec_(std::move(spec)),
+      provenance_(std::move(provenance)),
+      options_(options),
+      journal_(std::make_unique<Journal>()),
+      last_snapshot_(std::chrono::steady_clock::now()) {
+  journal_->path = journal_path();
+}
+
+RunWriter::~RunWriter() {
+  if (journal_ && journal_->fd >= 0) {
+    ::fdatasync(journal_->fd);  // best effort; Append already wrote every record
+  }
+}
+
+std::filesystem::path RunWriter::journal_path() const { return WithSuffix(out_, ".journal"); }
+
+namespace {
+void FillBuildProvenance(Provenance& provenance) {
+  if (provenance.cimchar_version.empty()) {
+    provenance.cimchar_version = core::kVersion;
+  }
+  if (provenance.cimchar_commit.empty()) {
+    provenance.cimchar_commit = core::kGitCommit;
+  }
+}
+}  // namespace
+
+std::unique_ptr<RunWriter> RunWriter::Create(const std::filesystem::path& out,
+                                             RunSpec spec,
+                                             Provenance provenance,
+                                             WriterOptions options) {
+  spec.Validate();
+  FillBuildProvenance(provenance);
+  if (provenance.created_utc.empty()) {
+    provenance.created_utc = NowUtc();
+  }
+  std::unique_ptr<RunWriter> writer(
+      new RunWriter(out, std::move(spec), std::move(provenance), options));
+  Journal& j = *writer->journal_;
+  j.fd = ::open(j.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (j.fd < 0) {
+    if (errno == EEXIST) {
+      throw UsageError(j.path.string() +
+                       " exists: an interrupted run left it. Resume that run (--resume) or "
+                       "delete the journal to start over");
+    }
+    throw Error(j.path.string() + ": cannot create the journal: " + ErrnoText());
+  }
+  j.Lock();
+  std::string bytes(journal::kMagic);
+  bytes += journal::Frame(journal::EncodeHeader(writer->spec_, writer->provenance_));
+  WriteAll(j.fd, bytes, j.path.string());
+  j.Sync();
+  SyncPath(ParentOf(j.path), true);
+  writer->SnapshotLocked();
+  return writer;
+}
+
+std::unique_ptr<RunWriter> RunWriter::Resume(const std::filesystem::path& out,
+                                             RunSpec spec,
+                                             Provenance provenance,
+                                             WriterOptions options) {
+  spec.Validate();
+  FillBuildProvenance(provenance);
+  const std::filesystem::path jpath = WithSuffix(out, ".journal");
+  const int fd = ::open(jpath.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      throw UsageError(jpath.string() + " does not exist: there is no interrupted run to resume" +
+                       " for " + out.string() + "; run without --resume");
+    }
+    throw Error(jpath.string() + ": cannot open the journal: " + ErrnoText());
+  }
+  auto j = std::make_unique<Journal>();
+  j->path = jpath;
+  j->fd = fd;
+  j->Lock();
+  std::string bytes;
+  {
+    std::ifstream in(jpath, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (!in && !in.eof()) {
+      throw Error(jpath.string() + ": cannot read the journal");
+    }
+    bytes = buffer.str();
+  }
+  journal::Parsed parsed = journal::Parse(bytes, jpath.string());
+  if (!parsed.has_header) {
+    throw UsageError(jpath.string() +
+                     " holds no complete run header: the run was killed while starting. Delete "
+                     "the journal and start it again without --resume");
+  }
+  const std::string diff = FirstDifference(parsed.spec, parsed.provenance, spec, provenance);
+  if (!diff.empty()) {
+    throw UsageError(jpath.string() + " belongs to a different run: " + diff +
+                     " changed. Resume with the same recipe and inputs, or delete the journal "
+                     "to start over");
+  }
+  provenance.created_utc = parsed.provenance.created_utc;
+  if (parsed.dropped_bytes > 0) {
+    if (::ftruncate(fd, static_cast<off_t>(parsed.valid_bytes)) != 0) {
+      throw Error(jpath.string() + ": cannot cut the torn tail: " + ErrnoText());
+    }
+  }
+  std::unique_ptr<RunWriter> writer(
+      new RunWriter(out, std::move(spec), std::move(provenance), options));
+  writer->journal_ = std::move(j);
+  writer->dropped_bytes_ = parsed.dropped_bytes;
+  for (auto& record : parsed.records) {
+    try {
+      CheckRecord(writer->spec_, record);
+    } catch (const UsageError& e) {
+      throw Error(jpath.string() + ": holds an invalid record: " + e.what());
+    }
+    const SampleKey key{record.grid_point, record.sample};
+    if (record.status == SampleStatus::kFailed && !writer->records_.contains(key)) {
+      ++writer->failed_;
+    }
+    writer->records_.emplace(key, std::move(record));  // a duplicate keeps the first
+  }
+  writer->journal_->Sync();
+  writer->SnapshotLocked();
+  return writer;
+}
+
+void RunWriter::Append(Record record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  AppendLocked(std::move(record));
+}
+
+void RunWriter::AppendLocked(Record record) {
+  if (journal_->fd < 0) {
+    throw UsageError(out_.string() + ": the run is finalized and takes no more records");
+  }
+  CheckRecord(spec_, record);
+  const SampleKey key{record.grid_point, record.sample};
+  if (records_.contains(key)) {
+    throw UsageError("sample " + std::to_string(record.sample) + " at " +
+                     spec_.DescribeGridPoint(record.grid_point) + " is already recorded");
+  }
+  if (record.status == SampleStatus::kFailed && record.values.empty()) {
+    record.values.assign(spec_.columns.size(), std::numeric_limits<double>::quiet_NaN());
+  }
+  WriteAll(journal_->fd, journal::Frame(journal::EncodeRecord(record)), journal_->path.string());
+  if (record.status == SampleStatus::kFailed) {
+    ++failed_;
+  }
+  records_.emplace(key, std::move(record));
+  ++since_snapshot_;
+  if (++unsynced_ >= std::max<uint64_t>(options_.sync_every_records, 1)) {
+    journal_->Sync();
+    unsynced_ = 0;
+  }
+  const bool by_count =
+      options_.snapshot_every_records > 0 && since_snapshot_ >= options_.snapshot_every_records;
+  const bool by_time =
+      options_.snapshot_every_s > 0 &&
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_snapshot_).count() >=
+          options_.snapshot_every_s;
+  if (by_count || by_time) {
+    SnapshotLocked();
+  }
+}
+
+bool RunWriter::IsDone(uint64_t grid_point, uint64_t sample) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return records_.contains(SampleKey{grid_point, sample});
+}
+
+std::vector<SampleKey> RunWriter::Pending() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<SampleKey> pending;
+  auto done = records_.begin();
+  for (uint64_t g = 0; g < spec_.GridPointCount(); ++g) {
+    for (uint64_t s = 0; s < spec_.samples_per_point; ++s) {
+      const SampleKey key{g, s};
+      if (done != records_.end() && done->first == key) {
+        ++done;
+      } else {
+        pending.push_back(key);
+      }
+    }
+  }
+  return pending;
+}
+
+uint64_t RunWriter::done_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return records_.size();
+}
+
+uint64_t RunWriter::failed_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return failed_;
+}
+
+std::vector<Record> RunWriter::Records() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Record> out;
+  out.reserve(records_.size());
+  for (const auto& [key, record] : records_) {
+    out.push_back(record);
+  }
+  return out;
+}
+
+void RunWriter::Snapshot() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SnapshotLocked();
+}
+
+void RunWriter::SnapshotLocked() {
+  if (journal_->fd < 0) {
+    return;  // finalized: the complete file stays
+  }
+  journal_->Sync();
+  unsynced_ = 0;
+  std::vector<const Record*> sorted;
+  sorted.reserve(records_.size());
+  for (const auto& [key, record] : records_) {
+    sorted.push_back(&record);
+  }
+  WriteRunFile(out_, spec_, provenance_, sorted, {}, false);
+  since_snapshot_ = 0;
+  last_snapshot_ = std::chrono::steady_clock::now();
+}
+
+void RunWriter::Finalize(const std::vector<QuantityTable>& tables) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (journal_->fd < 0) {
+    throw UsageError(out_.string() + ": the run is already finalized");
+  }
+  if (records_.size() != spec_.SampleCount()) {
+    throw UsageError(out_.string() + ": cannot finalize with " +
+                     std::to_string(spec_.SampleCount() - records_.size()) +
+                     " samples still pending");
+  }
+  journal_->Sync();
+  std::vector<const Record*> sorted;
+  sorted.reserve(records_.size());
+  for (const auto& [key, record] : records_) {
+    sorted.push_back(&record);
+  }
+  WriteRunFile(out_, spec_, provenance_, sorted, tables, true);
+  journal_.reset();
+  journal_ = std::make_unique<Journal>();
+  journal_->path = journal_path();
+  if (::unlink(journal_->path.c_str()) != 0 && errno != ENOENT) {
+    throw Error(journal_->path.string() + ": cannot delete the finished journal: " + ErrnoText());
+  }
+  SyncPath(ParentOf(out_), true);
+}
+
+}  // namespace cimchar::lut

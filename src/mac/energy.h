@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mac/calibration.h"
+#include "mac/options.h"
+
+namespace cimchar::mac {
+
+// What the macro did, counted per action. Counts add up over input vectors and tiles.
+struct ActionCounts {
+  std::int64_t input_vectors = 0;
+  std::int64_t macs = 0;            // multi-bit multiply-accumulates (one row of one column)
+  std::int64_t array_passes = 0;    // (input vector, row tile, column tile) triples
+  std::int64_t digital_cycles = 0;  // 1-bit MAC cycles of one column (D_MULTs + adder tree)
+  std::int64_t analog_ops = 0;      // A_MULT + charge-sharing ops of one column
+  std::int64_t adc_conversions = 0;
+  std::int64_t dac_cycles = 0;     // analog cycles of one array (all its row DACs switch)
+  std::int64_t nq_ops = 0;         // N/Q operations (one column, one saliency 1-bit MAC)
+  std::int64_t ose_evals = 0;      // saliency decisions (one per array pass in OSA-HCIM)
+  std::int64_t accumulations = 0;  // shift-and-adds into column accumulators
+  // boundary_histogram[B] = array passes run at B_D/A = B (size MaxBoundary + 1).
+  std::vector<std::int64_t> boundary_histogram;
+
+  ActionCounts& operator+=(const ActionCounts& other);
+};
+
+// Energy by block, joules.
+struct EnergyBreakdown {
+  double dmult_j = 0.0;
+  double adder_tree_j = 0.0;
+  double precharge_j = 0.0;
+  double amult_j = 0.0;
+  double dac_j = 0.0;
+  double adc_j = 0.0;
+  double ose_j = 0.0;  // N/Q units and saliency decisions
+  double accumulate_j = 0.0;
+  double total_j = 0.0;
+  double per_mac_j = 0.0;
+  double tops_per_w = 0.0;          // 1 MAC = 2 OPs at the operand widths used
+  double tops_per_w_8b_norm = 0.0;  // scaled by a*w/64 to 8b x 8b MACs (paper Table I)
+
+  // (name, joules) for every block, in a fixed order, for tables and plots.
+  std::vector<std::pair<std::string, double>> Blocks() const;
+};
+
+// Prices `counts` with `energy` for arrays of `shape`. Failures: none (counts with zero MACs give
+// zero per-MAC figures). Ownership: returns a value. Thread-safety: pure.
+EnergyBreakdown ComputeEnergy(const MacShape& shape,
+                              const EnergyCalibration& energy,
+                              const ActionCounts& counts);
+
+}  // namespace cimchar::mac

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mac/energy.h"
+#include "mac/mac_model.h"
+#include "mac/options.h"
+#include "mac/random.h"
+
+namespace cimchar::mac {
+
+// Fills one input vector from `rng` (the stream of that sample only). Thread-safety: called
+// concurrently from several threads; must not keep state between calls.
+using InputGenerator = std::function<void(Rng& rng, std::span<std::int32_t> activations)>;
+
+// Uniform random activations over 0..2^a-1 (every bit 1 with probability 1/2): the DESIGN.md
+// default distribution. Failures: UsageError for a outside 1..8. Thread-safety: pure.
+InputGenerator UniformInputs(int activation_bits);
+
+// Feature-map-like activations whose saliency varies from vector to vector: each vector draws a
+// peak level 2^(a*(1+u)/2) (u uniform) and a zero fraction in [0.2, 0.8]; non-zero rows are uniform
+// below the peak. Failures: as UniformInputs. Thread-safety: pure.
+InputGenerator ScaledInputs(int activation_bits);
+
+// Uniform random weights for `shape` (signed or unsigned), row-major length x outputs.
+// Failures: UsageError from ValidateShape. Ownership: returns a value. Thread-safety: pure.
+std::vector<std::int32_t> RandomWeights(const MacShape& shape,
+                                        int length,
+                                        int outputs,
+                                        std::uint64_t seed);
+
+struct EvalOptions {
+  std::int64_t samples = 2000;  // input vectors
+  std::uint64_t seed = 1;       // inputs and per-conversion noise; results depend on it only
+  int threads = 1;              // any count gives identical results
+};
+
+// Runs `fn(block)` for blocks 0..blocks-1 on `threads` threads (fn must write only its own
+// block's slots). Failures: rethrows the first exception of any block. Thread-safety: fn is
+// called concurrently.
+void ParallelBlocks(std::int64_t blocks, int threads, const std::function<void(std::int64_t)>& fn);
+
+// Samples per block of the deterministic reduction: partial sums are formed per block and added
+// in block order, so the thread count never changes a result.
+inline constexpr std::int64_t kSamplesPerBlock = 64;
+
+struct SnrResult {
+  std::int64_t samples = 0;
+  std::int64_t values = 0;  // samples x outputs
+  double mean_ideal = 0.0;
+  double var_ideal = 0.0;
+  double mean_error = 0.0;             // E[y_model - y_ideal]
+  double mse = 0.0;                    // E[(y_model - y_ideal)^2]
+  double error_var = 0.0;              // mse - mean_error^2
+  double snr_db = 0.0;                 // 10 log10(var_ideal / mse); +inf when mse == 0
+  double snr_offset_removed_db = 0.0;  // 10 log10(var_ideal / error_var)
+  ActionCounts counts;
+  EnergyBreakdown energy;
+};
+
+// SNR as DESIGN.md defines it, with the action counts and the energy they cost. Sample n draws
+// its inputs from stream (seed, n, 1) and its noise from stream (seed, n, 2).
+// Failures: UsageError for invalid options, samples < 1 or threads < 1. Ownership: returns a
+// value. Thread-safety: reentrant; the array is only read.
+SnrResult EvaluateSnr(const MacArray& array,
+                      const RunOptions& options,
+                      const InputGenerator& inputs,
+                      const EvalOptions& eval);
+
+struct BudgetRow {
+  std::string name;
+  ErrorSwitches switches;
+  SnrResult result;
+};
+
+// The error budget of one configuration: every source on ("all"), each one turned off in turn,
+// and each alone. All rows use the same inputs and noise streams, so differences are paired.
+// Failures: as EvaluateSnr. Thread-safety: as EvaluateSnr.
+std::vector<BudgetRow> ErrorBudget(const MacArray& array,
+                                   const RunOptions& options,
+                                   const InputGenerator& inputs,
+                                   const EvalOptions& eval);
+
+}  // namespace cimchar::mac

@@ -1,0 +1,551 @@
+#include "mac/mac_model.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "core/error.h"
+
+namespace cimchar::mac {
+
+namespace {
+
+// Linear interpolation through (xs, ys), extrapolating the end segments.
+double Lerp(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
+  const auto it = std::upper_bound(xs.begin() + 1, xs.end() - 1, x);
+  const auto hi = static_cast<std::size_t>(it - xs.begin());
+  const std::size_t lo = hi - 1;
+  const double t = (x - xs[lo]) / (xs[hi] - xs[lo]);
+  return ys[lo] + t * (ys[hi] - ys[lo]);
+}
+
+inline int Popcount(const std::uint64_t* a, const std::uint64_t* b, int words) {
+  int n = 0;
+  for (int w = 0; w < words; ++w) {
+    n += std::popcount(a[w] & b[w]);
+  }
+  return n;
+}
+
+}  // namespace
+
+MacArray::MacArray(const MacShape& shape,
+                   const Calibration& calibration,
+                   std::span<const std::int32_t> weights,
+                   int length,
+                   int outputs,
+                   std::uint64_t chip_seed)
+    : shape_(shape), calibration_(calibration), length_(length), outputs_(outputs) {
+  ValidateShape(shape_);
+  ValidateCalibration(shape_, calibration_);
+  if (length < 1 || outputs < 1) {
+    throw UsageError("a layer needs a dot-product length and an output count >= 1 (got " +
+                     std::to_string(length) + " x " + std::to_string(outputs) + ")");
+  }
+  const std::size_t expected = static_cast<std::size_t>(length) * static_cast<std::size_t>(outputs);
+  if (weights.size() != expected) {
+    throw UsageError("expected " + std::to_string(expected) + " weights (" +
+                     std::to_string(length) + " x " + std::to_string(outputs) + "), got " +
+                     std::to_string(weights.size()));
+  }
+  const int w = shape_.weight_bits;
+  const std::int32_t w_min = shape_.signed_weights ? -(1 << (w - 1)) : 0;
+  const std::int32_t w_max = shape_.signed_weights ? (1 << (w - 1)) - 1 : (1 << w) - 1;
+  for (std::size_t n = 0; n < weights.size(); ++n) {
+    if (weights[n] < w_min || weights[n] > w_max) {
+      std::ostringstream msg;
+      msg << "weight " << n << " (row " << n / static_cast<std::size_t>(outputs) << ", column "
+          << n % static_cast<std::size_t>(outputs) << ") = " << weights[n]
+          << " is outside the allowed range " << w_min << ".." << w_max << " of "
+          << (shape_.signed_weights ? "signed " : "unsigned ") << w << "-bit weights";
+      throw UsageError(msg.str());
+    }
+  }
+  row_tiles_ = (length + shape_.rows - 1) / shape_.rows;
+  column_tiles_ = (outputs + shape_.columns - 1) / shape_.columns;
+  words_ = (shape_.rows + 63) / 64;
+
+  weight_planes_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w * words_, 0);
+  weight_popcounts_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w, 0);
+  const std::uint32_t mask = (1u << w) - 1;
+  for (int t = 0; t < row_tiles_; ++t) {
+    for (int c = 0; c < outputs; ++c) {
+      for (int r = 0; r < shape_.rows; ++r) {
+        const int row = t * shape_.rows + r;
+        if (row >= length) {
+          break;
+        }
+        const auto bits =
+            static_cast<std::uint32_t>(weights[static_cast<std::size_t>(row) * outputs + c]) & mask;
+        for (int i = 0; i < w; ++i) {
+          if ((bits >> i) & 1u) {
+            weight_planes_[PlaneIndex(t, c, i) + static_cast<std::size_t>(r / 64)] |=
+                std::uint64_t{1} << (r % 64);
+          }
+        }
+      }
+      for (int i = 0; i < w; ++i) {
+        const std::uint64_t* plane = WeightPlane(t, c, i);
+        int n = 0;
+        for (int word = 0; word < words_; ++word) {
+          n += std::popcount(plane[word]);
+        }
+        weight_popcounts_[(static_cast<std::size_t>(t) * outputs + c) * w + i] = n;
+      }
+    }
+  }
+
+  // Converter tables on uniform grids, so the hot loop interpolates in O(1).
+  const AnalogCalibration& a = calibration_.analog;
+  std::vector<double> xs, means, statics, dynamics;
+  for (const LinePoint& p : a.line) {
+    xs.push_back(p.ideal_frac);
+    means.push_back(p.mean_v);
+    statics.push_back(p.static_sigma_v);
+    dynamics.push_back(p.dynamic_sigma_v);
+  }
+  mean_v_.resize(kGrid + 1);
+  static_v_.resize(kGrid + 1);
+  dynamic_v_.resize(kGrid + 1);
+  for (int g = 0; g <= kGrid; ++g) {
+    const double x = static_cast<double>(g) / kGrid;
+    mean_v_[g] = Lerp(xs, means, x);
+    static_v_[g] = Lerp(xs, statics, x);
+    dynamic_v_[g] = Lerp(xs, dynamics, x);
+  }
+  inverse_v0_ = means.front();
+  inverse_dv_ = (means.back() - means.front()) / kGrid;
+  inverse_frac_.resize(kGrid + 1);
+  for (int g = 0; g <= kGrid; ++g) {
+    inverse_frac_[g] = Lerp(means, xs, inverse_v0_ + g * inverse_dv_);
+  }
+  dac_weight_.resize(shape_.dac_bits);
+  for (int b = 0; b < shape_.dac_bits; ++b) {
+    const double e = a.dac_bit_gain_error.empty() ? 0.0 : a.dac_bit_gain_error[b];
+    dac_weight_[b] = std::ldexp(1.0 + e, b);
+  }
+
+  const int levels = 1 << shape_.adc_bits;
+  const double v_lo = MeanV(shape_.adc_range_lo_frac);
+  const double v_hi = MeanV(shape_.adc_range_hi_frac);
+  const double lsb_v = (v_hi - v_lo) / levels;
+  nominal_transitions_v_.resize(levels - 1);
+  for (int k = 1; k < levels; ++k) {
+    const double offset =
+        a.adc_transition_offset_lsb.empty() ? 0.0 : a.adc_transition_offset_lsb[k - 1];
+    nominal_transitions_v_[k - 1] = v_lo + (k + offset) * lsb_v;
+  }
+  // Each code is reconstructed at the centre of its mean input interval: between its two mean
+  // transitions, half an LSB beyond the first and the last. With ideal transitions this is
+  // v_lo + (code + 1/2) LSB; with characterized ones it removes their mean offset.
+  code_frac_.resize(levels);
+  for (int code = 0; code < levels; ++code) {
+    const std::vector<double>& tv = nominal_transitions_v_;
+    const double centre = code == 0            ? tv.front() - 0.5 * lsb_v
+                          : code == levels - 1 ? tv.back() + 0.5 * lsb_v
+                                               : 0.5 * (tv[code - 1] + tv[code]);
+    code_frac_[code] = InverseFrac(centre);
+  }
+
+  columns_.resize(static_cast<std::size_t>(row_tiles_) * outputs);
+  for (int t = 0; t < row_tiles_; ++t) {
+    for (int c = 0; c < outputs; ++c) {
+      ColumnStatic& col = columns_[static_cast<std::size_t>(t) * outputs + c];
+      Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
+                         0x5747u));
+      col.line_z = rng.Normal();
+      col.comparator_offset_v = a.comparator_offset_sigma_v * rng.Normal();
+      col.transitions_v = nominal_transitions_v_;
+      for (int k = 0; k + 1 < levels; ++k) {
+        const double sigma =
+            a.adc_transition_static_sigma_lsb.empty() ? 0.0 : a.adc_transition_static_sigma_lsb[k];
+        col.transitions_v[k] += sigma * lsb_v * rng.Normal();
+      }
+    }
+  }
+}
+
+double MacArray::Interp(const std::vector<double>& table, double frac) const {
+  const double pos = frac * kGrid;
+  const int index = std::clamp(static_cast<int>(pos), 0, kGrid - 1);
+  const double t = pos - index;
+  return table[index] + t * (table[index + 1] - table[index]);
+}
+
+double MacArray::MeanV(double frac) const { return Interp(mean_v_, frac); }
+
+double MacArray::InverseFrac(double v) const {
+  const double pos = (v - inverse_v0_) / inverse_dv_;
+  const int index = std::clamp(static_cast<int>(std::floor(pos)), 0, kGrid - 1);
+  const double t = pos - index;
+  return inverse_frac_[index] + t * (inverse_frac_[index + 1] - inverse_frac_[index]);
+}
+
+namespace {
+
+[[noreturn]] void BadActivation(std::span<const std::int32_t> activations, int bits) {
+  for (std::size_t n = 0; n < activations.size(); ++n) {
+    if (activations[n] < 0 || activations[n] >= (1 << bits)) {
+      throw UsageError("activation " + std::to_string(n) + " = " + std::to_string(activations[n]) +
+                       " is outside the allowed range 0.." + std::to_string((1 << bits) - 1) +
+                       " of unsigned " + std::to_string(bits) + "-bit activations");
+    }
+  }
+  throw UsageError("activation out of range");
+}
+
+void CheckActivationCount(std::span<const std::int32_t> activations, int length) {
+  if (activations.size() != static_cast<std::size_t>(length)) {
+    throw UsageError("expected " + std::to_string(length) + " activations (the dot-product " +
+                     "length), got " + std::to_string(activations.size()));
+  }
+}
+
+void CheckTileSpan(std::size_t size, int row_tiles, int outputs) {
+  if (size != 0 && size != static_cast<std::size_t>(row_tiles) * outputs) {
+    throw UsageError("per-tile span has " + std::to_string(size) + " entries; expected " +
+                     std::to_string(row_tiles) + " row tiles x " + std::to_string(outputs) +
+                     " outputs");
+  }
+}
+
+}  // namespace
+
+void MacArray::Exact(std::span<const std::int32_t> activations,
+                     std::span<std::int64_t> out,
+                     std::span<std::int64_t> per_tile) const {
+  CheckActivationCount(activations, length_);
+  if (out.size() != static_cast<std::size_t>(outputs_)) {
+    throw UsageError("output span has " + std::to_string(out.size()) + " entries; expected " +
+                     std::to_string(outputs_));
+  }
+  CheckTileSpan(per_tile.size(), row_tiles_, outputs_);
+  std::uint32_t any = 0;
+  for (std::int32_t v : activations) {
+    any |= static_cast<std::uint32_t>(v);
+  }
+  if ((any >> shape_.activation_bits) != 0) {
+    BadActivation(activations, shape_.activation_bits);
+  }
+  std::fill(out.begin(), out.end(), 0);
+  const std::uint32_t mask = (1u << shape_.weight_bits) - 1;
+  const std::uint32_t sign = shape_.signed_weights ? 1u << (shape_.weight_bits - 1) : 0u;
+  for (int t = 0; t < row_tiles_; ++t) {
+    for (int c = 0; c < outputs_; ++c) {
+      std::int64_t sum = 0;
+      for (int r = 0; r < shape_.rows && t * shape_.rows + r < length_; ++r) {
+        std::int64_t wv = 0;
+        for (int i = 0; i < shape_.weight_bits; ++i) {
+          if ((WeightPlane(t, c, i)[r / 64] >> (r % 64)) & 1u) {
+            wv |= std::int64_t{1} << i;
+          }
+        }
+        if (sign != 0 && (wv & sign) != 0) {
+          wv -= static_cast<std::int64_t>(mask) + 1;
+        }
+        sum += wv * activations[static_cast<std::size_t>(t * shape_.rows + r)];
+      }
+      out[c] += sum;
+      if (!per_tile.empty()) {
+        per_tile[static_cast<std::size_t>(t) * outputs_ + c] = sum;
+      }
+    }
+  }
+}
+
+void MacArray::PackActivations(std::span<const std::int32_t> activations,
+                               std::vector<std::uint64_t>& planes) const {
+  CheckActivationCount(activations, length_);
+  const int a = shape_.activation_bits;
+  planes.assign(static_cast<std::size_t>(row_tiles_) * a * words_, 0);
+  std::uint32_t any = 0;
+  for (int t = 0; t < row_tiles_; ++t) {
+    std::uint64_t* tile = &planes[static_cast<std::size_t>(t) * a * words_];
+    const int base = t * shape_.rows;
+    const int rows = std::min(shape_.rows, length_ - base);
+    int r = 0;
+    // Eight rows at a time: bit j of eight bytes gathered into one byte by a multiply.
+    for (; r + 8 <= rows; r += 8) {
+      std::uint64_t x = 0;
+      for (int m = 0; m < 8; ++m) {
+        const auto v =
+            static_cast<std::uint32_t>(activations[static_cast<std::size_t>(base + r + m)]);
+        any |= v;
+        x |= static_cast<std::uint64_t>(v & 0xFFu) << (8 * m);
+      }
+      const int word = r / 64;
+      const int shift = r % 64;
+      for (int j = 0; j < a; ++j) {
+        const std::uint64_t gathered =
+            (((x >> j) & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56;
+        tile[j * words_ + word] |= gathered << shift;
+      }
+    }
+    for (; r < rows; ++r) {
+      const auto v = static_cast<std::uint32_t>(activations[static_cast<std::size_t>(base + r)]);
+      any |= v;
+      for (int j = 0; j < a; ++j) {
+        tile[j * words_ + r / 64] |= static_cast<std::uint64_t>((v >> j) & 1u) << (r % 64);
+      }
+    }
+  }
+  if ((any >> a) != 0) {
+    BadActivation(activations, a);
+  }
+}
+
+MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
+    : array_(&array), options_(options) {
+  const MacShape& shape = array.Shape();
+  ValidateRunOptions(shape, options_);
+  const int a = shape.activation_bits;
+  const int w = shape.weight_bits;
+  const int window = shape.analog_window;
+  const int max_boundary = MaxBoundary(shape);
+  ose_floor_ = options_.mode == Mode::kOsaHcim ? w + a - 1 - options_.ose.orders
+                                               : std::numeric_limits<int>::max() / 2;
+  plans_.resize(static_cast<std::size_t>(max_boundary) + 1);
+  for (int b = 0; b <= max_boundary; ++b) {
+    Plan& plan = plans_[b];
+    plan.bits.resize(w);
+    const int digital_floor = std::min(b, ose_floor_);
+    const int discard_floor = std::min(b - window, digital_floor);
+    for (int i = 0; i < w; ++i) {
+      BitPlan& bp = plan.bits[i];
+      bp.digital_lo = std::max(0, digital_floor - i);
+      bp.analog_lo = std::max(0, b - window - i);
+      bp.analog_hi = std::min(a - 1, digital_floor - 1 - i);
+      if (bp.analog_lo > bp.analog_hi) {
+        bp.analog_lo = 0;
+        bp.analog_hi = -1;
+      } else {
+        ++plan.analog_ops;
+      }
+      bp.discard_hi = std::min(a - 1, discard_floor - 1 - i);
+      for (int j = 0; j <= bp.discard_hi; ++j) {
+        bp.discard_weight += std::ldexp(1.0, j);
+      }
+      plan.digital_pairs += std::max(0, a - bp.digital_lo);
+    }
+  }
+  weight_sign_.assign(w, 1.0);
+  if (shape.signed_weights) {
+    weight_sign_[w - 1] = -1.0;
+  }
+}
+
+int MacRunner::ChooseBoundary(std::int64_t saliency) const {
+  const OseOptions& ose = options_.ose;
+  for (std::size_t m = 0; m < ose.thresholds.size(); ++m) {
+    if (saliency >= ose.thresholds[m]) {
+      return ose.candidates[m];
+    }
+  }
+  return ose.candidates.back();
+}
+
+std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint64_t* act) const {
+  const MacArray& array = *array_;
+  const MacShape& shape = array.shape_;
+  const int words = array.words_;
+  const int c0 = column_tile * shape.columns;
+  const int c1 = std::min(array.outputs_, c0 + shape.columns);
+  const int q_bits = options_.ose.quant_bits;
+  const std::int64_t q_max = (std::int64_t{1} << q_bits) - 1;
+  std::int64_t s = 0;
+  for (int c = c0; c < c1; ++c) {
+    for (int i = 0; i < shape.weight_bits; ++i) {
+      const std::uint64_t* wp = array.WeightPlane(tile, c, i);
+      for (int j = std::max(0, ose_floor_ - i); j < shape.activation_bits; ++j) {
+        const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
+        // N/Q: round(count * 2^q / (rows + 1)), saturated to q bits.
+        const std::int64_t q =
+            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + shape.rows + 1) /
+            (2 * (shape.rows + 1));
+        s += std::min(q, q_max);
+      }
+    }
+  }
+  return s;
+}
+
+double MacRunner::Convert(const MacArray::ColumnStatic& column,
+                          int subword_bits,
+                          double units,
+                          FastNormal& normal) const {
+  const MacArray& array = *array_;
+  const ErrorSwitches& sw = options_.switches;
+  const double full_units =
+      static_cast<double>(array.shape_.rows) * static_cast<double>((1 << subword_bits) - 1);
+  const double x = units / full_units;
+  // One grid lookup serves the mean, the static and the dynamic sigma.
+  const double pos = x * MacArray::kGrid;
+  const int index = std::clamp(static_cast<int>(pos), 0, MacArray::kGrid - 1);
+  const double t = pos - index;
+  const auto at = [&](const std::vector<double>& table) {
+    return table[index] + t * (table[index + 1] - table[index]);
+  };
+  double v = at(array.mean_v_);
+  if (sw.static_noise) {
+    v += column.line_z * at(array.static_v_) + column.comparator_offset_v;
+  }
+  if (sw.dynamic_noise) {
+    v += at(array.dynamic_v_) * normal.Next() +
+         array.calibration_.analog.comparator_noise_sigma_v * normal.Next();
+  }
+  double frac = 0.0;
+  if (sw.quantization) {
+    const std::vector<double>& transitions =
+        sw.static_noise ? column.transitions_v : array.nominal_transitions_v_;
+    int code = 0;
+    for (double t : transitions) {
+      code += v >= t ? 1 : 0;
+    }
+    frac = array.code_frac_[code];
+  } else {
+    frac = array.InverseFrac(v);
+  }
+  return frac * full_units;
+}
+
+void MacRunner::Run(std::span<const std::int32_t> activations,
+                    Rng& noise,
+                    Workspace& workspace,
+                    std::span<double> out,
+                    ActionCounts* counts,
+                    std::span<double> per_tile) const {
+  const MacArray& array = *array_;
+  const MacShape& shape = array.shape_;
+  if (out.size() != static_cast<std::size_t>(array.outputs_)) {
+    throw UsageError("output span has " + std::to_string(out.size()) + " entries; expected " +
+                     std::to_string(array.outputs_));
+  }
+  CheckTileSpan(per_tile.size(), array.row_tiles_, array.outputs_);
+  array.PackActivations(activations, workspace.planes);
+  std::fill(out.begin(), out.end(), 0.0);
+  FastNormal normal(noise);
+  const int a = shape.activation_bits;
+  const int w = shape.weight_bits;
+  const int words = array.words_;
+  const ErrorSwitches& sw = options_.switches;
+  const bool compensate = options_.compensate_discard && sw.discard;
+  const double p_one = options_.activation_bit_probability;
+  if (counts != nullptr && counts->boundary_histogram.size() < plans_.size()) {
+    counts->boundary_histogram.resize(plans_.size(), 0);
+  }
+  for (int t = 0; t < array.row_tiles_; ++t) {
+    const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
+    for (int ct = 0; ct < array.column_tiles_; ++ct) {
+      int boundary = 0;
+      if (options_.mode == Mode::kHcim) {
+        boundary = options_.boundary;
+      } else if (options_.mode == Mode::kOsaHcim) {
+        boundary = ChooseBoundary(TileSaliency(t, ct, act));
+      }
+      const Plan& plan = plans_[boundary];
+      const int c0 = ct * shape.columns;
+      const int c1 = std::min(array.outputs_, c0 + shape.columns);
+      for (int c = c0; c < c1; ++c) {
+        const MacArray::ColumnStatic& column =
+            array.columns_[static_cast<std::size_t>(t) * array.outputs_ + c];
+        std::int64_t digital = 0;
+        double analog = 0.0;
+        for (int i = 0; i < w; ++i) {
+          const std::uint64_t* wp = array.WeightPlane(t, c, i);
+          const BitPlan& bp = plan.bits[i];
+          std::int64_t d = 0;
+          for (int j = bp.digital_lo; j < a; ++j) {
+            d += static_cast<std::int64_t>(
+                     Popcount(wp, act + static_cast<std::size_t>(j) * words, words))
+                 << j;
+          }
+          if (bp.analog_hi >= bp.analog_lo) {
+            double units = 0.0;
+            for (int j = bp.analog_lo; j <= bp.analog_hi; ++j) {
+              units += array.dac_weight_[j - bp.analog_lo] *
+                       Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
+            }
+            const double value = Convert(column, bp.analog_hi - bp.analog_lo + 1, units, normal);
+            analog += weight_sign_[i] * value *
+                      static_cast<double>(std::int64_t{1} << (i + bp.analog_lo));
+          }
+          if (bp.discard_hi >= 0) {
+            if (!sw.discard) {
+              for (int j = 0; j <= bp.discard_hi; ++j) {
+                d += static_cast<std::int64_t>(
+                         Popcount(wp, act + static_cast<std::size_t>(j) * words, words))
+                     << j;
+              }
+            } else if (compensate) {
+              const int wc =
+                  array.weight_popcounts_[(static_cast<std::size_t>(t) * array.outputs_ + c) * w +
+                                          i];
+              analog += weight_sign_[i] * p_one * wc * bp.discard_weight *
+                        static_cast<double>(std::int64_t{1} << i);
+            }
+          }
+          digital += weight_sign_[i] < 0 ? -(d << i) : (d << i);
+        }
+        const double part = static_cast<double>(digital) + analog;
+        out[c] += part;
+        if (!per_tile.empty()) {
+          per_tile[static_cast<std::size_t>(t) * array.outputs_ + c] = part;
+        }
+      }
+      if (counts != nullptr) {
+        const std::int64_t n = c1 - c0;
+        counts->array_passes += 1;
+        counts->digital_cycles += n * plan.digital_pairs;
+        counts->analog_ops += n * plan.analog_ops;
+        counts->adc_conversions += n * plan.analog_ops;
+        counts->dac_cycles += plan.analog_ops;
+        counts->accumulations += n * (plan.digital_pairs + plan.analog_ops);
+        if (options_.mode == Mode::kOsaHcim) {
+          int ose_pairs = 0;
+          for (int i = 0; i < w; ++i) {
+            ose_pairs += std::max(0, a - std::max(0, ose_floor_ - i));
+          }
+          counts->nq_ops += n * ose_pairs;
+          counts->ose_evals += 1;
+        }
+        counts->boundary_histogram[boundary] += 1;
+      }
+    }
+  }
+  if (counts != nullptr) {
+    counts->input_vectors += 1;
+    counts->macs += static_cast<std::int64_t>(array.length_) * array.outputs_;
+  }
+}
+
+void MacRunner::Saliency(std::span<const std::int32_t> activations,
+                         Workspace& workspace,
+                         std::span<std::int64_t> saliency,
+                         std::span<int> boundary) const {
+  const MacArray& array = *array_;
+  const std::size_t passes = static_cast<std::size_t>(array.row_tiles_) * array.column_tiles_;
+  if (saliency.size() != passes || boundary.size() != passes) {
+    throw UsageError("saliency spans need " + std::to_string(passes) +
+                     " entries (row tiles x column tiles)");
+  }
+  array.PackActivations(activations, workspace.planes);
+  const int a = array.shape_.activation_bits;
+  for (int t = 0; t < array.row_tiles_; ++t) {
+    const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * array.words_];
+    for (int ct = 0; ct < array.column_tiles_; ++ct) {
+      const std::size_t index = static_cast<std::size_t>(t) * array.column_tiles_ + ct;
+      if (options_.mode == Mode::kOsaHcim) {
+        saliency[index] = TileSaliency(t, ct, act);
+        boundary[index] = ChooseBoundary(saliency[index]);
+      } else {
+        saliency[index] = 0;
+        boundary[index] = options_.mode == Mode::kHcim ? options_.boundary : 0;
+      }
+    }
+  }
+}
+
+}  // namespace cimchar::mac

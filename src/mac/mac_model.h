@@ -1,0 +1,153 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "mac/calibration.h"
+#include "mac/energy.h"
+#include "mac/options.h"
+#include "mac/random.h"
+
+namespace cimchar::mac {
+
+// A layer's weights programmed into one simulated chip instance: `length` x `outputs` weights
+// (row-major, weights[r * outputs + c]) tiled over ceil(length/rows) x ceil(outputs/columns)
+// arrays and stored as bit planes. The chip seed fixes every static (fixed-pattern) error of
+// every physical column; nothing else is random here.
+class MacArray {
+ public:
+  // Failures: UsageError for an invalid shape or calibration, length/outputs < 1, a weight count
+  // other than length*outputs, or a weight outside the range of `weight_bits` (named with its
+  // index). Ownership: copies everything it needs. Thread-safety: the object is immutable.
+  MacArray(const MacShape& shape,
+           const Calibration& calibration,
+           std::span<const std::int32_t> weights,
+           int length,
+           int outputs,
+           std::uint64_t chip_seed);
+
+  const MacShape& Shape() const { return shape_; }
+  const Calibration& Calib() const { return calibration_; }
+  int Length() const { return length_; }
+  int Outputs() const { return outputs_; }
+  int RowTiles() const { return row_tiles_; }
+  int ColumnTiles() const { return column_tiles_; }
+  int WordsPerTile() const { return words_; }
+
+  // The integer dot products (the ideal output); when `per_tile` is non-empty (size row tiles x
+  // outputs) also each row tile's partial sum. Failures: UsageError for a wrong size or an
+  // activation outside 0..2^a-1. Ownership: writes `out` (size outputs). Thread-safety: const.
+  void Exact(std::span<const std::int32_t> activations,
+             std::span<std::int64_t> out,
+             std::span<std::int64_t> per_tile = {}) const;
+
+  // Packs activations into bit planes: planes[(tile * a + j) * words + word]. Failures: as Exact.
+  // Ownership: resizes and writes `planes`. Thread-safety: const.
+  void PackActivations(std::span<const std::int32_t> activations,
+                       std::vector<std::uint64_t>& planes) const;
+
+ private:
+  friend class MacRunner;
+  struct ColumnStatic {
+    double line_z = 0.0;                // standard normal scaling the static line sigma
+    double comparator_offset_v = 0.0;   // drawn comparator offset
+    std::vector<double> transitions_v;  // ADC transitions including static deviations
+  };
+  std::size_t PlaneIndex(int tile, int column, int bit) const {
+    return ((static_cast<std::size_t>(tile) * outputs_ + column) * shape_.weight_bits + bit) *
+           words_;
+  }
+  const std::uint64_t* WeightPlane(int tile, int column, int bit) const {
+    return &weight_planes_[PlaneIndex(tile, column, bit)];
+  }
+
+  MacShape shape_;
+  Calibration calibration_;
+  int length_ = 0;
+  int outputs_ = 0;
+  int row_tiles_ = 0;
+  int column_tiles_ = 0;
+  int words_ = 0;
+  std::vector<std::uint64_t> weight_planes_;    // [tile][column][bit][word]
+  std::vector<std::int32_t> weight_popcounts_;  // [tile][column][bit]
+  std::vector<ColumnStatic> columns_;           // [tile][column]
+  // Shared converter model derived from the calibration and the ADC range.
+  static constexpr int kGrid = 1024;
+  std::vector<double> mean_v_;        // mean line voltage on a uniform ideal_frac grid
+  std::vector<double> static_v_;      // static sigma on the same grid
+  std::vector<double> dynamic_v_;     // dynamic sigma on the same grid
+  std::vector<double> inverse_frac_;  // ideal_frac on a uniform mean-voltage grid
+  double inverse_v0_ = 0.0;
+  double inverse_dv_ = 1.0;
+  std::vector<double> nominal_transitions_v_;
+  std::vector<double> code_frac_;   // reconstructed ideal_frac per ADC code
+  std::vector<double> dac_weight_;  // relative weight of DAC bit b: 2^b (1 + e_b)
+
+  double MeanV(double frac) const;
+  double Interp(const std::vector<double>& table, double frac) const;
+  double InverseFrac(double v) const;
+};
+
+// A run configuration bound to a programmed array: computes the model output of one input
+// vector. Thread-safety: immutable after construction; Run is const and may be called from many
+// threads at once, each with its own Rng and Workspace.
+class MacRunner {
+ public:
+  // Failures: UsageError from ValidateRunOptions. Ownership: keeps a reference to `array`, which
+  // must outlive the runner. Thread-safety: construct once, share freely.
+  MacRunner(const MacArray& array, const RunOptions& options);
+
+  struct Workspace {
+    std::vector<std::uint64_t> planes;
+  };
+
+  // The model output of every column for one input vector; `noise` draws the per-conversion
+  // noise. Adds what was done to `counts` when non-null (its histogram is sized on first use);
+  // when `per_tile` is non-empty (size row tiles x outputs) also writes each row tile's part.
+  // Failures: UsageError as MacArray::Exact. Ownership: writes `out` (size outputs).
+  // Thread-safety: const; `noise`, `workspace` and `counts` belong to the caller.
+  void Run(std::span<const std::int32_t> activations,
+           Rng& noise,
+           Workspace& workspace,
+           std::span<double> out,
+           ActionCounts* counts,
+           std::span<double> per_tile = {}) const;
+
+  // Saliency S and the chosen B_D/A of each (row tile, column tile) array pass, row-major; for
+  // modes other than OSA-HCIM S is 0. Failures: as Run. Thread-safety: as Run.
+  void Saliency(std::span<const std::int32_t> activations,
+                Workspace& workspace,
+                std::span<std::int64_t> saliency,
+                std::span<int> boundary) const;
+
+  const RunOptions& Options() const { return options_; }
+
+ private:
+  struct BitPlan {
+    int digital_lo = 0;  // digital j in [digital_lo, a-1]
+    int analog_lo = 0;   // analog j in [analog_lo, analog_hi] when analog_lo <= analog_hi
+    int analog_hi = -1;
+    int discard_hi = -1;          // discarded j in [0, discard_hi]
+    double discard_weight = 0.0;  // sum over discarded j of 2^j
+  };
+  struct Plan {
+    std::vector<BitPlan> bits;  // per weight bit i
+    int digital_pairs = 0;
+    int analog_ops = 0;
+  };
+  int ChooseBoundary(std::int64_t saliency) const;
+  std::int64_t TileSaliency(int tile, int column_tile, const std::uint64_t* act) const;
+  double Convert(const MacArray::ColumnStatic& column,
+                 int subword_bits,
+                 double units,
+                 FastNormal& normal) const;
+
+  const MacArray* array_;
+  RunOptions options_;
+  int ose_floor_ = 0;        // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
+  std::vector<Plan> plans_;  // per B_D/A
+  std::vector<double> weight_sign_;  // s_i / 2^i: +1, or -1 for the signed MSB plane
+};
+
+}  // namespace cimchar::mac

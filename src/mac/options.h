@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cimchar::mac {
+
+// Geometry and precision of one macro and of the operands mapped onto it. Nothing here is
+// hard-wired: the defaults are the OSA-HCIM macro (64b x 144 rows, 8 hybrid MAC units, 3-bit
+// SAR ADC, a 4-order analog window driven by a 1-4 bit DAC).
+struct MacShape {
+  int activation_bits = 8;      // a: unsigned activations, 1..8
+  int weight_bits = 8;          // w: 1..8
+  bool signed_weights = false;  // two's complement weights when true
+  int rows = 144;               // rows per array = dot-product length of one array
+  int columns = 8;              // output columns sharing one input vector (HMUs per macro)
+  int adc_bits = 3;             // resolution of the column ADC
+  int analog_window = 4;        // W: orders B_D/A-W .. B_D/A-1 are computed in analog
+  int dac_bits = 4;             // DAC resolution; must be >= the analog window
+  // ADC input range as fractions of the charge-sharing full scale (all rows selected at the
+  // largest DAC code). Default [0, 0.5]: for uniform random bits the column mean sits at 0.25 of
+  // full scale with a spread of about 0.03, so the upper half of the range is never used and
+  // halving the span halves the LSB; larger data-set means are clipped and show up in the SNR.
+  double adc_range_lo_frac = 0.0;
+  double adc_range_hi_frac = 0.5;
+};
+
+// Checks every field of `shape`. Failures: UsageError naming the field, its value and the allowed
+// range. Thread-safety: pure.
+void ValidateShape(const MacShape& shape);
+
+// Largest output order k = i + j plus one: B_D/A = MaxBoundary(shape) leaves nothing digital.
+// Failures: none. Thread-safety: pure.
+inline int MaxBoundary(const MacShape& shape) {
+  return shape.activation_bits + shape.weight_bits - 1;
+}
+
+enum class Mode {
+  kDcim,     // every order digital: exact
+  kHcim,     // fixed B_D/A
+  kOsaHcim,  // B_D/A per input vector and array tile from the saliency evaluator
+};
+
+// Parses "dcim", "hcim" or "osa-hcim". Failures: UsageError naming the value. Thread-safety: pure.
+Mode ParseMode(const std::string& text);
+// The lowercase name ParseMode accepts. Failures: none. Thread-safety: pure.
+std::string ModeName(Mode mode);
+
+// Ideal switches for the error budget: turning a source off removes exactly that error.
+struct ErrorSwitches {
+  bool dynamic_noise = true;  // per-conversion line noise and comparator noise
+  bool static_noise = true;   // per-chip fixed-pattern line error, comparator offset, ADC INL
+  bool quantization = true;   // false: infinite ADC resolution and no clipping
+  bool discard = true;        // false: orders below B_D/A-W are computed exactly instead
+};
+
+// The on-the-fly saliency evaluator (paper Sec. V-A) and its thresholds.
+struct OseOptions {
+  // s: the s highest output orders (k = w+a-2 down to w+a-1-s, every (i, j) pair in them) are
+  // computed digitally first; their 1-bit MACs feed the evaluator and are reused in the result.
+  int orders = 2;
+  // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / (rows+1)), 2^q-1).
+  int quant_bits = 3;
+  // Candidates B[0..b-1], strictly increasing: B[0] is the most precise (most digital).
+  std::vector<int> candidates = {5, 6, 7, 8, 9, 10};
+  // Thresholds T[0..b-2], non-increasing: the first m with S >= T[m] selects B[m], else B[b-1].
+  // High saliency therefore selects a small B_D/A, i.e. more digital orders.
+  std::vector<std::int64_t> thresholds = {};
+};
+
+// What to run for one configuration.
+struct RunOptions {
+  Mode mode = Mode::kHcim;
+  int boundary = 8;  // B_D/A for kHcim; ignored otherwise
+  OseOptions ose = {};
+  ErrorSwitches switches = {};
+  // Adds p * sum over discarded (i, j) of s_i 2^j popcount(W_i) to each output, the expected
+  // value of the discarded part when every activation bit is 1 with probability p.
+  bool compensate_discard = false;
+  double activation_bit_probability = 0.5;
+};
+
+// Checks `options` against `shape`. Failures: UsageError naming the value and the allowed range
+// (boundary outside 0..a+w-1, candidates not increasing, wrong threshold count, ...).
+// Thread-safety: pure.
+void ValidateRunOptions(const MacShape& shape, const RunOptions& options);
+
+}  // namespace cimchar::mac

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "mac/evaluate.h"
+#include "mac/mac_model.h"
+#include "mac/options.h"
+
+namespace cimchar::mac {
+
+// Loss of a precision assignment: choice[p] is the candidate index (0 = B[0], most precise) of
+// array pass p of the calibration set. Must be deterministic. Thread-safety: called from one
+// thread.
+using LossFn = std::function<double(std::span<const int> choice)>;
+
+struct ThresholdResult {
+  std::vector<std::int64_t> thresholds;  // T[0..b-2], non-increasing
+  std::vector<double> losses;            // loss after step i (T[0..i] set, the rest at B[i+1])
+  std::vector<bool> met;                 // losses[i] <= L[i]
+};
+
+// The paper's Fig. 3(b) search. Step i places T[i] between B[i] and B[i+1]: passes with
+// S >= T[i] (not already taken by T[0..i-1]) run at B[i], all others at B[i+1]; T[i] is the
+// largest saliency value (fewest passes at the more precise B[i]) whose loss is <= L[i], found by
+// bisection over the distinct saliency values of the calibration set (the loss grows with T[i]).
+// When even T[i] = min S misses L[i], T[i] = min S and met[i] is false.
+// Failures: UsageError for fewer than 2 candidates, constraints.size() != candidates - 1,
+// constraints not non-decreasing, or an empty saliency set. Ownership: returns a value.
+// Thread-safety: calls `loss` from the calling thread only.
+ThresholdResult FindThresholds(std::span<const std::int64_t> saliency,
+                               int candidates,
+                               std::span<const double> constraints,
+                               const LossFn& loss);
+
+// The choice vector FindThresholds evaluates: thresholds T[0..used-1] applied, every pass below
+// them at candidate `used`. Failures: none. Thread-safety: pure.
+std::vector<int> AssignCandidates(std::span<const std::int64_t> saliency,
+                                  std::span<const std::int64_t> thresholds,
+                                  std::size_t used);
+
+// A calibration set for the default loss: per-pass saliency and per-(pass, candidate, column)
+// model errors of the row-tile partial sums, and the ideal outputs.
+struct LossData {
+  std::vector<std::int64_t> saliency;  // per array pass: (sample, row tile, column tile)
+  LossFn loss;                         // relative MAC-output MSE: sum e^2 / sum y^2
+};
+
+// Builds the default loss on `eval.samples` input vectors: each candidate B runs as OSA-HCIM
+// forced to B (same saliency orders, so the OSE orders stay digital), with the switches and the
+// compensation of `options`. Sample n uses inputs (seed, n, 1) and noise (seed, n, 2, m).
+// Failures: UsageError for invalid options or candidates. Ownership: the returned loss owns its
+// tables. Thread-safety: building uses eval.threads threads; the loss is single-threaded.
+LossData MakeRelativeMseLoss(const MacArray& array,
+                             const RunOptions& options,
+                             const InputGenerator& inputs,
+                             const EvalOptions& eval);
+
+}  // namespace cimchar::mac

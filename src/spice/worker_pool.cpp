@@ -1,0 +1,587 @@
+#include "spice/worker_pool.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <thread>
+
+#include "core/error.h"
+
+namespace cimchar::spice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Exit codes of a worker process.
+constexpr int kExitEngineDead = 3;    // the engine said it can run no more jobs
+constexpr int kExitEngineFailed = 4;  // the factory threw
+constexpr int kExitProtocol = 5;      // a malformed frame from the parent
+
+// Frame kinds, first byte of a frame's payload.
+constexpr char kFrameResult = 'R';
+constexpr char kFrameStartFailed = 'E';
+
+constexpr uint32_t kMaxFrameBytes = 1u << 30;
+
+// --- encoding: fixed-width little-endian-as-in-memory fields (both ends are one build) -------
+
+class Writer {
+ public:
+  void U8(uint8_t v) { bytes_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) { Raw(&v, sizeof v); }
+  void F64(double v) { Raw(&v, sizeof v); }
+  void Str(const std::string& s) {
+    U32(static_cast<uint32_t>(s.size()));
+    bytes_.append(s);
+  }
+  void Strings(const std::vector<std::string>& v) {
+    U32(static_cast<uint32_t>(v.size()));
+    for (const std::string& s : v) {
+      Str(s);
+    }
+  }
+  void Doubles(const std::vector<double>& v) {
+    U32(static_cast<uint32_t>(v.size()));
+    Raw(v.data(), v.size() * sizeof(double));
+  }
+  // The payload with its 4-byte length in front.
+  std::string Frame() const {
+    std::string frame(sizeof(uint32_t), '\0');
+    const uint32_t n = static_cast<uint32_t>(bytes_.size());
+    std::memcpy(frame.data(), &n, sizeof n);
+    return frame + bytes_;
+  }
+
+ private:
+  void Raw(const void* p, size_t n) {
+    if (n > 0) {
+      bytes_.append(static_cast<const char*>(p), n);
+    }
+  }
+  std::string bytes_;
+};
+
+class Reader {
+ public:
+  Reader(const char* data, size_t size) : p_(data), end_(data + size) {}
+  uint8_t U8() {
+    uint8_t v = 0;
+    Raw(&v, sizeof v);
+    return v;
+  }
+  uint32_t U32() {
+    uint32_t v = 0;
+    Raw(&v, sizeof v);
+    return v;
+  }
+  double F64() {
+    double v = 0;
+    Raw(&v, sizeof v);
+    return v;
+  }
+  std::string Str() {
+    const uint32_t n = U32();
+    Need(n);
+    std::string s(p_, n);
+    p_ += n;
+    return s;
+  }
+  std::vector<std::string> Strings() {
+    std::vector<std::string> v(U32());
+    for (std::string& s : v) {
+      s = Str();
+    }
+    return v;
+  }
+  std::vector<double> Doubles() {
+    const uint32_t n = U32();
+    Need(static_cast<size_t>(n) * sizeof(double));
+    std::vector<double> v(n);
+    Raw(v.data(), v.size() * sizeof(double));
+    return v;
+  }
+
+ private:
+  void Need(size_t n) const {
+    if (static_cast<size_t>(end_ - p_) < n) {
+      throw Error("WorkerPool: truncated frame from a worker (protocol error)");
+    }
+  }
+  void Raw(void* out, size_t n) {
+    Need(n);
+    if (n > 0) {
+      std::memcpy(out, p_, n);
+    }
+    p_ += n;
+  }
+  const char* p_;
+  const char* end_;
+};
+
+std::string EncodeJob(const Job& job) {
+  Writer w;
+  w.Str(job.deck);
+  w.Strings(job.commands);
+  w.Strings(job.vectors);
+  w.F64(job.timeout_s);
+  w.U8(job.reuse_circuit ? 1 : 0);
+  return w.Frame();
+}
+
+Job DecodeJob(const std::string& payload) {
+  Reader r(payload.data(), payload.size());
+  Job job;
+  job.deck = r.Str();
+  job.commands = r.Strings();
+  job.vectors = r.Strings();
+  job.timeout_s = r.F64();
+  job.reuse_circuit = r.U8() != 0;
+  return job;
+}
+
+std::string EncodeResult(const RunResult& result, bool alive) {
+  Writer w;
+  w.U8(static_cast<uint8_t>(kFrameResult));
+  w.U8(alive ? 1 : 0);
+  w.U8(static_cast<uint8_t>(result.outcome));
+  w.Str(result.message);
+  w.Strings(result.log);
+  w.U32(static_cast<uint32_t>(result.vectors.size()));
+  for (const auto& [name, values] : result.vectors) {
+    w.Str(name);
+    w.Doubles(values);
+  }
+  w.F64(result.analysis_s);
+  w.F64(result.wall_s);
+  return w.Frame();
+}
+
+RunResult DecodeResult(Reader& r, bool* alive) {
+  RunResult result;
+  *alive = r.U8() != 0;
+  const uint8_t outcome = r.U8();
+  if (outcome > static_cast<uint8_t>(Outcome::kDeckError)) {
+    throw Error("WorkerPool: unknown outcome " + std::to_string(outcome) + " from a worker");
+  }
+  result.outcome = static_cast<Outcome>(outcome);
+  result.message = r.Str();
+  result.log = r.Strings();
+  const uint32_t n = r.U32();
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string name = r.Str();
+    result.vectors[std::move(name)] = r.Doubles();
+  }
+  result.analysis_s = r.F64();
+  result.wall_s = r.F64();
+  return result;
+}
+
+// --- I/O that survives EINTR and never raises SIGPIPE ----------------------------------------
+
+bool SendAll(int fd, const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return false;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Blocking read of exactly n bytes; false on EOF or error.
+bool ReadExactly(int fd, char* out, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = read(fd, out + got, n - got);
+    if (k < 0 && errno == EINTR) {
+      continue;
+    }
+    if (k <= 0) {
+      return false;
+    }
+    got += static_cast<size_t>(k);
+  }
+  return true;
+}
+
+// Pops one whole frame's payload off `inbox`, if there is one.
+bool PopFrame(std::string& inbox, std::string* payload) {
+  if (inbox.size() < sizeof(uint32_t)) {
+    return false;
+  }
+  uint32_t n = 0;
+  std::memcpy(&n, inbox.data(), sizeof n);
+  if (n > kMaxFrameBytes) {
+    throw Error("WorkerPool: oversized frame (" + std::to_string(n) + " bytes) from a worker");
+  }
+  if (inbox.size() < sizeof(uint32_t) + n) {
+    return false;
+  }
+  payload->assign(inbox, sizeof(uint32_t), n);
+  inbox.erase(0, sizeof(uint32_t) + n);
+  return true;
+}
+
+std::string DescribeStatus(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = sigabbrev_np(sig);
+    const char* text = strsignal(sig);
+    return std::string("killed by signal SIG") + (abbrev != nullptr ? abbrev : "?") + " (" +
+           (text != nullptr ? text : "?") + ")";
+  }
+  if (WIFEXITED(status)) {
+    const int code = WEXITSTATUS(status);
+    std::string s = "exited with status " + std::to_string(code);
+    if (code == kExitEngineDead) {
+      s += " (its engine could run no more jobs)";
+    } else if (code == kExitEngineFailed) {
+      s += " (its engine could not be constructed)";
+    } else if (code == kExitProtocol) {
+      s += " (protocol error)";
+    }
+    return s;
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+// The worker process: builds its engine, then runs jobs until the parent closes the pipe.
+[[noreturn]] void WorkerMain(int fd, const EngineFactory& factory) {
+  // Die with the parent; if it is already gone, stop now.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  std::unique_ptr<Engine> engine;
+  try {
+    engine = factory();
+  } catch (const std::exception& e) {
+    Writer w;
+    w.U8(static_cast<uint8_t>(kFrameStartFailed));
+    w.Str(e.what());
+    SendAll(fd, w.Frame());
+    _exit(kExitEngineFailed);
+  }
+  for (;;) {
+    uint32_t n = 0;
+    if (!ReadExactly(fd, reinterpret_cast<char*>(&n), sizeof n)) {
+      _exit(0);  // the parent closed the pipe: shut down
+    }
+    if (n > kMaxFrameBytes) {
+      _exit(kExitProtocol);
+    }
+    std::string payload(n, '\0');
+    if (!ReadExactly(fd, payload.data(), n)) {
+      _exit(0);
+    }
+    RunResult result;
+    try {
+      result = engine->Run(DecodeJob(payload));
+    } catch (const std::exception& e) {
+      result = RunResult{};
+      result.outcome = Outcome::kFatal;
+      result.message = std::string("engine threw: ") + e.what();
+    }
+    const bool alive = engine->Alive();
+    if (!SendAll(fd, EncodeResult(result, alive))) {
+      _exit(0);
+    }
+    if (!alive) {
+      _exit(kExitEngineDead);
+    }
+  }
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+WorkerPool::WorkerPool(const PoolOptions& options) : WorkerPool(options, nullptr) {}
+
+WorkerPool::WorkerPool(const PoolOptions& options, EngineFactory factory)
+    : options_(options), factory_(std::move(factory)) {
+  if (options_.workers < 1) {
+    throw Error("WorkerPool: workers must be >= 1, got " + std::to_string(options_.workers));
+  }
+  if (!factory_) {
+    if (NgspiceSession::InitialisedInProcess()) {
+      throw Error(
+          "WorkerPool: this process already initialised ngspice, and workers are forked from "
+          "it; construct the pool before any NgspiceSession");
+    }
+    const SessionOptions session = options_.session;
+    factory_ = [session] { return std::make_unique<NgspiceSession>(session); };
+  }
+  workers_.resize(static_cast<size_t>(options_.workers));
+  try {
+    for (Worker& w : workers_) {
+      Spawn(w);
+    }
+  } catch (...) {
+    for (Worker& w : workers_) {
+      if (w.pid > 0) {
+        Retire(w, true);
+      }
+    }
+    throw;
+  }
+}
+
+WorkerPool::~WorkerPool() {
+  // Closing the pipe asks a worker to exit; give them a moment, then kill the rest.
+  for (Worker& w : workers_) {
+    if (w.fd >= 0) {
+      close(w.fd);
+      w.fd = -1;
+    }
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(2);
+  for (Worker& w : workers_) {
+    while (w.pid > 0) {
+      int status = 0;
+      pid_t r = waitpid(w.pid, &status, WNOHANG);
+      if (r == w.pid || (r < 0 && errno != EINTR)) {
+        w.pid = -1;
+      } else if (Clock::now() >= deadline) {
+        Retire(w, true);
+      } else if (r == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+  }
+}
+
+void WorkerPool::Spawn(Worker& worker) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    throw Error(std::string("WorkerPool: socketpair failed: ") + std::strerror(errno));
+  }
+  // Unwritten stdio buffers would otherwise be written again by the child.
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    close(fds[0]);
+    close(fds[1]);
+    throw Error(std::string("WorkerPool: fork failed: ") + std::strerror(err) +
+                " (too many processes or not enough memory?)");
+  }
+  if (pid == 0) {
+    // Child: keep only its own end, so each worker sees EOF when the parent closes its pipe.
+    close(fds[0]);
+    for (const Worker& other : workers_) {
+      if (other.fd >= 0) {
+        close(other.fd);
+      }
+    }
+    WorkerMain(fds[1], factory_);
+  }
+  close(fds[1]);
+  worker = Worker{};
+  worker.pid = pid;
+  worker.fd = fds[0];
+}
+
+std::string WorkerPool::Retire(Worker& worker, bool kill_first) {
+  if (worker.fd >= 0) {
+    close(worker.fd);
+    worker.fd = -1;
+  }
+  std::string how = "state unknown";
+  if (worker.pid > 0) {
+    if (kill_first) {
+      kill(worker.pid, SIGKILL);
+    }
+    // After EOF the worker is exiting; don't wait forever for one that is not.
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    for (;;) {
+      int status = 0;
+      pid_t r = waitpid(worker.pid, &status, kill_first ? 0 : WNOHANG);
+      if (r == worker.pid) {
+        how = DescribeStatus(status);
+        break;
+      }
+      if (r < 0 && errno == EINTR) {
+        continue;
+      }
+      if (r < 0) {
+        how = std::string("could not be reaped: ") + std::strerror(errno);
+        break;
+      }
+      if (Clock::now() >= deadline) {
+        kill_first = true;
+        kill(worker.pid, SIGKILL);
+        continue;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  worker.pid = -1;
+  worker.busy = false;
+  worker.inbox.clear();
+  return how;
+}
+
+void WorkerPool::Replace(Worker& worker, bool kill_first, std::string* how_it_ended) {
+  std::string how = Retire(worker, kill_first);
+  if (how_it_ended != nullptr) {
+    *how_it_ended = std::move(how);
+  }
+  ++replaced_workers_;
+  Spawn(worker);
+}
+
+void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_done) {
+  size_t next = 0;
+  size_t done = 0;
+  // On an exception (on_done threw, fork failed) no busy worker may keep a stale job.
+  struct BusyGuard {
+    WorkerPool* pool;
+    bool armed = true;
+    ~BusyGuard() {
+      if (!armed) {
+        return;
+      }
+      for (Worker& w : pool->workers_) {
+        if (w.busy) {
+          try {
+            pool->Replace(w, true);
+          } catch (...) {
+          }
+        }
+      }
+    }
+  } guard{this};
+
+  auto finish = [&](size_t index, RunResult&& result) {
+    ++done;
+    on_done(index, std::move(result));
+  };
+  // Reports the job a worker held as lost, replaces the worker (killing it if asked).
+  auto lose = [&](Worker& w, bool kill_first, Outcome outcome, const std::string& why) {
+    const size_t index = w.job;
+    const auto started = w.started;
+    const pid_t pid = w.pid;
+    std::string how;
+    Replace(w, kill_first, &how);
+    RunResult r;
+    r.outcome = outcome;
+    r.message = "worker pid " + std::to_string(pid) + " " + why;
+    if (why.find("%s") != std::string::npos) {
+      r.message.replace(r.message.find("%s"), 2, how);
+    }
+    r.wall_s = Seconds(Clock::now() - started);
+    finish(index, std::move(r));
+  };
+
+  while (done < jobs.size()) {
+    // Hand out work.
+    for (Worker& w : workers_) {
+      if (w.busy || next >= jobs.size()) {
+        continue;
+      }
+      w.busy = true;
+      w.job = next++;
+      w.limit_s = jobs[w.job].timeout_s + options_.kill_grace_s;
+      w.started = Clock::now();
+      if (!SendAll(w.fd, EncodeJob(jobs[w.job]))) {
+        lose(w, false, Outcome::kFatal, "died before taking the job: %s");
+      }
+    }
+
+    // Wait for results or for the nearest deadline.
+    std::vector<pollfd> fds;
+    std::vector<Worker*> owners;
+    double wait_s = 3600.0;
+    const auto now = Clock::now();
+    for (Worker& w : workers_) {
+      if (!w.busy) {
+        continue;
+      }
+      fds.push_back(pollfd{.fd = w.fd, .events = POLLIN, .revents = 0});
+      owners.push_back(&w);
+      wait_s = std::min(wait_s, w.limit_s - Seconds(now - w.started));
+    }
+    if (fds.empty()) {
+      continue;
+    }
+    const int wait_ms = static_cast<int>(std::clamp(wait_s * 1000.0 + 1.0, 0.0, 3600e3));
+    const int ready = poll(fds.data(), fds.size(), wait_ms);
+    if (ready < 0 && errno != EINTR) {
+      throw Error(std::string("WorkerPool: poll failed: ") + std::strerror(errno));
+    }
+
+    for (size_t i = 0; ready > 0 && i < fds.size(); ++i) {
+      Worker& w = *owners[i];
+      if (fds[i].revents == 0) {
+        continue;
+      }
+      char buffer[65536];
+      ssize_t n = read(w.fd, buffer, sizeof buffer);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        continue;
+      }
+      if (n > 0) {
+        w.inbox.append(buffer, static_cast<size_t>(n));
+        std::string payload;
+        if (!PopFrame(w.inbox, &payload)) {
+          continue;
+        }
+        Reader reader(payload.data(), payload.size());
+        const char kind = static_cast<char>(reader.U8());
+        if (kind == kFrameResult) {
+          bool alive = true;
+          RunResult result = DecodeResult(reader, &alive);
+          const size_t index = w.job;
+          w.busy = false;
+          if (!alive) {
+            Replace(w, false);
+          }
+          finish(index, std::move(result));
+        } else {
+          const std::string why = kind == kFrameStartFailed ? reader.Str() : "a malformed frame";
+          lose(w, false, Outcome::kFatal, "could not start its engine: " + why);
+        }
+        continue;
+      }
+      // EOF or a read error: the worker died while holding the job.
+      lose(w, false, Outcome::kFatal, "%s while running the job");
+    }
+
+    // Kill workers over their job's limit.
+    for (Worker& w : workers_) {
+      if (!w.busy) {
+        continue;
+      }
+      const double elapsed = Seconds(Clock::now() - w.started);
+      if (elapsed < w.limit_s) {
+        continue;
+      }
+      lose(w, true, Outcome::kTimeout,
+           "killed after " + std::to_string(elapsed) + " s (job limit " +
+               std::to_string(jobs[w.job].timeout_s) + " s + grace " +
+               std::to_string(options_.kill_grace_s) + " s); replaced");
+    }
+  }
+  guard.armed = false;
+}
+
+RunResult WorkerPool::Run(const Job& job) {
+  RunResult out;
+  RunAll({job}, [&](size_t, RunResult&& r) { out = std::move(r); });
+  return out;
+}
+
+}  // namespace cimchar::spice

@@ -1,0 +1,123 @@
+#include "characterize/recipe.h"
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "characterize/bench.h"
+#include "core/error.h"
+
+namespace cimchar::characterize {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = CIMCHAR_TEST_DATA;
+
+std::string UsageErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "(no UsageError)";
+}
+
+fs::path WriteRecipe(const std::string& text) {
+  static int n = 0;
+  fs::path p = fs::temp_directory_path() / ("cimchar_recipe_" + std::to_string(::getpid()) + "_" +
+                                            std::to_string(n++) + ".ini");
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Recipe, ProfileAndCommandLineOverrideTheFile) {
+  Recipe r = LoadRecipe(kData / "fake.ini", "", {});
+  EXPECT_EQ(r.bench, "fake");
+  EXPECT_EQ(r.samples, 5);
+  EXPECT_EQ(r.vdd_v, (std::vector<double>{0.6, 1.0}));
+  EXPECT_EQ(r.seed, 11u);
+  EXPECT_EQ(r.bench_keys.at("fake.codes"), "0 1 2");
+
+  Recipe q = LoadRecipe(kData / "fake.ini", "quick", {});
+  EXPECT_EQ(q.samples, 3);
+  Recipe f = LoadRecipe(kData / "fake.ini", "full", {{"samples", "7"}});
+  EXPECT_EQ(f.vdd_v.size(), 3u);
+  EXPECT_EQ(f.samples, 7);
+  EXPECT_NE(RecipeText(f).find("samples = 7"), std::string::npos);
+}
+
+TEST(Recipe, BadKeysAndValuesAreClearErrors) {
+  const fs::path file = kData / "fake.ini";
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(file, "", {{"vdd", "-0.5"}});
+            }).find("-0.5"),
+            std::string::npos);
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(file, "", {{"samples", "0"}});
+            }).find("samples"),
+            std::string::npos);
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(file, "", {{"corners", "tt xx"}});
+            }).find("'xx'"),
+            std::string::npos);
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(file, "", {{"vdd", "1.0 abc"}});
+            }).find("abc"),
+            std::string::npos);
+  const std::string profile_error = UsageErrorOf([&] { LoadRecipe(file, "slow", {}); });
+  EXPECT_NE(profile_error.find("'slow'"), std::string::npos) << profile_error;
+  EXPECT_NE(profile_error.find("quick"), std::string::npos) << profile_error;
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(file, "", {{"samplez", "3"}});
+            }).find("samplez"),
+            std::string::npos);
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(file, "", {{"samples", "2.5"}});
+            }).find("whole"),
+            std::string::npos);
+  EXPECT_NE(UsageErrorOf([&] { LoadRecipe(kData / "missing.ini", "", {}); }).find("missing.ini"),
+            std::string::npos);
+  fs::path nobench = WriteRecipe("vdd = 1.0\n");
+  EXPECT_NE(UsageErrorOf([&] { LoadRecipe(nobench, "", {}); }).find("bench"), std::string::npos);
+  fs::remove(nobench);
+}
+
+TEST(Recipe, UserPdkCornersAreChecked) {
+  Recipe r = LoadRecipe(kData / "fake.ini", "",
+                        {{"pdk_corners", "typ slow fast"},
+                         {"corners", "slow,fast"},
+                         {"nmos", "nfet"},
+                         {"pmos", "pfet"}});
+  EXPECT_EQ(r.corners, (std::vector<std::string>{"slow", "fast"}));
+  EXPECT_EQ(r.pdk.nmos, "nfet");
+  EXPECT_NE(UsageErrorOf([&] {
+              LoadRecipe(kData / "fake.ini", "", {{"pdk_corners", "typ"}, {"corners", "tt"}});
+            }).find("typ"),
+            std::string::npos);
+}
+
+TEST(Recipe, UnknownBenchAndBenchKeyAreNamed) {
+  fs::path file = WriteRecipe("bench = nosuch\n");
+  Recipe r = LoadRecipe(file, "", {});
+  EXPECT_NE(UsageErrorOf([&] { MakeBench(r); }).find("nosuch"), std::string::npos);
+  fs::remove(file);
+  Recipe f = LoadRecipe(kData / "fake.ini", "", {});
+  EXPECT_NE(UsageErrorOf([&] { CheckBenchKeys(f, {"rows"}); }).find("fake.codes"),
+            std::string::npos);
+}
+
+TEST(Grid, IsRowMajorWithBenchAxesLast) {
+  Recipe r = LoadRecipe(kData / "fake.ini", "", {{"corners", "tt ff"}});
+  auto grid = MakeGrid(r, {{"code", "1", {0, 1, 2}}});
+  ASSERT_EQ(grid.size(), 2u * 2u * 1u * 3u);
+  EXPECT_EQ(grid[0].corner, "tt");
+  EXPECT_EQ(grid[1].block, (std::vector<double>{1}));
+  EXPECT_EQ(grid[3].vdd_v, 1.0);
+  EXPECT_EQ(grid[6].corner, "ff");
+  EXPECT_EQ(grid[11].index, 11u);
+}
+
+}  // namespace
+}  // namespace cimchar::characterize

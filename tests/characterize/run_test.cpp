@@ -1,0 +1,218 @@
+// Orchestration of a characterization run with a fake engine and a fake bench: determinism
+// across worker counts, resume after SIGKILL, retries and failures. The real-ngspice runs are
+// in characterize_spice_test.
+#include "characterize/run.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "lut/store.h"
+
+namespace cimchar::characterize {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = CIMCHAR_TEST_DATA;
+
+// Reads "* vdd=V code=C" from the deck and sums the delvto alters: a deterministic function of
+// the grid point and the sample's mismatch. Non-convergent when asked by the deck, unless the
+// relaxed options are applied.
+class FakeEngine : public spice::Engine {
+ public:
+  explicit FakeEngine(int delay_ms) : delay_ms_(delay_ms) {}
+  spice::RunResult Run(const spice::Job& job) override {
+    if (delay_ms_ > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+    }
+    spice::RunResult r;
+    double vdd = 0, code = 0, sum = 0;
+    bool gear = false;
+    std::sscanf(job.deck.c_str() + job.deck.find("* vdd="), "* vdd=%lf code=%lf", &vdd, &code);
+    for (const auto& c : job.commands) {
+      if (auto p = c.find("[delvto]="); p != std::string::npos) {
+        sum += std::stod(c.substr(p + 9));
+      }
+      gear = gear || c == "option method=gear";
+    }
+    if (code == 2 && sum > 0.01 && !gear) {
+      r.outcome = spice::Outcome::kNoConvergence;
+      r.message = "timestep too small";
+      return r;
+    }
+    if (code == 1 && sum < -0.03) {
+      r.outcome = spice::Outcome::kFatal;
+      r.message = "worker crashed";
+      return r;
+    }
+    r.outcome = spice::Outcome::kOk;
+    r.vectors["out"] = {vdd + 0.1 * code + sum};
+    r.vectors["e"] = {1e-15 * vdd * vdd};
+    return r;
+  }
+
+ private:
+  int delay_ms_;
+};
+
+class FakeBench : public Bench {
+ public:
+  std::string Name() const override { return "fake"; }
+  std::vector<BenchAxis> Axes() const override { return {{"code", "1", {0, 1, 2}}}; }
+  std::vector<Column> Columns() const override { return {{"out_v", "V"}, {"energy_j", "J"}}; }
+  std::string Deck(const GridPoint& p, std::vector<fs::path>& inputs) const override {
+    inputs.push_back(kData / "fake.ini");
+    std::ostringstream d;
+    d << "fake deck\n* vdd=" << p.vdd_v << " code=" << p.block[0] << "\n"
+      << "M1 a b c d nch w=1e-7 l=6.5e-8\nM2 a b c d nch w=2e-7 l=6.5e-8\nC1 a 0 1e-15\n.end\n";
+    return d.str();
+  }
+  std::vector<std::string> Analysis(const GridPoint&) const override { return {"tran 1 1"}; }
+  std::vector<std::string> Vectors(const GridPoint&) const override { return {"out", "e"}; }
+  std::vector<double> Measure(const GridPoint&, const spice::RunResult& r) const override {
+    return {r.vectors.at("out").at(0), r.vectors.at("e").at(0)};
+  }
+  std::vector<double> DynamicSigma(const GridPoint& p) const override {
+    return {1e-3 * p.vdd_v, NAN};
+  }
+  std::string DynamicNoiseMethod() const override { return "stated: 1 mV per volt of supply"; }
+};
+
+Recipe TestRecipe() {
+  Recipe r = LoadRecipe(kData / "fake.ini", "", {{"samples", "12"}});
+  r.mismatch.scale = 3.0;  // enough spread to hit the fake's failure paths
+  return r;
+}
+
+RunOptions Options(const fs::path& out, int jobs, int delay_ms = 0) {
+  RunOptions o;
+  o.jobs = jobs;
+  o.out = out;
+  o.progress = false;
+  o.engine = [delay_ms] { return std::make_unique<FakeEngine>(delay_ms); };
+  o.bench = std::make_shared<FakeBench>();
+  return o;
+}
+
+fs::path TempFile(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("cimchar_run_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+void ExpectSameData(const fs::path& a, const fs::path& b) {
+  lut::Store sa = lut::Store::Open(a);
+  lut::Store sb = lut::Store::Open(b);
+  ASSERT_TRUE(sa.complete());
+  ASSERT_TRUE(sb.complete());
+  EXPECT_EQ(sa.records(), sb.records());
+  auto qa = sa.Quantities();
+  auto qb = sb.Quantities();
+  ASSERT_EQ(qa.size(), qb.size());
+  for (const auto& q : qa) {
+    EXPECT_TRUE(sa.ReadTable(q.quantity, q.statistic) == sb.ReadTable(q.quantity, q.statistic))
+        << q.quantity << " " << lut::StatisticName(q.statistic);
+  }
+  EXPECT_EQ(sa.provenance().recipe_text, sb.provenance().recipe_text);
+  EXPECT_EQ(sa.provenance().input_sha256, sb.provenance().input_sha256);
+}
+
+TEST(Run, SameDataForOneAndTwoWorkers) {
+  const Recipe recipe = TestRecipe();
+  RunSummary s1 = RunCharacterization(recipe, Options(TempFile("j1.h5"), 1));
+  RunSummary s2 = RunCharacterization(recipe, Options(TempFile("j2.h5"), 2));
+  EXPECT_EQ(s1.samples_total, 2u * 3u * 12u);
+  EXPECT_EQ(s1.failed, s2.failed);
+  EXPECT_GT(s1.retried, 0u) << "the fake's non-convergent samples were not retried";
+  EXPECT_GT(s1.failed, 0u) << "the fake's fatal samples were not recorded as failed";
+  ExpectSameData(TempFile("j1.h5"), TempFile("j2.h5"));
+
+  lut::Store st = lut::Store::Open(TempFile("j1.h5"));
+  const lut::Table& mean = st.ReadTable("fake/out_v", lut::Statistic::kMean);
+  EXPECT_EQ(mean.units(), "V");
+  EXPECT_EQ(mean.axes().size(), 4u);  // corner, vdd, temp, code
+  EXPECT_EQ(st.ReadTable("fake/out_v", lut::Statistic::kDynamicSigma).values().front(), 0.6e-3);
+  EXPECT_EQ(st.Failures().by_reason.begin()->first.rfind("fatal: worker crashed", 0), 0u);
+  EXPECT_EQ(st.provenance().master_seed, 11u);
+}
+
+TEST(Run, ResumeAfterSigkillEqualsAnUninterruptedRun) {
+  const Recipe recipe = TestRecipe();
+  const fs::path whole = TempFile("whole.h5");
+  const fs::path killed = TempFile("killed.h5");
+  fs::remove(killed);
+  fs::remove(fs::path(killed.string() + ".journal"));
+  RunCharacterization(recipe, Options(whole, 2));
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      RunCharacterization(recipe, Options(killed, 2, /*delay_ms=*/20));
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  // Kill it once part of the samples are journaled.
+  const fs::path journal = killed.string() + ".journal";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (!fs::exists(journal) || fs::file_size(journal) < 2000)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  ASSERT_TRUE(fs::exists(journal));
+  EXPECT_NO_THROW(lut::Store::Open(killed));  // the snapshot on disk stays readable
+
+  EXPECT_THROW(RunCharacterization(recipe, Options(killed, 1)),
+               UsageError);  // journal exists: must resume
+  RunOptions resume = Options(killed, 1);
+  resume.resume = true;
+  RunSummary s = RunCharacterization(recipe, resume);
+  EXPECT_GT(s.samples_resumed, 0u);
+  EXPECT_GT(s.samples_run, 0u);
+  EXPECT_FALSE(fs::exists(journal));
+  ExpectSameData(whole, killed);
+}
+
+TEST(Run, ResumeOfADifferentRecipeIsRefused) {
+  const Recipe recipe = TestRecipe();
+  const fs::path out = TempFile("other.h5");
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      RunCharacterization(recipe, Options(out, 1, 20));
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  const fs::path journal = out.string() + ".journal";
+  while (!fs::exists(journal) || fs::file_size(journal) < 1000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  Recipe other = recipe;
+  other.seed = 12;
+  other.effective["seed"] = "12";
+  RunOptions o = Options(out, 1);
+  o.resume = true;
+  EXPECT_THROW(RunCharacterization(other, o), UsageError);
+  fs::remove(journal);
+}
+
+}  // namespace
+}  // namespace cimchar::characterize

@@ -1,0 +1,150 @@
+// SAR ADC: every code reachable, monotonic transfer, DNL/INL and energy per conversion.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "adc_support.h"
+#include "circuits_support.h"
+#include "measure/block_netlists.h"
+#include "measure/transfer.h"
+#include "measure/waveform.h"
+
+namespace cimchar::circuits_test {
+namespace {
+
+struct Conversions {
+  std::vector<long long> codes;
+  double energy_per_conversion_j = 0.0;
+};
+
+// Converts each input in turn (one conversion each) in one transient.
+Conversions Convert(double vdd,
+                    double vref,
+                    const std::vector<double>& vin,
+                    const std::string& tag) {
+  const double tclk = AdcClock(vdd);
+  const double ts = tclk;
+  const double te = 5e-11;
+  const double tconv = measure::SarConversionTime(kAdcBits, ts, tclk);
+  // The input changes a quarter clock after SMP falls (while the sample is held).
+  std::string pwl = "pwl(0 " + netlist::FormatNumber(vin.front());
+  for (std::size_t c = 1; c < vin.size(); ++c) {
+    double t = static_cast<double>(c - 1) * tconv + ts + tclk / 4;
+    pwl += " " + netlist::FormatNumber(t) + " " + netlist::FormatNumber(vin[c - 1]) + " " +
+           netlist::FormatNumber(t + te) + " " + netlist::FormatNumber(vin[c]);
+  }
+  pwl += ")";
+  netlist::Bindings b;
+  b.Set("vdd", vdd).Set("temp", 27.0).Set("vref", vref).Set("vcmp", AdcVcmp(vref));
+  b.SetText("smp", measure::SarSamplePwl(kAdcBits, vdd, ts, tclk, te));
+  b.SetText("clk", measure::SarClockPwl(kAdcBits, vdd, ts, tclk, te));
+  b.SetText("adc", measure::SarAdcSubckt(
+                       {.bits = kAdcBits, .c_unit_f = kAdcUnitF, .vdd_v = vdd, .models = {}}));
+  b.Set("bits", kAdcBits).SetText("adc_bits", measure::SarAdcPorts(kAdcBits)).SetText("vin", pwl);
+  const double t_stop = static_cast<double>(vin.size()) * tconv;
+  std::vector<std::string> vec = {"time", "vdd#branch", "vref#branch"};
+  for (int k = 0; k < kAdcBits; ++k) {
+    vec.push_back("v(b" + std::to_string(k) + ")");
+  }
+  auto r = RunBench("sar_adc_" + tag, RenderBench("sar_adc.sp", b),
+                    {"tran 2e-11 " + netlist::FormatNumber(t_stop)}, vec);
+  Conversions out;
+  if (!r.ok()) {
+    return out;
+  }
+  const auto& t = r.vectors.at("time");
+  for (std::size_t c = 0; c < vin.size(); ++c) {
+    double at = static_cast<double>(c + 1) * tconv - 0.25 * tclk;
+    std::vector<double> levels;
+    for (int k = 0; k < kAdcBits; ++k) {
+      levels.push_back(measure::ValueAt(t, r.vectors.at("v(b" + std::to_string(k) + ")"), at));
+    }
+    out.codes.push_back(measure::CodeFromLevels(levels, vdd / 2));
+  }
+  double e = measure::SupplyEnergy(t, vdd, r.vectors.at("vdd#branch"), 0, t_stop) +
+             measure::SupplyEnergy(t, vref, r.vectors.at("vref#branch"), 0, t_stop);
+  out.energy_per_conversion_j = e / static_cast<double>(vin.size());
+  return out;
+}
+
+class SarAdcTest : public ::testing::TestWithParam<double> {};
+
+TEST_P(SarAdcTest, CodesMonotonicDnlInlEnergy) {
+  const double vdd = GetParam();
+  const double vref = 0.5 * vdd;
+  const int levels = 1 << kAdcBits;
+  const double lsb = AdcGain() * vref / levels;
+  // Coarse pass: 3 inputs per LSB from 0 to levels - 1/3 LSB (the last transition is at
+  // levels - 3/2 LSB).
+  std::vector<double> coarse;
+  const int per_lsb = 3;
+  for (int k = 0; k < levels * per_lsb; ++k) {
+    coarse.push_back(k * lsb / per_lsb);
+  }
+  auto c1 = Convert(vdd, vref, coarse, "coarse_" + VddTag(vdd));
+  ASSERT_EQ(c1.codes.size(), coarse.size());
+  auto t1 = measure::TransitionLevels(coarse, c1.codes, levels - 1);
+  // Every code appears.
+  for (long long code = 0; code < levels; ++code) {
+    EXPECT_NE(std::find(c1.codes.begin(), c1.codes.end(), code), c1.codes.end()) << code;
+  }
+  // Fine pass: four inputs inside the coarse step around each transition.
+  const double step = lsb / per_lsb;
+  std::vector<double> fine;
+  for (double tr : t1) {
+    for (double f : {-0.375, -0.125, 0.125, 0.375}) {
+      fine.push_back(tr + f * step);
+    }
+  }
+  std::sort(fine.begin(), fine.end());
+  auto c2 = Convert(vdd, vref, fine, "fine_" + VddTag(vdd));
+  ASSERT_EQ(c2.codes.size(), fine.size());
+  // Merge both passes (sorted by input) and take the transitions.
+  std::vector<std::pair<double, long long>> all;
+  for (std::size_t i = 0; i < coarse.size(); ++i) {
+    all.emplace_back(coarse[i], c1.codes[i]);
+  }
+  for (std::size_t i = 0; i < fine.size(); ++i) {
+    all.emplace_back(fine[i], c2.codes[i]);
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end(),
+                        [](const auto& a, const auto& b) { return a.first == b.first; }),
+            all.end());
+  std::vector<double> x;
+  std::vector<long long> codes;
+  for (const auto& [v, c] : all) {
+    x.push_back(v);
+    codes.push_back(c);
+  }
+  std::vector<double> xs(x);
+  ASSERT_NO_THROW(measure::TransitionLevels(x, codes, levels - 1)) << "transfer not monotonic";
+  auto tr = measure::TransitionLevels(x, codes, levels - 1);
+  auto lin = measure::AdcLinearityFromTransitions(tr);
+  const std::string k = "sar_adc_" + VddTag(vdd);
+  Report(k + "_lsb", lin.lsb * 1e3, "mV");
+  Report(k + "_gain_g", lin.lsb * levels / vref, "V_per_V");
+  Report(k + "_first_transition", tr.front() / lin.lsb, "LSB");
+  Report(k + "_max_dnl", lin.max_abs_dnl_lsb, "LSB");
+  Report(k + "_max_inl", lin.max_abs_inl_lsb, "LSB");
+  Report(k + "_energy_per_conversion", c2.energy_per_conversion_j * 1e15, "fJ");
+  // Half an LSB at 1.0 V. At 0.6 V the bottom-plate drivers (supplied from VREF = VDD/2) and
+  // the comparator input pair work with about VDD/2 of gate drive, i.e. in weak inversion, and
+  // the codes come out up to one LSB off: bounded at one LSB there (open work: stronger
+  // drivers or a boosted reference).
+  const double bound = vdd < 0.8 ? 1.0 : 0.5;
+  EXPECT_LT(lin.max_abs_dnl_lsb, bound);
+  EXPECT_LT(lin.max_abs_inl_lsb, bound);
+  EXPECT_GT(c2.energy_per_conversion_j, 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tt, SarAdcTest, ::testing::ValuesIn(Supplies()), [](const auto& info) {
+  return VddTag(info.param).replace(4, 1, "v");
+});
+
+}  // namespace
+}  // namespace cimchar::circuits_test

@@ -1,0 +1,387 @@
+// The adapter from run files to exports, on a small synthetic store written with lut::RunWriter
+// (values chosen for the test, not physics; no ngspice).
+#include "exporters/from_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "exporters/bda_map.h"
+#include "exporters/export_test_model.h"
+#include "exporters/exporters.h"
+#include "lut/store.h"
+
+namespace cimchar::exporters {
+namespace {
+
+namespace fs = std::filesystem;
+using lut::Axis;
+using lut::Statistic;
+using lut::Table;
+
+constexpr double kRelTol = 1e-12;
+constexpr int kTransitions = 7;  // a 3-bit ADC
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("cimchar_from_store_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<Axis> Grid() {
+  return {Axis::Categorical("corner", {"tt", "ff"}), Axis::Numeric("vdd", "V", {0.9, 1.0, 1.1}),
+          Axis::Numeric("temp", "degC", {25.0, 85.0})};
+}
+
+// Transition k (1..7) at vdd: an almost ideal 3-bit ADC over [0.1, 0.1 + 0.4 vdd] V.
+double Transition(int k, double vdd) { return 0.1 + 0.05 * vdd * k + 0.002 * (k % 2); }
+double Line(double fraction, double vdd) { return 0.9 * vdd * fraction * (1.0 - 0.05 * fraction); }
+
+// A table over the grid axes (and `bench` last) from f(corner index, vdd, bench value).
+template <typename F>
+Table GridTable(const std::string& quantity,
+                const std::string& units,
+                std::optional<Axis> bench,
+                F f) {
+  std::vector<Axis> axes = Grid();
+  std::vector<double> bench_values = {0.0};
+  if (bench) {
+    axes.push_back(*bench);
+    bench_values = bench->values();
+  }
+  std::vector<double> values;
+  for (int c = 0; c < 2; ++c) {
+    for (const double vdd : axes[1].values()) {
+      for ([[maybe_unused]] const double temp : axes[2].values()) {
+        for (const double b : bench_values) {
+          values.push_back(f(c, vdd, b));
+        }
+      }
+    }
+  }
+  return Table(quantity, units, axes, values);
+}
+
+// Writes a finished run with the given tables; every grid point has two ok samples of "x_v".
+fs::path WriteStore(const fs::path& path, const std::vector<lut::QuantityTable>& tables) {
+  lut::RunSpec spec{.grid = Grid(), .samples_per_point = 2, .columns = {{"x_v", "V"}}};
+  lut::Provenance provenance{.recipe_text = "bench = test\n",
+                             .master_seed = 77,
+                             .input_sha256 = {{"netlists/blocks/sar_adc.sp", "ab12"}},
+                             .ngspice_version = "ngspice-39"};
+  auto writer = lut::RunWriter::Create(path, spec, provenance);
+  for (std::uint64_t g = 0; g < spec.GridPointCount(); ++g) {
+    for (std::uint64_t s = 0; s < 2; ++s) {
+      writer->Append({.grid_point = g, .sample = s, .values = {0.5 + 0.01 * g + 0.1 * s}});
+    }
+  }
+  writer->Finalize(tables);
+  return path;
+}
+
+std::vector<lut::QuantityTable> AdcTables() {
+  std::vector<double> codes;
+  for (int k = 1; k <= kTransitions; ++k) {
+    codes.push_back(k);
+  }
+  const Axis code = Axis::Numeric("code", "1", codes);
+  return {
+      {Statistic::kMean,
+       GridTable("adc/transition_v", "V", code,
+                 [](int, double vdd, double k) { return Transition(static_cast<int>(k), vdd); })},
+      {Statistic::kStaticSigma,
+       GridTable("adc/transition_v", "V", code, [](int, double, double) { return 0.004; })},
+      {Statistic::kDynamicSigma,
+       GridTable("adc/transition_v", "V", code, [](int, double, double) { return 0.001; })},
+      {Statistic::kMean, GridTable("adc/comparator_offset_v", "V", std::nullopt,
+                                   [](int, double, double) { return 0.0; })},
+      {Statistic::kStaticSigma, GridTable("adc/comparator_offset_v", "V", std::nullopt,
+                                          [](int, double, double) { return 0.003; })},
+      {Statistic::kMean,
+       GridTable("adc/energy_conversion_j", "J", std::nullopt,
+                 [](int c, double vdd, double) { return (c ? 5e-14 : 4e-14) * vdd * vdd; })},
+  };
+}
+
+std::vector<lut::QuantityTable> ApathTables() {
+  const Axis fraction = Axis::Numeric("fraction", "1", {0.0, 0.25, 0.5, 0.75, 1.0});
+  return {
+      {Statistic::kMean, GridTable("apath/line_v", "V", fraction,
+                                   [](int, double vdd, double f) { return Line(f, vdd); })},
+      {Statistic::kStaticSigma,
+       GridTable("apath/line_v", "V", fraction, [](int, double, double) { return 0.002; })},
+      {Statistic::kDynamicSigma,
+       GridTable("apath/line_v", "V", fraction, [](int, double, double) { return 0.0005; })},
+      {Statistic::kMean,
+       GridTable("apath/energy_op_j", "J", fraction,
+                 [](int, double vdd, double f) { return 1e-13 * vdd * vdd * (0.2 + f); })},
+  };
+}
+
+class FromStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    adc_ = WriteStore(dir_.path() / "adc.h5", AdcTables());
+    apath_ = WriteStore(dir_.path() / "apath.h5", ApathTables());
+    stores_ = {lut::Store::Open(adc_), lut::Store::Open(apath_)};
+  }
+  FromStoreOptions Options(double vdd = 1.0) {
+    FromStoreOptions o;
+    o.point = {.corner = "tt", .vdd_v = vdd, .temp_c = 25.0};
+    return o;
+  }
+  TempDir dir_;
+  fs::path adc_;
+  fs::path apath_;
+  std::vector<lut::Store> stores_;
+};
+
+int RunChecker(const std::string& format, const fs::path& out_dir, const fs::path& expected) {
+  const std::string script = std::string(CIMCHAR_EXPORTERS_TEST_DIR) + "/check_export.py";
+  const std::string command = std::string(CIMCHAR_SYSTEM_PYTHON) + " '" + script + "' " + format +
+                              " '" + out_dir.string() + "' '" + expected.string() + "'";
+  return std::system(command.c_str());
+}
+
+TEST_F(FromStore, EveryFormatParsesWithItsConsumer) {
+  for (const auto& name : ExportFormatNames()) {
+    SCOPED_TRACE(name);
+    const ExportFormat format = ParseExportFormat(name);
+    const ExportModel model = ModelFromStores(format, stores_, Options());
+    const fs::path out = dir_.path() / ("out_" + name);
+    const auto written = WriteExport(format, model, out);
+    ASSERT_FALSE(written.empty());
+    const fs::path expected = dir_.path() / ("expected_" + name + ".json");
+    // The whole-table formats carry no ADC model; the expectations helper needs one.
+    ExportModel for_expectations = model;
+    if (for_expectations.adc.bits == 0) {
+      for_expectations.adc = AdcFromStores(stores_, Options());
+    }
+    std::ofstream(expected) << testing_model::Expectations(for_expectations, false).ToJson();
+    EXPECT_EQ(RunChecker(name, out, expected), 0);
+  }
+}
+
+TEST_F(FromStore, CarriesEveryStoresProvenance) {
+  const ExportModel m = ModelFromStores(ExportFormat::kAihwkit, stores_, Options());
+  EXPECT_EQ(m.provenance.at("lut0.file"), adc_.string());
+  EXPECT_EQ(m.provenance.at("lut1.file"), apath_.string());
+  EXPECT_EQ(m.provenance.at("lut0.master_seed"), "77");
+  EXPECT_EQ(m.provenance.at("lut0.ngspice_version"), "ngspice-39");
+  EXPECT_EQ(m.provenance.at("lut0.input_sha256.netlists/blocks/sar_adc.sp"), "ab12");
+  EXPECT_FALSE(m.provenance.at("lut0.cimchar_commit").empty());
+  EXPECT_EQ(m.provenance.at("source.adc/transition_v"), adc_.string());
+  EXPECT_EQ(m.provenance.at("source.apath/line_v"), apath_.string());
+}
+
+TEST_F(FromStore, InterpolatesBetweenSupplies) {
+  const ExportModel m = ModelFromStores(ExportFormat::kNeuroSim, stores_, Options(0.95));
+  ASSERT_EQ(m.adc.bits, 3);
+  ASSERT_EQ(m.adc.transition_mean_v.size(), 7u);
+  const double expected = 0.5 * (Transition(1, 0.9) + Transition(1, 1.0));
+  EXPECT_NEAR(m.adc.transition_mean_v[0], expected, kRelTol);
+  EXPECT_EQ(m.operating_point.vdd_v, 0.95);
+  // A near-ideal converter reads each code centre as that code.
+  for (const auto& c : m.adc.codes) {
+    EXPECT_NEAR(c.mean_lsb, c.code, 0.1) << c.code;
+    EXPECT_GT(c.static_sigma_lsb, 0.0);
+  }
+}
+
+TEST_F(FromStore, DerivesTheAnalogPathInAdcLsb) {
+  const ExportModel m = ModelFromStores(ExportFormat::kAsim, stores_, Options());
+  const double lsb_v = m.adc.LsbV();
+  EXPECT_NEAR(m.analog.static_sigma_lsb, 0.002 / lsb_v, 1e-9);
+  EXPECT_NEAR(m.analog.dynamic_sigma_lsb, 0.0005 / lsb_v, 1e-9);
+  ASSERT_TRUE(m.analog.compression_full_scale.has_value());
+  EXPECT_GT(*m.analog.compression_full_scale, 0.0);
+  EXPECT_GT(m.geometry.adc_lsb_mac, 0.0);
+}
+
+TEST_F(FromStore, OperatingPointOutsideTheAxesIsAUsageErrorNamingValueAndRange) {
+  try {
+    ModelFromStores(ExportFormat::kNeuroSim, stores_, Options(1.3));
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("1.3"), std::string::npos) << what;
+    EXPECT_NE(what.find("[0.9, 1.1]"), std::string::npos) << what;
+  }
+  FromStoreOptions o = Options();
+  o.point.corner = "ss";
+  EXPECT_THROW(ModelFromStores(ExportFormat::kNeuroSim, stores_, o), UsageError);
+}
+
+TEST_F(FromStore, AnAxisWithSeveralValuesNeedsAValue) {
+  FromStoreOptions o = Options();
+  o.point.vdd_v.reset();
+  try {
+    ModelFromStores(ExportFormat::kNeuroSim, stores_, o);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--vdd"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(FromStore, MissingQuantityNamesItAndItsRecipe) {
+  const std::vector<lut::Store> apath_only = {lut::Store::Open(apath_)};
+  try {
+    ModelFromStores(ExportFormat::kCrossSim, apath_only, Options());
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("adc/transition_v"), std::string::npos) << what;
+    EXPECT_NE(what.find("characterization/adc.ini"), std::string::npos) << what;
+  }
+}
+
+TEST_F(FromStore, QuantitiesNoStoreHoldsAreMarkedNotDerived) {
+  const ExportModel m = ModelFromStores(ExportFormat::kAccelergy, stores_, Options());
+  EXPECT_EQ(m.not_derived.count("ose.evaluate"), 1u);
+  EXPECT_EQ(m.not_derived.count("digital_column.mac_1b_cycle"), 1u);
+  EXPECT_EQ(m.not_derived.count("dac_row.drive"), 1u);
+  const auto files = RenderExport(ExportFormat::kAccelergy, m);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_NE(files[0].contents.find("ose.evaluate"), std::string::npos);
+  for (const auto& e : m.energies) {
+    EXPECT_NE(e.component, "ose");
+    EXPECT_FALSE(e.area_um2.has_value());
+  }
+}
+
+TEST_F(FromStore, TheSameQuantityInTwoFilesIsRefused) {
+  const fs::path copy = dir_.path() / "adc_copy.h5";
+  fs::copy_file(adc_, copy);
+  const std::vector<lut::Store> twice = {lut::Store::Open(adc_), lut::Store::Open(copy)};
+  EXPECT_THROW(ModelFromStores(ExportFormat::kNeuroSim, twice, Options()), UsageError);
+}
+
+TEST_F(FromStore, TablesCoverEveryQuantityAndStatistic) {
+  const auto views = TableViewsFromStore(stores_[0]);
+  ASSERT_EQ(views.size(), 6u);
+  const auto it = std::find_if(views.begin(), views.end(), [](const TableView& v) {
+    return v.quantity == "adc/transition_v/mean";
+  });
+  ASSERT_NE(it, views.end());
+  EXPECT_EQ(it->units, "V");
+  ASSERT_EQ(it->axes.size(), 4u);
+  EXPECT_EQ(it->axes[3].name, "code");
+  std::size_t size = 1;
+  for (const auto& a : it->axes) {
+    size *= a.Size();
+  }
+  EXPECT_EQ(it->data.size(), size);
+  // Without an operating point the csv export still works: its header says null.
+  FromStoreOptions o;
+  const ExportModel m = ModelFromStores(ExportFormat::kJson, stores_, o);
+  const auto files = RenderExport(ExportFormat::kJson, m);
+  EXPECT_NE(files[0].contents.find("\"vdd_v\": null"), std::string::npos);
+}
+
+TEST_F(FromStore, UnwritableOutputLeavesNothing) {
+  const ExportModel m = ModelFromStores(ExportFormat::kCsv, stores_, Options());
+  const fs::path blocker = dir_.path() / "a_file";
+  std::ofstream(blocker) << "x";
+  EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, blocker / "out"), Error);
+  EXPECT_FALSE(fs::exists(blocker / "out"));
+  if (::geteuid() != 0) {  // root ignores permissions
+    const fs::path locked = dir_.path() / "locked";
+    fs::create_directories(locked);
+    fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
+    EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, locked), Error);
+    fs::permissions(locked, fs::perms::owner_all);
+    EXPECT_TRUE(fs::is_empty(locked));
+  }
+}
+
+TEST_F(FromStore, SampleSetsComeFromTheGridPoint) {
+  const auto sets = SampleSetsFromStore(stores_[0], {"x_v"}, Options().point, false);
+  ASSERT_EQ(sets.size(), 1u);
+  ASSERT_EQ(sets[0].samples.size(), 2u);
+  const auto centered = SampleSetsFromStore(stores_[0], {"x_v"}, Options().point, true);
+  EXPECT_NEAR(centered[0].samples[0] + centered[0].samples[1], 0.0, 1e-15);
+  EXPECT_THROW(SampleSetsFromStore(stores_[0], {"nope"}, Options().point, false), UsageError);
+  EXPECT_THROW(SampleSetsFromStore(stores_[0], {"x_v"}, Options(0.95).point, false), UsageError);
+}
+
+TEST(Linearity, EndPointDnlAndInl) {
+  // Code 2 is 0.5 LSB wide, code 3 1.5 LSB: DNL -0.5 and +0.5; INL of transition 3 is -0.5.
+  const auto lin = LinearityFromTransitions({1.0, 2.0, 2.5, 4.0, 5.0});
+  ASSERT_EQ(lin.codes.size(), 4u);
+  EXPECT_NEAR(lin.dnl_lsb[0], 0.0, kRelTol);
+  EXPECT_NEAR(lin.dnl_lsb[1], -0.5, kRelTol);
+  EXPECT_NEAR(lin.dnl_lsb[2], 0.5, kRelTol);
+  EXPECT_NEAR(lin.inl_lsb[2], -0.5, kRelTol);
+  EXPECT_THROW(LinearityFromTransitions({1.0, 2.0}), UsageError);
+  EXPECT_THROW(LinearityFromTransitions({1.0, 3.0, 2.0}), UsageError);
+}
+
+// Left half flat grey, right half high-contrast stripes.
+GreyImage HalfStripes(int w, int h) {
+  GreyImage img{.width = w, .height = h, .max_value = 255, .pixels = {}};
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      img.pixels.push_back(x < w / 2 ? 128 : ((x / 2) % 2 ? 255 : 0));
+    }
+  }
+  return img;
+}
+
+TEST(BdaMap, ContrastGetsAMoreDigitalBoundaryThanAFlatRegion) {
+  const GreyImage img = HalfStripes(24, 12);
+  const BdaMapResult r = ComputeBdaMap(img, {});
+  ASSERT_EQ(r.map.values.size(), img.pixels.size());
+  double flat = 0.0;
+  double busy = 0.0;
+  int n_flat = 0;
+  int n_busy = 0;
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      const int b = r.map.values[static_cast<std::size_t>(y * img.width + x)];
+      if (x < img.width / 2 - 2) {
+        flat += b;
+        ++n_flat;
+      } else if (x > img.width / 2 + 1) {
+        busy += b;
+        ++n_busy;
+      }
+    }
+  }
+  flat /= n_flat;
+  busy /= n_busy;
+  EXPECT_LT(busy, flat);  // smaller B_D/A = more digital orders = more precise
+  EXPECT_EQ(flat, r.candidates.back());
+  // Deterministic: the same options give the same map.
+  EXPECT_EQ(ComputeBdaMap(img, {}).map.values, r.map.values);
+}
+
+TEST(BdaMap, ALayerLargerThanTheArrayIsRefused) {
+  BdaMapOptions o;
+  o.edge_channels = 17;  // 153 inputs > 144 rows
+  EXPECT_THROW(ComputeBdaMap(HalfStripes(8, 8), o), UsageError);
+  EXPECT_THROW(ComputeBdaMap(GreyImage{}, {}), UsageError);
+}
+
+}  // namespace
+}  // namespace cimchar::exporters

@@ -1,0 +1,189 @@
+#include "exporters/plots.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace cimchar::exporters {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PlotDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("cimchar_plots_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+  std::size_t Entries() const {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) {
+      ++n;
+    }
+    return n;
+  }
+  fs::path dir_;
+};
+
+std::string Head(const fs::path& path, std::size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(n, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(n));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
+}
+
+std::string All(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Checks the PNG signature / SVG root of a drawn figure.
+void ExpectPngAndSvg(const fs::path& base) {
+  const auto png = fs::path(base).replace_extension(".png");
+  const auto svg = fs::path(base).replace_extension(".svg");
+  ASSERT_TRUE(fs::exists(png)) << png;
+  EXPECT_EQ(Head(png, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_GT(fs::file_size(png), 1000u);
+  ASSERT_TRUE(fs::exists(svg)) << svg;
+  const std::string text = All(svg);
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+}
+
+SnrEnergyPlot SnrData() {
+  SnrEnergyPlot p;
+  for (int b = 5; b <= 10; ++b) {
+    p.b_da.push_back(b);
+    p.snr_db.push_back(10.0 + 4.0 * (b - 5));
+    p.snr_offset_removed_db.push_back(13.0 + 4.0 * (b - 5));
+    p.energy_per_mac_j.push_back(1.0e-13 * (1.0 + 0.2 * (b - 5)));
+  }
+  return p;
+}
+
+TEST_F(PlotDir, SnrAndEnergyOnTwoAxes) {
+  for (const char* ext : {".png", ".svg"}) {
+    PlotSnrEnergy(SnrData(), dir_ / (std::string("snr_energy") + ext));
+  }
+  ExpectPngAndSvg(dir_ / "snr_energy");
+  const std::string svg = All(dir_ / "snr_energy.svg");
+  EXPECT_NE(svg.find("SNR (dB)"), std::string::npos);
+  EXPECT_NE(svg.find("energy per MAC (fJ)"), std::string::npos);
+  EXPECT_NE(svg.find("B_D/A"), std::string::npos);
+  EXPECT_EQ(Entries(), 2u);  // no temporary left behind
+}
+
+TEST_F(PlotDir, MonteCarloHistograms) {
+  HistogramPlot h;
+  h.title = "ADC transition levels (Monte Carlo)";
+  h.x_label = "transition level (mV)";
+  h.x_scale = 1e3;
+  for (int t = 1; t <= 3; ++t) {
+    SampleSet s{"T" + std::to_string(t), {}};
+    for (int i = 0; i < 400; ++i) {
+      // A deterministic spread: the sum of two phases approximates a bell.
+      s.samples.push_back(0.1 * t + 0.004 * (std::sin(i * 0.37) + std::sin(i * 1.91)));
+    }
+    h.sets.push_back(s);
+  }
+  PlotHistogram(h, dir_ / "transitions.png");
+  PlotHistogram(h, dir_ / "transitions.svg");
+  ExpectPngAndSvg(dir_ / "transitions");
+}
+
+TEST_F(PlotDir, DnlInlAndStackedBars) {
+  DnlInlPlot d;
+  d.codes = {0, 1, 2, 3, 4, 5, 6, 7};
+  d.dnl_lsb = {0.0, 0.05, -0.1, 0.02, 0.0, -0.04, 0.08, 0.0};
+  d.inl_lsb = {0.0, 0.05, -0.05, -0.03, -0.03, -0.07, 0.01, 0.01};
+  PlotDnlInl(d, dir_ / "dnl_inl.png");
+  PlotDnlInl(d, dir_ / "dnl_inl.svg");
+  ExpectPngAndSvg(dir_ / "dnl_inl");
+
+  StackedBarPlot b;
+  b.title = "Energy per 8b x 8b MAC by block";
+  b.y_label = "energy per MAC (fJ)";
+  b.categories = {"DCIM", "HCIM", "OSA-HCIM"};
+  b.blocks = {
+      {"digital", {100, 50, 38}}, {"analog", {0, 8, 7}}, {"ADC", {0, 12, 10}}, {"OSE", {0, 0, 1}}};
+  PlotStackedBars(b, dir_ / "breakdown.png");
+  PlotStackedBars(b, dir_ / "breakdown.svg");
+  ExpectPngAndSvg(dir_ / "breakdown");
+  EXPECT_NE(All(dir_ / "breakdown.svg").find("OSA-HCIM"), std::string::npos);
+}
+
+TEST_F(PlotDir, BdaMapOverTheCatPhoto) {
+  BdaMapPlot m;
+  m.image = ReadPgm(fs::path(CIMCHAR_SOURCE_DIR) / "results/data/chelsea.pgm");
+  // A stride-2 map from local contrast, quantized to boundaries 5..10 (test data only).
+  m.map.width = m.image.width / 2;
+  m.map.height = m.image.height / 2;
+  for (int y = 0; y < m.map.height; ++y) {
+    for (int x = 0; x < m.map.width; ++x) {
+      const int a = m.image.At(2 * x, 2 * y);
+      const int b = m.image.At(std::min(2 * x + 1, m.image.width - 1), 2 * y);
+      const int c = m.image.At(2 * x, std::min(2 * y + 1, m.image.height - 1));
+      const int contrast = std::abs(a - b) + std::abs(a - c);
+      m.map.values.push_back(5 + std::min(5, contrast / 8));
+    }
+  }
+  PlotBdaMap(m, dir_ / "bda_map.png");
+  PlotBdaMap(m, dir_ / "bda_map.svg");
+  ExpectPngAndSvg(dir_ / "bda_map");
+}
+
+TEST_F(PlotDir, MissingFolderIsAnErrorAndLeavesNothing_bad) {
+  const auto out = dir_ / "no_such_folder" / "snr.png";
+  try {
+    PlotSnrEnergy(SnrData(), out);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(out.string()), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Entries(), 0u);
+}
+
+TEST_F(PlotDir, UnknownExtensionIsAUsageError_bad) {
+  EXPECT_THROW(PlotSnrEnergy(SnrData(), dir_ / "snr.jpeg"), UsageError);
+  EXPECT_EQ(Entries(), 0u);
+}
+
+TEST_F(PlotDir, GnuplotFailureNamesThePlotAndLeavesNothing_bad) {
+  XyPlot p;
+  p.title = "nothing to draw";
+  p.x_label = "x";
+  p.y_label = "y";
+  p.y1.push_back({"undefined", {1.0, 2.0}, {std::nan(""), std::nan("")}});
+  const auto out = dir_ / "undefined.png";
+  try {
+    PlotXY(p, out);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(out.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("gnuplot"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Entries(), 0u);
+}
+
+TEST_F(PlotDir, InconsistentInputIsAUsageError_bad) {
+  SnrEnergyPlot p = SnrData();
+  p.energy_per_mac_j.pop_back();
+  EXPECT_THROW(PlotSnrEnergy(p, dir_ / "snr.png"), UsageError);
+}
+
+}  // namespace
+}  // namespace cimchar::exporters

@@ -1,0 +1,526 @@
+#include "lut/store.h"
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "lut/fake_run.h"
+#include "lut/reduce.h"
+
+namespace cimchar::lut {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FakeProvenance;
+using testing::FakeRecord;
+using testing::FakeSpec;
+using testing::FakeTables;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "lut_store_XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path File(const std::string& name) const { return dir_ / name; }
+  fs::path dir_;
+};
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+
+// Every dataset of a file as raw bytes (strings concatenated with separators), by path.
+herr_t CollectDataset(hid_t loc, const char* name, const H5O_info_t* info, void* out) {
+  if (info->type != H5O_TYPE_DATASET) {
+    return 0;
+  }
+  auto& map = *static_cast<std::map<std::string, std::string>*>(out);
+  const hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+  const hid_t type = H5Dget_type(ds);
+  const hid_t space = H5Dget_space(ds);
+  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  std::string bytes;
+  if (H5Tget_class(type) == H5T_STRING) {
+    std::vector<char*> texts(n, nullptr);
+    if (n > 0) {
+      H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data());
+    }
+    for (char* t : texts) {
+      bytes += std::string(t) + '\0';
+    }
+    if (n > 0) {
+      H5Dvlen_reclaim(type, space, H5P_DEFAULT, texts.data());
+    }
+  } else {
+    bytes.resize(n * H5Tget_size(type));
+    if (n > 0) {
+      H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+    }
+  }
+  map[name] = bytes;
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Dclose(ds);
+  return 0;
+}
+
+std::map<std::string, std::string> RawDatasets(const fs::path& path) {
+  std::map<std::string, std::string> out;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(file, 0) << path;
+  H5Ovisit(file, H5_INDEX_NAME, H5_ITER_INC, CollectDataset, &out);
+  H5Fclose(file);
+  return out;
+}
+
+// Appends the given (grid point, sample) pairs and finalizes.
+void RunInOrder(const fs::path& out, const std::vector<SampleKey>& order) {
+  const RunSpec spec = FakeSpec();
+  auto writer = RunWriter::Create(out, spec, FakeProvenance(), {.snapshot_every_records = 7});
+  for (const auto& key : order) {
+    writer->Append(FakeRecord(spec, key.grid_point, key.sample));
+  }
+  writer->Finalize(FakeTables(spec, writer->Records()));
+}
+
+std::vector<SampleKey> AllKeys() {
+  const RunSpec spec = FakeSpec();
+  std::vector<SampleKey> keys;
+  for (uint64_t g = 0; g < spec.GridPointCount(); ++g) {
+    for (uint64_t s = 0; s < spec.samples_per_point; ++s) {
+      keys.push_back({g, s});
+    }
+  }
+  return keys;
+}
+
+std::vector<SampleKey> Shuffled(uint64_t seed) {
+  auto keys = AllKeys();
+  std::mt19937_64 rng(seed);
+  std::shuffle(keys.begin(), keys.end(), rng);
+  return keys;
+}
+
+// --- round trip --------------------------------------------------------------------------------
+
+TEST_F(StoreTest, RoundTripKeepsAxesRecordsTablesAndProvenance) {
+  const fs::path out = File("run.h5");
+  testing::WriteFakeRun(out);
+  EXPECT_FALSE(fs::exists(File("run.h5.journal")));
+  EXPECT_FALSE(fs::exists(File("run.h5.tmp")));
+
+  const Store store = Store::Open(out);
+  EXPECT_TRUE(store.complete());
+  const RunSpec spec = FakeSpec();
+  EXPECT_EQ(store.spec(), spec);
+  Provenance expected = FakeProvenance();
+  EXPECT_EQ(store.provenance().recipe_text, expected.recipe_text);
+  EXPECT_EQ(store.provenance().master_seed, 42U);
+  EXPECT_EQ(store.provenance().input_sha256, expected.input_sha256);
+  EXPECT_EQ(store.provenance().ngspice_version, "ngspice-39");
+  EXPECT_FALSE(store.provenance().cimchar_version.empty());
+  EXPECT_FALSE(store.provenance().cimchar_commit.empty());
+  EXPECT_EQ(store.provenance().created_utc.size(), 20U);
+
+  ASSERT_EQ(store.records().size(), spec.SampleCount());
+  for (const auto& r : store.records()) {
+    EXPECT_EQ(r, FakeRecord(spec, r.grid_point, r.sample).status == SampleStatus::kOk
+                     ? FakeRecord(spec, r.grid_point, r.sample)
+                     : r);
+  }
+  const auto tables = FakeTables(spec, store.records());
+  for (const auto& qt : tables) {
+    EXPECT_EQ(store.ReadTable(qt.table.quantity(), qt.statistic), qt.table) << qt.table.quantity();
+  }
+  const auto quantities = store.Quantities();
+  EXPECT_EQ(quantities.size(), tables.size());
+  const Table& transition = store.ReadTable(
+      "adc/transition_v", Statistic::kMean,
+      {.units = "V", .axes = {{"corner", ""}, {"vdd", "V"}, {"temp", "K"}, {"code", "1"}}});
+  EXPECT_EQ(transition.shape(), (std::vector<std::size_t>{2, 3, 2, 2}));
+  const double v =
+      transition.Lookup({{"corner", "tt"}, {"vdd", 0.95}, {"temp", 325.0}, {"code", 1.0}});
+  EXPECT_NEAR(v, 0.75 * 0.95, 2e-3);
+
+  const FailureSummary failures = store.Failures();
+  EXPECT_GT(failures.failed, 0U);
+  uint64_t by_reason = 0;
+  for (const auto& [reason, count] : failures.by_reason) {
+    by_reason += count;
+  }
+  EXPECT_EQ(by_reason, failures.failed);
+}
+
+TEST_F(StoreTest, ProvenanceAttributesArePresentForAnyReader) {
+  const fs::path out = File("run.h5");
+  testing::WriteFakeRun(out);
+  const hid_t file = H5Fopen(out.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  for (const char* name : {"schema_version", "complete", "recipe", "master_seed", "input_files",
+                           "input_sha256", "ngspice_version", "cimchar_version", "cimchar_commit",
+                           "created_utc", "grid_axes", "samples_per_point"}) {
+    EXPECT_GT(H5Aexists(file, name), 0) << name;
+  }
+  H5Fclose(file);
+}
+
+TEST(Sha256, MatchesPublishedVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+// --- schema validation ---------------------------------------------------------------------------
+
+class StoreValidationTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    path_ = File("run.h5");
+    testing::WriteFakeRun(path_);
+  }
+  // Applies a raw HDF5 edit to the file.
+  void Edit(const std::function<void(hid_t)>& edit) {
+    const hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    edit(file);
+    H5Fclose(file);
+  }
+  // Opens the file, expecting a cimchar::Error that names the file and contains `needle`, and
+  // no HDF5 error stack printed on stderr.
+  void ExpectOpenFails(const std::string& needle) {
+    ::testing::internal::CaptureStderr();
+    const std::string msg = ErrorOf([&] { (void)Store::Open(path_); });
+    const std::string printed = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(msg.find(path_.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find(needle), std::string::npos) << msg;
+    EXPECT_EQ(printed, "");
+  }
+  fs::path path_;
+};
+
+TEST_F(StoreValidationTest, MissingAxis) {
+  Edit([](hid_t f) { H5Ldelete(f, "/axes/temp", H5P_DEFAULT); });
+  ExpectOpenFails("grid axis 'temp' is missing from /axes");
+}
+
+TEST_F(StoreValidationTest, MissingTableOnlyAxis) {
+  Edit([](hid_t f) { H5Ldelete(f, "/axes/code", H5P_DEFAULT); });
+  ExpectOpenFails(
+      "/quantities/adc/transition_v/mean is indexed by the axis 'code', which is "
+      "missing from /axes");
+}
+
+TEST_F(StoreValidationTest, MissingUnits) {
+  Edit([](hid_t f) { H5Adelete_by_name(f, "/axes/vdd", "units", H5P_DEFAULT); });
+  ExpectOpenFails("axis /axes/vdd has no 'units' attribute");
+}
+
+TEST_F(StoreValidationTest, WrongUnitsAgainstTheExpectation) {
+  const Store store = Store::Open(path_);
+  const std::string axis_units = ErrorOf([&] {
+    store.ReadTable("apath/line_v", Statistic::kMean,
+                    {.units = "V", .axes = {{"corner", ""}, {"vdd", "mV"}, {"temp", "K"}}});
+  });
+  EXPECT_NE(axis_units.find(path_.string()), std::string::npos) << axis_units;
+  EXPECT_NE(axis_units.find("axis 'vdd' has units 'V', expected 'mV'"), std::string::npos)
+      << axis_units;
+  const std::string table_units = ErrorOf([&] {
+    store.ReadTable("apath/line_v", Statistic::kMean,
+                    {.units = "A", .axes = {{"corner", ""}, {"vdd", "V"}, {"temp", "K"}}});
+  });
+  EXPECT_NE(table_units.find("has units 'V', expected 'A'"), std::string::npos) << table_units;
+  const std::string missing_axis = ErrorOf([&] {
+    store.ReadTable("apath/line_v", Statistic::kMean,
+                    {.units = "V", .axes = {{"corner", ""}, {"vdd", "V"}, {"rows", "1"}}});
+  });
+  EXPECT_NE(missing_axis.find("lacks the axis 'rows'"), std::string::npos) << missing_axis;
+  EXPECT_NE(ErrorOf([&] {
+              store.ReadTable("apath/nothing", Statistic::kMean);
+            }).find("has no table /quantities/apath/nothing/mean"),
+            std::string::npos);
+}
+
+TEST_F(StoreValidationTest, NaNInATable) {
+  Edit([](hid_t f) {
+    const hid_t ds = H5Dopen2(f, "/quantities/apath/line_v/mean", H5P_DEFAULT);
+    std::vector<double> data(12, 0.5);
+    data[7] = std::numeric_limits<double>::quiet_NaN();
+    H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+    H5Dclose(ds);
+  });
+  ExpectOpenFails(
+      "/quantities/apath/line_v/mean holds NaN at corner = ff, vdd = 0.9 V, "
+      "temp = 350 K and does not allow missing values");
+}
+
+TEST_F(StoreValidationTest, NaNInAnOkSample) {
+  Edit([](hid_t f) {
+    const hid_t ds = H5Dopen2(f, "/samples/values", H5P_DEFAULT);
+    const hid_t space = H5Dget_space(ds);
+    hsize_t dims[2];
+    H5Sget_simple_extent_dims(space, dims, nullptr);
+    std::vector<double> data(dims[0] * dims[1]);
+    H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+    data[0] = std::numeric_limits<double>::quiet_NaN();  // row 0 is an ok sample
+    H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data());
+    H5Sclose(space);
+    H5Dclose(ds);
+  });
+  ExpectOpenFails("/samples/values has a non-finite line_v in the ok row 0");
+}
+
+TEST_F(StoreValidationTest, WrongSchemaVersion) {
+  Edit([](hid_t f) {
+    const hid_t attr = H5Aopen(f, "schema_version", H5P_DEFAULT);
+    const int64_t version = 99;
+    H5Awrite(attr, H5T_NATIVE_INT64, &version);
+    H5Aclose(attr);
+  });
+  ExpectOpenFails("schema version 99 is not supported");
+}
+
+TEST_F(StoreValidationTest, NotACimcharFile) {
+  const hid_t file = H5Fcreate(path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(file);
+  ExpectOpenFails("not a cimchar run file");
+}
+
+TEST_F(StoreValidationTest, TruncatedFile) {
+  const auto size = fs::file_size(path_);
+  for (const double fraction : {0.9, 0.5, 0.1}) {
+    SCOPED_TRACE(fraction);
+    testing::WriteFakeRun(path_ = File("run" + std::to_string(fraction) + ".h5"));
+    fs::resize_file(path_, static_cast<uintmax_t>(static_cast<double>(size) * fraction));
+    ExpectOpenFails("truncated or corrupt");
+  }
+}
+
+TEST_F(StoreValidationTest, RandomGarbage) {
+  std::mt19937 rng(7);
+  std::string garbage(4096, '\0');
+  for (char& c : garbage) {
+    c = static_cast<char>(rng());
+  }
+  std::ofstream(path_, std::ios::binary | std::ios::trunc) << garbage;
+  ExpectOpenFails("not an HDF5 file (no HDF5 signature found)");
+}
+
+TEST_F(StoreValidationTest, FlippedDataBytes) {
+  // Find where /samples/values lives in the file and flip one byte of it.
+  haddr_t address = 0;
+  hsize_t size = 0;
+  Edit([&](hid_t f) {
+    const hid_t ds = H5Dopen2(f, "/samples/values", H5P_DEFAULT);
+    const hsize_t origin[2] = {0, 0};
+    unsigned filter_mask = 0;
+    ASSERT_GE(H5Dget_chunk_info_by_coord(ds, origin, &filter_mask, &address, &size), 0);
+    H5Dclose(ds);
+  });
+  ASSERT_GT(size, 8U);
+  std::fstream file(path_, std::ios::binary | std::ios::in | std::ios::out);
+  file.seekg(static_cast<std::streamoff>(address + size / 2));
+  char byte = 0;
+  file.read(&byte, 1);
+  byte = static_cast<char>(byte ^ 0x10);
+  file.seekp(static_cast<std::streamoff>(address + size / 2));
+  file.write(&byte, 1);
+  file.close();
+  ExpectOpenFails("reading /samples/values failed");
+}
+
+TEST_F(StoreValidationTest, MissingFile) {
+  path_ = File("absent.h5");
+  ExpectOpenFails("no such run file");
+}
+
+// --- writer usage errors -----------------------------------------------------------------------
+
+TEST_F(StoreTest, AppendRefusesBadRecords) {
+  const RunSpec spec = FakeSpec();
+  auto writer = RunWriter::Create(File("run.h5"), spec, FakeProvenance());
+  writer->Append(FakeRecord(spec, 0, 0));
+  EXPECT_THROW(writer->Append(FakeRecord(spec, 0, 0)), UsageError);   // duplicate
+  EXPECT_THROW(writer->Append(FakeRecord(spec, 99, 0)), UsageError);  // grid point
+  EXPECT_THROW(writer->Append(FakeRecord(spec, 0, 4)), UsageError);   // sample
+  Record nan = FakeRecord(spec, 0, 1);
+  nan.values[1] = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(writer->Append(nan), UsageError);
+  Record short_record = FakeRecord(spec, 0, 1);
+  short_record.values.pop_back();
+  EXPECT_THROW(writer->Append(short_record), UsageError);
+  EXPECT_THROW(writer->Append({.grid_point = 0, .sample = 1, .status = SampleStatus::kFailed}),
+               UsageError);                        // no reason
+  EXPECT_THROW(writer->Finalize({}), UsageError);  // samples pending
+  EXPECT_EQ(writer->done_count(), 1U);
+  EXPECT_EQ(writer->Pending().size(), spec.SampleCount() - 1);
+}
+
+TEST_F(StoreTest, RefusesToStartOverAnInterruptedRunAndToResumeAnother) {
+  const RunSpec spec = FakeSpec();
+  const fs::path out = File("run.h5");
+  {
+    auto writer = RunWriter::Create(out, spec, FakeProvenance());
+    writer->Append(FakeRecord(spec, 0, 0));
+    // A second writer on the same run while the first is alive is refused.
+    EXPECT_THROW(RunWriter::Resume(out, spec, FakeProvenance()), UsageError);
+  }
+  const std::string again = ErrorOf([&] { RunWriter::Create(out, spec, FakeProvenance()); });
+  EXPECT_NE(again.find("Resume that run (--resume) or delete the journal"), std::string::npos)
+      << again;
+  Provenance other = FakeProvenance();
+  other.master_seed = 43;
+  const std::string seed = ErrorOf([&] { RunWriter::Resume(out, spec, other); });
+  EXPECT_NE(seed.find("belongs to a different run: the master seed (42 in the journal, 43 now)"),
+            std::string::npos)
+      << seed;
+  const std::string none =
+      ErrorOf([&] { RunWriter::Resume(File("other.h5"), spec, FakeProvenance()); });
+  EXPECT_NE(none.find("there is no interrupted run to resume"), std::string::npos) << none;
+}
+
+// --- determinism -------------------------------------------------------------------------------
+
+TEST_F(StoreTest, CompletionOrderDoesNotChangeTheDatasets) {
+  RunInOrder(File("in_order.h5"), AllKeys());
+  RunInOrder(File("shuffled_a.h5"), Shuffled(1));
+  RunInOrder(File("shuffled_b.h5"), Shuffled(2));
+  const auto reference = RawDatasets(File("in_order.h5"));
+  EXPECT_GT(reference.size(), 10U);
+  EXPECT_EQ(RawDatasets(File("shuffled_a.h5")), reference);
+  EXPECT_EQ(RawDatasets(File("shuffled_b.h5")), reference);
+}
+
+// --- crash safety --------------------------------------------------------------------------------
+
+// Runs the fake sweep in a forked child that is SIGKILLed after `kill_after` records, checks the
+// file left behind, resumes and finishes, and compares with an uninterrupted run.
+void KillResumeAndCompare(const fs::path& dir, uint64_t kill_after, bool tear_journal) {
+  const RunSpec spec = FakeSpec();
+  const fs::path out = dir / ("killed_" + std::to_string(kill_after) + ".h5");
+  const auto order = Shuffled(kill_after);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    try {
+      auto writer = RunWriter::Create(out, spec, FakeProvenance(),
+                                      {.sync_every_records = 3, .snapshot_every_records = 5});
+      for (const auto& key : order) {
+        writer->Append(FakeRecord(spec, key.grid_point, key.sample));
+        const char tick = 1;
+        if (::write(pipe_fds[1], &tick, 1) != 1) {
+          ::_exit(3);
+        }
+        ::usleep(2000);
+      }
+      ::pause();  // never finishes on its own
+    } catch (...) {
+      ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  uint64_t seen = 0;
+  char tick = 0;
+  while (seen < kill_after && ::read(pipe_fds[0], &tick, 1) == 1) {
+    ++seen;
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(pipe_fds[0]);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  ASSERT_EQ(seen, kill_after);
+
+  // What is on disk is a readable snapshot.
+  const Store snapshot = Store::Open(out);
+  EXPECT_FALSE(snapshot.complete());
+  EXPECT_LE(snapshot.records().size(), spec.SampleCount());
+  if (tear_journal) {  // a record torn in the middle of its write
+    const std::string partial = std::string("\x40\x00\x00\x00\x12\x34", 6);
+    std::ofstream(fs::path(out) += ".journal", std::ios::binary | std::ios::app) << partial;
+  }
+
+  // Resume: everything the child appended before the kill is known to be done.
+  auto writer = RunWriter::Resume(out, spec, FakeProvenance());
+  EXPECT_EQ(writer->dropped_journal_bytes(), tear_journal ? 6U : 0U);
+  EXPECT_GE(writer->done_count(), kill_after);
+  for (const auto& key : order) {
+    if (&key - order.data() < static_cast<std::ptrdiff_t>(kill_after)) {
+      EXPECT_TRUE(writer->IsDone(key.grid_point, key.sample));
+    }
+  }
+  const auto pending = writer->Pending();
+  EXPECT_EQ(pending.size() + writer->done_count(), spec.SampleCount());
+  for (const auto& key : pending) {
+    writer->Append(FakeRecord(spec, key.grid_point, key.sample));
+  }
+  writer->Finalize(FakeTables(spec, writer->Records()));
+  writer.reset();
+
+  const fs::path reference = dir / "uninterrupted.h5";
+  if (!fs::exists(reference)) {
+    RunInOrder(reference, AllKeys());
+  }
+  EXPECT_EQ(RawDatasets(out), RawDatasets(reference));
+  Provenance resumed = Store::Open(out).provenance();
+  const Provenance uninterrupted = Store::Open(reference).provenance();
+  resumed.created_utc = uninterrupted.created_utc;  // each run keeps its own start date
+  EXPECT_EQ(resumed, uninterrupted);
+  EXPECT_FALSE(fs::exists(fs::path(out) += ".journal"));
+}
+
+TEST_F(StoreTest, KilledRunLeavesAReadableFileAndResumesToTheSameResult) {
+  for (const uint64_t kill_after : {1U, 13U, 29U, 47U}) {
+    SCOPED_TRACE(kill_after);
+    KillResumeAndCompare(dir_, kill_after, false);
+  }
+}
+
+TEST_F(StoreTest, ResumeIgnoresATornLastRecord) { KillResumeAndCompare(dir_, 20, true); }
+
+TEST_F(StoreTest, ReductionIsIndependentOfRecordOrder) {
+  const RunSpec spec = FakeSpec();
+  std::vector<Record> records;
+  for (const auto& key : Shuffled(5)) {
+    records.push_back(FakeRecord(spec, key.grid_point, key.sample));
+  }
+  std::vector<Record> sorted;
+  for (const auto& key : AllKeys()) {
+    sorted.push_back(FakeRecord(spec, key.grid_point, key.sample));
+  }
+  const auto a = FakeTables(spec, records);
+  const auto b = FakeTables(spec, sorted);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].table, b[i].table);
+  }
+}
+
+}  // namespace
+}  // namespace cimchar::lut

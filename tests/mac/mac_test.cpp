@@ -1,0 +1,539 @@
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "mac/calibration.h"
+#include "mac/energy.h"
+#include "mac/evaluate.h"
+#include "mac/mac_model.h"
+#include "mac/options.h"
+#include "mac/random.h"
+#include "mac/sweep.h"
+#include "mac/thresholds.h"
+
+namespace cimchar::mac {
+namespace {
+
+constexpr double kRelTol = 1e-9;
+
+MacShape Shape(int a, int w, bool is_signed, int rows = 144, int columns = 8) {
+  MacShape s;
+  s.activation_bits = a;
+  s.weight_bits = w;
+  s.signed_weights = is_signed;
+  s.rows = rows;
+  s.columns = columns;
+  return s;
+}
+
+// Reference: the integer dot product, straight from the operand values.
+std::vector<std::int64_t> Dot(const std::vector<std::int32_t>& act,
+                              const std::vector<std::int32_t>& w,
+                              int outputs) {
+  std::vector<std::int64_t> y(static_cast<std::size_t>(outputs), 0);
+  for (std::size_t r = 0; r < act.size(); ++r) {
+    for (int c = 0; c < outputs; ++c) {
+      y[c] += static_cast<std::int64_t>(act[r]) * w[r * outputs + c];
+    }
+  }
+  return y;
+}
+
+// Reference: the part of each output made of orders k < floor (i.e. what is discarded), from the
+// operand bits with a plain double loop.
+std::vector<double> DiscardedPart(const MacShape& s,
+                                  const std::vector<std::int32_t>& act,
+                                  const std::vector<std::int32_t>& w,
+                                  int outputs,
+                                  int floor) {
+  std::vector<double> y(static_cast<std::size_t>(outputs), 0.0);
+  const std::uint32_t mask = (1u << s.weight_bits) - 1;
+  for (std::size_t r = 0; r < act.size(); ++r) {
+    for (int c = 0; c < outputs; ++c) {
+      const auto wb = static_cast<std::uint32_t>(w[r * outputs + c]) & mask;
+      for (int i = 0; i < s.weight_bits; ++i) {
+        for (int j = 0; j < s.activation_bits; ++j) {
+          if (i + j >= floor || !((wb >> i) & 1u) || !((act[r] >> j) & 1)) {
+            continue;
+          }
+          const double sig = (s.signed_weights && i == s.weight_bits - 1) ? -1.0 : 1.0;
+          y[c] += sig * std::ldexp(1.0, i + j);
+        }
+      }
+    }
+  }
+  return y;
+}
+
+std::vector<std::int32_t> RandomActs(int a, int length, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<std::int32_t> v(static_cast<std::size_t>(length));
+  for (auto& x : v) {
+    x = static_cast<std::int32_t>(rng.Below(1u << a));
+  }
+  return v;
+}
+
+RunOptions Quiet(Mode mode, int boundary) {
+  RunOptions o;
+  o.mode = mode;
+  o.boundary = boundary;
+  o.switches = {
+      .dynamic_noise = false, .static_noise = false, .quantization = false, .discard = true};
+  return o;
+}
+
+TEST(Mac, DcimEqualsIntegerDotForEveryWidth) {
+  for (bool is_signed : {false, true}) {
+    for (int a = 1; a <= 8; ++a) {
+      for (int w = is_signed ? 2 : 1; w <= 8; ++w) {
+        // 300 rows over 144-row arrays (3 tiles, the last partial), 11 outputs over 8 columns.
+        const MacShape s = Shape(a, w, is_signed);
+        const int length = 300;
+        const int outputs = 11;
+        const auto weights = RandomWeights(s, length, outputs, 100 + a * 10 + w);
+        const MacArray array(s, DefaultCalibration(), weights, length, outputs, 7);
+        const MacRunner runner(array, RunOptions{.mode = Mode::kDcim});
+        MacRunner::Workspace ws;
+        Rng noise(1);
+        std::vector<double> out(outputs);
+        std::vector<std::int64_t> exact(outputs);
+        for (int n = 0; n < 5; ++n) {
+          const auto act = RandomActs(a, length, 1000 + n);
+          runner.Run(act, noise, ws, out, nullptr);
+          array.Exact(act, exact);
+          const auto ref = Dot(act, weights, outputs);
+          for (int c = 0; c < outputs; ++c) {
+            ASSERT_EQ(out[c], static_cast<double>(ref[c]))
+                << "a=" << a << " w=" << w << " signed=" << is_signed << " c=" << c;
+            ASSERT_EQ(exact[c], ref[c]);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Mac, OddRowCountsPackCorrectly) {
+  const MacShape s = Shape(8, 8, true, 77, 3);
+  const int length = 200;
+  const auto weights = RandomWeights(s, length, 5, 3);
+  const MacArray array(s, DefaultCalibration(), weights, length, 5, 1);
+  const MacRunner runner(array, RunOptions{.mode = Mode::kDcim});
+  MacRunner::Workspace ws;
+  Rng noise(1);
+  std::vector<double> out(5);
+  const auto act = RandomActs(8, length, 9);
+  runner.Run(act, noise, ws, out, nullptr);
+  const auto ref = Dot(act, weights, 5);
+  for (int c = 0; c < 5; ++c) {
+    EXPECT_EQ(out[c], static_cast<double>(ref[c]));
+  }
+}
+
+TEST(Mac, WithoutNoiseAndQuantizationOnlyTheDiscardedPartIsLost) {
+  for (bool is_signed : {false, true}) {
+    for (auto [a, w] : {std::pair{8, 8}, std::pair{4, 6}, std::pair{3, 2}}) {
+      const MacShape s = Shape(a, w, is_signed);
+      const int length = 200;
+      const int outputs = 8;
+      const auto weights = RandomWeights(s, length, outputs, 11);
+      const MacArray array(s, DefaultCalibration(), weights, length, outputs, 5);
+      MacRunner::Workspace ws;
+      std::vector<double> out(outputs);
+      for (int b = 0; b <= MaxBoundary(s); ++b) {
+        const MacRunner runner(array, Quiet(Mode::kHcim, b));
+        Rng noise(2);
+        const auto act = RandomActs(a, length, 50 + b);
+        runner.Run(act, noise, ws, out, nullptr);
+        const auto ref = Dot(act, weights, outputs);
+        const auto lost = DiscardedPart(s, act, weights, outputs, b - s.analog_window);
+        for (int c = 0; c < outputs; ++c) {
+          const double expected = static_cast<double>(ref[c]) - lost[c];
+          ASSERT_NEAR(out[c], expected, kRelTol * (1.0 + std::abs(expected)) + 1e-6)
+              << "a=" << a << " w=" << w << " B=" << b << " signed=" << is_signed;
+        }
+      }
+    }
+  }
+}
+
+TEST(Mac, OsaReusesSaliencyOrdersDigitally) {
+  // With s = 6 saliency orders at 8b x 8b, orders >= 9 are digital whatever B is; with B = 14
+  // nothing but them is digital, the analog window covers 10..13 and orders < 10 are discarded.
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 144, 8, 21);
+  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 5);
+  RunOptions o = Quiet(Mode::kOsaHcim, 0);
+  o.ose.orders = 6;
+  o.ose.candidates = {14};
+  o.ose.thresholds = {};
+  const MacRunner runner(array, o);
+  MacRunner::Workspace ws;
+  Rng noise(3);
+  std::vector<double> out(8);
+  ActionCounts counts;
+  const auto act = RandomActs(8, 144, 4);
+  runner.Run(act, noise, ws, out, &counts);
+  const auto ref = Dot(act, weights, 8);
+  const auto lost = DiscardedPart(s, act, weights, 8, 9);
+  for (int c = 0; c < 8; ++c) {
+    EXPECT_NEAR(out[c], static_cast<double>(ref[c]) - lost[c], 1e-6 * (1.0 + std::abs(out[c])));
+  }
+  // Orders 9..14: 6 + 5 + 4 + 3 + 2 + 1 = 21 digital pairs per column; no analog op is left.
+  EXPECT_EQ(counts.digital_cycles, 21 * 8);
+  EXPECT_EQ(counts.analog_ops, 0);
+  EXPECT_EQ(counts.ose_evals, 1);
+}
+
+TEST(Mac, DiscardOffAndQuietAnalogIsExact) {
+  const MacShape s = Shape(8, 8, true);
+  const auto weights = RandomWeights(s, 144, 8, 12);
+  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 5);
+  RunOptions o = Quiet(Mode::kHcim, 12);
+  o.switches.discard = false;
+  const MacRunner runner(array, o);
+  MacRunner::Workspace ws;
+  Rng noise(2);
+  std::vector<double> out(8);
+  const auto act = RandomActs(8, 144, 77);
+  runner.Run(act, noise, ws, out, nullptr);
+  const auto ref = Dot(act, weights, 8);
+  for (int c = 0; c < 8; ++c) {
+    EXPECT_NEAR(out[c], static_cast<double>(ref[c]), 1e-6 * (1.0 + std::abs(out[c])));
+  }
+}
+
+TEST(Mac, SnrFallsAsTheBoundaryRises) {
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 144, 8, 1);
+  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  double previous = std::numeric_limits<double>::infinity();
+  for (int b = 5; b <= 10; ++b) {
+    RunOptions o;
+    o.mode = Mode::kHcim;
+    o.boundary = b;
+    const SnrResult r = EvaluateSnr(array, o, UniformInputs(8), {.samples = 400, .seed = 3});
+    EXPECT_LT(r.snr_db, previous) << "B=" << b;
+    EXPECT_GE(r.snr_offset_removed_db, r.snr_db);
+    previous = r.snr_db;
+  }
+}
+
+TEST(Mac, ErrorBudgetRowsAreConsistent) {
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 144, 8, 1);
+  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  RunOptions o;
+  o.boundary = 9;
+  const auto rows = ErrorBudget(array, o, UniformInputs(8), {.samples = 256, .seed = 5});
+  ASSERT_EQ(rows.front().name, "all");
+  ASSERT_EQ(rows.back().name, "none");
+  EXPECT_LT(rows.back().result.mse, 1e-12 * rows.front().result.var_ideal);
+  for (const auto& row : rows) {
+    EXPECT_LE(row.result.mse, rows.front().result.mse * 1.05) << row.name;
+  }
+}
+
+TEST(Mac, CompensationRemovesTheDiscardBias) {
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 144, 8, 1);
+  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  RunOptions o;
+  o.boundary = 10;
+  o.switches = {
+      .dynamic_noise = false, .static_noise = false, .quantization = false, .discard = true};
+  const EvalOptions eval{.samples = 500, .seed = 9};
+  const SnrResult plain = EvaluateSnr(array, o, UniformInputs(8), eval);
+  o.compensate_discard = true;
+  const SnrResult comp = EvaluateSnr(array, o, UniformInputs(8), eval);
+  EXPECT_LT(std::abs(comp.mean_error), 0.05 * std::abs(plain.mean_error));
+  EXPECT_GT(comp.snr_db, plain.snr_db + 3.0);
+  // Compensation uses each column's weight popcount, so it also removes part of the variance.
+  EXPECT_GE(comp.snr_offset_removed_db, plain.snr_offset_removed_db - 0.1);
+}
+
+TEST(Mac, SameSeedSameResultsForOneAndTwoThreads) {
+  const MacShape s = Shape(8, 8, true);
+  const auto weights = RandomWeights(s, 300, 11, 1);
+  const MacArray array(s, DefaultCalibration(), weights, 300, 11, 42);
+  RunOptions o;
+  o.mode = Mode::kOsaHcim;
+  o.ose.candidates = {6, 8, 10};
+  o.ose.thresholds = {120, 80};
+  const auto one =
+      EvaluateSnr(array, o, ScaledInputs(8), {.samples = 700, .seed = 4, .threads = 1});
+  const auto two =
+      EvaluateSnr(array, o, ScaledInputs(8), {.samples = 700, .seed = 4, .threads = 2});
+  EXPECT_EQ(one.mse, two.mse);
+  EXPECT_EQ(one.mean_error, two.mean_error);
+  EXPECT_EQ(one.var_ideal, two.var_ideal);
+  EXPECT_EQ(one.counts.digital_cycles, two.counts.digital_cycles);
+  EXPECT_EQ(one.counts.boundary_histogram, two.counts.boundary_histogram);
+  EXPECT_EQ(one.energy.total_j, two.energy.total_j);
+  const auto other = EvaluateSnr(array, o, ScaledInputs(8), {.samples = 700, .seed = 5});
+  EXPECT_NE(one.mse, other.mse);
+  // A different chip instance changes only the static errors.
+  const MacArray chip2(s, DefaultCalibration(), weights, 300, 11, 43);
+  EXPECT_NE(EvaluateSnr(chip2, o, ScaledInputs(8), {.samples = 700, .seed = 4}).mse, one.mse);
+}
+
+TEST(Mac, OseSendsSalientInputsToSmallerBoundaries) {
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 144, 8, 1);
+  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  RunOptions o;
+  o.mode = Mode::kOsaHcim;
+  o.ose.candidates = {6, 10};
+  o.ose.thresholds = {50};
+  const MacRunner runner(array, o);
+  MacRunner::Workspace ws;
+  std::vector<std::int64_t> sal(1);
+  std::vector<int> b(1);
+  runner.Saliency(std::vector<std::int32_t>(144, 255), ws, sal, b);
+  EXPECT_EQ(b[0], 6);
+  const std::int64_t high = sal[0];
+  runner.Saliency(std::vector<std::int32_t>(144, 3), ws, sal, b);
+  EXPECT_EQ(sal[0], 0);
+  EXPECT_EQ(b[0], 10);
+  EXPECT_GT(high, 50);
+}
+
+TEST(Mac, ThresholdFinderMeetsConstraintsOnHeldOutData) {
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 288, 8, 1);
+  const MacArray array(s, DefaultCalibration(), weights, 288, 8, 42);
+  RunOptions o;
+  o.mode = Mode::kOsaHcim;
+  o.ose.candidates = {6, 8, 10};
+  o.ose.orders = 3;
+  const auto train = MakeRelativeMseLoss(array, o, ScaledInputs(8), {.samples = 3000, .seed = 1});
+  const auto held = MakeRelativeMseLoss(array, o, ScaledInputs(8), {.samples = 3000, .seed = 2});
+  // Limit i between the losses of all passes at B[i] and all at B[i+1], so each step decides.
+  const double best = train.loss(std::vector<int>(train.saliency.size(), 0));
+  const double mid = train.loss(std::vector<int>(train.saliency.size(), 1));
+  const double worst = train.loss(std::vector<int>(train.saliency.size(), 2));
+  ASSERT_LT(best, mid);
+  ASSERT_LT(mid, worst);
+  const std::vector<double> limits = {best + 0.5 * (mid - best), mid + 0.3 * (worst - mid)};
+  // Search with a 10 % margin, then check the real limits on data the search never saw.
+  const std::vector<double> margin = {0.9 * limits[0], 0.9 * limits[1]};
+  const auto found = FindThresholds(train.saliency, 3, margin, train.loss);
+  ASSERT_EQ(found.thresholds.size(), 2u);
+  EXPECT_GE(found.thresholds[0], found.thresholds[1]);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(found.met[i]);
+    const double on_held = held.loss(AssignCandidates(held.saliency, found.thresholds, i + 1));
+    EXPECT_LE(on_held, limits[i]) << "constraint " << i;
+  }
+  // The thresholds really trade: some passes at each candidate on the held-out set.
+  const auto choice = AssignCandidates(held.saliency, found.thresholds, 2);
+  for (int m = 0; m < 3; ++m) {
+    EXPECT_GT(std::count(choice.begin(), choice.end(), m), 0) << "candidate " << m;
+  }
+  // An impossible constraint is reported, not hidden.
+  const auto impossible =
+      FindThresholds(train.saliency, 3, std::vector<double>{0.5 * best, 0.5 * best}, train.loss);
+  EXPECT_FALSE(impossible.met[0]);
+}
+
+TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
+  const MacShape s = Shape(8, 8, false);
+  const auto weights = RandomWeights(s, 144, 8, 1);
+  const Calibration cal = DefaultCalibration();
+  const MacArray array(s, cal, weights, 144, 8, 42);
+  const EvalOptions eval{.samples = 100, .seed = 1};
+  const auto dcim = EvaluateSnr(array, RunOptions{.mode = Mode::kDcim}, UniformInputs(8), eval);
+  const EnergyCalibration& e = cal.energy;
+  EXPECT_EQ(dcim.counts.digital_cycles, 100 * 64 * 8);
+  EXPECT_EQ(dcim.counts.analog_ops, 0);
+  EXPECT_EQ(dcim.counts.macs, 100 * 144 * 8);
+  const double per_cycle =
+      144 * (e.e_dmult_row_j + e.e_precharge_row_j) + e.e_adder_tree_j + e.e_accumulate_j;
+  EXPECT_NEAR(dcim.energy.total_j, 100 * 64 * 8 * per_cycle, kRelTol * dcim.energy.total_j);
+  EXPECT_NEAR(dcim.energy.tops_per_w, 2.0 / dcim.energy.per_mac_j * 1e-12, 1e-9);
+  double blocks = 0.0;
+  for (const auto& [name, j] : dcim.energy.Blocks()) {
+    blocks += j;
+  }
+  EXPECT_NEAR(blocks, dcim.energy.total_j, kRelTol * blocks);
+
+  // HCIM at B = 8 (8b x 8b): 28 digital pairs, 8 analog ops + conversions per column.
+  RunOptions h;
+  h.boundary = 8;
+  const auto hcim = EvaluateSnr(array, h, UniformInputs(8), eval);
+  EXPECT_EQ(hcim.counts.digital_cycles, 100 * 28 * 8);
+  EXPECT_EQ(hcim.counts.analog_ops, 100 * 8 * 8);
+  EXPECT_EQ(hcim.counts.adc_conversions, 100 * 8 * 8);
+  EXPECT_EQ(hcim.counts.dac_cycles, 100 * 8);
+  EXPECT_NEAR(hcim.energy.adc_j, 100 * 64 * e.e_adc_conversion_j, kRelTol * hcim.energy.adc_j);
+  EXPECT_LT(hcim.energy.total_j, dcim.energy.total_j);
+  // 4b x 4b normalized to 8b x 8b divides the raw TOPS/W by 4.
+  const MacShape s44 = Shape(4, 4, false);
+  const MacArray a44(s44, cal, RandomWeights(s44, 144, 8, 1), 144, 8, 42);
+  const auto d44 = EvaluateSnr(a44, RunOptions{.mode = Mode::kDcim}, UniformInputs(4), eval);
+  EXPECT_NEAR(d44.energy.tops_per_w_8b_norm, d44.energy.tops_per_w / 4.0, 1e-9);
+}
+
+TEST(Mac, FastNormalHasUnitVariance) {
+  Rng rng(1);
+  FastNormal normal(rng);
+  double sum = 0.0, sum_sq = 0.0;
+  constexpr int kN = 400000;
+  for (int n = 0; n < kN; ++n) {
+    const double z = normal.Next();
+    sum += z;
+    sum_sq += z * z;
+  }
+  EXPECT_NEAR(sum / kN, 0.0, 0.01);
+  EXPECT_NEAR(sum_sq / kN, 1.0, 0.01);
+}
+
+// --- bad input ----------------------------------------------------------------------------------
+
+template <typename F>
+void ExpectUsageError(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(MacBad, WidthsOutsideOneToEight) {
+  for (int bad : {0, 9, -1}) {
+    ExpectUsageError([&] { ValidateShape(Shape(bad, 8, false)); },
+                     "activation bits = " + std::to_string(bad));
+    ExpectUsageError([&] { ValidateShape(Shape(8, bad, false)); }, "1..8");
+  }
+  ExpectUsageError([] { ValidateShape(Shape(8, 1, true)); }, "signed weights");
+  MacShape s = Shape(8, 8, false);
+  s.dac_bits = 3;
+  ExpectUsageError([&] { ValidateShape(s); }, "analog window = 4");
+  s = Shape(8, 8, false);
+  s.adc_range_hi_frac = 1.5;
+  ExpectUsageError([&] { ValidateShape(s); }, "ADC input range");
+  s = Shape(8, 8, false);
+  s.rows = 0;
+  ExpectUsageError([&] { ValidateShape(s); }, "rows per array = 0");
+}
+
+TEST(MacBad, BoundariesAndOseOptions) {
+  const MacShape s = Shape(4, 4, false);
+  ExpectUsageError([&] { ValidateRunOptions(s, RunOptions{.boundary = 8}); }, "B_D/A = 8");
+  ExpectUsageError([&] { ValidateRunOptions(s, RunOptions{.boundary = -1}); }, "0..7");
+  RunOptions o;
+  o.mode = Mode::kOsaHcim;
+  o.ose.candidates = {3, 2};
+  o.ose.thresholds = {1};
+  ExpectUsageError([&] { ValidateRunOptions(s, o); }, "strictly increasing");
+  o.ose.candidates = {2, 9};
+  ExpectUsageError([&] { ValidateRunOptions(s, o); }, "B_D/A candidate = 9");
+  o.ose.candidates = {2, 3, 4};
+  ExpectUsageError([&] { ValidateRunOptions(s, o); }, "needs 2 thresholds");
+  o.ose.thresholds = {1, 5};
+  ExpectUsageError([&] { ValidateRunOptions(s, o); }, "non-increasing");
+  ExpectUsageError([] { ParseMode("fast"); }, "unknown mode 'fast'");
+}
+
+TEST(MacBad, OperandsOutsideTheirWidth) {
+  const MacShape s = Shape(4, 4, true);
+  auto w = RandomWeights(s, 10, 2, 1);
+  w[3] = 8;
+  ExpectUsageError([&] { MacArray(s, DefaultCalibration(), w, 10, 2, 1); }, "weight 3");
+  w[3] = -9;
+  ExpectUsageError([&] { MacArray(s, DefaultCalibration(), w, 10, 2, 1); }, "-8..7");
+  w[3] = 0;
+  ExpectUsageError([&] { MacArray(s, DefaultCalibration(), w, 9, 2, 1); }, "expected 18 weights");
+  const MacArray array(s, DefaultCalibration(), w, 10, 2, 1);
+  const MacRunner runner(array, RunOptions{.mode = Mode::kDcim});
+  MacRunner::Workspace ws;
+  Rng noise(1);
+  std::vector<double> out(2);
+  std::vector<std::int32_t> act(10, 1);
+  act[7] = 16;
+  ExpectUsageError([&] { runner.Run(act, noise, ws, out, nullptr); }, "activation 7 = 16");
+  act[7] = -1;
+  ExpectUsageError([&] { runner.Run(act, noise, ws, out, nullptr); }, "0..15");
+  act.pop_back();
+  ExpectUsageError([&] { runner.Run(act, noise, ws, out, nullptr); }, "expected 10 activations");
+}
+
+TEST(MacBad, MismatchedCalibration) {
+  const MacShape s = Shape(8, 8, false);
+  const auto w = RandomWeights(s, 16, 1, 1);
+  ExpectUsageError([&] { MacArray(s, DefaultCalibration(4), w, 16, 1, 1); },
+                   "4-bit ADC but the shape asks for 3");
+  Calibration cal = DefaultCalibration();
+  cal.analog.adc_transition_static_sigma_lsb.resize(5);
+  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "has 5 entries");
+  cal = DefaultCalibration();
+  cal.analog.line.back().ideal_frac = 0.9;
+  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "cover ideal_frac 0..1");
+  cal = DefaultCalibration();
+  cal.analog.dac_bit_gain_error = {0.0, 0.0};
+  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "one per DAC bit");
+  cal = DefaultCalibration();
+  cal.energy.e_adc_conversion_j = -1.0;
+  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "e_adc_conversion_j");
+  ExpectUsageError([] { DefaultCalibration(0); }, "ADC bits = 0");
+}
+
+TEST(MacBad, ThresholdSearchInputs) {
+  const std::vector<std::int64_t> sal = {1, 2, 3};
+  const LossFn zero = [](std::span<const int>) { return 0.0; };
+  ExpectUsageError([&] { FindThresholds(sal, 1, std::vector<double>{}, zero); }, "at least 2");
+  ExpectUsageError([&] { FindThresholds(sal, 3, std::vector<double>{0.1}, zero); },
+                   "expected 2 loss constraints");
+  ExpectUsageError(
+      [&] {
+        FindThresholds(sal, 3, std::vector<double>{0.2, 0.1}, zero);
+      },
+      "non-decreasing");
+  ExpectUsageError([&] { FindThresholds({}, 2, std::vector<double>{0.1}, zero); }, "non-empty");
+  ExpectUsageError(
+      [] {
+        EvaluateSnr(MacArray(Shape(2, 2, false), DefaultCalibration(),
+                             std::vector<std::int32_t>(4, 1), 4, 1, 1),
+                    RunOptions{}, UniformInputs(2), {.samples = 0});
+      },
+      "sample count = 0");
+}
+
+TEST(MacBad, BoundaryRangeText) {
+  const MacShape s = Shape(4, 4, false);
+  EXPECT_EQ(ParseBoundaryRange("2-5", s), std::make_pair(2, 5));
+  EXPECT_EQ(ParseBoundaryRange("7", s), std::make_pair(7, 7));
+  for (const char* bad : {"5-3", "0-8", "-1", "a", "2-", "2-5x", ""}) {
+    ExpectUsageError([&] { ParseBoundaryRange(bad, s); }, "0 <= B1 <= B2 <= 7");
+  }
+}
+
+TEST(Mac, SweepWritesOneCsvLinePerBudgetRow) {
+  const MacShape s = Shape(4, 4, false);
+  const MacArray array(s, DefaultCalibration(), RandomWeights(s, 144, 8, 1), 144, 8, 1);
+  const auto points =
+      SweepBoundaries(array, RunOptions{}, 3, 5, UniformInputs(4), {.samples = 64, .seed = 1});
+  ASSERT_EQ(points.size(), 4u);  // DCIM + 3 boundaries
+  const auto path = std::filesystem::temp_directory_path() / "cimchar_mac_sweep_test.csv";
+  WriteSweepCsv(path, points);
+  std::ifstream in(path);
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1 + 1 + 3 * 10);
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  std::filesystem::remove(path);
+  EXPECT_THROW(WriteSweepCsv("/nonexistent-dir/x.csv", points), Error);
+}
+
+}  // namespace
+}  // namespace cimchar::mac

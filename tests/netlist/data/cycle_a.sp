@@ -1,0 +1,2 @@
+* a
+.include cycle_b.sp

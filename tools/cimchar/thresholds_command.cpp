@@ -1,0 +1,118 @@
+// cimchar thresholds: the saliency thresholds T for candidates B and loss limits L (Fig. 3b).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "cimchar/calibration_options.h"
+#include "cimchar/command.h"
+#include "core/error.h"
+#include "mac/compare.h"
+#include "mac/lut_calibration.h"
+#include "mac/mac_model.h"
+
+namespace {
+
+namespace po = boost::program_options;
+namespace mac = cimchar::mac;
+using cimchar::tool::ParseList;
+
+int RunThresholds(const std::vector<std::string>& args) {
+  mac::MacShape shape;
+  mac::RunOptions run;
+  run.mode = mac::Mode::kOsaHcim;
+  mac::EvalOptions eval;
+  mac::CalibrationChoice calibration;
+  std::string inputs = "scaled";
+  std::string losses, candidates = "5,6,7,8,9,10";
+  std::string out = "results/thresholds.txt";
+  std::uint64_t chip_seed = 1;
+  int length = shape.rows;
+  po::options_description desc(
+      "cimchar thresholds [options]\n\n"
+      "Finds the saliency thresholds T[0..b-2] for candidates B[0..b-1] by the paper's Fig. 3(b)\n"
+      "search: T[i] is the largest saliency whose loss stays <= L[i]. The loss is the relative\n"
+      "MAC-output MSE (sum e^2 / sum y^2) of the row-tile partial sums on --samples vectors.\n"
+      "Prints T with the loss reached at each step and saves them (a file compare reads\n"
+      "with --thresholds)");
+  desc.add_options()("help,h", "show this help")(
+      "candidates", po::value(&candidates)->default_value(candidates), "candidates B, increasing")(
+      "losses", po::value(&losses), "loss limits L, non-decreasing (default 1e-5 x 10^i)")(
+      "ose-orders", po::value(&run.ose.orders)->default_value(run.ose.orders),
+      "s: output orders the saliency evaluator computes digitally")(
+      "compensate", po::bool_switch(&run.compensate_discard),
+      "add the expected value of the discarded orders")("out", po::value(&out)->default_value(out),
+                                                        "where to save T");
+  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
+  desc.add(cimchar::tool::CalibrationOptions(calibration));
+  po::variables_map vm;
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  po::store(po::command_line_parser(rest).options(desc).run(), vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  mac::ValidateShape(shape);
+  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
+  shape = cal.shape;
+  run.ose.candidates = ParseList<int>("candidates", candidates);
+  const std::vector<double> limits = losses.empty()
+                                         ? mac::DefaultLossConstraints(run.ose.candidates.size())
+                                         : ParseList<double>("losses", losses);
+  const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
+  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
+  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
+  std::cout << "calibration:\n";
+  cimchar::tool::PrintNotes(cal);
+  const mac::ThresholdResult found = mac::CalibrateThresholds(array, run, limits, generator, eval);
+  std::ostringstream text;
+  text << "# cimchar thresholds: " << eval.samples << " " << inputs << " vectors, seed "
+       << eval.seed << ", chip seed " << chip_seed << "\n";
+  text << "candidates =";
+  for (int b : run.ose.candidates) {
+    text << " " << b;
+  }
+  text << "\nlosses_limit =";
+  for (double l : limits) {
+    text << " " << l;
+  }
+  text << "\nthresholds =";
+  for (auto t : found.thresholds) {
+    text << " " << t;
+  }
+  text << "\nloss_reached =";
+  for (double l : found.losses) {
+    text << " " << l;
+  }
+  text << "\nmet =";
+  for (bool m : found.met) {
+    text << " " << (m ? "yes" : "no");
+  }
+  text << "\n";
+  std::cout << text.str();
+  const std::filesystem::path path(out);
+  if (path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path());
+  }
+  std::ofstream file(path);
+  file << text.str();
+  if (!file) {
+    throw cimchar::Error("cannot write '" + out + "'");
+  }
+  std::cout << "wrote " << out << " (use: cimchar compare --thresholds ";
+  for (std::size_t i = 0; i < found.thresholds.size(); ++i) {
+    std::cout << (i ? "," : "") << found.thresholds[i];
+  }
+  std::cout << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+CIMCHAR_COMMAND("thresholds",
+                "saliency thresholds T for candidates B and loss limits L",
+                RunThresholds);

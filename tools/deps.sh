@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cimchar needs, only those missing. Sourced by tools/run and
+# tools/test; safe to run again (idempotent).
+set -euo pipefail
+
+cimchar_packages=(
+  build-essential cmake pkg-config git
+  ngspice libngspice0-dev
+  libboost-program-options-dev libboost-iostreams-dev libboost-system-dev libboost-filesystem-dev
+  libhdf5-dev
+  libgnuplot-iostream-dev gnuplot-nox
+  googletest libgtest-dev
+  python3 python3-h5py python3-numpy python3-yaml
+)
+
+cimchar_install_deps() {
+  local missing=()
+  for p in "${cimchar_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "cimchar: installing Debian packages: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
