@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <set>
@@ -82,6 +83,36 @@ lut::RunSpec MakeSpec(const Recipe& recipe, const Bench& bench) {
   return spec;
 }
 
+// Writes `deck` as a file ngspice runs on its own: sample 0's mismatch, the analysis and a
+// raw-file write in a .control block before `.end`.
+void WriteStandaloneDeck(const fs::path& dir,
+                         const Bench& bench,
+                         const GridPoint& p,
+                         const DeckInfo& deck,
+                         const Recipe& recipe) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::string stem = bench.Name() + "_" + std::to_string(p.index);
+  std::string control = ".control\n";
+  for (const auto& c :
+       variation::AlterCommands(variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, 0))) {
+    control += c + "\n";
+  }
+  for (const auto& c : bench.Analysis(p)) {
+    control += c + "\n";
+  }
+  control += "write " + stem + ".raw\n.endc\n";
+  std::string text = deck.text;
+  const std::size_t end = text.rfind(".end");
+  text.insert(end == std::string::npos ? text.size() : end, control);
+  const fs::path file = dir / (stem + ".cir");
+  std::ofstream out(file);
+  out << text;
+  if (!out) {
+    throw Error("cannot write the deck " + file.string());
+  }
+}
+
 }  // namespace
 
 RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) {
@@ -118,6 +149,9 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
       decks.push_back({text, netlist::EnumerateDevices(text)});
     }
     deck_of[p.index] = it->second;
+    if (inserted && !options.decks_dir.empty()) {
+      WriteStandaloneDeck(options.decks_dir, *bench, p, decks.back(), recipe);
+    }
   }
 
   lut::Provenance prov;

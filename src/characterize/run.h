@@ -21,6 +21,10 @@ struct RunOptions {
   spice::EngineFactory engine;         // empty: one NgspiceSession per worker (tests: a fake)
   std::shared_ptr<const Bench> bench;  // empty: MakeBench(recipe) (tests: a custom bench)
   double snapshot_every_s = 30.0;      // how often the HDF5 file is refreshed while running
+  // When set, each distinct deck is also written there as <bench>_<grid point>.cir with a
+  // .control block holding sample 0's mismatch and the analysis, so `ngspice -b FILE`
+  // reproduces that sample outside cimchar (for debugging a bench or a PDK).
+  std::filesystem::path decks_dir;
 };
 
 struct RunSummary {

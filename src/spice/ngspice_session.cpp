@@ -589,9 +589,21 @@ RunResult NgspiceSession::Run(const Job& job) {
     analysis_base_s_ = total;
     std::vector<std::string> scratch;
     Capture capture(this, &scratch);
-    Command("destroy all");
     if (!job.reuse_circuit || result.outcome != Outcome::kOk) {
+      Command("destroy all");
       Unload();
+    } else {
+      // The circuit stays for the next job. Its current plot must stay too: destroying the
+      // plot a loaded circuit last wrote makes ngspice's next transient of that circuit
+      // diverge (measured on the SAR ADC bench: ngspice 39 ends the rerun early with other
+      // waveforms). Every older plot goes, so at most one plot is kept.
+      const char* current = ngSpice_CurPlot();
+      const std::string keep = current != nullptr ? current : "";
+      for (const std::string& plot : PlotNames()) {
+        if (plot != keep && plot != "const") {
+          Command("destroy " + plot);
+        }
+      }
     }
   }
   if (halt_failed) {

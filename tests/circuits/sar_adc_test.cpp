@@ -21,11 +21,12 @@ struct Conversions {
   double energy_per_conversion_j = 0.0;
 };
 
-// Converts each input in turn (one conversion each) in one transient.
-Conversions Convert(double vdd,
-                    double vref,
-                    const std::vector<double>& vin,
-                    const std::string& tag) {
+// The deck converting each input in turn (one conversion each) in one transient; `t_stop`
+// receives the transient's length.
+std::string ConversionDeck(double vdd,
+                           double vref,
+                           const std::vector<double>& vin,
+                           double& t_stop) {
   const double tclk = AdcClock(vdd);
   const double ts = tclk;
   const double te = 5e-11;
@@ -45,12 +46,24 @@ Conversions Convert(double vdd,
   b.SetText("adc", measure::SarAdcSubckt(
                        {.bits = kAdcBits, .c_unit_f = kAdcUnitF, .vdd_v = vdd, .models = {}}));
   b.Set("bits", kAdcBits).SetText("adc_bits", measure::SarAdcPorts(kAdcBits)).SetText("vin", pwl);
-  const double t_stop = static_cast<double>(vin.size()) * tconv;
+  t_stop = static_cast<double>(vin.size()) * tconv;
+  return RenderBench("sar_adc.sp", b);
+}
+
+// Converts each input in turn (one conversion each) in one transient.
+Conversions Convert(double vdd,
+                    double vref,
+                    const std::vector<double>& vin,
+                    const std::string& tag) {
+  const double tclk = AdcClock(vdd);
+  const double tconv = measure::SarConversionTime(kAdcBits, tclk, tclk);
+  double t_stop = 0.0;
+  const std::string deck = ConversionDeck(vdd, vref, vin, t_stop);
   std::vector<std::string> vec = {"time", "vdd#branch", "vref#branch"};
   for (int k = 0; k < kAdcBits; ++k) {
     vec.push_back("v(b" + std::to_string(k) + ")");
   }
-  auto r = RunBench("sar_adc_" + tag, RenderBench("sar_adc.sp", b),
+  auto r = RunBench("sar_adc_" + tag, deck,
                     {"tran 2e-11 " + netlist::FormatNumber(t_stop)}, vec);
   Conversions out;
   if (!r.ok()) {
@@ -140,6 +153,31 @@ TEST_P(SarAdcTest, CodesMonotonicDnlInlEnergy) {
   EXPECT_LT(lin.max_abs_dnl_lsb, bound);
   EXPECT_LT(lin.max_abs_inl_lsb, bound);
   EXPECT_GT(c2.energy_per_conversion_j, 0.0);
+}
+
+// Monte Carlo keeps the parsed circuit between samples (Job::reuse_circuit). The SAR ADC
+// (XSPICE logic, many PWL breakpoints) is the deck where ngspice 39 once diverged on a rerun
+// after the session destroyed the plot the circuit had written: reruns must equal a fresh load.
+TEST(SarAdcReuse, RerunOfKeptCircuitEqualsFreshLoad) {
+  const double vdd = 1.0;
+  double t_stop = 0.0;
+  const std::string deck = ConversionDeck(vdd, vdd, {0.1, 0.3, 0.6}, t_stop);
+  spice::Job job{.deck = deck,
+                 .commands = {"tran 2e-11 " + netlist::FormatNumber(t_stop)},
+                 .vectors = {"time", "v(b0)", "v(b1)", "v(b2)"},
+                 .timeout_s = 120.0,
+                 .reuse_circuit = false};
+  const spice::RunResult fresh = Session().Run(job);
+  ASSERT_TRUE(fresh.ok()) << fresh.message;
+  job.reuse_circuit = true;
+  for (int run = 0; run < 3; ++run) {
+    const spice::RunResult kept = Session().Run(job);
+    ASSERT_TRUE(kept.ok()) << kept.message;
+    EXPECT_EQ(kept.vectors, fresh.vectors) << "rerun " << run << " of the kept circuit";
+  }
+  spice::Job other = job;
+  other.reuse_circuit = false;  // unloads the kept circuit for the tests that follow
+  ASSERT_TRUE(Session().Run(other).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Tt, SarAdcTest, ::testing::ValuesIn(Supplies()), [](const auto& info) {

@@ -44,7 +44,10 @@ int RunCharacterize(const std::vector<std::string>& args) {
       ("jobs,j", po::value(&jobs)->default_value(1), "worker processes (one ngspice each)")    //
       ("out,o", po::value(&out), "output HDF5 file (default results/<recipe>.h5)")             //
       ("resume", "finish an interrupted run of the same recipe and options")                   //
-      ("no-progress", "no progress bar or lines");
+      ("no-progress", "no progress bar or lines")                                              //
+      ("decks", po::value<std::string>(),
+       "also write each grid point's deck to this folder, runnable with `ngspice -b` "
+       "(sample 0's mismatch)");
   po::options_description keys = characterize::RecipeOptions();
   po::options_description hidden;
   std::string recipe_arg;
@@ -107,6 +110,9 @@ int RunCharacterize(const std::vector<std::string>& args) {
   }
   ro.resume = vm.count("resume") != 0;
   ro.progress = vm.count("no-progress") == 0;
+  if (vm.count("decks") != 0) {
+    ro.decks_dir = vm["decks"].as<std::string>();
+  }
 
   std::cerr << "cimchar characterize: " << recipe_path.string()
             << (profile.empty() ? "" : " (profile " + profile + ")") << " -> " << ro.out.string()
