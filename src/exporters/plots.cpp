@@ -474,4 +474,19 @@ void PlotBdaMap(const BdaMapPlot& plot, const fs::path& out) {
   figure.Render();
 }
 
+SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points) {
+  SnrEnergyPlot plot;
+  for (const auto& p : points) {
+    if (p.mode != mac::Mode::kHcim) {
+      continue;
+    }
+    const mac::SnrResult& r = p.budget.front().result;  // "all": every error source on
+    plot.b_da.push_back(p.boundary);
+    plot.snr_db.push_back(r.snr_db);
+    plot.snr_offset_removed_db.push_back(r.snr_offset_removed_db);
+    plot.energy_per_mac_j.push_back(r.energy.per_mac_j);
+  }
+  return plot;
+}
+
 }  // namespace cimchar::exporters

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "exporters/image.h"
+#include "mac/sweep.h"
 
 // Figures drawn by gnuplot in a child process. The output format follows the file extension:
 // ".png" (pngcairo, or gnuplot's png terminal when cairo is missing) or ".svg". Each figure is
@@ -45,6 +46,9 @@ struct SnrEnergyPlot {
   std::vector<double> energy_per_mac_j;       // joules per MAC (shown with an SI prefix)
 };
 void PlotSnrEnergy(const SnrEnergyPlot& plot, const std::filesystem::path& out);
+// The HCIM points of a boundary sweep with every error source on (budget row "all").
+// Failures: none. Thread-safety: pure.
+SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points);
 
 // Monte Carlo histograms: one set of samples per legend entry, common bins.
 struct SampleSet {

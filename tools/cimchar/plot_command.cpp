@@ -152,16 +152,7 @@ int PlotSnr(const std::vector<std::string>& args) {
     const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
     const auto points = mac::SweepBoundaries(
         array, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
-    for (const auto& p : points) {
-      if (p.mode != mac::Mode::kHcim) {
-        continue;
-      }
-      const mac::SnrResult& r = p.budget.front().result;  // "all": every error source on
-      plot.b_da.push_back(p.boundary);
-      plot.snr_db.push_back(r.snr_db);
-      plot.snr_offset_removed_db.push_back(r.snr_offset_removed_db);
-      plot.energy_per_mac_j.push_back(r.energy.per_mac_j);
-    }
+    plot = ex::SnrEnergyFromSweep(points);
   }
   ex::PlotSnrEnergy(plot, out);
   std::cout << "wrote " << out << "\n";

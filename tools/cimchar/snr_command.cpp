@@ -8,6 +8,7 @@
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
 #include "core/error.h"
+#include "exporters/plots.h"
 #include "mac/calibration.h"
 #include "mac/evaluate.h"
 #include "mac/lut_calibration.h"
@@ -28,6 +29,7 @@ int RunSnr(const std::vector<std::string>& args) {
   std::string boundaries = "5-10";
   std::string inputs = "uniform";
   std::string out_csv;
+  std::string out_plot;
   std::uint64_t chip_seed = 1;
   int length = shape.rows;
   po::options_description desc("cimchar snr [options]");
@@ -59,7 +61,8 @@ int RunSnr(const std::vector<std::string>& args) {
       "simulated chip instance (static errors)")(
       "threads", po::value(&eval.threads)->default_value(eval.threads),
       "worker threads (results do not depend on it)")(
-      "out", po::value(&out_csv), "write every row of the sweep and budget to this CSV");
+      "out", po::value(&out_csv), "write every row of the sweep and budget to this CSV")(
+      "plot", po::value(&out_plot), "draw SNR and energy per MAC vs B_D/A (.png or .svg)");
   desc.add(cimchar::tool::CalibrationOptions(calibration));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -89,6 +92,10 @@ int RunSnr(const std::vector<std::string>& args) {
   if (!out_csv.empty()) {
     mac::WriteSweepCsv(out_csv, points);
     std::cout << "wrote " << out_csv << "\n";
+  }
+  if (!out_plot.empty()) {
+    cimchar::exporters::PlotSnrEnergy(cimchar::exporters::SnrEnergyFromSweep(points), out_plot);
+    std::cout << "wrote " << out_plot << "\n";
   }
   return 0;
 }
