@@ -13,7 +13,8 @@
 * operand is left:
 *     N_FA = sum_l l * floor(n_(l-1) / 2)          (144 inputs: 72+72+54+36+20+12+7+8 = 281)
 * and the tree's energy per evaluation is N_FA x E_FA(activity), with E_FA the energy of one
-* cell averaged over its input transitions (bench fa_energy). The rule ignores wiring.
+* cell averaged over its input transitions (digital/fa_energy_j, characterization/digital.ini).
+* The rule ignores wiring.
 .subckt full_adder a b ci s co vdd vss
 * carry stage: cob = not(maj(a, b, ci))
 mp1 p1 a vdd vdd {{pmos}} w=480e-9 l=65e-9
