@@ -1,0 +1,491 @@
+// Characterization runs on the real ngspice (label `ngspice`): determinism across worker counts,
+// SIGKILL and Ctrl-C of the real `cimchar characterize` followed by --resume, the file read by a
+// third-party reader (h5py), failure paths through the real recipe loader and CLI, and physics
+// sanity of the analog path (Pelgrom scaling of the static sigma, energy ~ V^2). The recipe is
+// small (tests/characterize/data/apath_small.ini) so the whole target runs in well under 90 s
+// on two cores.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "characterize/recipe.h"
+#include "characterize/run.h"
+#include "core/error.h"
+#include "core/paths.h"
+#include "lut/store.h"
+
+namespace cimchar::characterize {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kData = CIMCHAR_TEST_DATA;
+const fs::path kRecipe = kData / "apath_small.ini";
+const char* const kCimchar = CIMCHAR_BIN;
+
+// Bands of the physics checks (stated here, asserted below).
+// Pelgrom: sigma ∝ A / sqrt(W·L); halving every coefficient is 4x the area of every device and
+// capacitor, so the static sigma of the line must halve: 0.5 within ±0.1.
+constexpr double kPelgromRatio = 0.5;
+constexpr double kPelgromTol = 0.1;
+// 4x c_sample and c_line (capacitor mismatch only): each capacitor's sigma(C)/C halves, but the
+// line's sigma shrinks by less than that because the switches' junction capacitance on the line
+// does not scale with c_sample. Band: clearly smaller, at most 0.8 and at least 0.4.
+constexpr double kCapRatioMin = 0.4;
+constexpr double kCapRatioMax = 0.8;
+// Energy per op vs supply: CV^2 predicts (1.0/0.6)^2 = 2.78 for E(1.0 V)/E(0.6 V); short-circuit
+// and leakage currents grow faster than V^2 and the line settles to a smaller share of a low
+// supply, so the band is [0.85, 1.4] times the V^2 ratio.
+constexpr double kEnergyBandLo = 0.85;
+constexpr double kEnergyBandHi = 1.4;
+
+fs::path TempDir() {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / ("cimchar_spice_test_" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+// Removes the scratch folder after a run where every test passed (kept for a look otherwise).
+class RemoveTempDirWhenPassed : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed()) {
+      std::error_code ec;
+      fs::remove_all(TempDir(), ec);
+    }
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kCleanUp =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDirWhenPassed);
+
+std::string ReadText(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Starts `cimchar args...` with stdout/stderr going to files. In its own process group when
+// `own_group`, so a test can send Ctrl-C to it and its ngspice workers like a terminal does.
+pid_t Spawn(const std::vector<std::string>& args,
+            const fs::path& out,
+            const fs::path& err,
+            bool own_group) {
+  std::vector<std::string> argv_s = {kCimchar};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (own_group) {
+      ::setpgid(0, 0);
+    }
+    const int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fo < 0 || fe < 0) {
+      _exit(127);
+    }
+    ::dup2(fo, STDOUT_FILENO);
+    ::dup2(fe, STDERR_FILENO);
+    ::execv(kCimchar, argv.data());
+    _exit(127);
+  }
+  if (pid > 0 && own_group) {
+    ::setpgid(pid, pid);  // also here, so the group exists before the parent signals it
+  }
+  return pid;
+}
+
+struct CliResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+CliResult Finish(pid_t pid, const fs::path& out, const fs::path& err) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadText(out);
+  r.err = ReadText(err);
+  return r;
+}
+
+CliResult Cli(const std::vector<std::string>& args) {
+  static int n = 0;
+  const fs::path out = TempDir() / ("cli_" + std::to_string(n) + ".out");
+  const fs::path err = TempDir() / ("cli_" + std::to_string(n++) + ".err");
+  return Finish(Spawn(args, out, err, false), out, err);
+}
+
+std::string Describe(const CliResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+// Waits until `h5` exists (the journal header is then complete) and the journal has grown by at
+// least `bytes` since: some samples are journaled. False when the process ended first.
+bool WaitForJournaledSamples(pid_t pid, const fs::path& h5, std::uintmax_t bytes) {
+  const fs::path journal = h5.string() + ".journal";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::uintmax_t start = 0;
+  bool started = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid, nullptr, WNOHANG) != 0) {
+      return false;
+    }
+    std::error_code ec;
+    if (!started && fs::exists(h5, ec)) {
+      start = fs::file_size(journal, ec);
+      started = !ec;
+    }
+    if (started) {
+      const std::uintmax_t size = fs::file_size(journal, ec);
+      if (!ec && size >= start + bytes) {
+        return true;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+void ExpectSameData(const fs::path& a, const fs::path& b) {
+  const lut::Store sa = lut::Store::Open(a);
+  const lut::Store sb = lut::Store::Open(b);
+  ASSERT_TRUE(sa.complete()) << a;
+  ASSERT_TRUE(sb.complete()) << b;
+  EXPECT_EQ(sa.records(), sb.records()) << "raw records differ: " << a << " vs " << b;
+  const auto qa = sa.Quantities();
+  ASSERT_EQ(qa.size(), sb.Quantities().size());
+  for (const auto& q : qa) {
+    EXPECT_TRUE(sa.ReadTable(q.quantity, q.statistic) == sb.ReadTable(q.quantity, q.statistic))
+        << q.quantity << "/" << lut::StatisticName(q.statistic) << " differs";
+  }
+  EXPECT_EQ(sa.provenance().recipe_text, sb.provenance().recipe_text);
+  EXPECT_EQ(sa.provenance().input_sha256, sb.provenance().input_sha256);
+}
+
+RunSummary RunLibrary(const std::map<std::string, std::string>& overrides,
+                      const fs::path& out,
+                      int jobs) {
+  const Recipe recipe = LoadRecipe(kRecipe, "", overrides);
+  RunOptions o;
+  o.jobs = jobs;
+  o.out = out;
+  o.progress = false;
+  return RunCharacterization(recipe, o);
+}
+
+// The values of a quantity statistic, row-major over (corner, vdd, temp, fraction).
+std::vector<double> Values(const fs::path& file, const char* quantity, lut::Statistic stat) {
+  return lut::Store::Open(file).ReadTable(quantity, stat).values();
+}
+
+// A copy of the analog-path bench with tight integration tolerances (reltol 1e-6 instead of
+// ngspice's 1e-3), used through the recipe key `netlists`. With the default tolerance the
+// integration error of the shared line (~0.1 % of the voltage, different in every sample because
+// every sample takes other time steps) is as large as the mismatch sigma of this small line.
+fs::path TightToleranceNetlists() {
+  const fs::path dir = TempDir() / "tight_netlists";
+  fs::create_directories(dir / "benches");
+  std::string text = ReadText(core::NetlistsDir() / "benches" / "cs_line.sp");
+  auto replace = [&text](const std::string& from, const std::string& to) {
+    const auto pos = text.find(from);
+    if (pos == std::string::npos) {
+      throw Error("benches/cs_line.sp has no '" + from + "' any more: update this test");
+    }
+    text.replace(pos, from.size(), to);
+  };
+  replace("\n.options method=gear\n", "\n.options method=gear reltol=1e-6\n");
+  replace("\n.include ../blocks/", "\n.include " + (core::NetlistsDir() / "blocks").string() + "/");
+  std::ofstream(dir / "benches" / "cs_line.sp") << text;
+  return dir;
+}
+
+TEST(CharacterizeSpice, SameDataForOneAndTwoWorkers) {
+  const fs::path j1 = TempDir() / "det_j1.h5";
+  const fs::path j2 = TempDir() / "det_j2.h5";
+  const RunSummary s1 = RunLibrary({}, j1, 1);
+  const RunSummary s2 = RunLibrary({}, j2, 2);
+  EXPECT_EQ(s1.samples_total, 2u * 6u);
+  EXPECT_EQ(s1.failed, 0u);
+  EXPECT_EQ(s2.failed, 0u);
+  EXPECT_GT(s1.analysis_s, 0.0) << "ngspice's analysis time is not reported";
+  ExpectSameData(j1, j2);
+  // Mismatch reaches the circuit: the dies differ.
+  const auto sigma = Values(j1, "apath/line_v", lut::Statistic::kStaticSigma);
+  EXPECT_GT(sigma.at(1), 0.0);
+}
+
+TEST(CharacterizeSpice, CliResumeAfterSigkillAndCtrlCEqualsAnUninterruptedRun) {
+  // 2 supplies x 16 samples: long enough to interrupt after a few journaled samples.
+  const std::vector<std::string> base = {"characterize", kRecipe.string(), "--samples=16",
+                                         "--no-progress"};
+  auto args = [&](const fs::path& out, const std::string& jobs) {
+    std::vector<std::string> a = base;
+    a.push_back("--jobs=" + jobs);
+    a.push_back("--out=" + out.string());
+    return a;
+  };
+  constexpr std::uintmax_t kSomeRecords = 300;  // a record of 6 values is ~90 bytes
+
+  const fs::path whole = TempDir() / "whole.h5";
+  const CliResult w = Cli(args(whole, "2"));
+  ASSERT_EQ(w.exit_code, 0) << Describe(w);
+
+  // SIGKILL of the CLI (its workers die with it), then --resume with another worker count.
+  const fs::path killed = TempDir() / "killed.h5";
+  const pid_t pid = Spawn(args(killed, "2"), TempDir() / "killed.out", TempDir() / "killed.err",
+                          /*own_group=*/false);
+  ASSERT_TRUE(WaitForJournaledSamples(pid, killed, kSomeRecords))
+      << "the run ended before samples were journaled: " << ReadText(TempDir() / "killed.err");
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_TRUE(fs::exists(killed.string() + ".journal"));
+  EXPECT_FALSE(lut::Store::Open(killed).complete());  // the snapshot on disk stays readable
+
+  const CliResult again = Cli(args(killed, "1"));
+  EXPECT_EQ(again.exit_code, 2) << Describe(again);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+
+  std::vector<std::string> resume = args(killed, "1");
+  resume.push_back("--resume");
+  const CliResult r = Cli(resume);
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_EQ(r.out.find("(0 run now"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(", 0 from the journal)"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(killed.string() + ".journal"));
+  ExpectSameData(whole, killed);
+
+  // Ctrl-C (SIGINT to the process group, as a terminal sends it): exit 130 and a message with
+  // the command that resumes; that command finishes the run.
+  const fs::path stopped = TempDir() / "stopped.h5";
+  const fs::path err = TempDir() / "stopped.err";
+  const pid_t cpid = Spawn(args(stopped, "2"), TempDir() / "stopped.out", err, true);
+  ASSERT_TRUE(WaitForJournaledSamples(cpid, stopped, kSomeRecords)) << ReadText(err);
+  ::kill(-cpid, SIGINT);
+  const CliResult c = Finish(cpid, TempDir() / "stopped.out", err);
+  ASSERT_EQ(c.exit_code, 130) << Describe(c);
+  EXPECT_NE(c.err.find("interrupted"), std::string::npos) << c.err;
+  EXPECT_NE(c.err.find(stopped.string() + ".journal"), std::string::npos) << c.err;
+  const std::string kHint = "resume with:  cimchar ";
+  const auto at = c.err.find(kHint);
+  ASSERT_NE(at, std::string::npos) << c.err;
+  const std::string line =
+      c.err.substr(at + kHint.size(), c.err.find('\n', at) - at - kHint.size());
+  std::vector<std::string> hinted;
+  std::istringstream words(line);
+  for (std::string word; words >> word;) {
+    hinted.push_back(word);
+  }
+  ASSERT_FALSE(hinted.empty());
+  EXPECT_EQ(hinted.back(), "--resume") << line;
+  const CliResult cr = Cli(hinted);
+  ASSERT_EQ(cr.exit_code, 0) << Describe(cr);
+  ExpectSameData(whole, stopped);
+}
+
+TEST(CharacterizeSpice, H5pyReadsARealRun) {
+  const fs::path python = CIMCHAR_SYSTEM_PYTHON;
+  if (python.empty() || !fs::exists(python)) {
+    GTEST_SKIP() << "no system python3 with h5py";
+  }
+  const fs::path out = TempDir() / "h5py.h5";
+  const CliResult r =
+      Cli({"characterize", kRecipe.string(), "--jobs=2", "--no-progress", "--out=" + out.string()});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string cmd = python.string() + " " + CIMCHAR_CHECK_APATH_STORE + " " + out.string();
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  const CliResult inspect = Cli({"inspect", out.string()});
+  ASSERT_EQ(inspect.exit_code, 0) << Describe(inspect);
+  EXPECT_NE(inspect.out.find("complete"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("apath/line_v"), std::string::npos) << inspect.out;
+}
+
+TEST(CharacterizeSpice, CliRejectsBadRecipesBeforeRunning) {
+  struct Case {
+    std::vector<std::string> extra;
+    std::string expect;  // in the message
+  };
+  const fs::path bad_key = TempDir() / "bad_key.ini";
+  std::ofstream(bad_key) << "bench = apath\nsamplez = 3\n";
+  const fs::path bad_bench = TempDir() / "bad_bench.ini";
+  std::ofstream(bad_bench) << "bench = nosuch\n";
+  const fs::path bad_section = TempDir() / "bad_section.ini";
+  std::ofstream(bad_section) << "bench = apath\n[apath]\nrowz = 4\n";
+  const std::vector<std::pair<fs::path, Case>> cases = {
+      {kRecipe, {{"--vdd=-0.5"}, "-0.5"}},
+      {kRecipe, {{"--vdd=0.6,abc"}, "'abc'"}},
+      {kRecipe, {{"--corners=tt xx"}, "unknown corner 'xx'"}},
+      {kRecipe, {{"--samples=0"}, "samples must be >= 1"}},
+      {kRecipe, {{"--samples=2.5"}, "whole number"}},
+      {kRecipe, {{"--temp=-300"}, "temperature"}},
+      {kRecipe, {{"--apath.nosuch=1"}, "apath.nosuch"}},
+      {kRecipe, {{"--apath.rows=0"}, "apath.rows"}},
+      {kRecipe, {{"--mismatch.scale=-1"}, "mismatch.scale"}},
+      {kRecipe, {{"--profile=slow"}, "no profile 'slow'"}},
+      {kRecipe, {{"--jobs=0"}, "--jobs"}},
+      {kRecipe, {{"--resume"}, "no interrupted run to resume"}},
+      {kRecipe, {{"--frobnicate=1"}, "frobnicate"}},
+      {bad_key, {{}, "unknown key 'samplez'"}},
+      {bad_bench, {{}, "nosuch"}},
+      {bad_section, {{}, "apath.rowz"}},
+      {TempDir() / "missing.ini", {{}, "missing.ini"}},
+  };
+  int n = 0;
+  for (const auto& [recipe, c] : cases) {
+    const fs::path out = TempDir() / ("bad_" + std::to_string(n++) + ".h5");
+    std::vector<std::string> args = {"characterize", recipe.string(), "--no-progress",
+                                     "--out=" + out.string()};
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    const CliResult r = Cli(args);
+    const std::string what =
+        recipe.filename().string() + " " + (c.extra.empty() ? std::string() : c.extra.front());
+    EXPECT_EQ(r.exit_code, 2) << what << "\n" << Describe(r);
+    EXPECT_NE(r.err.find(c.expect), std::string::npos)
+        << what << ": expected '" << c.expect << "' in\n"
+        << r.err;
+    EXPECT_FALSE(fs::exists(out)) << what << ": an output file was written";
+    EXPECT_FALSE(fs::exists(out.string() + ".journal")) << what << ": a journal was written";
+  }
+  // Recipe-file errors name the file.
+  const CliResult r = Cli({"characterize", bad_key.string(), "--no-progress"});
+  EXPECT_NE(r.err.find(bad_key.string()), std::string::npos) << r.err;
+}
+
+TEST(CharacterizeSpice, InspectNamesACorruptFile) {
+  const fs::path good = TempDir() / "tiny.h5";
+  const CliResult run = Cli({"characterize", kRecipe.string(), "--profile=tiny", "--no-progress",
+                             "--out=" + good.string()});
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  ASSERT_EQ(Cli({"inspect", good.string()}).exit_code, 0);
+
+  const auto size = fs::file_size(good);
+  struct Case {
+    std::string name;
+    std::function<void(const fs::path&)> corrupt;
+  };
+  const std::vector<Case> cases = {
+      {"truncated_half.h5",
+       [&](const fs::path& p) {
+         fs::copy_file(good, p);
+         fs::resize_file(p, size / 2);
+       }},
+      {"truncated_head.h5",
+       [&](const fs::path& p) {
+         fs::copy_file(good, p);
+         fs::resize_file(p, 100);
+       }},
+      {"empty.h5", [](const fs::path& p) { std::ofstream(p).flush(); }},
+      {"text.h5", [](const fs::path& p) { std::ofstream(p) << "not an HDF5 file\n"; }},
+      {"missing.h5", [](const fs::path&) {}},
+  };
+  for (const auto& c : cases) {
+    const fs::path p = TempDir() / c.name;
+    c.corrupt(p);
+    const CliResult r = Cli({"inspect", p.string()});
+    EXPECT_EQ(r.exit_code, 1) << c.name << "\n" << Describe(r);
+    EXPECT_NE(r.err.find(p.string()), std::string::npos)
+        << c.name << ": the error does not name the file:\n"
+        << r.err;
+    EXPECT_LT(r.err.size(), 2000u) << c.name << ": the error is not short:\n" << r.err;
+  }
+}
+
+TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
+  // Pelgrom: sigma = A / sqrt(W·L) for transistors and capacitors alike, so halving every
+  // coefficient (A_VT, A_beta, capacitor sigma at 1 fF) is the same as 4x the area of every
+  // device. Same seed and samples: each die keeps its normalised deviations, only their size
+  // changes. One supply, 12 dies, tight tolerances (see TightToleranceNetlists).
+  const std::string netlists = TightToleranceNetlists().string();
+  const fs::path small = TempDir() / "pelgrom_1x.h5";
+  const fs::path large = TempDir() / "pelgrom_4x.h5";
+  const std::map<std::string, std::string> common = {
+      {"vdd", "1.0"}, {"samples", "12"}, {"netlists", netlists}};
+  auto with_scale = [&](const char* scale) {
+    auto o = common;
+    o["mismatch.scale"] = scale;
+    return o;
+  };
+  ASSERT_EQ(RunLibrary(with_scale("1"), small, 2).failed, 0u);
+  ASSERT_EQ(RunLibrary(with_scale("0.5"), large, 2).failed, 0u);
+  const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
+  const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
+  ASSERT_EQ(s1.size(), 3u);  // fraction 0, 0.5, 1
+  for (std::size_t f = 0; f < s1.size(); ++f) {
+    ASSERT_GT(s1[f], 0.0);
+    EXPECT_NEAR(s4[f] / s1[f], kPelgromRatio, kPelgromTol)
+        << "fraction index " << f << ": sigma " << s1[f] << " V at 1x area, " << s4[f]
+        << " V at 4x";
+  }
+}
+
+TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
+  // Capacitor mismatch only; 4x c_sample and c_line.
+  const fs::path small = TempDir() / "cap_1x.h5";
+  const fs::path large = TempDir() / "cap_4x.h5";
+  const std::map<std::string, std::string> common = {
+      {"vdd", "1.0"}, {"samples", "12"}, {"mismatch.avt", "0"}, {"mismatch.abeta", "0"}};
+  auto with_caps = [&](const char* c) {
+    auto o = common;
+    o["apath.c_sample"] = c;
+    o["apath.c_line"] = c;  // 8 rows x the default 0.25 fF per row = 2 fF at 1x
+    return o;
+  };
+  ASSERT_EQ(RunLibrary(with_caps("2e-15"), small, 2).failed, 0u);
+  ASSERT_EQ(RunLibrary(with_caps("8e-15"), large, 2).failed, 0u);
+  const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
+  const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
+  ASSERT_EQ(s1.size(), 3u);
+  for (std::size_t f = 1; f < s1.size(); ++f) {  // at fraction 0 no row holds charge
+    ASSERT_GT(s1[f], 0.0);
+    const double ratio = s4[f] / s1[f];
+    EXPECT_GE(ratio, kCapRatioMin) << "fraction index " << f;
+    EXPECT_LE(ratio, kCapRatioMax)
+        << "fraction index " << f << ": sigma " << s1[f] << " V at 1x, " << s4[f] << " V at 4x";
+  }
+}
+
+TEST(CharacterizeSpice, EnergyPerOpGrowsAsTheSupplySquared) {
+  const fs::path out = TempDir() / "energy.h5";
+  ASSERT_EQ(
+      RunLibrary({{"vdd", "0.6 1.0"}, {"samples", "1"}, {"mismatch.scale", "0"}}, out, 2).failed,
+      0u);
+  const auto e = Values(out, "apath/energy_op_j", lut::Statistic::kMean);
+  ASSERT_EQ(e.size(), 2u * 3u);  // (vdd, fraction)
+  const double v2 = (1.0 / 0.6) * (1.0 / 0.6);
+  for (std::size_t f = 0; f < 3; ++f) {
+    ASSERT_GT(e[f], 0.0);
+    const double ratio = e[3 + f] / e[f];
+    EXPECT_GE(ratio, kEnergyBandLo * v2) << "fraction index " << f << ": E(1.0)/E(0.6) = " << ratio;
+    EXPECT_LE(ratio, kEnergyBandHi * v2) << "fraction index " << f << ": E(1.0)/E(0.6) = " << ratio;
+  }
+}
+
+}  // namespace
+}  // namespace cimchar::characterize
