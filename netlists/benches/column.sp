@@ -5,8 +5,10 @@
 *   (SarSamplePwl/SarClockPwl with t_sample = <t_sample_adc>); each conversion period: rows
 *   sample while SMP is high (RST empties the line and the ADC's top plate, whose sampling
 *   switch is on), SMP falls, RST falls, SH shares the rows' charge onto the line and the ADC
-*   array until just before the ADC's SMP falls; then the ADC converts.
-*   <dacs> DAC subcircuit + instances + reference ladder + code sources (generated),
+*   array; the ADC's SMP falls (the ADC holds the shared voltage), then SH falls (its charge
+*   injection no longer reaches the sample) and the ADC converts.
+*   <dacs> DAC subcircuit + instances + reference ladder + code sources, and the drivers of the
+*   rows' GBLs (e.g. one AIN per row: a unity-gain follower of a DAC output) (generated),
 *   <rows> the generated rows, <adc> the ADC subcircuit, <bits>, <adc_bits>.
 {{models}}
 .include ../blocks/cs_line.sp
@@ -22,8 +24,8 @@ vcmp vcmp 0 {{vcmp}}
 vsmp smp 0 pulse({vd} 0 {ts} {te} {te} {tc-ts-2*te} {tc})
 vsmpb smpb 0 pulse(0 {vd} {ts} {te} {te} {tc-ts-2*te} {tc})
 vrst rst 0 pulse({vd} 0 {ts+2*te} {te} {te} {tc-ts-4*te} {tc})
-vsh sh 0 pulse(0 {vd} {ts+4*te} {te} {te} {ta-ts-6*te} {tc})
-vshb shb 0 pulse({vd} 0 {ts+4*te} {te} {te} {ta-ts-6*te} {tc})
+vsh sh 0 pulse(0 {vd} {ts+4*te} {te} {te} {ta-ts-4*te} {tc})
+vshb shb 0 pulse({vd} 0 {ts+4*te} {te} {te} {ta-ts-4*te} {tc})
 vasmp asmp 0 {{adc_smp}}
 vclk clk 0 {{clk}}
 {{rows}}
