@@ -162,8 +162,20 @@ fs::path Resolve(const std::string& name,
   if (!base_dir.empty()) {
     tried.push_back(base_dir / p);
   }
+  // A path that climbs out of its file's folder ("../blocks/x.sp" from benches/) names a file
+  // of a netlist folder: a bench copied alone into a user's folder still finds the project's
+  // blocks and cells.
+  fs::path inside;
+  for (const auto& part : p) {
+    if (!(inside.empty() && part == "..")) {
+      inside /= part;
+    }
+  }
   for (const auto& d : st.dirs) {
     tried.push_back(d / p);
+    if (inside != p) {
+      tried.push_back(d / inside);
+    }
   }
   for (const auto& t : tried) {
     if (fs::is_regular_file(t)) {

@@ -31,7 +31,9 @@ class Bindings {
 };
 
 // Where `.include` and `.lib` files are looked up: the user's folders first (in order), then
-// the project's netlists/ folder. Paths relative to the including file's folder are tried first.
+// the project's netlists/ folder. Paths relative to the including file's folder are tried first;
+// a path starting with "../" is also looked up below each search folder without that prefix,
+// so a bench copied alone into a user's benches/ folder still finds the project's blocks.
 struct SearchPath {
   std::vector<std::filesystem::path> user_dirs;
   bool project_netlists = true;  // append core::NetlistsDir()

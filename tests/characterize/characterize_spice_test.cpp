@@ -203,27 +203,6 @@ std::vector<double> Values(const fs::path& file, const char* quantity, lut::Stat
   return lut::Store::Open(file).ReadTable(quantity, stat).values();
 }
 
-// A copy of the analog-path bench with tight integration tolerances (reltol 1e-6 instead of
-// ngspice's 1e-3), used through the recipe key `netlists`. With the default tolerance the
-// integration error of the shared line (~0.1 % of the voltage, different in every sample because
-// every sample takes other time steps) is as large as the mismatch sigma of this small line.
-fs::path TightToleranceNetlists() {
-  const fs::path dir = TempDir() / "tight_netlists";
-  fs::create_directories(dir / "benches");
-  std::string text = ReadText(core::NetlistsDir() / "benches" / "cs_line.sp");
-  auto replace = [&text](const std::string& from, const std::string& to) {
-    const auto pos = text.find(from);
-    if (pos == std::string::npos) {
-      throw Error("benches/cs_line.sp has no '" + from + "' any more: update this test");
-    }
-    text.replace(pos, from.size(), to);
-  };
-  replace("\n.options method=gear\n", "\n.options method=gear reltol=1e-6\n");
-  replace("\n.include ../blocks/", "\n.include " + (core::NetlistsDir() / "blocks").string() + "/");
-  std::ofstream(dir / "benches" / "cs_line.sp") << text;
-  return dir;
-}
-
 TEST(CharacterizeSpice, SameDataForOneAndTwoWorkers) {
   const fs::path j1 = TempDir() / "det_j1.h5";
   const fs::path j2 = TempDir() / "det_j2.h5";
@@ -421,12 +400,12 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   // Pelgrom: sigma = A / sqrt(W·L) for transistors and capacitors alike, so halving every
   // coefficient (A_VT, A_beta, capacitor sigma at 1 fF) is the same as 4x the area of every
   // device. Same seed and samples: each die keeps its normalised deviations, only their size
-  // changes. One supply, 12 dies, tight tolerances (see TightToleranceNetlists).
-  const std::string netlists = TightToleranceNetlists().string();
+  // changes. One supply, 12 dies. The bench integrates with reltol 1e-6: with ngspice's
+  // default 1e-3 the integration error of the shared line (~0.1 % of its voltage, different in
+  // every sample) is as large as the mismatch sigma of this small line.
   const fs::path small = TempDir() / "pelgrom_1x.h5";
   const fs::path large = TempDir() / "pelgrom_4x.h5";
-  const std::map<std::string, std::string> common = {
-      {"vdd", "1.0"}, {"samples", "12"}, {"netlists", netlists}};
+  const std::map<std::string, std::string> common = {{"vdd", "1.0"}, {"samples", "12"}};
   auto with_scale = [&](const char* scale) {
     auto o = common;
     o["mismatch.scale"] = scale;

@@ -104,6 +104,26 @@ TEST(Template, UserFolderComesBeforeTheProjectFolder) {
   fs::remove_all(dir);
 }
 
+TEST(Template, BenchCopiedAloneFindsTheProjectBlocks) {
+  // A user's folder holding only benches/my.sp: its "../blocks/..." include is the project's.
+  fs::path dir = fs::temp_directory_path() / "cimchar_template_alone";
+  fs::create_directories(dir / "benches");
+  { std::ofstream(dir / "benches" / "my.sp") << "my bench\n.include ../blocks/cs_line.sp\n.end\n"; }
+  Bindings b;
+  b.SetText("nmos", "n1")
+      .SetText("pmos", "p1")
+      .SetText("c_line", "1e-15")
+      .SetText("c_sample", "1e-15");
+  std::vector<fs::path> inputs;
+  ASSERT_NO_THROW(RenderFile(dir / "benches" / "my.sp", b, {{dir}, true}, &inputs));
+  bool project_block = false;
+  for (const auto& f : inputs) {
+    project_block |= f.filename() == "cs_line.sp" && f.parent_path().filename() == "blocks";
+  }
+  EXPECT_TRUE(project_block);
+  fs::remove_all(dir);
+}
+
 TEST(Pdk, UnknownCornerNamesTheAllowedOnes) {
   Bindings b;
   Pdk pdk;
