@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "lut/axis.h"
 #include "lut/table.h"
+#include "mac/lut_calibration.h"
 #include "measure/block_netlists.h"
 
 namespace cimchar::exporters {
@@ -527,6 +528,31 @@ void AddDigitalCycle(const std::vector<lut::Store>& stores,
   model.energies.push_back(std::move(e));
 }
 
+// The saliency evaluator's decision (sum of the quantized terms into S, compare with each
+// threshold), composed from full-adder evaluations by the model's own rule
+// (mac::OseEvalFullAdders at the full adder's random-data activity 0.5); the N/Q units are
+// not in it.
+void AddOseEvaluation(const std::vector<lut::Store>& stores,
+                      const FromStoreOptions& options,
+                      ExportModel& model) {
+  const std::string fa = "digital/fa_energy_j";
+  const lut::Store* fa_store = Find(stores, fa);
+  if (fa_store == nullptr) {
+    model.not_derived["ose.evaluate"] =
+        "composed from " + fa + ", which no LUT holds (characterization/digital.ini writes it)";
+    return;
+  }
+  const lut::Table& fa_table = fa_store->ReadTable(fa, lut::Statistic::kMean);
+  constexpr double kRandomDataActivity = 0.5;
+  const double fa_j = At(fa_table, *fa_store, options.point, {{"activity", kRandomDataActivity}});
+  model.energies.push_back(
+      {.component = "ose",
+       .action = "evaluate",
+       .points = {{.arguments = {}, .energy_j = mac::OseEvalFullAdders() * fa_j}},
+       .area_um2 = std::nullopt,
+       .area_note = "cimchar characterizes netlists, not layouts: no area"});
+}
+
 // The operating point as resolved on the first table found (for the export header).
 OperatingPoint ResolvePoint(const std::vector<lut::Store>& stores,
                             const OperatingPointRequest& request) {
@@ -719,8 +745,7 @@ ExportModel ModelFromStores(ExportFormat format,
   AddEnergy(stores, point, "dac/energy_j", "code", "code", 1.0, 1.0, "dac_row", "drive", model);
   AddEnergy(stores, point, "precharge/energy_row_j", "", "", 1.0, 1.0, "precharge_row", "precharge",
             model);
-  model.not_derived["ose.evaluate"] =
-      "no recipe characterizes the saliency evaluator (N/Q units, sum and compare)";
+  AddOseEvaluation(stores, options, model);
   if (format == ExportFormat::kAccelergy && model.energies.empty()) {
     throw UsageError(what_for +
                      " needs at least one energy table (apath/energy_op_j, "
