@@ -360,7 +360,12 @@ void PlotHistogram(const HistogramPlot& plot, const fs::path& out) {
   gp << "set style fill transparent solid 0.5 border -1\n";
   gp << "plot ";
   for (std::size_t s = 0; s < binned.size(); ++s) {
-    const std::string title = plot.sets[s].name + " (n=" + std::to_string(sets[s].size()) +
+    // mean and sigma are in the x axis's (scaled) units, so a "[V]" in the set's name goes.
+    std::string name = plot.sets[s].name;
+    if (const auto bracket = name.rfind(" ["); bracket != std::string::npos && name.back() == ']') {
+      name.erase(bracket);
+    }
+    const std::string title = name + " (n=" + std::to_string(sets[s].size()) +
                               ", mean=" + Short(binned[s].mean) +
                               ", sigma=" + Short(binned[s].sigma) + ")";
     gp << (s == 0 ? "" : ", ") << "'-' using 1:2:3 with boxes title " << Quote(title);
