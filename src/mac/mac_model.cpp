@@ -372,15 +372,11 @@ std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint6
   return s;
 }
 
-double MacRunner::Convert(const MacArray::ColumnStatic& column,
-                          int subword_bits,
-                          double units,
-                          FastNormal& normal) const {
+double MacRunner::LineInput(const MacArray::ColumnStatic& column,
+                            double x,
+                            FastNormal& normal) const {
   const MacArray& array = *array_;
   const ErrorSwitches& sw = options_.switches;
-  const double full_units =
-      static_cast<double>(array.shape_.rows) * static_cast<double>((1 << subword_bits) - 1);
-  const double x = units / full_units;
   // One grid lookup serves the mean, the static and the dynamic sigma.
   const double pos = x * MacArray::kGrid;
   const int index = std::clamp(static_cast<int>(pos), 0, MacArray::kGrid - 1);
@@ -396,19 +392,48 @@ double MacRunner::Convert(const MacArray::ColumnStatic& column,
     v += at(array.dynamic_v_) * normal.Next() +
          array.calibration_.analog.comparator_noise_sigma_v * normal.Next();
   }
-  double frac = 0.0;
-  if (sw.quantization) {
-    const std::vector<double>& transitions =
-        sw.static_noise ? column.transitions_v : array.nominal_transitions_v_;
-    int code = 0;
-    for (double t : transitions) {
-      code += v >= t ? 1 : 0;
-    }
-    frac = array.code_frac_[code];
-  } else {
-    frac = array.InverseFrac(v);
+  return v;
+}
+
+int MacRunner::Quantize(const MacArray::ColumnStatic& column, double v) const {
+  const std::vector<double>& transitions =
+      options_.switches.static_noise ? column.transitions_v : array_->nominal_transitions_v_;
+  int code = 0;
+  for (double t : transitions) {
+    code += v >= t ? 1 : 0;
   }
+  return code;
+}
+
+double MacRunner::Convert(const MacArray::ColumnStatic& column,
+                          int subword_bits,
+                          double units,
+                          FastNormal& normal) const {
+  const MacArray& array = *array_;
+  const double full_units =
+      static_cast<double>(array.shape_.rows) * static_cast<double>((1 << subword_bits) - 1);
+  const double v = LineInput(column, units / full_units, normal);
+  const double frac =
+      options_.switches.quantization ? array.code_frac_[Quantize(column, v)] : array.InverseFrac(v);
   return frac * full_units;
+}
+
+int MacRunner::ConvertCode(int tile, int column, double ideal_frac, Rng& noise) const {
+  const MacArray& array = *array_;
+  if (tile < 0 || tile >= array.row_tiles_ || column < 0 || column >= array.outputs_) {
+    throw UsageError("ConvertCode: tile " + std::to_string(tile) + ", column " +
+                     std::to_string(column) + " is outside the array's " +
+                     std::to_string(array.row_tiles_) + " row tiles x " +
+                     std::to_string(array.outputs_) + " columns");
+  }
+  if (!(ideal_frac >= 0.0 && ideal_frac <= 1.0)) {
+    throw UsageError("ConvertCode: ideal fraction " + std::to_string(ideal_frac) +
+                     " is outside [0, 1]");
+  }
+  FastNormal normal(noise);
+  const MacArray::ColumnStatic& c =
+      array.columns_[static_cast<std::size_t>(tile) * array.outputs_ + column];
+  return Quantize(c, LineInput(c, ideal_frac, normal));
 }
 
 void MacRunner::Run(std::span<const std::int32_t> activations,

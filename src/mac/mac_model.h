@@ -121,6 +121,17 @@ class MacRunner {
                 std::span<std::int64_t> saliency,
                 std::span<int> boundary) const;
 
+  // The ADC code of one analog conversion on column `column` of row tile `tile` when the ideal
+  // line value is `ideal_frac` of full scale (the mean over the array's rows of W * DAC level /
+  // DAC full scale): the calibrated line transfer, this column's static errors and, when
+  // switched on, per-conversion noise drawn from `noise`, then the column's ADC transitions.
+  // It is the path Run takes for every analog op (Run then maps the code back to a value);
+  // exposed so the model can be checked against SPICE one conversion at a time. The error
+  // switches apply except `quantization`: a code is always quantized.
+  // Failures: UsageError for a tile or column outside the array or a fraction outside [0, 1].
+  // Thread-safety: const; `noise` belongs to the caller.
+  int ConvertCode(int tile, int column, double ideal_frac, Rng& noise) const;
+
   const RunOptions& Options() const { return options_; }
 
  private:
@@ -138,6 +149,10 @@ class MacRunner {
   };
   int ChooseBoundary(std::int64_t saliency) const;
   std::int64_t TileSaliency(int tile, int column_tile, const std::uint64_t* act) const;
+  // The line voltage at the ADC input for ideal fraction x, with the switched-on errors.
+  double LineInput(const MacArray::ColumnStatic& column, double x, FastNormal& normal) const;
+  // The column's ADC code for line voltage v.
+  int Quantize(const MacArray::ColumnStatic& column, double v) const;
   double Convert(const MacArray::ColumnStatic& column,
                  int subword_bits,
                  double units,
