@@ -6,16 +6,16 @@
 // after loading the deck). Decks that share instance names (the column deck and the standalone
 // ADC deck both instantiate the converter as `xadc`) therefore see the same devices.
 //  1. Design (nominal, no mismatch): the rows' charge-holding and sharing capacitances from
-//     row_cap.sp give the hand-computed line full scale; the ADC reference is set so that the
-//     converter's range [0, adc_range_hi_frac] of that full scale is 2^b LSB, and the comparator
-//     reference so that the ideal transitions sit at k LSB (a floor quantizer, as the model's
-//     ADC: transition k at v_lo + k LSB).
+//     row_cap.sp give the hand-computed line full scale; the ADC reference is VDD/2 (where the
+//     converter is characterized; kVrefOfVdd) or set so that a given range [0, adc_range_hi_frac]
+//     of that full scale is 2^b LSB, and the comparator reference puts the ideal transitions at
+//     k LSB (a floor quantizer, as the model's ADC: transition k at v_lo + k LSB).
 //  2. Die calibration in SPICE with the die's deviations, as a characterization of one die would
 //     give it: the line transfer at dedicated patterns through the same column deck (every row
-//     W = 1 at one DAC code, or alternating between two neighbouring codes for the half steps),
-//     read as the line voltage when the ADC's sampling switch opens; and the transitions of the
-//     die's ADC instance from a standalone ADC deck (same instance name, same deviations) with a
-//     staircase input, refined in a second pass inside each bracket.
+//     W = 1 at one DAC code), read as the line voltage when the ADC's sampling switch opens; and
+//     the transitions of the die's ADC instance from a standalone ADC deck (same instance name,
+//     same deviations, same timing) with a staircase input, refined in a second pass around
+//     each transition.
 //  3. The model's Calibration for that die: line points = the die's transfer, static sigmas zero
 //     (the die is fixed: its fixed pattern is the measured transfer itself), the ADC's range
 //     kept at the design's and the die's measured transitions as its transition offsets.
@@ -24,7 +24,7 @@
 //  4. Random vectors run through the column deck (many conversions per transient, spread over
 //     the worker pool) and through the model's own conversion path (mac::MacRunner::ConvertCode)
 //     at the same ideal fraction. Error = code - ideal code (the noiseless, infinite-precision
-//     fraction through the ideal ADC).
+//     fraction through the ideal ADC). The random vectors are not used to calibrate anything.
 // The DAC is not part of the validated chain: each row's GBL is an ideal PWL source at the DAC
 // level code / (2^d - 1) * VDD.
 
@@ -71,16 +71,24 @@ constexpr double kAdcUnitF = 5e-15;
 // design of VREF uses it; the die's real transitions are measured.
 constexpr double kAdcTopParasiticF = 4e-15;
 constexpr double kCapFrequencyHz = 1e8;
+// Default converter reference, as a fraction of VDD: the operating point of the ADC bench
+// (sar_adc.sp at VREF = VDD/2: DNL 0.12 LSB at 1.0 V). The comparator reference then sits near
+// 0.4 V at 1.0 V. At VREF >= ~0.63 V (VCMP >= ~0.5 V) this StrongARM's decisions near the
+// threshold depend on the previous conversion (its ~35 mV kickback on the floating top plate
+// comes during the decision), and at VREF <= ~0.38 V the bottom-plate drivers, supplied from
+// VREF, miss codes: both seen on this column at 1.0 V.
+constexpr double kVrefOfVdd = 0.5;
 constexpr double kEdgeS = 5e-11;
 // Edges of the ideal input sources (GBL levels, W on LBL, the ADC's staircase).
 constexpr double kInputEdgeS = 1e-10;
-constexpr double kColumnStepS = 2e-11;
 constexpr double kAdcStepS = 2e-11;
 constexpr double kJobTimeoutS = 900.0;
-// First ADC pass: staircase step in design LSB, from -1 LSB to 2^b + 1 LSB; the second pass
-// splits each bracket into this many steps.
+// First ADC pass: staircase step in design LSB, from -1 LSB to 2^b + 1 LSB.
 constexpr double kCoarseStepLsb = 1.0 / 8.0;
-constexpr int kFineSteps = 16;
+// The second pass: kFineSteps steps over +-kFineHalfWidthSteps coarse steps around the first
+// estimate.
+constexpr int kFineSteps = 32;
+constexpr double kFineHalfWidthSteps = 1.5;
 
 struct Timing {
   double ts = 0.0;       // rows sample until here
@@ -225,9 +233,11 @@ spice::Job TranJob(const Context& ctx, std::string deck, std::size_t conversions
   spice::Job job;
   job.commands = variation::AlterCommands(variation::DrawMismatch(
       netlist::EnumerateDevices(deck), ctx.o.mismatch, ctx.o.seed, ctx.o.die));
-  job.commands.push_back(
-      "tran " + netlist::FormatNumber(line ? kColumnStepS : kAdcStepS) + " " +
-      netlist::FormatNumber(static_cast<double>(conversions) * ctx.timing.tconv));
+  const double t_stop = static_cast<double>(conversions) * ctx.timing.tconv;
+  const double step = line ? ctx.o.column_step_s : kAdcStepS;
+  const double max_step = line && ctx.o.column_max_step_s > 0.0 ? ctx.o.column_max_step_s : step;
+  job.commands.push_back("tran " + netlist::FormatNumber(step) + " " +
+                         netlist::FormatNumber(t_stop) + " 0 " + netlist::FormatNumber(max_step));
   job.deck = std::move(deck);
   job.vectors = {"time"};
   if (line) {
@@ -342,25 +352,14 @@ double Lerp(const std::vector<mac::LinePoint>& line, double x) {
   return lo->mean_v + t * (hi->mean_v - lo->mean_v);
 }
 
-// Line-calibration patterns: every row at code m/2 (m even) or alternating between the two
-// codes around it (m odd), m = 0 .. 2 (2^d - 1), so the transfer is sampled every half DAC
-// step over the ADC's range and every code above it.
+// Line-calibration patterns: every row W = 1 at DAC code c, c = 0 .. 2^d - 1, so the transfer
+// is sampled at every DAC level from 0 to full scale (the die's transfer is linear to well under
+// a millivolt between neighbouring levels, so the model's linear interpolation loses nothing).
 std::vector<Pattern> LinePatterns(const ValidateOptions& o) {
-  const int full = (1 << o.dac_bits) - 1;
   std::vector<Pattern> out;
-  for (int m = 0; m <= 2 * full; ++m) {
-    const double frac = m / (2.0 * full);
-    const bool fine = frac <= std::min(1.0, 1.25 * o.adc_range_hi_frac);
-    if (!fine && m % 2 == 1) {
-      continue;
-    }
-    Pattern p;
-    p.weight.assign(o.rows, 1);
-    p.code.resize(o.rows);
-    for (int r = 0; r < o.rows; ++r) {
-      p.code[r] = m % 2 == 0 ? m / 2 : (r % 2 == 0 ? m / 2 : m / 2 + 1);
-    }
-    out.push_back(std::move(p));
+  for (int c = 0; c < (1 << o.dac_bits); ++c) {
+    out.push_back({.weight = std::vector<int>(static_cast<std::size_t>(o.rows), 1),
+                   .code = std::vector<int>(static_cast<std::size_t>(o.rows), c)});
   }
   return out;
 }
@@ -369,10 +368,10 @@ std::vector<Pattern> LinePatterns(const ValidateOptions& o) {
 // the top of the range plus one LSB (capped at 1); each row has W = 1 with probability sqrt(f)
 // and a code ~ Binomial(2^d - 1, sqrt(f)), so the mean ideal fraction is f and the rows' codes
 // vary within a vector.
-std::vector<Pattern> RandomVectors(const ValidateOptions& o) {
+std::vector<Pattern> RandomVectors(const ValidateOptions& o, double hi_frac) {
   std::mt19937_64 rng(o.input_seed);
   const int full = (1 << o.dac_bits) - 1;
-  const double f_max = std::min(1.0, o.adc_range_hi_frac * (1.0 + std::ldexp(1.0, -o.adc_bits)));
+  const double f_max = std::min(1.0, hi_frac * (1.0 + std::ldexp(1.0, -o.adc_bits)));
   std::uniform_real_distribution<double> target(0.0, f_max);
   std::vector<Pattern> out;
   for (int v = 0; v < o.vectors; ++v) {
@@ -389,21 +388,19 @@ std::vector<Pattern> RandomVectors(const ValidateOptions& o) {
   return out;
 }
 
-// Transition k (1 .. 2^b - 1) of a sorted input sweep: the bracket [below, at] around the first
-// input converted to a code >= k. Returns false when the sweep does not reach it.
-bool Bracket(
-    const std::vector<double>& in, const std::vector<int>& codes, int k, double& lo, double& hi) {
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (codes[i] >= k) {
-      if (i == 0) {
-        return false;
-      }
-      lo = in[i - 1];
-      hi = in[i];
-      return true;
-    }
+// Transition k (1 .. 2^b - 1) from a uniform input sweep `in` (ascending) and its codes, by
+// counting: with n inputs converted below k, the transition is at in[0] + (n - 1/2) step. For a
+// monotonic converter this is the middle of the bracket around the first code >= k; where
+// decisions near the threshold are not repeatable it is their average place. Returns false when
+// the sweep does not start below k and end at or above it.
+bool Transition(const std::vector<double>& in, const std::vector<int>& codes, int k, double& at) {
+  if (in.size() < 2 || codes.front() >= k || codes.back() < k) {
+    return false;
   }
-  return false;
+  const auto below = std::count_if(codes.begin(), codes.end(), [k](int c) { return c < k; });
+  const double step = (in.back() - in.front()) / static_cast<double>(in.size() - 1);
+  at = in.front() + (static_cast<double>(below) - 0.5) * step;
+  return true;
 }
 
 // Splits `conversions` into jobs of at most `per_job`.
@@ -486,9 +483,11 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   if (o.adc_bits < 1 || o.adc_bits > 6) {
     throw UsageError("ADC bits must be 1..6 (got " + std::to_string(o.adc_bits) + ")");
   }
-  if (!(o.adc_range_hi_frac > 0.0 && o.adc_range_hi_frac <= 1.0)) {
-    throw UsageError("the ADC range top must be in (0, 1] of the line full scale (got " +
-                     std::to_string(o.adc_range_hi_frac) + ")");
+  if (!(o.adc_range_hi_frac >= 0.0 && o.adc_range_hi_frac <= 1.0)) {
+    throw UsageError(
+        "the ADC range top must be in (0, 1] of the line full scale, or 0 (from "
+        "VREF = VDD/2) (got " +
+        std::to_string(o.adc_range_hi_frac) + ")");
   }
   const auto t_start = Clock::now();
   // Fork the workers before anything in this process touches ngspice or threads.
@@ -512,7 +511,13 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   rep.line_full_scale_design_v = DesignLineFullScale(pool, o);
   const double array_f = std::ldexp(kAdcUnitF, o.adc_bits);
   const double gain = array_f / (array_f + kAdcTopParasiticF);
-  rep.lsb_design_v = rep.line_full_scale_design_v * o.adc_range_hi_frac / levels;
+  // The range: given, or where VREF = kVrefOfVdd * VDD puts it (capped at the full scale).
+  double range_hi = o.adc_range_hi_frac;
+  if (range_hi == 0.0) {
+    range_hi = std::min(1.0, kVrefOfVdd * o.vdd_v * gain / rep.line_full_scale_design_v);
+  }
+  rep.adc_range_hi_frac = range_hi;
+  rep.lsb_design_v = rep.line_full_scale_design_v * range_hi / levels;
   rep.vref_v = rep.lsb_design_v * levels / gain;
   // Transition at D LSB: the MSB trial compares VIN + (2^b - 1 - D) LSB with VCMP.
   rep.vcmp_v = (levels - 1) * rep.lsb_design_v;
@@ -543,21 +548,22 @@ ValidationReport RunValidation(const ValidateOptions& o) {
     }
   }
   std::vector<double> fine;
+  const double coarse_step_v = kCoarseStepLsb * rep.lsb_design_v;
   for (int k = 1; k < levels; ++k) {
-    double lo = 0.0, hi = 0.0;
-    if (!Bracket(coarse, coarse_codes, k, lo, hi)) {
+    double at = 0.0;
+    if (!Transition(coarse, coarse_codes, k, at)) {
       throw Error("die calibration: the ADC's transition " + std::to_string(k) +
                   " is outside the coarse sweep (" + std::to_string(coarse.front()) + " .. " +
                   std::to_string(coarse.back()) + " V); the converter does not work here");
     }
     for (int s = 0; s <= kFineSteps; ++s) {
-      fine.push_back(lo + (hi - lo) * s / kFineSteps);
+      fine.push_back(at + coarse_step_v * kFineHalfWidthSteps * (2.0 * s / kFineSteps - 1.0));
     }
   }
 
   // 2b + 4. The fine ADC pass, the line patterns and the random vectors in one batch.
   const std::vector<Pattern> line_patterns = LinePatterns(o);
-  const std::vector<Pattern> vectors = RandomVectors(o);
+  const std::vector<Pattern> vectors = RandomVectors(o, range_hi);
   jobs.clear();
   const auto fine_chunks = Chunks(fine.size(), (fine.size() + o.jobs - 1) / o.jobs);
   for (const auto& [b, e] : fine_chunks) {
@@ -602,15 +608,14 @@ ValidationReport RunValidation(const ValidateOptions& o) {
     const std::vector<int> codes(
         fine_codes.begin() + static_cast<std::ptrdiff_t>(base),
         fine_codes.begin() + static_cast<std::ptrdiff_t>(base + kFineSteps + 1));
-    double lo = in.front(), hi = in.back();
-    if (!Bracket(in, codes, k, lo, hi)) {
-      // Not monotonic at this scale: keep the coarse bracket.
-      lo = in.front();
-      hi = in.back();
+    double at = 0.0;
+    if (!Transition(in, codes, k, at)) {
+      // The window did not hold the whole transition: keep the coarse estimate (its middle).
+      at = 0.5 * (in.front() + in.back());
       rep.notes.push_back("ADC transition " + std::to_string(k) +
-                          ": fine pass not monotonic, coarse bracket used");
+                          ": the fine window did not span it, coarse estimate used");
     }
-    rep.transitions_v.push_back(0.5 * (lo + hi));
+    rep.transitions_v.push_back(at);
   }
 
   // The die's line transfer.
@@ -641,7 +646,7 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   shape.analog_window = o.dac_bits;
   shape.dac_bits = o.dac_bits;
   shape.adc_range_lo_frac = 0.0;
-  shape.adc_range_hi_frac = o.adc_range_hi_frac;
+  shape.adc_range_hi_frac = range_hi;
   mac::Calibration cal = mac::DefaultCalibration(o.adc_bits);
   mac::AnalogCalibration& a = cal.analog;
   a.line = rep.line;
@@ -703,7 +708,7 @@ ValidationReport RunValidation(const ValidateOptions& o) {
       VectorResult v;
       v.index = static_cast<int>(b + c);
       v.ideal_frac = IdealFrac(vectors[b + c], o.dac_bits);
-      v.ideal_code = IdealCode(v.ideal_frac, o.adc_range_hi_frac, o.adc_bits);
+      v.ideal_code = IdealCode(v.ideal_frac, range_hi, o.adc_bits);
       v.model_code = runner.ConvertCode(0, 0, v.ideal_frac, noise);
       if (lut_runner) {
         v.lut_model_code = lut_runner->ConvertCode(0, 0, v.ideal_frac, noise);
@@ -738,12 +743,10 @@ ValidationReport RunValidation(const ValidateOptions& o) {
            ": Pelgrom mismatch on every transistor and capacitor, keyed "
            "by (seed, die, instance name) as in characterization",
        "line transfer: " + std::to_string(line_patterns.size()) +
-           " patterns through the die's column deck (all rows W = 1 at one code, or alternating "
-           "between neighbouring codes)",
+           " patterns through the die's column deck (all rows W = 1 at one DAC code each)",
        "ADC transitions: the die's ADC instance (xadc) in a standalone deck, staircase input, "
-       "coarse step " +
-           std::to_string(kCoarseStepLsb) + " LSB then " + std::to_string(kFineSteps) +
-           " steps per bracket",
+       "1/8 LSB steps, then 1/64 LSB steps around each; each transition = first input + (inputs "
+       "converted below it - 1/2) x step",
        "dynamic noise off on both sides: ngspice 39 has no device noise in transient analysis",
        "static sigmas zero in the model: the die is fixed, its fixed pattern is the measured "
        "transfer",
@@ -770,7 +773,7 @@ void PrintReport(std::ostream& out, const ValidationReport& r) {
   }
   out << std::fixed << std::setprecision(2);
   out << "design: line full scale " << r.line_full_scale_design_v * 1e3 << " mV, ADC range [0, "
-      << o.adc_range_hi_frac << "] of it, LSB " << r.lsb_design_v * 1e3 << " mV, VREF "
+      << r.adc_range_hi_frac << "] of it, LSB " << r.lsb_design_v * 1e3 << " mV, VREF "
       << r.vref_v * 1e3 << " mV, VCMP " << r.vcmp_v * 1e3 << " mV\n";
   out << "die line transfer (fraction: mV):";
   for (const auto& p : r.line) {

@@ -27,14 +27,16 @@ struct ValidateOptions {
   std::string corner = "tt";      // process corner (a section of the PDK library)
   int rows = 144;                 // rows on the line
   int jobs = 2;                   // ngspice worker processes
-  int vectors_per_job = 25;       // conversions per transient
-  int dac_bits = 4;               // activation code width (GBL levels code / (2^bits - 1))
-  int adc_bits = 3;               // SAR ADC resolution
-  // ADC range [0, this] as a fraction of the line full scale. 1: the column bench's converter
-  // (VREF ~0.63 V at 1.0 V); at 0.5 (the model's default shape) VREF falls to ~0.32 V, where the
-  // bottom-plate drivers (inverters supplied from VREF) no longer switch and every transition
-  // collapses onto one voltage.
-  double adc_range_hi_frac = 1.0;
+  int vectors_per_job = 25;
+  double column_step_s = 5e-11;    // the column transient's output step
+  double column_max_step_s = 0.0;  // its largest internal step; 0: column_step_s       //
+                                   // conversions per transient
+  int dac_bits = 4;                // activation code width (GBL levels code / (2^bits - 1))
+  int adc_bits = 3;                // SAR ADC resolution
+  // ADC range [0, this] as a fraction of the line full scale; 0: where VREF = VDD/2 puts it (the
+  // ADC bench's operating point; about 0.69 for 144 rows at 1.0 V). The converter misbehaves far
+  // from it (validate.cpp, kVrefOfVdd).
+  double adc_range_hi_frac = 0.0;
   variation::MismatchOptions mismatch;  // Pelgrom coefficients, as characterization uses them
   // Optional: a results folder with the characterized tables (apath.h5, adc.h5, ...); when set,
   // the model is also calibrated from the tables (this die's records) and compared too.
@@ -72,6 +74,7 @@ struct Agreement {
 struct ValidationReport {
   ValidateOptions options;
   double line_full_scale_design_v = 0.0;  // hand-computed line full scale (row_cap.sp)
+  double adc_range_hi_frac = 0.0;         // the ADC range's top, fraction of that full scale
   double vref_v = 0.0;
   double vcmp_v = 0.0;
   double lsb_design_v = 0.0;

@@ -21,7 +21,7 @@ Method. One chip instance (die) = Monte Carlo sample --die of master seed --seed
 transistor and capacitor gets the Pelgrom deviation drawn for (seed, die, instance name), as
 `cimchar characterize` applies them. With these deviations ngspice runs
   - the die's calibration: the line transfer at dedicated patterns (all rows W = 1 at one DAC
-    code, or alternating between neighbouring codes) through the column deck, and the
+    code each) through the column deck, and the
     transitions of the die's ADC instance in a standalone ADC deck (staircase, coarse then fine);
   - N random vectors through the whole column: rows x A_MULT -> charge-sharing line -> 3-bit
     SAR ADC, many conversions per transient, spread over the worker pool. Each row's GBL is an
@@ -29,7 +29,8 @@ transistor and capacitor gets the Pelgrom deviation drawn for (seed, die, instan
 The model is calibrated with the die's transfer and transitions (static sigmas zero: the die is
 fixed) and converts the same vectors through its own conversion path. Dynamic noise is off on
 both sides: ngspice 39 has no device noise in transient analysis. The ADC is a floor quantizer
-on [0, --adc-hi] of the hand-computed line full scale (transition k at k LSB), like the model's.
+on [0, --adc-hi] of the hand-computed line full scale (transition k at k LSB), like the model's;
+by default the range follows from VREF = VDD/2, where this converter is characterized.
 Inputs: per vector a target fraction f ~ U(0, range top + 1 LSB); per row W ~ Bernoulli(sqrt f)
 and code ~ Binomial(15, sqrt f), so the codes span the ADC range.
 Error = code - ideal code (the ideal fraction through the ideal ADC). Reported: identical codes
@@ -54,11 +55,15 @@ int RunValidate(const std::vector<std::string>& args) {
       "corner", po::value(&o.corner)->default_value(o.corner), "process corner")(
       "rows", po::value(&o.rows)->default_value(o.rows), "rows on the line")(
       "adc-hi", po::value(&o.adc_range_hi_frac)->default_value(o.adc_range_hi_frac),
-      "ADC range top, fraction of the line full scale (at 0.5 VREF is too low for the "
-      "converter's bottom-plate drivers)")(
-      "mismatch-scale", po::value(&o.mismatch.scale)->default_value(o.mismatch.scale),
-      "multiplies every Pelgrom sigma (0: the nominal chip)")(
+      "ADC range top, fraction of the line full scale; 0: where VREF = VDD/2 (the ADC bench's "
+      "operating point) puts it")("mismatch-scale",
+                                  po::value(&o.mismatch.scale)->default_value(o.mismatch.scale),
+                                  "multiplies every Pelgrom sigma (0: the nominal chip)")(
       "jobs", po::value(&o.jobs)->default_value(o.jobs), "ngspice worker processes")(
+      "tstep", po::value(&o.column_step_s)->default_value(o.column_step_s),
+      "column transient output step (s)")(
+      "tmax", po::value(&o.column_max_step_s)->default_value(o.column_max_step_s),
+      "largest internal step of the column transient (s); 0: --tstep")(
       "per-job", po::value(&o.vectors_per_job)->default_value(o.vectors_per_job),
       "conversions per transient")(
       "lut", po::value(&lut),
