@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "cimchar/command.h"
+#include "netlist/template.h"
 #include "validate/validate.h"
 
 namespace {
@@ -21,8 +22,8 @@ Method. One chip instance (die) = Monte Carlo sample --die of master seed --seed
 transistor and capacitor gets the Pelgrom deviation drawn for (seed, die, instance name), as
 `cimchar characterize` applies them. With these deviations ngspice runs
   - the die's calibration: the line transfer at dedicated patterns (all rows W = 1 at one DAC
-    code each) through the column deck, and the
-    transitions of the die's ADC instance in a standalone ADC deck (staircase, coarse then fine);
+    code each) through the column deck, and the transitions of the die's ADC instance in a
+    standalone ADC deck (same instance name, staircase input, coarse then fine);
   - N random vectors through the whole column: rows x A_MULT -> charge-sharing line -> 3-bit
     SAR ADC, many conversions per transient, spread over the worker pool. Each row's GBL is an
     ideal source at the DAC level code / 15 x VDD (the DAC is not validated here).
@@ -34,7 +35,9 @@ by default the range follows from VREF = VDD/2, where this converter is characte
 Inputs: per vector a target fraction f ~ U(0, range top + 1 LSB); per row W ~ Bernoulli(sqrt f)
 and code ~ Binomial(15, sqrt f), so the codes span the ADC range.
 Error = code - ideal code (the ideal fraction through the ideal ADC). Reported: identical codes
-(target >= 95 %) and sigma ratio = sigma(model error) / sigma(SPICE error) (target 0.9-1.1).
+(target >= 95 %) and sigma ratio = sigma(model error) / sigma(SPICE error) (target 0.9-1.1);
+when SPICE's error sigma is 0 the ratio is 1 if the model's is 0 too, else infinity.
+Runtime: about 3-4 s of one core per 144-row conversion at 1.0 V; --jobs spreads them.
 )";
 
 int RunValidate(const std::vector<std::string>& args) {
@@ -60,7 +63,9 @@ int RunValidate(const std::vector<std::string>& args) {
                                   po::value(&o.mismatch.scale)->default_value(o.mismatch.scale),
                                   "multiplies every Pelgrom sigma (0: the nominal chip)")(
       "jobs", po::value(&o.jobs)->default_value(o.jobs), "ngspice worker processes")(
-      "tstep", po::value(&o.column_step_s)->default_value(o.column_step_s),
+      "tstep",
+      po::value(&o.column_step_s)
+          ->default_value(o.column_step_s, cimchar::netlist::FormatNumber(o.column_step_s)),
       "column transient output step (s)")(
       "tmax", po::value(&o.column_max_step_s)->default_value(o.column_max_step_s),
       "largest internal step of the column transient (s); 0: --tstep")(
