@@ -94,8 +94,8 @@ void WriteStandaloneDeck(const fs::path& dir,
   fs::create_directories(dir, ec);
   const std::string stem = bench.Name() + "_" + std::to_string(p.index);
   std::string control = ".control\n";
-  for (const auto& c :
-       variation::AlterCommands(variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, 0))) {
+  for (const auto& c : variation::AlterCommands(
+           variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, 0))) {
     control += c + "\n";
   }
   for (const auto& c : bench.Analysis(p)) {

@@ -63,8 +63,7 @@ Conversions Convert(double vdd,
   for (int k = 0; k < kAdcBits; ++k) {
     vec.push_back("v(b" + std::to_string(k) + ")");
   }
-  auto r = RunBench("sar_adc_" + tag, deck,
-                    {"tran 2e-11 " + netlist::FormatNumber(t_stop)}, vec);
+  auto r = RunBench("sar_adc_" + tag, deck, {"tran 2e-11 " + netlist::FormatNumber(t_stop)}, vec);
   Conversions out;
   if (!r.ok()) {
     return out;
