@@ -237,6 +237,30 @@ bool PopFrame(std::string& inbox, std::string* payload) {
   return true;
 }
 
+// The reason of a start-failure frame a dead worker left unread in its socket (appended to
+// `inbox` first), or "" when there is none. Never blocks.
+std::string StartFailureLeftIn(int fd, std::string& inbox) {
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n > 0) {
+      inbox.append(buffer, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    break;
+  }
+  std::string payload;
+  if (!PopFrame(inbox, &payload) || payload.empty() || payload[0] != kFrameStartFailed) {
+    return "";
+  }
+  Reader reader(payload.data(), payload.size());
+  reader.U8();
+  return reader.Str();
+}
+
 std::string DescribeStatus(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
@@ -497,7 +521,12 @@ void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_d
       w.limit_s = jobs[w.job].timeout_s + options_.kill_grace_s;
       w.started = Clock::now();
       if (!SendAll(w.fd, EncodeJob(jobs[w.job]))) {
-        lose(w, false, Outcome::kFatal, "died before taking the job: %s");
+        // A worker whose engine could not be built says why, then exits: the frame may still
+        // wait in the socket when the send fails.
+        const std::string why = StartFailureLeftIn(w.fd, w.inbox);
+        lose(w, false, Outcome::kFatal,
+             why.empty() ? std::string("died before taking the job: %s")
+                         : "could not start its engine: " + why);
       }
     }
 
