@@ -35,9 +35,12 @@ po::options_description RecipeOptions() {
       ("samples", s(), "Monte Carlo samples (dies) per grid point, >= 1")                     //
       ("seed", s(), "master seed; sample i's deviations depend only on it, i, device")        //
       ("timeout", s(), "wall-time limit of one sample, s")                                    //
-      ("mismatch.avt", s(), "Pelgrom A_VT of a device pair, V*um (default 3.5e-3)")           //
-      ("mismatch.abeta", s(), "Pelgrom A_beta of a device pair, 1*um (default 1.5e-2)")       //
-      ("mismatch.cap", s(), "capacitor sigma(C)/C at 1 fF (default 0.0066)")                  //
+      ("spice_options", s(),
+       "ngspice options set before every analysis (default \"bypass=1\": devices whose "
+       "terminal voltages did not change are not re-evaluated; \"\" for none)")          //
+      ("mismatch.avt", s(), "Pelgrom A_VT of a device pair, V*um (default 3.5e-3)")      //
+      ("mismatch.abeta", s(), "Pelgrom A_beta of a device pair, 1*um (default 1.5e-2)")  //
+      ("mismatch.cap", s(), "capacitor sigma(C)/C at 1 fF (default 0.0066)")             //
       ("mismatch.scale", s(), "multiplies every mismatch sigma; 0 turns mismatch off");
   return d;
 }
@@ -269,8 +272,20 @@ Recipe LoadRecipe(const fs::path& file,
       }
     }
   }
+  if (eff.count("spice_options") == 0) {
+    eff["spice_options"] = "bypass=1";  // stated in the provenance like any other key
+  }
+  r.spice_options = ParseWordList(eff["spice_options"]);
   r.effective = eff;
   return r;
+}
+
+std::vector<std::string> OptionCommands(const Recipe& recipe) {
+  std::vector<std::string> out;
+  for (const auto& o : recipe.spice_options) {
+    out.push_back("option " + o);
+  }
+  return out;
 }
 
 std::string RecipeText(const Recipe& recipe) {

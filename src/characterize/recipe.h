@@ -28,6 +28,8 @@ struct Recipe {
   int samples = 16;  // Monte Carlo samples (dies) per grid point
   std::uint64_t seed = 1;
   double timeout_s = 120.0;  // per-sample wall-time limit
+  // ngspice options ("bypass=1" ...) set by `option` before every analysis of the run.
+  std::vector<std::string> spice_options = {"bypass=1"};
   variation::MismatchOptions mismatch;
   std::string profile;  // the profile applied ("" when none)
   // The effective key = value pairs after profile and command line, sorted (provenance).
@@ -47,6 +49,9 @@ boost::program_options::options_description RecipeOptions();
 Recipe LoadRecipe(const std::filesystem::path& file,
                   const std::string& profile,
                   const std::map<std::string, std::string>& overrides);
+
+// The `option ...` commands of the recipe's spice_options, in order.
+std::vector<std::string> OptionCommands(const Recipe& recipe);
 
 // The effective recipe as config-file text (what provenance stores).
 std::string RecipeText(const Recipe& recipe);
