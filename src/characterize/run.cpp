@@ -94,6 +94,9 @@ void WriteStandaloneDeck(const fs::path& dir,
   fs::create_directories(dir, ec);
   const std::string stem = bench.Name() + "_" + std::to_string(p.index);
   std::string control = ".control\n";
+  for (const auto& c : OptionCommands(recipe)) {
+    control += c + "\n";
+  }
   for (const auto& c : variation::AlterCommands(
            variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, 0))) {
     control += c + "\n";
@@ -156,6 +159,9 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
 
   lut::Provenance prov;
   prov.recipe_text = RecipeText(recipe) + "# dynamic noise: " + bench->DynamicNoiseMethod() + "\n";
+  for (const auto& [key, value] : bench->Parameters()) {
+    prov.recipe_text += "# resolved: " + key + " = " + value + "\n";
+  }
   prov.master_seed = recipe.seed;
   std::sort(inputs.begin(), inputs.end());
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
@@ -206,8 +212,11 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
         job.deck = deck.text;
         job.reuse_circuit = true;  // every job on a deck alters the same parameters
         job.timeout_s = recipe.timeout_s;
-        job.commands = variation::AlterCommands(
-            variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, item.key.sample));
+        job.commands = OptionCommands(recipe);
+        for (auto& c : variation::AlterCommands(variation::DrawMismatch(
+                 deck.devices, recipe.mismatch, recipe.seed, item.key.sample))) {
+          job.commands.push_back(std::move(c));
+        }
         if (item.attempt > 0) {
           // A retry gets its own deck text, so the options it sets never stay loaded for the
           // next sample that reuses the plain deck on this worker.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,8 +59,39 @@ struct SnrResult {
   double error_var = 0.0;              // mse - mean_error^2
   double snr_db = 0.0;                 // 10 log10(var_ideal / mse); +inf when mse == 0
   double snr_offset_removed_db = 0.0;  // 10 log10(var_ideal / error_var)
+  // Over how many chip instances the figures are an expectation, and the 95 % interval of
+  // snr_db and snr_offset_removed_db (bootstrap over the chips; NaN for one chip).
+  int chips = 1;
+  double snr_lo_db = std::numeric_limits<double>::quiet_NaN();
+  double snr_hi_db = std::numeric_limits<double>::quiet_NaN();
+  double snr_offset_removed_lo_db = std::numeric_limits<double>::quiet_NaN();
+  double snr_offset_removed_hi_db = std::numeric_limits<double>::quiet_NaN();
   ActionCounts counts;
   EnergyBreakdown energy;
+};
+
+// The chip instances a figure is an expectation over: chip k has its own weights and its own
+// static errors. Thread-safety: immutable after construction.
+class Chips {
+ public:
+  // `count` chips of `macro` for a layer of `length` x `outputs`: chip k's weights are
+  // RandomWeights(shape, length, outputs, first_seed + k) and its chip seed is first_seed + k.
+  // Failures: UsageError for count < 1 and as MacArray.
+  static Chips Random(const MacShape& shape,
+                      const calib::Macro& macro,
+                      int length,
+                      int outputs,
+                      int count,
+                      std::uint64_t first_seed);
+  // Given arrays (e.g. one chip with the layer's own weights). Failures: UsageError when empty.
+  explicit Chips(std::vector<MacArray> arrays);
+
+  int Count() const { return static_cast<int>(arrays_.size()); }
+  const MacArray& operator[](int k) const { return arrays_[static_cast<std::size_t>(k)]; }
+  const MacArray& front() const { return arrays_.front(); }
+
+ private:
+  std::vector<MacArray> arrays_;
 };
 
 // SNR as DESIGN.md defines it, with the action counts and the energy they cost. Sample n draws
@@ -67,6 +99,15 @@ struct SnrResult {
 // Failures: UsageError for invalid options, samples < 1 or threads < 1. Ownership: returns a
 // value. Thread-safety: reentrant; the array is only read.
 SnrResult EvaluateSnr(const MacArray& array,
+                      const RunOptions& options,
+                      const InputGenerator& inputs,
+                      const EvalOptions& eval);
+
+// The SNR as an expectation over `chips`: eval.samples vectors are spread over the chips (chip k
+// draws its inputs and noise from seed eval.seed + k x 0x9E3779B97F4A7C15, so one chip is exactly
+// EvaluateSnr on its array), the moments pooled, and the 95 % intervals bootstrapped over the
+// chips. Failures: as EvaluateSnr. Thread-safety: reentrant.
+SnrResult EvaluateSnr(const Chips& chips,
                       const RunOptions& options,
                       const InputGenerator& inputs,
                       const EvalOptions& eval);
@@ -80,7 +121,7 @@ struct BudgetRow {
 // The error budget of one configuration: every source on ("all"), each one turned off in turn,
 // and each alone. All rows use the same inputs and noise streams, so differences are paired.
 // Failures: as EvaluateSnr. Thread-safety: as EvaluateSnr.
-std::vector<BudgetRow> ErrorBudget(const MacArray& array,
+std::vector<BudgetRow> ErrorBudget(const Chips& chips,
                                    const RunOptions& options,
                                    const InputGenerator& inputs,
                                    const EvalOptions& eval);

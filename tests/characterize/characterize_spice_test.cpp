@@ -198,7 +198,7 @@ RunSummary RunLibrary(const std::map<std::string, std::string>& overrides,
   return RunCharacterization(recipe, o);
 }
 
-// The values of a quantity statistic, row-major over (corner, vdd, temp, fraction).
+// The values of a quantity statistic, row-major over (corner, vdd, temp, code).
 std::vector<double> Values(const fs::path& file, const char* quantity, lut::Statistic stat) {
   return lut::Store::Open(file).ReadTable(quantity, stat).values();
 }
@@ -415,12 +415,11 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   ASSERT_EQ(RunLibrary(with_scale("0.5"), large, 2).failed, 0u);
   const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
   const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
-  ASSERT_EQ(s1.size(), 3u);  // fraction 0, 0.5, 1
+  ASSERT_EQ(s1.size(), 2u);  // codes 0 and 15
   for (std::size_t f = 0; f < s1.size(); ++f) {
     ASSERT_GT(s1[f], 0.0);
     EXPECT_NEAR(s4[f] / s1[f], kPelgromRatio, kPelgromTol)
-        << "fraction index " << f << ": sigma " << s1[f] << " V at 1x area, " << s4[f]
-        << " V at 4x";
+        << "code index " << f << ": sigma " << s1[f] << " V at 1x area, " << s4[f] << " V at 4x";
   }
 }
 
@@ -440,13 +439,13 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
   ASSERT_EQ(RunLibrary(with_caps("8e-15"), large, 2).failed, 0u);
   const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
   const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
-  ASSERT_EQ(s1.size(), 3u);
-  for (std::size_t f = 1; f < s1.size(); ++f) {  // at fraction 0 no row holds charge
+  ASSERT_EQ(s1.size(), 2u);
+  for (std::size_t f = 1; f < s1.size(); ++f) {  // at code 0 no row holds charge
     ASSERT_GT(s1[f], 0.0);
     const double ratio = s4[f] / s1[f];
-    EXPECT_GE(ratio, kCapRatioMin) << "fraction index " << f;
+    EXPECT_GE(ratio, kCapRatioMin) << "code index " << f;
     EXPECT_LE(ratio, kCapRatioMax)
-        << "fraction index " << f << ": sigma " << s1[f] << " V at 1x, " << s4[f] << " V at 4x";
+        << "code index " << f << ": sigma " << s1[f] << " V at 1x, " << s4[f] << " V at 4x";
   }
 }
 
@@ -456,13 +455,13 @@ TEST(CharacterizeSpice, EnergyPerOpGrowsAsTheSupplySquared) {
       RunLibrary({{"vdd", "0.6 1.0"}, {"samples", "1"}, {"mismatch.scale", "0"}}, out, 2).failed,
       0u);
   const auto e = Values(out, "apath/energy_op_j", lut::Statistic::kMean);
-  ASSERT_EQ(e.size(), 2u * 3u);  // (vdd, fraction)
+  ASSERT_EQ(e.size(), 2u * 2u);  // (vdd, code)
   const double v2 = (1.0 / 0.6) * (1.0 / 0.6);
-  for (std::size_t f = 0; f < 3; ++f) {
+  for (std::size_t f = 0; f < 2; ++f) {
     ASSERT_GT(e[f], 0.0);
-    const double ratio = e[3 + f] / e[f];
-    EXPECT_GE(ratio, kEnergyBandLo * v2) << "fraction index " << f << ": E(1.0)/E(0.6) = " << ratio;
-    EXPECT_LE(ratio, kEnergyBandHi * v2) << "fraction index " << f << ": E(1.0)/E(0.6) = " << ratio;
+    const double ratio = e[2 + f] / e[f];
+    EXPECT_GE(ratio, kEnergyBandLo * v2) << "code index " << f << ": E(1.0)/E(0.6) = " << ratio;
+    EXPECT_LE(ratio, kEnergyBandHi * v2) << "code index " << f << ": E(1.0)/E(0.6) = " << ratio;
   }
 }
 

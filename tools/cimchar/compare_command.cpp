@@ -9,8 +9,8 @@
 #include "cimchar/command.h"
 #include "core/error.h"
 #include "mac/compare.h"
-#include "mac/lut_calibration.h"
 #include "mac/mac_model.h"
+#include "mac/setup.h"
 
 namespace {
 
@@ -19,15 +19,14 @@ namespace mac = cimchar::mac;
 using cimchar::tool::ParseList;
 
 int RunCompare(const std::vector<std::string>& args) {
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::RunOptions run;
   run.mode = mac::Mode::kOsaHcim;
   mac::EvalOptions eval;
-  mac::CalibrationChoice calibration;
   std::string inputs = "scaled";
   std::string thresholds, losses, candidates = "5,6,7,8,9,10";
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
   int hcim_boundary = 8;
   std::int64_t calibration_samples = 2000;
   po::options_description desc(
@@ -50,8 +49,8 @@ int RunCompare(const std::vector<std::string>& args) {
       "s: output orders the saliency evaluator computes digitally")(
       "compensate", po::bool_switch(&run.compensate_discard),
       "add the expected value of the discarded orders");
-  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -60,15 +59,14 @@ int RunCompare(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  mac::ValidateShape(shape);
-  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-  shape = cal.shape;
+  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const mac::MacShape& shape = model.shape;
+  length = length > 0 ? length : shape.rows;
   run.ose.candidates = ParseList<int>("candidates", candidates);
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
-  std::cout << "calibration:\n";
-  cimchar::tool::PrintNotes(cal);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length);
+  std::cout << "macro:\n";
+  cimchar::tool::PrintNotes(model.macro);
   if (!thresholds.empty()) {
     run.ose.thresholds = ParseList<std::int64_t>("thresholds", thresholds);
   } else {
@@ -79,7 +77,7 @@ int RunCompare(const std::vector<std::string>& args) {
     cal_eval.seed = eval.seed + 1000;
     cal_eval.samples = calibration_samples;
     const mac::ThresholdResult found =
-        mac::CalibrateThresholds(array, run, limits, generator, cal_eval);
+        mac::CalibrateThresholds(chip_set.front(), run, limits, generator, cal_eval);
     run.ose.thresholds = found.thresholds;
     std::cout << "thresholds T found on " << calibration_samples << " calibration vectors:";
     for (std::size_t i = 0; i < found.thresholds.size(); ++i) {
@@ -87,9 +85,9 @@ int RunCompare(const std::vector<std::string>& args) {
     }
     std::cout << "\n";
   }
-  const auto rows = mac::CompareModes(array, run, hcim_boundary, generator, eval);
-  std::cout << eval.samples << " " << inputs << " vectors, seed " << eval.seed << ", chip seed "
-            << chip_seed << "\n";
+  const auto rows = mac::CompareModes(chip_set, run, hcim_boundary, generator, eval);
+  std::cout << eval.samples << " " << inputs << " vectors, seed " << eval.seed << ", over "
+            << chip_set.Count() << " chip instance(s)\n";
   mac::PrintComparison(std::cout, shape, rows);
   return 0;
 }

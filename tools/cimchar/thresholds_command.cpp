@@ -11,8 +11,8 @@
 #include "cimchar/command.h"
 #include "core/error.h"
 #include "mac/compare.h"
-#include "mac/lut_calibration.h"
 #include "mac/mac_model.h"
+#include "mac/setup.h"
 
 namespace {
 
@@ -21,16 +21,15 @@ namespace mac = cimchar::mac;
 using cimchar::tool::ParseList;
 
 int RunThresholds(const std::vector<std::string>& args) {
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::RunOptions run;
   run.mode = mac::Mode::kOsaHcim;
   mac::EvalOptions eval;
-  mac::CalibrationChoice calibration;
   std::string inputs = "scaled";
   std::string losses, candidates = "5,6,7,8,9,10";
   std::string out = "results/thresholds.txt";
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
   po::options_description desc(
       "cimchar thresholds [options]\n\n"
       "Finds the saliency thresholds T[0..b-2] for candidates B[0..b-1] by the paper's Fig. 3(b)\n"
@@ -46,8 +45,8 @@ int RunThresholds(const std::vector<std::string>& args) {
       "compensate", po::bool_switch(&run.compensate_discard),
       "add the expected value of the discarded orders")("out", po::value(&out)->default_value(out),
                                                         "where to save T");
-  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -56,22 +55,22 @@ int RunThresholds(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  mac::ValidateShape(shape);
-  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-  shape = cal.shape;
+  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const mac::MacShape& shape = model.shape;
+  length = length > 0 ? length : shape.rows;
   run.ose.candidates = ParseList<int>("candidates", candidates);
   const std::vector<double> limits = losses.empty()
                                          ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                          : ParseList<double>("losses", losses);
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
-  std::cout << "calibration:\n";
-  cimchar::tool::PrintNotes(cal);
-  const mac::ThresholdResult found = mac::CalibrateThresholds(array, run, limits, generator, eval);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length);
+  std::cout << "macro:\n";
+  cimchar::tool::PrintNotes(model.macro);
+  const mac::ThresholdResult found =
+      mac::CalibrateThresholds(chip_set.front(), run, limits, generator, eval);
   std::ostringstream text;
   text << "# cimchar thresholds: " << eval.samples << " " << inputs << " vectors, seed "
-       << eval.seed << ", chip seed " << chip_seed << "\n";
+       << eval.seed << ", thresholds on chip instance 1\n";
   text << "candidates =";
   for (int b : run.ose.candidates) {
     text << " " << b;

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "mac/calibration.h"
+#include "calib/macro.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 
@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
 
   cimchar::mac::MacShape shape;  // defaults: 8b x 8b, 144 x 8, 3-bit ADC, window 4
   const auto weights = cimchar::mac::RandomWeights(shape, kRows, kColumns, 1);
-  const MacArray array(shape, cimchar::mac::DefaultCalibration(), weights, kRows, kColumns, 7);
+  const MacArray array(shape, cimchar::calib::AnalyticMacro({.geometry = shape.geometry()}),
+                       weights, kRows, kColumns, 7);
   std::vector<std::int32_t> acts(vectors * kRows);
   {
     Rng rng(3);
