@@ -238,6 +238,21 @@ LayerData LoadLayer(const LayerSource& source) {
   return layer;
 }
 
+LayerData SliceVectors(const LayerData& layer, std::int64_t first, std::int64_t count) {
+  if (first < 0 || count < 1 || first + count > layer.vectors) {
+    throw UsageError("vectors [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                     ") are outside the layer's " + std::to_string(layer.vectors));
+  }
+  LayerData out = layer;
+  const auto k = static_cast<std::ptrdiff_t>(layer.length);
+  out.vectors = count;
+  out.inputs = std::make_shared<const std::vector<std::int32_t>>(
+      layer.inputs->begin() + first * k, layer.inputs->begin() + (first + count) * k);
+  out.description = layer.description + ", vectors [" + std::to_string(first) + ", " +
+                    std::to_string(first + count) + ")";
+  return out;
+}
+
 namespace {
 
 IntTensor InputsTensor(const LayerData& layer) {

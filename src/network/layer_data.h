@@ -65,6 +65,11 @@ struct LayerData {
 // attributes. Ownership: returns a value. Thread-safety: pure.
 LayerData LoadLayer(const LayerSource& source);
 
+// Vectors [first, first + count) of `layer` (same weights and format), e.g. a calibration and a
+// test split of one file. Failures: UsageError for a range outside the layer's vectors.
+// Thread-safety: pure.
+LayerData SliceVectors(const LayerData& layer, std::int64_t first, std::int64_t count);
+
 // Writes `layer` as one HDF5 layer file (the format LoadLayer reads: /activations (N, K) uint8
 // or wider, /weights (M, K) int8 or wider, and the attributes). Failures: Error naming the path.
 // Thread-safety: one writer per path.

@@ -254,6 +254,7 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   std::uint64_t chip_seed = 1;
   int length = shape.rows;
   int hcim_boundary = 8;
+  int nq_full_scale = 0;
   po::options_description desc(
       "cimchar plot breakdown --out F.png [options]\n\n"
       "Energy per MAC by block (stacked) for DCIM, HCIM and OSA-HCIM (paper Fig. 6), priced\n"
@@ -262,7 +263,9 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary), "HCIM B_D/A")(
       "candidates", po::value(&candidates)->default_value(candidates), "OSA candidates B")(
-      "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)");
+      "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)")(
+      "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
+      "N/Q full scale the thresholds were found with (cimchar thresholds saves it; 0 = rows + 1)");
   desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
   desc.add(cimchar::tool::CalibrationOptions(calibration));
   po::variables_map vm;
@@ -275,6 +278,7 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   cimchar::tool::PrintNotes(cal);
   mac::RunOptions osa{.mode = mac::Mode::kOsaHcim};
   osa.ose.candidates = cimchar::tool::ParseList<int>("candidates", candidates);
+  osa.ose.nq_full_scale = nq_full_scale;
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
   const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
   const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);

@@ -7,6 +7,7 @@
 
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "exporters/plots.h"
 #include "mac/calibration.h"
@@ -64,6 +65,8 @@ int RunSnr(const std::vector<std::string>& args) {
       "out", po::value(&out_csv), "write every row of the sweep and budget to this CSV")(
       "plot", po::value(&out_plot), "draw SNR and energy per MAC vs B_D/A (.png or .svg)");
   desc.add(cimchar::tool::CalibrationOptions(calibration));
+  cimchar::tool::LayerArgs layer_args;
+  desc.add(cimchar::tool::LayerOptions(layer_args));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -72,17 +75,28 @@ int RunSnr(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
+  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, shape);
   mac::ValidateShape(shape);
   const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
   shape = cal.shape;
   const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
   const mac::InputGenerator generator =
-      inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
+      layer              ? cimchar::tool::LayerInputs(*layer)
+      : inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
       : inputs == "scaled"
           ? mac::ScaledInputs(shape.activation_bits)
           : throw cimchar::UsageError("--inputs '" + inputs + "': expected uniform or scaled");
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
+  if (layer && vm["samples"].defaulted()) {
+    eval.samples = layer->vectors;  // each of the layer's vectors once
+  }
+  const int outputs = layer ? layer->outputs : shape.columns;
+  length = layer ? layer->length : length;
+  const auto weights =
+      layer ? layer->weights : mac::RandomWeights(shape, length, shape.columns, chip_seed);
+  const mac::MacArray array(shape, cal.calibration, weights, length, outputs, chip_seed);
+  if (layer) {
+    std::cout << "layer: " << layer->description << "\n";
+  }
   const auto points = mac::SweepBoundaries(array, run, first, last, generator, eval);
   std::cout << "calibration:\n";
   cimchar::tool::PrintNotes(cal);

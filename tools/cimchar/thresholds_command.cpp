@@ -9,10 +9,12 @@
 
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "mac/compare.h"
 #include "mac/lut_calibration.h"
 #include "mac/mac_model.h"
+#include "mac/thresholds.h"
 
 namespace {
 
@@ -31,6 +33,7 @@ int RunThresholds(const std::vector<std::string>& args) {
   std::string out = "results/thresholds.txt";
   std::uint64_t chip_seed = 1;
   int length = shape.rows;
+  int nq_full_scale = -1;
   po::options_description desc(
       "cimchar thresholds [options]\n\n"
       "Finds the saliency thresholds T[0..b-2] for candidates B[0..b-1] by the paper's Fig. 3(b)\n"
@@ -43,11 +46,16 @@ int RunThresholds(const std::vector<std::string>& args) {
       "losses", po::value(&losses), "loss limits L, non-decreasing (default 1e-5 x 10^i)")(
       "ose-orders", po::value(&run.ose.orders)->default_value(run.ose.orders),
       "s: output orders the saliency evaluator computes digitally")(
+      "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
+      "count the N/Q unit maps to its top level: -1 follows the data (99th percentile of the "
+      "counts on these vectors), 0 = rows + 1; saved with T")(
       "compensate", po::bool_switch(&run.compensate_discard),
       "add the expected value of the discarded orders")("out", po::value(&out)->default_value(out),
                                                         "where to save T");
   desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
   desc.add(cimchar::tool::CalibrationOptions(calibration));
+  cimchar::tool::LayerArgs layer_args;
+  desc.add(cimchar::tool::LayerOptions(layer_args));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -56,6 +64,7 @@ int RunThresholds(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
+  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, shape);
   mac::ValidateShape(shape);
   const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
   shape = cal.shape;
@@ -63,14 +72,28 @@ int RunThresholds(const std::vector<std::string>& args) {
   const std::vector<double> limits = losses.empty()
                                          ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                          : ParseList<double>("losses", losses);
-  const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
+  const auto generator = layer ? cimchar::tool::LayerInputs(*layer)
+                               : cimchar::tool::Inputs(inputs, shape.activation_bits);
+  if (layer && vm["samples"].defaulted()) {
+    eval.samples = layer->vectors;
+  }
+  const int outputs = layer ? layer->outputs : shape.columns;
+  length = layer ? layer->length : length;
+  const auto weights =
+      layer ? layer->weights : mac::RandomWeights(shape, length, shape.columns, chip_seed);
+  const mac::MacArray array(shape, cal.calibration, weights, length, outputs, chip_seed);
   std::cout << "calibration:\n";
   cimchar::tool::PrintNotes(cal);
+  if (layer) {
+    std::cout << "layer: " << layer->description << "\n";
+  }
+  run.ose.nq_full_scale = nq_full_scale >= 0
+                              ? nq_full_scale
+                              : mac::SaliencyFullScale(array, run, generator, eval);
   const mac::ThresholdResult found = mac::CalibrateThresholds(array, run, limits, generator, eval);
   std::ostringstream text;
-  text << "# cimchar thresholds: " << eval.samples << " " << inputs << " vectors, seed "
+  text << "# cimchar thresholds: " << eval.samples << " " << (layer ? "layer" : inputs)
+       << " vectors, seed "
        << eval.seed << ", chip seed " << chip_seed << "\n";
   text << "candidates =";
   for (int b : run.ose.candidates) {
@@ -80,6 +103,7 @@ int RunThresholds(const std::vector<std::string>& args) {
   for (double l : limits) {
     text << " " << l;
   }
+  text << "\nnq_full_scale = " << run.ose.nq_full_scale;
   text << "\nthresholds =";
   for (auto t : found.thresholds) {
     text << " " << t;
@@ -103,7 +127,8 @@ int RunThresholds(const std::vector<std::string>& args) {
   if (!file) {
     throw cimchar::Error("cannot write '" + out + "'");
   }
-  std::cout << "wrote " << out << " (use: cimchar compare --thresholds ";
+  std::cout << "wrote " << out << " (use: cimchar compare --nq-full-scale "
+            << run.ose.nq_full_scale << " --thresholds ";
   for (std::size_t i = 0; i < found.thresholds.size(); ++i) {
     std::cout << (i ? "," : "") << found.thresholds[i];
   }
