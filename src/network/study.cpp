@@ -28,6 +28,44 @@ mac::RunOptions OsaBase(const StudyOptions& options) {
   return o;
 }
 
+// LayerOsa::quarter_passes and quarter_cost from the calibration loss.
+void QuarterCosts(const mac::LossData& loss, std::size_t candidates, LayerOsa& lo) {
+  constexpr int kQuarters = 4;
+  const std::size_t passes = loss.saliency.size();
+  std::vector<std::int64_t> sorted(loss.saliency);
+  std::sort(sorted.begin(), sorted.end());
+  // Quarter q holds S in [edge[q], edge[q+1]).
+  std::vector<std::int64_t> edge(kQuarters + 1);
+  for (int q = 0; q < kQuarters; ++q) {
+    edge[static_cast<std::size_t>(q)] = sorted[passes * static_cast<std::size_t>(q) / kQuarters];
+  }
+  edge[kQuarters] = sorted.back() + 1;
+  auto quarter = [&](std::int64_t s) {
+    int q = 0;
+    while (q + 1 < kQuarters && s >= edge[static_cast<std::size_t>(q) + 1]) {
+      ++q;
+    }
+    return q;
+  };
+  lo.quarter_passes.assign(kQuarters, 0.0);
+  for (std::int64_t s : loss.saliency) {
+    lo.quarter_passes[static_cast<std::size_t>(quarter(s))] += 1.0 / static_cast<double>(passes);
+  }
+  for (std::size_t m = 0; m + 1 < candidates; ++m) {
+    std::vector<int> choice(passes, static_cast<int>(m));
+    const double base = loss.loss(choice);
+    const double all = lo.candidate_loss[m + 1] - base;
+    std::vector<double> share(kQuarters, 0.0);
+    for (int q = 0; q < kQuarters; ++q) {
+      for (std::size_t p = 0; p < passes; ++p) {
+        choice[p] = quarter(loss.saliency[p]) == q ? static_cast<int>(m + 1) : static_cast<int>(m);
+      }
+      share[static_cast<std::size_t>(q)] = all > 0.0 ? (loss.loss(choice) - base) / all : 0.0;
+    }
+    lo.quarter_cost.push_back(std::move(share));
+  }
+}
+
 std::string Percent(double x) {
   char b[32];
   std::snprintf(b, sizeof b, "%.2f", 100.0 * x);
@@ -99,6 +137,7 @@ OsaCalibration CalibrateOsa(const MacNetwork& net,
     lo.zero_saliency_fraction =
         static_cast<double>(std::count(loss.saliency.begin(), loss.saliency.end(), 0)) /
         static_cast<double>(std::max<std::size_t>(1, passes));
+    QuarterCosts(loss, b, lo);
     for (OsaSetting& setting : cal.settings) {
       setting.limits.push_back(LevelLimits(options.candidates, lo.candidate_loss, setting.level));
       setting.thresholds.push_back(mac::FindThresholds(
@@ -134,6 +173,7 @@ Study RunStudy(const MacNetwork& net,
   study.network = q.path + " (" + q.name + ")";
   study.test_images = test.source;
   study.calibration_images = calibration.source;
+  study.candidates = options.candidates;
   if (test.Count() == q.reference_test_images) {
     study.reference_correct = q.reference_test_correct;
   }
@@ -149,6 +189,8 @@ Study RunStudy(const MacNetwork& net,
   mac::RunOptions dcim;
   dcim.mode = mac::Mode::kDcim;
   run({.name = "DCIM", .mode = mac::Mode::kDcim, .config = UniformConfig("DCIM", dcim, net.Layers())});
+  study.reference_predictions_equal =
+      study.reference_correct >= 0 && study.points.front().result.predictions == q.reference_predictions;
   for (int bd = options.hcim_boundaries.first; bd <= options.hcim_boundaries.second; ++bd) {
     mac::RunOptions h;
     h.mode = mac::Mode::kHcim;
@@ -240,8 +282,10 @@ std::string Mix(const mac::ActionCounts& counts) {
   for (std::size_t bd = 0; bd < counts.boundary_histogram.size(); ++bd) {
     const std::int64_t n = counts.boundary_histogram[bd];
     if (n > 0 && counts.array_passes > 0) {
-      std::snprintf(b, sizeof b, "%sB%zu:%.0f%%", s.empty() ? "" : " ", bd,
-                    100.0 * static_cast<double>(n) / static_cast<double>(counts.array_passes));
+      const double share =
+          100.0 * static_cast<double>(n) / static_cast<double>(counts.array_passes);
+      std::snprintf(b, sizeof b, share < 1.0 ? "%sB%zu:%.1f%%" : "%sB%zu:%.0f%%",
+                    s.empty() ? "" : " ", bd, share);
       s += b;
     }
   }
@@ -264,7 +308,8 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
   if (study.reference_correct >= 0) {
     out << "integer reference (the network file): " << study.reference_correct << "/"
         << dcim.result.images << " correct; DCIM on the macro model: " << dcim.result.correct
-        << (dcim.result.correct == study.reference_correct ? " (identical)" : " (DIFFERENT)")
+        << (study.reference_predictions_equal ? ", every prediction identical"
+                                               : ", predictions DIFFER from the reference")
         << "\n";
   }
   out << "\nAccuracy vs energy efficiency (paper Fig. 8: HCIM 1.56x and OSA-HCIM 1.95x vs DCIM "
@@ -282,6 +327,15 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
                   p.mode == mac::Mode::kDcim ? "all digital" : Mix(r.counts).c_str());
     out << line;
   }
+  out << "  OSE (N/Q units and saliency decisions), share of each OSA point's energy:";
+  for (const StudyPoint& p : study.points) {
+    if (p.mode == mac::Mode::kOsaHcim && p.result.energy.total_j > 0.0) {
+      std::snprintf(line, sizeof line, " %s %.2f %%;", p.name.c_str(),
+                    100.0 * p.result.energy.ose_j / p.result.energy.total_j);
+      out << line;
+    }
+  }
+  out << "\n";
   // The paper's comparison: the best gain at < 2 % loss for each mode.
   auto best_within = [&](mac::Mode mode, double loss) -> const StudyPoint* {
     const StudyPoint* best = nullptr;
@@ -370,6 +424,28 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
       out << line;
     }
     out << "\n";
+  }
+  out << "\nDoes the saliency predict the loss? Passes split into quarters by S (lowest first): "
+         "share of the passes, then each quarter's share of the loss increase when every pass "
+         "moves from B_m to B_(m+1) (equal shares: S tells nothing about the error)\n";
+  for (std::size_t li = 0; li < study.osa.layers.size(); ++li) {
+    const LayerOsa& lo = study.osa.layers[li];
+    out << "  layer" << li << "  passes    ";
+    for (double p : lo.quarter_passes) {
+      std::snprintf(line, sizeof line, " %5.1f%%", 100.0 * p);
+      out << line;
+    }
+    out << "\n";
+    for (std::size_t m = 0; m < lo.quarter_cost.size(); ++m) {
+      std::snprintf(line, sizeof line, "          loss %2d->%-2d", study.candidates[m],
+                    study.candidates[m + 1]);
+      out << line;
+      for (double c : lo.quarter_cost[m]) {
+        std::snprintf(line, sizeof line, " %5.1f%%", 100.0 * c);
+        out << line;
+      }
+      out << "\n";
+    }
   }
   for (const OsaSetting& s : study.osa.settings) {
     std::snprintf(line, sizeof line,

@@ -49,6 +49,13 @@ struct LayerOsa {
   std::vector<double> candidate_loss;  // l_m: every pass at candidate m (calibration split)
   std::int64_t vectors = 0;            // calibration vectors used
   double zero_saliency_fraction = 0.0; // passes with S = 0
+  // How much the saliency tells about the loss: the passes split into quarters by saliency
+  // (lowest first; equal S stay in one quarter, so a quarter may be empty) ...
+  std::vector<double> quarter_passes;  // ... share of the passes in each quarter
+  // ... and, per adjacent candidate pair (B_m -> B_(m+1)), each quarter's share of the loss
+  // increase when every pass moves from B_m to B_(m+1). A saliency that predicts the error gives
+  // the low quarters small shares; shares equal to quarter_passes mean it tells nothing.
+  std::vector<std::vector<double>> quarter_cost;
 };
 
 // One OSA operating point: per layer, the limits and the thresholds found.
@@ -90,9 +97,11 @@ struct Study {
   std::string network;      // path and name
   std::string test_images;  // source
   std::string calibration_images;
+  std::vector<int> candidates;  // OSA candidates B
   OsaCalibration osa;
   std::vector<StudyPoint> points;  // DCIM first
   std::int64_t reference_correct = -1;  // the file's integer reference on the same images
+  bool reference_predictions_equal = false;  // DCIM's predictions are the reference's, each one
   double calibration_seconds = 0.0;
 };
 
