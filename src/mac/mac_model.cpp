@@ -366,8 +366,8 @@ std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint6
       for (int j = std::max(0, ose_floor_ - i); j < shape.activation_bits; ++j) {
         const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
         // N/Q: round(count * 2^q / F), saturated to q bits.
-        const std::int64_t q = ((static_cast<std::int64_t>(count) << (q_bits + 1)) + full) /
-                               (2 * full);
+        const std::int64_t q =
+            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + full) / (2 * full);
         s += std::min(q, q_max);
       }
     }

@@ -167,9 +167,9 @@ class MacRunner {
 
   const MacArray* array_;
   RunOptions options_;
-  int ose_floor_ = 0;        // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
-  std::int64_t nq_full_scale_ = 1;  // F of the N/Q unit (OseOptions::nq_full_scale resolved)
-  std::vector<Plan> plans_;  // per B_D/A
+  int ose_floor_ = 0;  // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
+  std::int64_t nq_full_scale_ = 1;   // F of the N/Q unit (OseOptions::nq_full_scale resolved)
+  std::vector<Plan> plans_;          // per B_D/A
   std::vector<double> weight_sign_;  // s_i / 2^i: +1, or -1 for the signed MSB plane
 };
 

@@ -52,7 +52,8 @@ StoredType TypeOf(const std::string& dtype) {
             std::numeric_limits<std::int32_t>::max()};
   }
   if (dtype == "uint32") {
-    return {"uint32", H5T_STD_U32LE, H5T_NATIVE_UINT32, 0, std::numeric_limits<std::uint32_t>::max()};
+    return {"uint32", H5T_STD_U32LE, H5T_NATIVE_UINT32, 0,
+            std::numeric_limits<std::uint32_t>::max()};
   }
   if (dtype == "int64") {
     return {"int64", H5T_STD_I64LE, H5T_NATIVE_INT64, std::numeric_limits<std::int64_t>::min(),
@@ -210,10 +211,10 @@ void Hdf5Data::WriteTensor(const std::string& dataset,
       H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "sizing " + dataset)));
   const Hid lcpl(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  const Hid d(static_cast<hid_t>(
-      file_->Check(H5Dcreate2(file_->id(), dataset.c_str(), st.file_type, space.get(), lcpl.get(),
-                              H5P_DEFAULT, H5P_DEFAULT),
-                   "creating the dataset " + dataset)));
+  const Hid d(
+      static_cast<hid_t>(file_->Check(H5Dcreate2(file_->id(), dataset.c_str(), st.file_type,
+                                                 space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+                                      "creating the dataset " + dataset)));
   if (!tensor.values.empty()) {
     file_->Check(
         H5Dwrite(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, tensor.values.data()),

@@ -61,16 +61,15 @@ Idx ParseIdx(const std::filesystem::path& path) {
   std::int64_t total = 1;
   for (int d = 0; d < ndim; ++d) {
     const unsigned char* p = b + 4 + 4 * d;
-    const std::int64_t n = (static_cast<std::int64_t>(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) |
-                           p[3];
+    const std::int64_t n =
+        (static_cast<std::int64_t>(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
     idx.dims.push_back(n);
     total *= n;
   }
   idx.offset = 4 + 4 * static_cast<std::size_t>(ndim);
   if (idx.data.size() < idx.offset + static_cast<std::size_t>(total)) {
-    throw UsageError(path.string() + ": truncated: the header announces " +
-                     std::to_string(total) + " values, the file holds " +
-                     std::to_string(idx.data.size() - idx.offset));
+    throw UsageError(path.string() + ": truncated: the header announces " + std::to_string(total) +
+                     " values, the file holds " + std::to_string(idx.data.size() - idx.offset));
   }
   return idx;
 }
@@ -88,8 +87,8 @@ ImageSet ReadIdxImages(const std::filesystem::path& images,
                      std::to_string(im.dims.size()) + " dimensions");
   }
   if (lb.dims.size() != 1 || lb.dims[0] != im.dims[0]) {
-    throw UsageError(labels.string() + ": expected " + std::to_string(im.dims[0]) +
-                     " labels for " + images.string());
+    throw UsageError(labels.string() + ": expected " + std::to_string(im.dims[0]) + " labels for " +
+                     images.string());
   }
   const std::int64_t total = im.dims[0];
   if (count < 0) {
@@ -108,8 +107,8 @@ ImageSet ReadIdxImages(const std::filesystem::path& images,
   set.pixels.assign(begin, begin + static_cast<std::ptrdiff_t>(count * size));
   const auto lbegin = lb.data.begin() + static_cast<std::ptrdiff_t>(lb.offset + first);
   set.labels.assign(lbegin, lbegin + static_cast<std::ptrdiff_t>(count));
-  set.source = images.string() + "[" + std::to_string(first) + ", " +
-               std::to_string(first + count) + ")";
+  set.source =
+      images.string() + "[" + std::to_string(first) + ", " + std::to_string(first + count) + ")";
   return set;
 }
 

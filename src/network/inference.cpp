@@ -66,8 +66,8 @@ int RunImage(const MacNetwork& net,
     mac::Rng noise(mac::StreamSeed(seed, static_cast<std::uint64_t>(image_index), li));
     mac::ActionCounts* layer_counts = counts != nullptr ? &(*counts)[li] : nullptr;
     for (std::int64_t p = 0; p < positions; ++p) {
-      const std::span<const std::int32_t> act(
-          s.patches.data() + static_cast<std::size_t>(p) * k, static_cast<std::size_t>(k));
+      const std::span<const std::int32_t> act(s.patches.data() + static_cast<std::size_t>(p) * k,
+                                              static_cast<std::size_t>(k));
       runners[li].Run(act, noise, s.workspace, s.out, layer_counts);
       if (l.logits) {
         // argmax of acc + bias, ties to the first index as the reference.
@@ -169,8 +169,8 @@ InferenceResult RunNetwork(const MacNetwork& net,
     counts.assign(q.layers.size(), {});
     const std::int64_t end = std::min(count, (block + 1) * kImagesPerBlock);
     for (std::int64_t n = block * kImagesPerBlock; n < end; ++n) {
-      const int pred = RunImage(net, runners, images.Image(n), n, options.seed,
-                                q.layers.size(), s, &counts);
+      const int pred =
+          RunImage(net, runners, images.Image(n), n, options.seed, q.layers.size(), s, &counts);
       r.predictions[static_cast<std::size_t>(n)] = static_cast<std::uint8_t>(pred);
     }
     if (progress) {
@@ -182,7 +182,8 @@ InferenceResult RunNetwork(const MacNetwork& net,
     progress->Finish();
   }
   for (std::int64_t n = 0; n < count; ++n) {
-    r.correct += r.predictions[static_cast<std::size_t>(n)] == images.labels[static_cast<std::size_t>(n)];
+    r.correct +=
+        r.predictions[static_cast<std::size_t>(n)] == images.labels[static_cast<std::size_t>(n)];
   }
   r.layer_counts.assign(q.layers.size(), {});
   for (const auto& counts : block_counts) {
@@ -278,7 +279,8 @@ std::vector<std::vector<std::int32_t>> ReferenceLayerInputs(const QuantizedNetwo
     if (keep < total) {
       mac::Rng rng(mac::StreamSeed(seed, 0xCA1Bu, li));
       for (std::int64_t i = 0; i < keep; ++i) {  // partial Fisher-Yates
-        const auto j = i + static_cast<std::int64_t>(rng.Next() % static_cast<std::uint64_t>(total - i));
+        const auto j =
+            i + static_cast<std::int64_t>(rng.Next() % static_cast<std::uint64_t>(total - i));
         std::swap(index[static_cast<std::size_t>(i)], index[static_cast<std::size_t>(j)]);
       }
       index.resize(static_cast<std::size_t>(keep));
@@ -303,7 +305,8 @@ std::vector<std::vector<std::int32_t>> ReferenceLayerInputs(const QuantizedNetwo
       for (std::size_t li = 0; li < layers; ++li) {
         const auto k = static_cast<std::size_t>(net.layers[li].Length());
         for (std::int32_t p : chosen[li][static_cast<std::size_t>(n)]) {
-          const auto at = inputs[li].begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * k);
+          const auto at =
+              inputs[li].begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(p) * k);
           mine[li].insert(mine[li].end(), at, at + static_cast<std::ptrdiff_t>(k));
         }
       }

@@ -51,7 +51,9 @@ struct NetworkConfig {
 };
 
 // The same options on every layer. Failures: none. Thread-safety: pure.
-NetworkConfig UniformConfig(const std::string& name, const mac::RunOptions& options, std::size_t layers);
+NetworkConfig UniformConfig(const std::string& name,
+                            const mac::RunOptions& options,
+                            std::size_t layers);
 
 struct InferenceOptions {
   std::uint64_t seed = 1;  // per-conversion noise: image n, layer l draws stream (seed, n, l)
@@ -62,11 +64,11 @@ struct InferenceOptions {
 struct InferenceResult {
   std::int64_t images = 0;
   std::int64_t correct = 0;
-  std::vector<std::uint8_t> predictions;         // per image
-  std::vector<mac::ActionCounts> layer_counts;   // per layer
+  std::vector<std::uint8_t> predictions;        // per image
+  std::vector<mac::ActionCounts> layer_counts;  // per layer
   std::vector<mac::EnergyBreakdown> layer_energy;
-  mac::ActionCounts counts;                      // all layers
-  mac::EnergyBreakdown energy;                   // all layers, priced per layer's shape
+  mac::ActionCounts counts;     // all layers
+  mac::EnergyBreakdown energy;  // all layers, priced per layer's shape
   double Accuracy() const {
     return images > 0 ? static_cast<double>(correct) / static_cast<double>(images) : 0.0;
   }

@@ -55,11 +55,13 @@ T Resolve(const std::optional<T>& option,
 void ValidateGeometry(const ConvGeometry& g) {
   if (g.channels < 1 || g.height < 1 || g.width < 1 || g.kernel_h < 1 || g.kernel_w < 1 ||
       g.stride < 1 || g.padding < 0) {
-    throw UsageError("convolution geometry: channels, size, kernel and stride must be >= 1 and "
-                     "padding >= 0 (got C " + std::to_string(g.channels) + ", " +
-                     std::to_string(g.height) + "x" + std::to_string(g.width) + ", kernel " +
-                     std::to_string(g.kernel_h) + "x" + std::to_string(g.kernel_w) + ", stride " +
-                     std::to_string(g.stride) + ", padding " + std::to_string(g.padding) + ")");
+    throw UsageError(
+        "convolution geometry: channels, size, kernel and stride must be >= 1 and "
+        "padding >= 0 (got C " +
+        std::to_string(g.channels) + ", " + std::to_string(g.height) + "x" +
+        std::to_string(g.width) + ", kernel " + std::to_string(g.kernel_h) + "x" +
+        std::to_string(g.kernel_w) + ", stride " + std::to_string(g.stride) + ", padding " +
+        std::to_string(g.padding) + ")");
   }
   if (g.kernel_h > g.height + 2 * g.padding || g.kernel_w > g.width + 2 * g.padding) {
     throw UsageError("convolution geometry: kernel " + std::to_string(g.kernel_h) + "x" +
@@ -96,8 +98,9 @@ void Im2col(const ConvGeometry& g, const std::int32_t* map, std::vector<std::int
 
 LayerData LoadLayer(const LayerSource& source) {
   if (source.activations.empty()) {
-    throw UsageError("a layer needs its activations: --layer FILE.h5, or --activations A.npy "
-                     "with --weights W.npy");
+    throw UsageError(
+        "a layer needs its activations: --layer FILE.h5, or --activations A.npy "
+        "with --weights W.npy");
   }
   const std::filesystem::path weights_path =
       source.weights.empty() ? source.activations : source.weights;
@@ -114,8 +117,8 @@ LayerData LoadLayer(const LayerSource& source) {
   }
   const Hdf5Data* attrs = act_h5 ? &*act_h5 : (w_h5 ? &*w_h5 : nullptr);
   LayerData layer;
-  layer.activation_bits = Resolve<int>(source.activation_bits, attrs, "activation_bits", "abits",
-                                       kDefaultLayerBits);
+  layer.activation_bits =
+      Resolve<int>(source.activation_bits, attrs, "activation_bits", "abits", kDefaultLayerBits);
   layer.weight_bits =
       Resolve<int>(source.weight_bits, attrs, "weight_bits", "wbits", kDefaultLayerBits);
   layer.signed_weights = Resolve<bool>(source.signed_weights, attrs, "signed_weights", "signed",
@@ -125,8 +128,7 @@ LayerData LoadLayer(const LayerSource& source) {
   if (layer.activation_bits < 1 || layer.activation_bits > 8 || layer.weight_bits < 1 ||
       layer.weight_bits > 8) {
     throw UsageError("layer format: activation bits " + std::to_string(layer.activation_bits) +
-                     " and weight bits " + std::to_string(layer.weight_bits) +
-                     " must be 1..8");
+                     " and weight bits " + std::to_string(layer.weight_bits) + " must be 1..8");
   }
 
   const IntTensor a = ReadArray(source.activations, "activations", act_h5 ? &*act_h5 : nullptr);
@@ -150,15 +152,13 @@ LayerData LoadLayer(const LayerSource& source) {
       layer.signed_weights ? (1 << (layer.weight_bits - 1)) - 1 : (1 << layer.weight_bits) - 1;
   for (std::size_t i = 0; i < w.values.size(); ++i) {
     if (w.values[i] < w_lo || w.values[i] > w_hi) {
-      throw UsageError(w.source + ": weight " + w.IndexText(static_cast<std::int64_t>(i)) +
-                       " = " + std::to_string(w.values[i]) + " is outside " +
-                       std::to_string(w_lo) + ".." + std::to_string(w_hi) + " of " +
-                       (layer.signed_weights ? "signed " : "unsigned ") +
-                       std::to_string(layer.weight_bits) + "-bit weights (--wbits" +
-                       (layer.signed_weights ? ", --signed" : "") + ")" +
-                       (!layer.signed_weights && w.values[i] < 0
-                            ? "; negative weights need --signed"
-                            : ""));
+      throw UsageError(
+          w.source + ": weight " + w.IndexText(static_cast<std::int64_t>(i)) + " = " +
+          std::to_string(w.values[i]) + " is outside " + std::to_string(w_lo) + ".." +
+          std::to_string(w_hi) + " of " + (layer.signed_weights ? "signed " : "unsigned ") +
+          std::to_string(layer.weight_bits) + "-bit weights (--wbits" +
+          (layer.signed_weights ? ", --signed" : "") + ")" +
+          (!layer.signed_weights && w.values[i] < 0 ? "; negative weights need --signed" : ""));
     }
   }
   layer.length = static_cast<int>(k);
@@ -190,9 +190,8 @@ LayerData LoadLayer(const LayerSource& source) {
     }
     layer.vectors = a.shape[0];
     inputs->assign(a.values.begin(), a.values.end());
-    layer.description = std::to_string(layer.vectors) + " input vectors of " +
-                        std::to_string(k) + " (" + a.source + "), " + std::to_string(m) +
-                        " outputs (" + w.source + ")";
+    layer.description = std::to_string(layer.vectors) + " input vectors of " + std::to_string(k) +
+                        " (" + a.source + "), " + std::to_string(m) + " outputs (" + w.source + ")";
   } else if (a.shape.size() == 4) {
     if (w.shape.size() != 4) {
       throw UsageError(a.source + ": feature maps " + a.ShapeText() +
@@ -223,10 +222,10 @@ LayerData LoadLayer(const LayerSource& source) {
     }
     layer.vectors = a.shape[0] * g.OutHeight() * g.OutWidth();
     layer.description = std::to_string(a.shape[0]) + " feature maps " + a.ShapeText() + " (" +
-                        a.source + ") through " + std::to_string(m) + " kernels " +
-                        w.ShapeText() + " (" + w.source + "), stride " + std::to_string(stride) +
-                        ", padding " + std::to_string(padding) + ": " +
-                        std::to_string(layer.vectors) + " patches of " + std::to_string(k);
+                        a.source + ") through " + std::to_string(m) + " kernels " + w.ShapeText() +
+                        " (" + w.source + "), stride " + std::to_string(stride) + ", padding " +
+                        std::to_string(padding) + ": " + std::to_string(layer.vectors) +
+                        " patches of " + std::to_string(k);
   } else {
     throw UsageError(a.source + ": activations of shape " + a.ShapeText() +
                      ": expected (N, K) input vectors or (N, C, H, W) feature maps");

@@ -47,9 +47,9 @@ inline constexpr bool kDefaultSignedWeights = true;  // frameworks export two's 
 
 // A layer ready for mac::MacArray and mac::DataInputs.
 struct LayerData {
-  int length = 0;                                         // K: the dot-product length
-  int outputs = 0;                                        // M
-  std::int64_t vectors = 0;                               // N (N Ho Wo for feature maps)
+  int length = 0;                                           // K: the dot-product length
+  int outputs = 0;                                          // M
+  std::int64_t vectors = 0;                                 // N (N Ho Wo for feature maps)
   std::shared_ptr<const std::vector<std::int32_t>> inputs;  // vectors x length, row-major
   std::vector<std::int32_t> weights;  // length x outputs, row-major (MacArray's layout)
   int activation_bits = kDefaultLayerBits;

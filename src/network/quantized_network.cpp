@@ -42,8 +42,9 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
   QuantizedNetwork net;
   net.path = path.string();
   if (!f.HasAttr("/", "format") || f.ReadString("/", "format") != "cimchar-qnet-1") {
-    Bad(net.path, "not a cimchar quantized network (the root attribute format should be "
-                  "'cimchar-qnet-1'; tools/networks/fashion_mnist/README.md describes the format)");
+    Bad(net.path,
+        "not a cimchar quantized network (the root attribute format should be "
+        "'cimchar-qnet-1'; tools/networks/fashion_mnist/README.md describes the format)");
   }
   net.name = f.ReadString("/", "name");
   net.input_channels = static_cast<int>(f.ReadInt("/", "input_channels"));
@@ -65,8 +66,8 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
     l.weight_bits = static_cast<int>(f.ReadInt(g, "weight_bits"));
     l.signed_weights = f.ReadInt(g, "signed_weights") != 0;
     l.pool = static_cast<int>(f.ReadInt(g, "pool"));
-    if (l.activation_bits < 1 || l.activation_bits > 8 || l.weight_bits < 2 ||
-        l.weight_bits > 8 || l.pool < 1) {
+    if (l.activation_bits < 1 || l.activation_bits > 8 || l.weight_bits < 2 || l.weight_bits > 8 ||
+        l.pool < 1) {
       Bad(net.path, g + ": activation_bits, weight_bits (1..8, 2..8) or pool (>= 1) out of range");
     }
     if (output != "requant" && output != "logits") {
@@ -109,9 +110,10 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
     }
     l.outputs = static_cast<int>(wt.shape[0]);
     if (l.logits && l.Positions() != 1) {
-      Bad(net.path, g + ": a logits layer must give one vector (a linear layer or a conv layer "
-                        "with a 1x1 output), not " + std::to_string(l.OutHeight()) + "x" +
-                        std::to_string(l.OutWidth()));
+      Bad(net.path, g +
+                        ": a logits layer must give one vector (a linear layer or a conv layer "
+                        "with a 1x1 output), not " +
+                        std::to_string(l.OutHeight()) + "x" + std::to_string(l.OutWidth()));
     }
     const int k = l.Length();
     const std::int64_t w_lo = l.signed_weights ? -(std::int64_t{1} << (l.weight_bits - 1)) : 0;
@@ -153,8 +155,9 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
     w = l.OutWidth();
     if (l.pool > 1) {
       if (l.kind != LayerKind::kConv || h % l.pool != 0 || w % l.pool != 0) {
-        Bad(net.path, g + ": pool " + std::to_string(l.pool) + " needs a conv map divisible by it (" +
-                          std::to_string(h) + "x" + std::to_string(w) + ")");
+        Bad(net.path, g + ": pool " + std::to_string(l.pool) +
+                          " needs a conv map divisible by it (" + std::to_string(h) + "x" +
+                          std::to_string(w) + ")");
       }
       h /= l.pool;
       w /= l.pool;
@@ -193,7 +196,8 @@ void MaxPool(std::vector<std::int32_t>& map, int channels, int& height, int& wid
         std::int32_t best = in[static_cast<std::size_t>(y * pool) * width + x * pool];
         for (int dy = 0; dy < pool; ++dy) {
           for (int dx = 0; dx < pool; ++dx) {
-            best = std::max(best, in[static_cast<std::size_t>(y * pool + dy) * width + x * pool + dx]);
+            best =
+                std::max(best, in[static_cast<std::size_t>(y * pool + dy) * width + x * pool + dx]);
           }
         }
         out[(static_cast<std::size_t>(ch) * ho + y) * wo + x] = best;

@@ -44,9 +44,7 @@ struct QuantLayer {
   int OutHeight() const { return kind == LayerKind::kConv ? geometry.OutHeight() : 1; }
   int OutWidth() const { return kind == LayerKind::kConv ? geometry.OutWidth() : 1; }
   // Dot products per image.
-  std::int64_t Positions() const {
-    return static_cast<std::int64_t>(OutHeight()) * OutWidth();
-  }
+  std::int64_t Positions() const { return static_cast<std::int64_t>(OutHeight()) * OutWidth(); }
 
   // The requantized value of channel m for accumulator `acc` (bias included).
   std::int32_t Requantize(int m, std::int64_t acc) const {
@@ -73,7 +71,7 @@ struct QuantizedNetwork {
   std::int64_t reference_test_images = 0;
   double float_test_accuracy = 0.0;
   std::vector<std::uint8_t> reference_predictions;  // integer reference, per test image
-  std::string provenance;  // torch version, seed, command, one line each
+  std::string provenance;                           // torch version, seed, command, one line each
 
   std::int64_t MacsPerImage() const;
 };

@@ -140,8 +140,8 @@ OsaCalibration CalibrateOsa(const MacNetwork& net,
     QuarterCosts(loss, b, lo);
     for (OsaSetting& setting : cal.settings) {
       setting.limits.push_back(LevelLimits(options.candidates, lo.candidate_loss, setting.level));
-      setting.thresholds.push_back(mac::FindThresholds(
-          loss.saliency, static_cast<int>(b), setting.limits.back(), loss.loss));
+      setting.thresholds.push_back(mac::FindThresholds(loss.saliency, static_cast<int>(b),
+                                                       setting.limits.back(), loss.loss));
     }
     cal.layers.push_back(std::move(lo));
   }
@@ -188,9 +188,12 @@ Study RunStudy(const MacNetwork& net,
   };
   mac::RunOptions dcim;
   dcim.mode = mac::Mode::kDcim;
-  run({.name = "DCIM", .mode = mac::Mode::kDcim, .config = UniformConfig("DCIM", dcim, net.Layers())});
+  run({.name = "DCIM",
+       .mode = mac::Mode::kDcim,
+       .config = UniformConfig("DCIM", dcim, net.Layers())});
   study.reference_predictions_equal =
-      study.reference_correct >= 0 && study.points.front().result.predictions == q.reference_predictions;
+      study.reference_correct >= 0 &&
+      study.points.front().result.predictions == q.reference_predictions;
   for (int bd = options.hcim_boundaries.first; bd <= options.hcim_boundaries.second; ++bd) {
     mac::RunOptions h;
     h.mode = mac::Mode::kHcim;
@@ -205,7 +208,9 @@ Study RunStudy(const MacNetwork& net,
   for (std::size_t s = 0; s < study.osa.settings.size(); ++s) {
     NetworkConfig config = OsaConfig(net, study.osa, s, options);
     const std::string name = config.name;
-    run({.name = name, .mode = mac::Mode::kOsaHcim, .level = study.osa.settings[s].level,
+    run({.name = name,
+         .mode = mac::Mode::kOsaHcim,
+         .level = study.osa.settings[s].level,
          .config = std::move(config)});
   }
   return study;
@@ -303,13 +308,13 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
   const double dcim_j = dcim.result.energy.per_mac_j;
   char line[512];
   out << "network: " << study.network << "\n";
-  out << "test images: " << study.test_images << "; OSA thresholds from " << study.calibration_images
-      << "\n";
+  out << "test images: " << study.test_images << "; OSA thresholds from "
+      << study.calibration_images << "\n";
   if (study.reference_correct >= 0) {
     out << "integer reference (the network file): " << study.reference_correct << "/"
         << dcim.result.images << " correct; DCIM on the macro model: " << dcim.result.correct
         << (study.reference_predictions_equal ? ", every prediction identical"
-                                               : ", predictions DIFFER from the reference")
+                                              : ", predictions DIFFER from the reference")
         << "\n";
   }
   out << "\nAccuracy vs energy efficiency (paper Fig. 8: HCIM 1.56x and OSA-HCIM 1.95x vs DCIM "
@@ -320,9 +325,8 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
     const auto& r = p.result;
     const double gain = r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0;
     std::snprintf(line, sizeof line, "  %-12s %8s %%  %9.2f %%  %6.1f  %6.2f  %12.2f  %8.0f  %s\n",
-                  p.name.c_str(), Percent(r.Accuracy()).c_str(),
-                  100.0 * (dcim_acc - r.Accuracy()), r.energy.per_mac_j * 1e15,
-                  r.energy.tops_per_w_8b_norm, gain,
+                  p.name.c_str(), Percent(r.Accuracy()).c_str(), 100.0 * (dcim_acc - r.Accuracy()),
+                  r.energy.per_mac_j * 1e15, r.energy.tops_per_w_8b_norm, gain,
                   p.seconds > 0 ? static_cast<double>(r.images) / p.seconds : 0.0,
                   p.mode == mac::Mode::kDcim ? "all digital" : Mix(r.counts).c_str());
     out << line;
@@ -380,7 +384,7 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
                     Percent(h->result.Accuracy()).c_str(), h->result.energy.tops_per_w_8b_norm,
                     h->result.energy.per_mac_j / p.result.energy.per_mac_j,
                     p.result.energy.per_mac_j < h->result.energy.per_mac_j ? "(more efficient)"
-                                                                            : "(less efficient)");
+                                                                           : "(less efficient)");
     }
     out << line;
   }
@@ -448,8 +452,8 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
     }
   }
   for (const OsaSetting& s : study.osa.settings) {
-    std::snprintf(line, sizeof line,
-                  "  level %g: thresholds T per layer (loss reached / limit)\n", s.level);
+    std::snprintf(line, sizeof line, "  level %g: thresholds T per layer (loss reached / limit)\n",
+                  s.level);
     out << line;
     for (std::size_t li = 0; li < s.thresholds.size(); ++li) {
       out << "    layer" << li << ":";
@@ -497,8 +501,8 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
     const auto& r = p.result;
     std::snprintf(buf, sizeof buf, "%s,%s,%d,%.4f,%lld,%lld,%.6f,%.6e,%.6f,%.6f,%.3f",
                   p.name.c_str(), mac::ModeName(p.mode).c_str(), p.boundary, p.level,
-                  static_cast<long long>(r.images), static_cast<long long>(r.correct),
-                  r.Accuracy(), r.energy.per_mac_j, r.energy.tops_per_w_8b_norm,
+                  static_cast<long long>(r.images), static_cast<long long>(r.correct), r.Accuracy(),
+                  r.energy.per_mac_j, r.energy.tops_per_w_8b_norm,
                   r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0, p.seconds);
     csv << buf;
     auto hist = [&](const mac::ActionCounts& c) {

@@ -36,19 +36,19 @@ struct StudyOptions {
   // reference network at equal energy.
   int ose_orders = 3;
   std::vector<double> levels = {5.5, 6.5, 7.5, 8.5, 9.5};  // one OSA point each (B_D/A units)
-  std::int64_t calibration_vectors = 20000;       // per layer, drawn from the calibration split
+  std::int64_t calibration_vectors = 20000;  // per layer, drawn from the calibration split
   double nq_percentile = mac::kSaliencyFullScalePercentile;
-  bool compensate = false;         // add the expected value of discarded orders
+  bool compensate = false;  // add the expected value of discarded orders
   std::uint64_t calibration_seed = 1;
-  InferenceOptions inference;      // test-set noise seed, threads, progress
+  InferenceOptions inference;  // test-set noise seed, threads, progress
 };
 
 // The OSA calibration of one layer.
 struct LayerOsa {
   int nq_full_scale = 0;
-  std::vector<double> candidate_loss;  // l_m: every pass at candidate m (calibration split)
-  std::int64_t vectors = 0;            // calibration vectors used
-  double zero_saliency_fraction = 0.0; // passes with S = 0
+  std::vector<double> candidate_loss;   // l_m: every pass at candidate m (calibration split)
+  std::int64_t vectors = 0;             // calibration vectors used
+  double zero_saliency_fraction = 0.0;  // passes with S = 0
   // How much the saliency tells about the loss: the passes split into quarters by saliency
   // (lowest first; equal S stay in one quarter, so a quarter may be empty) ...
   std::vector<double> quarter_passes;  // ... share of the passes in each quarter
@@ -61,8 +61,8 @@ struct LayerOsa {
 // One OSA operating point: per layer, the limits and the thresholds found.
 struct OsaSetting {
   double level = 0.0;
-  std::vector<std::vector<double>> limits;         // per layer, L[0..b-2]
-  std::vector<mac::ThresholdResult> thresholds;    // per layer
+  std::vector<std::vector<double>> limits;       // per layer, L[0..b-2]
+  std::vector<mac::ThresholdResult> thresholds;  // per layer
 };
 
 // Calibrates every layer on `calibration` and finds the thresholds of each level.
@@ -99,8 +99,8 @@ struct Study {
   std::string calibration_images;
   std::vector<int> candidates;  // OSA candidates B
   OsaCalibration osa;
-  std::vector<StudyPoint> points;  // DCIM first
-  std::int64_t reference_correct = -1;  // the file's integer reference on the same images
+  std::vector<StudyPoint> points;            // DCIM first
+  std::int64_t reference_correct = -1;       // the file's integer reference on the same images
   bool reference_predictions_equal = false;  // DCIM's predictions are the reference's, each one
   double calibration_seconds = 0.0;
 };

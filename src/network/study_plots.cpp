@@ -79,9 +79,8 @@ void PlotBoundaryUsage(const StudyPoint& point, const std::filesystem::path& out
     ex::BarBlock block{"B_D/A = " + std::to_string(b), {}};
     bool used = false;
     for (const auto& c : layers) {
-      const double n = b < c.boundary_histogram.size()
-                           ? static_cast<double>(c.boundary_histogram[b])
-                           : 0.0;
+      const double n =
+          b < c.boundary_histogram.size() ? static_cast<double>(c.boundary_histogram[b]) : 0.0;
       used = used || n > 0;
       block.values.push_back(c.array_passes > 0 ? 100.0 * n / static_cast<double>(c.array_passes)
                                                 : 0.0);

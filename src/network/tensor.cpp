@@ -158,7 +158,8 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
     unsigned char b[4];
     in.read(reinterpret_cast<char*>(b), 4);
     header_len = b[0] | (static_cast<std::uint32_t>(b[1]) << 8) |
-                 (static_cast<std::uint32_t>(b[2]) << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+                 (static_cast<std::uint32_t>(b[2]) << 16) |
+                 (static_cast<std::uint32_t>(b[3]) << 24);
   } else {
     Bad(path, "unsupported .npy format version " + std::to_string(major));
   }
@@ -203,9 +204,8 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
   std::vector<unsigned char> raw(bytes);
   in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
   if (static_cast<std::size_t>(in.gcount()) != bytes) {
-    Bad(path, "the data is truncated: the header says " + t.ShapeText() + " " + type->name +
-                  " (" + std::to_string(bytes) + " bytes), the file holds " +
-                  std::to_string(in.gcount()));
+    Bad(path, "the data is truncated: the header says " + t.ShapeText() + " " + type->name + " (" +
+                  std::to_string(bytes) + " bytes), the file holds " + std::to_string(in.gcount()));
   }
   t.values.resize(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
@@ -232,7 +232,9 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
   return t;
 }
 
-void WriteNpy(const std::filesystem::path& path, const IntTensor& tensor, const std::string& dtype) {
+void WriteNpy(const std::filesystem::path& path,
+              const IntTensor& tensor,
+              const std::string& dtype) {
   const Dtype* type = FindName(dtype);
   if (type == nullptr || std::string(type->name) == "uint64") {
     throw UsageError("WriteNpy: unknown dtype '" + dtype +

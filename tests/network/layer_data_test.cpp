@@ -25,9 +25,10 @@ namespace fs = std::filesystem;
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("cimchar_layer_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    path_ =
+        fs::temp_directory_path() /
+        ("cimchar_layer_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -89,9 +90,9 @@ TEST(Npy, ReadsWhatNumPyWrites) {
 TEST(Npy, WriteReadRoundTripEveryType) {
   TempDir dir;
   const std::vector<std::pair<std::string, std::vector<std::int64_t>>> cases = {
-      {"int8", {-128, 0, 127}},         {"uint8", {0, 1, 255}},
-      {"int16", {-32768, 5, 32767}},    {"uint16", {0, 7, 65535}},
-      {"int32", {-2147483647, 0, 9}},   {"uint32", {0, 4294967295, 3}},
+      {"int8", {-128, 0, 127}},       {"uint8", {0, 1, 255}},
+      {"int16", {-32768, 5, 32767}},  {"uint16", {0, 7, 65535}},
+      {"int32", {-2147483647, 0, 9}}, {"uint32", {0, 4294967295, 3}},
       {"int64", {-(1LL << 62), 0, 1}}};
   for (const auto& [dtype, values] : cases) {
     IntTensor t;
@@ -220,9 +221,8 @@ TEST(LayerData, FeatureMapsAreCutIntoPatchesLikeAConvolution) {
   TempDir dir;
   WriteNpy(dir / "maps.npy", Tensor({1, kC, kH, kW}, map), "uint8");
   WriteNpy(dir / "k.npy", Tensor({kM, kC, 3, 3}, kernel), "int8");
-  const LayerData d =
-      LoadLayer({.activations = dir / "maps.npy", .weights = dir / "k.npy", .stride = 2,
-                 .padding = 1});
+  const LayerData d = LoadLayer(
+      {.activations = dir / "maps.npy", .weights = dir / "k.npy", .stride = 2, .padding = 1});
   ASSERT_EQ(d.vectors, 6);
   ASSERT_EQ(d.length, kC * 9);
   // The direct convolution, compared with the patches' dot products.

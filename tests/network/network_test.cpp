@@ -33,7 +33,9 @@ constexpr double kLossSamplingTolerance = 0.30;
 // HCIM accuracy may rise by this much from one B_D/A to the next (noise on 500 images).
 constexpr double kAccuracyNoise = 0.01;
 
-fs::path NetworkPath() { return fs::path(CIMCHAR_SOURCE_DIR) / "tools/networks/fashion_mnist/network.h5"; }
+fs::path NetworkPath() {
+  return fs::path(CIMCHAR_SOURCE_DIR) / "tools/networks/fashion_mnist/network.h5";
+}
 
 const QuantizedNetwork& Net() {
   static const QuantizedNetwork net = ReadNetwork(NetworkPath());
@@ -89,8 +91,8 @@ TEST(Inference, DcimOnTheMacroEqualsTheIntegerReferenceExactly) {
   const MacNetwork macros(q, mac::MacShape{}, mac::DefaultCalibration(), 1);
   mac::RunOptions dcim;
   dcim.mode = mac::Mode::kDcim;
-  const InferenceResult r = RunNetwork(macros, UniformConfig("DCIM", dcim, q.layers.size()), TestSet(),
-                                       {.seed = 1, .threads = 2});
+  const InferenceResult r = RunNetwork(macros, UniformConfig("DCIM", dcim, q.layers.size()),
+                                       TestSet(), {.seed = 1, .threads = 2});
   EXPECT_EQ(r.correct, q.reference_test_correct);
   EXPECT_EQ(r.predictions, q.reference_predictions);
   EXPECT_EQ(r.counts.analog_ops, 0);
@@ -239,8 +241,8 @@ TEST(OsaStudy, SmallStudyReportsEveryModeAndWritesItsFiles) {
   options.levels = {6.5};
   options.calibration_vectors = 1000;
   options.inference.threads = 2;
-  const Study study = RunStudy(macros, FirstImages(Calibration(), 200), FirstImages(TestSet(), 100),
-                               options);
+  const Study study =
+      RunStudy(macros, FirstImages(Calibration(), 200), FirstImages(TestSet(), 100), options);
   ASSERT_EQ(study.points.size(), 4U);  // DCIM, HCIM 6, HCIM 7, OSA 6.5
   EXPECT_EQ(study.points.front().mode, mac::Mode::kDcim);
   EXPECT_EQ(study.points.back().mode, mac::Mode::kOsaHcim);

@@ -54,9 +54,9 @@ int RunCompare(const std::vector<std::string>& args) {
       "s: output orders the saliency evaluator computes digitally")(
       "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
       "count the N/Q unit maps to its top level: -1 follows the data (99th percentile of the "
-      "calibration set's counts), 0 = rows + 1")(
-      "compensate", po::bool_switch(&run.compensate_discard),
-      "add the expected value of the discarded orders");
+      "calibration set's counts), 0 = rows + 1")("compensate",
+                                                 po::bool_switch(&run.compensate_discard),
+                                                 "add the expected value of the discarded orders");
   desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
   desc.add(cimchar::tool::CalibrationOptions(calibration));
   cimchar::tool::LayerArgs layer_args;
@@ -80,8 +80,9 @@ int RunCompare(const std::vector<std::string>& args) {
   cal_eval.samples = calibration_samples;
   if (layer) {
     if (layer->vectors < 2) {
-      throw cimchar::UsageError("compare --layer needs at least 2 input vectors (a calibration "
-                                "and a test half)");
+      throw cimchar::UsageError(
+          "compare --layer needs at least 2 input vectors (a calibration "
+          "and a test half)");
     }
     const std::int64_t half = layer->vectors / 2;
     cal_generator = cimchar::tool::LayerInputs(cimchar::network::SliceVectors(*layer, 0, half));
@@ -102,9 +103,9 @@ int RunCompare(const std::vector<std::string>& args) {
   const mac::MacArray array(shape, cal.calibration, weights, length, outputs, chip_seed);
   std::cout << "calibration:\n";
   cimchar::tool::PrintNotes(cal);
-  run.ose.nq_full_scale =
-      nq_full_scale >= 0 ? nq_full_scale
-                         : mac::SaliencyFullScale(array, run, cal_generator, cal_eval);
+  run.ose.nq_full_scale = nq_full_scale >= 0
+                              ? nq_full_scale
+                              : mac::SaliencyFullScale(array, run, cal_generator, cal_eval);
   std::cout << "N/Q full scale: " << run.ose.nq_full_scale
             << (nq_full_scale >= 0 ? "" : " (99th percentile of the calibration counts)") << "\n";
   if (!thresholds.empty()) {

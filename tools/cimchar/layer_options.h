@@ -29,8 +29,8 @@ inline boost::program_options::options_description LayerOptions(LayerArgs& a) {
   d.add_options()("layer", po::value(&a.layer),
                   "HDF5 layer file: /activations (N,K) or (N,C,H,W), /weights (M,K) or "
                   "(M,C,kh,kw), integer codes; attributes activation_bits, weight_bits, "
-                  "signed_weights, stride, padding")(
-      "activations", po::value(&a.activations), "input vectors or feature maps, .npy")(
+                  "signed_weights, stride, padding")("activations", po::value(&a.activations),
+                                                     "input vectors or feature maps, .npy")(
       "weights", po::value(&a.weights), "weights, .npy (PyTorch layout)")(
       "stride", po::value(&a.stride)->default_value(a.stride),
       "convolution stride (feature-map activations)")(
@@ -43,9 +43,7 @@ inline boost::program_options::options_description LayerOptions(LayerArgs& a) {
 // from --abits/--wbits/--signed when given (a contradiction is an error); `shape` takes the
 // layer's widths. Failures: UsageError from network::LoadLayer.
 inline std::optional<network::LayerData> LoadLayerIfGiven(
-    const LayerArgs& a,
-    const boost::program_options::variables_map& vm,
-    mac::MacShape& shape) {
+    const LayerArgs& a, const boost::program_options::variables_map& vm, mac::MacShape& shape) {
   if (a.layer.empty() && a.activations.empty() && a.weights.empty()) {
     return std::nullopt;
   }

@@ -90,8 +90,8 @@ int Study(const std::vector<std::string>& args) {
       "study.txt (the report), study.csv, accuracy_vs_tops.png (Fig. 8), bda_map_layer0.png\n"
       "(Fig. 7a: B_D/A per pixel of the first layer for one test image) and\n"
       "bda_use_per_layer.png (Fig. 7b)");
-  desc.add_options()("help,h", "show this help")(
-      "out", po::value(&out_dir)->default_value(out_dir), "output folder")(
+  desc.add_options()("help,h", "show this help")("out", po::value(&out_dir)->default_value(out_dir),
+                                                 "output folder")(
       "test-images", po::value(&test_images)->default_value(test_images),
       "test images to classify (-1: all 10000)")(
       "boundaries", po::value(&boundaries)->default_value(boundaries), "HCIM B_D/A range B1-B2")(
@@ -109,9 +109,9 @@ int Study(const std::vector<std::string>& args) {
       "compensate", po::bool_switch(&options.compensate),
       "add the expected value of the discarded orders")(
       "seed", po::value(&options.inference.seed)->default_value(options.inference.seed),
-      "per-conversion noise of the test run")(
-      "chip-seed", po::value(&chip_seed)->default_value(chip_seed),
-      "simulated chip instance (static errors)")(
+      "per-conversion noise of the test run")("chip-seed",
+                                              po::value(&chip_seed)->default_value(chip_seed),
+                                              "simulated chip instance (static errors)")(
       "map-image", po::value(&map_image)->default_value(map_image),
       "test image drawn in the B_D/A map");
   AddCommon(desc, common);
@@ -159,8 +159,7 @@ int Study(const std::vector<std::string>& args) {
     const std::vector<int> map = net::BoundaryMap(macros, osa->config, test.Image(map_image),
                                                   map_image, 0, options.inference);
     net::PlotLayerBoundaryMap(
-        test, map_image, map, first.OutWidth(), first.OutHeight(), macros.Array(0).ColumnTiles(),
-        0,
+        test, map_image, map, first.OutWidth(), first.OutHeight(), macros.Array(0).ColumnTiles(), 0,
         "Layer 0 B_D/A per output pixel, test image " + std::to_string(map_image) + " (" +
             osa->name + ", channels 0-" + std::to_string(cal.shape.columns - 1) + ")",
         dir / "bda_map_layer0.png");

@@ -81,7 +81,7 @@ int RunSnr(const std::vector<std::string>& args) {
   shape = cal.shape;
   const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
   const mac::InputGenerator generator =
-      layer              ? cimchar::tool::LayerInputs(*layer)
+      layer                 ? cimchar::tool::LayerInputs(*layer)
       : inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
       : inputs == "scaled"
           ? mac::ScaledInputs(shape.activation_bits)

@@ -87,14 +87,12 @@ int RunThresholds(const std::vector<std::string>& args) {
   if (layer) {
     std::cout << "layer: " << layer->description << "\n";
   }
-  run.ose.nq_full_scale = nq_full_scale >= 0
-                              ? nq_full_scale
-                              : mac::SaliencyFullScale(array, run, generator, eval);
+  run.ose.nq_full_scale =
+      nq_full_scale >= 0 ? nq_full_scale : mac::SaliencyFullScale(array, run, generator, eval);
   const mac::ThresholdResult found = mac::CalibrateThresholds(array, run, limits, generator, eval);
   std::ostringstream text;
   text << "# cimchar thresholds: " << eval.samples << " " << (layer ? "layer" : inputs)
-       << " vectors, seed "
-       << eval.seed << ", chip seed " << chip_seed << "\n";
+       << " vectors, seed " << eval.seed << ", chip seed " << chip_seed << "\n";
   text << "candidates =";
   for (int b : run.ose.candidates) {
     text << " " << b;
@@ -127,8 +125,8 @@ int RunThresholds(const std::vector<std::string>& args) {
   if (!file) {
     throw cimchar::Error("cannot write '" + out + "'");
   }
-  std::cout << "wrote " << out << " (use: cimchar compare --nq-full-scale "
-            << run.ose.nq_full_scale << " --thresholds ";
+  std::cout << "wrote " << out << " (use: cimchar compare --nq-full-scale " << run.ose.nq_full_scale
+            << " --thresholds ";
   for (std::size_t i = 0; i < found.thresholds.size(); ++i) {
     std::cout << (i ? "," : "") << found.thresholds[i];
   }

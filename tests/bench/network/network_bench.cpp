@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
   const std::int64_t images = argc > 1 ? std::atoll(argv[1]) : 10000;
   const std::string lut = argc > 2 ? argv[2] : std::string(CIMCHAR_SOURCE_DIR) + "/results/lut";
   const double vdd = argc > 3 ? std::atof(argv[3]) : 0.6;
-  const net::QuantizedNetwork q =
-      net::ReadNetwork(std::string(CIMCHAR_SOURCE_DIR) + "/tools/networks/fashion_mnist/network.h5");
+  const net::QuantizedNetwork q = net::ReadNetwork(std::string(CIMCHAR_SOURCE_DIR) +
+                                                   "/tools/networks/fashion_mnist/network.h5");
   mac::LutCalibration cal{.calibration = mac::DefaultCalibration(), .shape = {}, .notes = {}};
   if (std::filesystem::is_directory(lut)) {
     mac::CalibrationChoice choice;
@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
     cal = mac::ResolveCalibration(choice, mac::MacShape{});
   }
   const net::ImageSet test = net::ReadFashionMnist(net::kFashionMnistDir, "test", 0, images);
-  const net::ImageSet calibration = net::ReadFashionMnist(
-      net::kFashionMnistDir, "train", q.calibration_first, q.calibration_count);
+  const net::ImageSet calibration = net::ReadFashionMnist(net::kFashionMnistDir, "train",
+                                                          q.calibration_first, q.calibration_count);
   const net::MacNetwork macros(q, cal.shape, cal.calibration, 1);
   std::printf("%s: %lld test images, %.2f M MACs per image, calibration %s at %.2f V\n",
               q.name.c_str(), static_cast<long long>(test.Count()), q.MacsPerImage() / 1e6,
@@ -108,8 +108,9 @@ int main(int argc, char** argv) {
   }
   // cimchar network study: DCIM, HCIM B=5..10, OSA at 5 levels, plus the calibration.
   const double sweep = cal_time.cpu_s / 2.0 + dcim_s + hcim_s + 5.0 * osa_s;
-  std::printf("Fig. 8 sweep (DCIM + 6 HCIM + 5 OSA on 10000 images + calibration) on 2 free "
-              "cores: %.0f s (target %.0f s) -> %s\n",
-              sweep, kSweepTargetS, sweep <= kSweepTargetS ? "met" : "MISSED");
+  std::printf(
+      "Fig. 8 sweep (DCIM + 6 HCIM + 5 OSA on 10000 images + calibration) on 2 free "
+      "cores: %.0f s (target %.0f s) -> %s\n",
+      sweep, kSweepTargetS, sweep <= kSweepTargetS ? "met" : "MISSED");
   return 0;
 }
