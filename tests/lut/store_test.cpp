@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -399,6 +400,146 @@ TEST_F(StoreTest, RefusesToStartOverAnInterruptedRunAndToResumeAnother) {
   const std::string none =
       ErrorOf([&] { RunWriter::Resume(File("other.h5"), spec, FakeProvenance()); });
   EXPECT_NE(none.find("there is no interrupted run to resume"), std::string::npos) << none;
+}
+
+// --- shards and journal parts --------------------------------------------------------------------
+
+TEST_F(StoreTest, ShardHoldsEveryNthSampleAndCompletesWithoutTables) {
+  RunSpec spec = FakeSpec();  // 12 grid points x 4 samples = 48
+  spec.shard = {.index = 2, .count = 5};
+  EXPECT_EQ(spec.ShardSampleCount(), 10U);  // flat 1, 6, ..., 46
+  auto writer = RunWriter::Create(File("s.h5"), spec, FakeProvenance());
+  EXPECT_EQ(writer->total_count(), 10U);
+  const auto pending = writer->Pending();
+  ASSERT_EQ(pending.size(), 10U);
+  for (const auto& key : pending) {
+    EXPECT_EQ(spec.Flat(key) % 5, 1U);
+  }
+  const std::string outside = ErrorOf([&] { writer->Append(FakeRecord(spec, 0, 0)); });
+  EXPECT_NE(outside.find("is not in shard 2/5"), std::string::npos) << outside;
+  for (const auto& key : pending) {
+    writer->Append(FakeRecord(spec, key.grid_point, key.sample));
+  }
+  writer->Finalize({});
+  const Store store = Store::Open(File("s.h5"));
+  EXPECT_TRUE(store.complete());
+  EXPECT_EQ(store.spec(), spec);
+  EXPECT_EQ(store.records().size(), 10U);
+  const std::string no_table = ErrorOf([&] { store.ReadTable("apath/line_v", Statistic::kMean); });
+  EXPECT_NE(no_table.find("shard 2/5 of a run: merge the shards"), std::string::npos) << no_table;
+
+  for (const Shard bad : {Shard{.index = 0, .count = 3}, Shard{.index = 4, .count = 3},
+                          Shard{.index = 1, .count = 49}}) {
+    RunSpec s = FakeSpec();
+    s.shard = bad;
+    EXPECT_THROW(s.Validate(), UsageError) << bad.Name();
+  }
+}
+
+TEST_F(StoreTest, OtherProcessesPartsAreReadResumedAndDeleted) {
+  const RunSpec spec = FakeSpec();
+  const fs::path out = File("parts.h5");
+  const Provenance prov = FakeProvenance();
+  std::vector<SampleKey> all;
+  for (uint64_t flat = 0; flat < spec.SampleCount(); ++flat) {
+    all.push_back(spec.KeyAt(flat));
+  }
+  {
+    auto root = RunWriter::Create(out, spec, prov, {.snapshot_every_s = 0});
+    auto part1 = JournalPartWriter::Open(out, 1, spec, prov);
+    auto part3 = JournalPartWriter::Open(out, 3, spec, prov);
+    EXPECT_THROW(JournalPartWriter::Open(out, 1, spec, prov), UsageError);  // locked
+    EXPECT_THROW(JournalPartWriter::Open(out, 0, spec, prov), UsageError);  // the root's
+    for (std::size_t i = 0; i < 30; ++i) {
+      const SampleKey& k = all[i];
+      if (i % 3 == 0) {
+        root->Append(FakeRecord(spec, k.grid_point, k.sample));
+      } else {
+        (i % 3 == 1 ? part1 : part3)->Append(FakeRecord(spec, k.grid_point, k.sample));
+      }
+    }
+    EXPECT_EQ(root->done_count(), 10U);
+    EXPECT_EQ(root->Refresh(), 20U);
+    EXPECT_EQ(root->Refresh(), 0U);
+    EXPECT_EQ(root->done_count(), 30U);
+    root->Snapshot();
+    EXPECT_EQ(Store::Open(out).records().size(), 30U);
+    // A record torn by a kill at the end of part 3 is left for its writer to cut.
+    std::ofstream(JournalPartPath(out, 3), std::ios::binary | std::ios::app)
+        << std::string("\x40\x00\x00\x00\x12", 5);
+  }
+  EXPECT_EQ(JournalParts(out), (std::vector<unsigned>{0, 1, 3}));
+  const std::string again = ErrorOf([&] { RunWriter::Create(out, spec, prov); });
+  EXPECT_NE(again.find("Resume that run (--resume)"), std::string::npos) << again;
+
+  // Resume (another number of processes): parts 1 and 3 are read, part 2 is new.
+  auto root = RunWriter::Resume(out, spec, prov);
+  EXPECT_EQ(root->done_count(), 30U);
+  EXPECT_EQ(root->dropped_journal_bytes(), 5U);
+  EXPECT_EQ(root->Pending().size(), spec.SampleCount() - 30);
+  {
+    auto part2 = JournalPartWriter::Open(out, 2, spec, prov);
+    auto part3 = JournalPartWriter::Open(out, 3, spec, prov);  // cuts its torn tail
+    const auto pending = root->Pending();
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      (i % 2 ? part2 : part3)->Append(FakeRecord(spec, pending[i].grid_point, pending[i].sample));
+    }
+  }
+  const std::string early = ErrorOf([&] { root->Append(FakeRecord(spec, all[0].grid_point, 0)); });
+  EXPECT_NE(early.find("already recorded"), std::string::npos) << early;
+  root->Finalize(FakeTables(spec, [&] {
+    root->Refresh();
+    return root->Records();
+  }()));
+  EXPECT_TRUE(JournalParts(out).empty());
+
+  // Same datasets as one writer that saw every record.
+  RunInOrder(File("one.h5"), all);
+  EXPECT_EQ(RawDatasets(out), RawDatasets(File("one.h5")));
+}
+
+TEST_F(StoreTest, PartsOfAnotherRunOrShardAreRefused) {
+  RunSpec spec = FakeSpec();
+  const fs::path out = File("mixed.h5");
+  auto root = RunWriter::Create(out, spec, FakeProvenance());
+  Provenance other = FakeProvenance();
+  other.master_seed = 7;
+  { JournalPartWriter::Open(out, 1, spec, other); }
+  const std::string seed = ErrorOf([&] { root->Refresh(); });
+  EXPECT_NE(seed.find(".journal.1 belongs to a different run: the master seed"), std::string::npos)
+      << seed;
+  const std::string reopen =
+      ErrorOf([&] { JournalPartWriter::Open(out, 1, spec, FakeProvenance()); });
+  EXPECT_NE(reopen.find("belongs to a different run: the master seed"), std::string::npos)
+      << reopen;
+  root.reset();
+  spec.shard = {.index = 1, .count = 2};
+  const std::string shard = ErrorOf([&] { RunWriter::Resume(out, spec, FakeProvenance()); });
+  EXPECT_NE(shard.find("the shard (1/1 in the journal, 1/2 now)"), std::string::npos) << shard;
+}
+
+TEST_F(StoreTest, WriteCompleteRunEqualsFinalize) {
+  const RunSpec spec = FakeSpec();
+  std::vector<Record> records;
+  for (uint64_t flat = 0; flat < spec.SampleCount(); ++flat) {
+    const SampleKey k = spec.KeyAt(flat);
+    records.push_back(FakeRecord(spec, k.grid_point, k.sample));
+    if (records.back().status == SampleStatus::kFailed) {
+      records.back().values.assign(spec.columns.size(), std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+  WriteCompleteRun(File("direct.h5"), spec, FakeProvenance(), records, FakeTables(spec, records));
+  std::vector<SampleKey> order;
+  for (const auto& r : records) {
+    order.push_back({r.grid_point, r.sample});
+  }
+  RunInOrder(File("written.h5"), order);
+  EXPECT_EQ(RawDatasets(File("direct.h5")), RawDatasets(File("written.h5")));
+  records.pop_back();
+  EXPECT_THROW(WriteCompleteRun(File("short.h5"), spec, FakeProvenance(), records, {}), UsageError);
+  std::swap(records[0], records[1]);
+  EXPECT_THROW(WriteCompleteRun(File("unsorted.h5"), spec, FakeProvenance(), records, {}),
+               UsageError);
 }
 
 // --- determinism -------------------------------------------------------------------------------
