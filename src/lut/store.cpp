@@ -13,6 +13,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/build_info.h"
 #include "core/error.h"
@@ -250,47 +251,69 @@ void WriteRunFile(const std::filesystem::path& out,
   SyncPath(ParentOf(out), true);
 }
 
-// Names the first field in which two run definitions differ, or returns "".
-std::string FirstDifference(const RunSpec& a,
-                            const Provenance& pa,
-                            const RunSpec& b,
-                            const Provenance& pb) {
+}  // namespace
+
+std::string RunDifference(const RunSpec& a,
+                          const Provenance& pa,
+                          const std::string& a_label,
+                          const RunSpec& b,
+                          const Provenance& pb,
+                          const std::string& b_label) {
+  auto both = [&](const std::string& x, const std::string& y) {
+    return " (" + x + " " + a_label + ", " + y + " " + b_label + ")";
+  };
   if (a.grid != b.grid) {
     return "the grid axes";
   }
   if (a.samples_per_point != b.samples_per_point) {
-    return "the number of samples per grid point (" + std::to_string(a.samples_per_point) +
-           " in the journal, " + std::to_string(b.samples_per_point) + " now)";
+    return "the number of samples per grid point" +
+           both(std::to_string(a.samples_per_point), std::to_string(b.samples_per_point));
   }
   if (a.columns != b.columns) {
     return "the measured columns";
   }
   if (a.shard != b.shard) {
-    return "the shard (" + a.shard.Name() + " in the journal, " + b.shard.Name() + " now)";
+    return "the shard" + both(a.shard.Name(), b.shard.Name());
   }
   if (pa.recipe_text != pb.recipe_text) {
     return "the recipe text";
   }
   if (pa.master_seed != pb.master_seed) {
-    return "the master seed (" + std::to_string(pa.master_seed) + " in the journal, " +
-           std::to_string(pb.master_seed) + " now)";
+    return "the master seed" + both(std::to_string(pa.master_seed), std::to_string(pb.master_seed));
   }
   if (pa.input_sha256 != pb.input_sha256) {
-    return "the netlist/model files or their hashes";
+    for (const auto& [file, hash] : pa.input_sha256) {
+      const auto it = pb.input_sha256.find(file);
+      if (it == pb.input_sha256.end() || it->second != hash) {
+        return "the netlist/model file " + file +
+               (it == pb.input_sha256.end() ? " (used " + a_label + " only)"
+                                            : " (its SHA-256 differs)");
+      }
+    }
+    return "the netlist/model files (" + b_label + " uses more)";
   }
   if (pa.ngspice_version != pb.ngspice_version) {
-    return "the ngspice version";
+    return "the ngspice version" + both(pa.ngspice_version, pb.ngspice_version);
   }
   if (pa.cimchar_version != pb.cimchar_version || pa.cimchar_commit != pb.cimchar_commit) {
-    return "the cimchar version or commit";
+    return "the cimchar version or commit" + both(pa.cimchar_version + " " + pa.cimchar_commit,
+                                                  pb.cimchar_version + " " + pb.cimchar_commit);
   }
   if (pa.producer != pb.producer) {
-    return "the command that writes the run ('" + pa.producer + "' in the journal, '" +
-           pb.producer + "' now)";
+    return "the command that writes the run" +
+           both("'" + pa.producer + "'", "'" + pb.producer + "'");
   }
   return "";
 }
 
+namespace {
+// The difference between a journal (a) and the run being started now (b).
+std::string FirstDifference(const RunSpec& a,
+                            const Provenance& pa,
+                            const RunSpec& b,
+                            const Provenance& pb) {
+  return RunDifference(a, pa, "in the journal", b, pb, "now");
+}
 }  // namespace
 
 const char* StatisticName(Statistic s) { return kStatisticNames[static_cast<int>(s)]; }
@@ -842,6 +865,30 @@ std::unique_ptr<JournalPartWriter> JournalPartWriter::Open(const std::filesystem
   FillBuildProvenance(provenance);
   if (provenance.created_utc.empty()) {
     provenance.created_utc = NowUtc();
+  }
+  // The run's first part must be there and hold the same run.
+  const std::filesystem::path first = JournalPartPath(out, 0);
+  const auto give_up = std::chrono::steady_clock::now() +
+                       std::chrono::duration<double>(std::max(0.0, options.first_part_wait_s));
+  std::error_code ec;
+  while (!std::filesystem::exists(first, ec) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!std::filesystem::exists(first, ec)) {
+    throw UsageError(first.string() +
+                     " does not exist here: the process that owns the run creates it before the "
+                     "others start; every process of a run must see the output folder (on "
+                     "several machines, put it on a file system they all share)");
+  }
+  const journal::Parsed owner = journal::Parse(ReadFrom(first, 0), first.string());
+  if (owner.has_header) {
+    const std::string diff = RunDifference(owner.spec, owner.provenance, "in " + first.string(),
+                                           spec, provenance, "here");
+    if (!diff.empty()) {
+      throw UsageError("this process would run another run than " + first.string() + ": " + diff +
+                       " differs. Every process of a run needs the same inputs and "
+                       "the same cimchar");
+    }
   }
   const std::filesystem::path path = JournalPartPath(out, part);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -163,7 +163,19 @@ struct WriterOptions {
   uint64_t sync_every_records = 16;     // fsync the journal after this many appends
   uint64_t snapshot_every_records = 0;  // 0: no count trigger
   double snapshot_every_s = 60.0;       // 0: no time trigger
+  // JournalPartWriter: how long the run's F.journal may take to become visible (a shared file
+  // system may show a new file late).
+  double first_part_wait_s = 10.0;
 };
+
+// Names the first field in which two runs differ ("the master seed (42 in a.h5, 43 in b.h5)"),
+// created_utc excepted, or returns "" when they are the same run. Failures: none. Thread-safe.
+std::string RunDifference(const RunSpec& a,
+                          const Provenance& pa,
+                          const std::string& a_label,
+                          const RunSpec& b,
+                          const Provenance& pb,
+                          const std::string& b_label);
 
 // Journal part `part` of the run writing `out`: F.journal for part 0, F.journal.<part> otherwise.
 // Failures: none. Thread-safe.
@@ -282,10 +294,14 @@ class RunWriter {
 // until destroyed. Thread-safety: none (one thread per writer).
 class JournalPartWriter {
  public:
-  // Opens part `part` (>= 1) of the run writing `out`: creates it with the run header, or, when
-  // it exists (a resumed run), checks that it belongs to this run and cuts a torn last record.
-  // Failures: UsageError on part 0, an invalid spec, a part of a different run (names the
-  // field) or one another process holds; Error on I/O failures, naming the file.
+  // Opens part `part` (>= 1) of the run writing `out`: checks that F.journal (part 0, created by
+  // the RunWriter) exists and holds this very run, then creates the part with the run header,
+  // or, when it exists (a resumed run), checks that it belongs to this run and cuts a torn last
+  // record.
+  // Failures: UsageError on part 0, an invalid spec, no F.journal after
+  // options.first_part_wait_s (the output folder is not shared with the RunWriter's process),
+  // a run that differs from F.journal's or from the part's (names the field), or a part another
+  // process holds; Error on I/O failures, naming the file.
   static std::unique_ptr<JournalPartWriter> Open(const std::filesystem::path& out,
                                                  unsigned part,
                                                  RunSpec spec,

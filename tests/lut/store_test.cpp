@@ -500,11 +500,22 @@ TEST_F(StoreTest, OtherProcessesPartsAreReadResumedAndDeleted) {
 
 TEST_F(StoreTest, PartsOfAnotherRunOrShardAreRefused) {
   RunSpec spec = FakeSpec();
-  const fs::path out = File("mixed.h5");
-  auto root = RunWriter::Create(out, spec, FakeProvenance());
   Provenance other = FakeProvenance();
   other.master_seed = 7;
-  { JournalPartWriter::Open(out, 1, spec, other); }
+  const fs::path foreign = File("foreign.h5");
+  {
+    auto writer = RunWriter::Create(foreign, spec, other);
+    JournalPartWriter::Open(foreign, 1, spec, other);
+  }
+  const fs::path out = File("mixed.h5");
+  auto root = RunWriter::Create(out, spec, FakeProvenance());
+  // A process that would run another run than F.journal's is refused before it writes.
+  const std::string rank = ErrorOf([&] { JournalPartWriter::Open(out, 2, spec, other); });
+  EXPECT_NE(rank.find("would run another run than"), std::string::npos) << rank;
+  EXPECT_NE(rank.find("the master seed (42 in"), std::string::npos) << rank;
+  EXPECT_FALSE(fs::exists(JournalPartPath(out, 2)));
+  // A part of another run found next to the run is refused when read or reopened.
+  fs::copy_file(JournalPartPath(foreign, 1), JournalPartPath(out, 1));
   const std::string seed = ErrorOf([&] { root->Refresh(); });
   EXPECT_NE(seed.find(".journal.1 belongs to a different run: the master seed"), std::string::npos)
       << seed;
@@ -512,10 +523,18 @@ TEST_F(StoreTest, PartsOfAnotherRunOrShardAreRefused) {
       ErrorOf([&] { JournalPartWriter::Open(out, 1, spec, FakeProvenance()); });
   EXPECT_NE(reopen.find("belongs to a different run: the master seed"), std::string::npos)
       << reopen;
+  fs::remove(JournalPartPath(out, 1));
   root.reset();
   spec.shard = {.index = 1, .count = 2};
   const std::string shard = ErrorOf([&] { RunWriter::Resume(out, spec, FakeProvenance()); });
   EXPECT_NE(shard.find("the shard (1/1 in the journal, 1/2 now)"), std::string::npos) << shard;
+  // Without the run's F.journal (an output folder the process cannot see) nothing is written.
+  const std::string unseen = ErrorOf([&] {
+    JournalPartWriter::Open(File("nowhere.h5"), 1, spec, FakeProvenance(),
+                            {.first_part_wait_s = 0});
+  });
+  EXPECT_NE(unseen.find("does not exist here"), std::string::npos) << unseen;
+  EXPECT_FALSE(fs::exists(JournalPartPath(File("nowhere.h5"), 1)));
 }
 
 TEST_F(StoreTest, WriteCompleteRunEqualsFinalize) {
