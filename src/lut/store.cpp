@@ -275,11 +275,22 @@ std::string RunDifference(const RunSpec& a,
   if (a.shard != b.shard) {
     return "the shard" + both(a.shard.Name(), b.shard.Name());
   }
-  if (pa.recipe_text != pb.recipe_text) {
-    return "the recipe text";
-  }
   if (pa.master_seed != pb.master_seed) {
     return "the master seed" + both(std::to_string(pa.master_seed), std::to_string(pb.master_seed));
+  }
+  if (pa.recipe_text != pb.recipe_text) {
+    std::istringstream la(pa.recipe_text);
+    std::istringstream lb(pb.recipe_text);
+    std::string x;
+    std::string y;
+    for (;;) {
+      const bool more_a = static_cast<bool>(std::getline(la, x));
+      const bool more_b = static_cast<bool>(std::getline(lb, y));
+      if (!more_a || !more_b || x != y) {
+        return "the recipe text" + both(more_a ? "'" + x + "'" : "no more lines",
+                                        more_b ? "'" + y + "'" : "no more lines");
+      }
+    }
   }
   if (pa.input_sha256 != pb.input_sha256) {
     for (const auto& [file, hash] : pa.input_sha256) {
