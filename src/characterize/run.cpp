@@ -274,6 +274,7 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
   run.label = "characterize " + recipe.bench +
               (spec.shard.whole() ? std::string() : " (shard " + spec.shard.Name() + ")");
   run.snapshot_every_s = options.snapshot_every_s;
+  run.interrupted_message = options.interrupted_message;
   return distribute::RunSamples(spec, prov, task, run);
 }
 

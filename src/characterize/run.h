@@ -25,6 +25,7 @@ struct RunOptions {
   spice::EngineFactory engine;         // empty: one NgspiceSession per worker (tests: a fake)
   std::shared_ptr<const Bench> bench;  // empty: MakeBench(recipe) (tests: a custom bench)
   double snapshot_every_s = 30.0;      // how often the HDF5 file is refreshed while running
+  std::string interrupted_message;     // printed by rank 0 on stderr when the run is stopped
   // When set, each distinct deck is also written there as <bench>_<grid point>.cir with a
   // .control block holding sample 0's mismatch and the analysis, so `ngspice -b FILE`
   // reproduces that sample outside cimchar (for debugging a bench or a PDK).
@@ -40,8 +41,8 @@ using RunSummary = distribute::RunSummary;
 // mpirun, every rank calls it alike and the samples are spread over the ranks
 // (distribute::RunSamples). Deterministic: the file's data depend only on the recipe (not on
 // ranks, jobs, order, shards or resumes).
-// Ctrl-C (SIGINT/SIGTERM) stops cleanly: finished samples are kept, the HDF5 snapshot is
-// refreshed, summary.interrupted is set (the caller tells how to resume).
+// Ctrl-C (SIGINT/SIGTERM) stops cleanly: finished samples are kept, options.interrupted_message
+// is printed, the HDF5 snapshot is refreshed and summary.interrupted is set.
 // Throws cimchar::UsageError for bad recipes or a journal that belongs to another run, and
 // cimchar::Error for I/O failures. Not thread-safe (installs signal handlers while running).
 RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options);

@@ -45,6 +45,10 @@ class Comm {
   virtual void Flush() = 0;
   // Ends every rank of the run with exit code `code`; for a failure only this rank saw.
   [[noreturn]] virtual void Abort(int code) = 0;
+  // The run was interrupted (a signal, a dead rank): this rank will leave without finalizing
+  // MPI, which would wait for ranks that may be gone, until mpirun kills this one too (and
+  // mpirun stops forwarding the output of a job it is tearing down).
+  virtual void Abandon() {}
 };
 
 // What the environment says about how this process was started, known before MPI is

@@ -51,7 +51,7 @@ class MpiComm final : public Comm {
   ~MpiComm() override {
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (finalized == 0) {
+    if (finalized == 0 && !abandoned_) {
       try {
         Flush();
       } catch (...) {
@@ -139,6 +139,8 @@ class MpiComm final : public Comm {
 
   void Flush() override { Reap(true); }
 
+  void Abandon() override { abandoned_ = true; }
+
   [[noreturn]] void Abort(int code) override {
     std::fflush(nullptr);
     MPI_Abort(MPI_COMM_WORLD, code);
@@ -174,6 +176,7 @@ class MpiComm final : public Comm {
   int size_ = 1;
   std::string host_;
   std::deque<Outgoing> sent_;
+  bool abandoned_ = false;
 };
 
 }  // namespace

@@ -433,8 +433,11 @@ RunSummary RunSamples(const lut::RunSpec& spec,
       }
     } catch (const Interrupted&) {
       summary.interrupted = true;
+      comm.Abandon();
       if (root) {
         progress->Finish();
+        std::fputs(options.interrupted_message.c_str(), stderr);
+        std::fflush(stderr);
         writer->Snapshot();
       } else {
         part->Sync();

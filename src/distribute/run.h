@@ -59,6 +59,9 @@ struct RunOptions {
   std::string label = "run";       // the progress label
   double snapshot_every_s = 30.0;  // rank 0: how often the HDF5 file is refreshed
   double report_every_s = 1.0;     // other ranks: how often they send progress to rank 0
+  // Rank 0 prints it on stderr the moment the run is stopped, before anything else (under
+  // mpirun the job may be killed soon after): how to resume.
+  std::string interrupted_message;
 };
 
 struct RunSummary {
@@ -85,7 +88,7 @@ struct RunSummary {
 // joins the MPI run (World()), so no worker is forked after MPI_Init.
 // On rank 0 the summary covers the whole run; on the others, what that rank did.
 // Ctrl-C / SIGTERM stop every rank cleanly (summary.interrupted): the journals keep every
-// finished sample and rank 0 refreshes the HDF5 snapshot.
+// finished sample, rank 0 prints options.interrupted_message and refreshes the HDF5 snapshot.
 // Failures: UsageError / Error thrown on every rank alike when the run cannot start (a journal
 // of another run, --resume without one, a rank that cannot see the output folder ...); a
 // failure only one rank of several sees (an I/O error) is printed by that rank, which then

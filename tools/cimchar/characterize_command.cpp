@@ -132,6 +132,19 @@ int Characterize(const std::vector<std::string>& args, bool root) {
     ro.decks_dir = vm["decks"].as<std::string>();
   }
   ro.progress = ro.progress && root;
+  // Said the moment the run stops (before its last snapshot: under mpirun the job may be killed
+  // right after).
+  std::string cmd = "cimchar characterize";
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] != "--resume") {
+      cmd += " " + args[i];
+    }
+  }
+  const bool ranks = distribute::LaunchedBy().size > 1;
+  ro.interrupted_message = "\ninterrupted: the finished samples are kept in " + ro.out.string() +
+                           ".journal" + (ranks ? "*" : "") + ".\nresume with:  " + cmd +
+                           " --resume\n" +
+                           (ranks ? "(under mpirun with any number of ranks, or alone)\n" : "");
 
   if (root) {
     std::cerr << "cimchar characterize: " << recipe_path.string()
@@ -168,18 +181,7 @@ int Characterize(const std::vector<std::string>& args, bool root) {
     std::printf("%-28s %.2f\n", "samples/s", static_cast<double>(s.samples_run) / s.wall_s);
   }
   if (s.interrupted) {
-    std::string cmd = "cimchar characterize";
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      if (args[i] != "--resume") {
-        cmd += " " + args[i];
-      }
-    }
-    std::fprintf(stderr,
-                 "\ninterrupted: the finished samples are kept in %s.journal%s.\n"
-                 "resume with:  %s --resume\n%s",
-                 ro.out.string().c_str(), s.ranks > 1 ? "*" : "", cmd.c_str(),
-                 s.ranks > 1 ? "(under mpirun with any number of ranks, or alone)\n" : "");
-    return 130;
+    return 130;  // the run said how to resume the moment it stopped
   }
   return s.failed == s.samples_total ? 1 : 0;
 }
