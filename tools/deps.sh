@@ -11,6 +11,7 @@ cimchar_packages=(
   libgnuplot-iostream-dev gnuplot-nox
   googletest libgtest-dev
   python3 python3-h5py python3-numpy python3-yaml
+  libopenmpi-dev openmpi-bin  # MPI ranks (optional for the build; the mpi tests use them)
 )
 
 cimchar_install_deps() {
