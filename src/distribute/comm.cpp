@@ -74,7 +74,7 @@ bool BuiltWithMpi() {
 }
 
 void CheckLaunch(const Launch& launch, bool built_with_mpi) {
-  if (!built_with_mpi && launch.by_mpi && (launch.rank != 0 || launch.size != 1)) {
+  if (!built_with_mpi && launch.by_mpi && (launch.rank != 0 || launch.size > 1)) {
     throw UsageError(
         "an MPI launcher started this process (rank " + std::to_string(launch.rank) +
         (launch.size > 0 ? " of " + std::to_string(launch.size) : std::string()) +

@@ -126,6 +126,7 @@ TEST(Shard, RanksGetDisjointInterleavedShares) {
 TEST(Launch, ACimcharWithoutMpiRefusesSeveralRanks) {
   EXPECT_NO_THROW(CheckLaunch({}, false));
   EXPECT_NO_THROW(CheckLaunch({.by_mpi = true, .rank = 0, .size = 1}, false));
+  EXPECT_NO_THROW(CheckLaunch({.by_mpi = true, .rank = 0, .size = 0}, false));  // size unknown
   EXPECT_NO_THROW(CheckLaunch({.by_mpi = true, .rank = 1, .size = 4}, true));
   const std::string e = ErrorOf([] { CheckLaunch({.by_mpi = true, .rank = 1, .size = 4}, false); });
   EXPECT_NE(e.find("rank 1 of 4"), std::string::npos) << e;

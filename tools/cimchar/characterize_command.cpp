@@ -190,8 +190,10 @@ int RunCharacterize(const std::vector<std::string>& args) {
   // Under mpirun every rank runs this; rank 0 alone reports, also for errors every rank meets
   // alike (a bad recipe, a journal of another run). A failure only one rank meets is printed by
   // that rank, which then ends the job (distribute::RunSamples).
-  const bool root = distribute::LaunchedBy().rank == 0;
+  const distribute::Launch launch = distribute::LaunchedBy();
+  const bool root = launch.rank == 0;
   if (root) {
+    distribute::CheckLaunch(launch, distribute::BuiltWithMpi());
     return Characterize(args, true);
   }
   try {

@@ -3,8 +3,10 @@
 // 1. `mpirun -n 1` and `mpirun -n 2` of `cimchar characterize RECIPE --profile quick --jobs 1`
 //    (default recipe: apath): samples/s as cimchar reports it (samples run / the run's wall
 //    time, mpirun's own start-up excluded), the 2-rank / 1-rank ratio (target >= 1.9), the
-//    ngspice work per sample, and rank 0's coordination share of the 2-rank run (start-up
-//    agreement, the other ranks' messages, reading their journal parts; target <= 2 %).
+//    work per sample in CPU seconds (user + system time of the whole process tree of the
+//    1-rank run, mpirun and start-up included, per sample: independent of the machine's load),
+//    and rank 0's coordination share of the 2-rank run (start-up agreement, the other ranks'
+//    messages, reading their journal parts; target <= 2 %).
 // 2. The writer: records/s appended to a journal (each a CRC'd frame, fdatasync every 16), the
 //    HDF5 file written from records (records/s), bytes per sample in each.
 // 3. Merging 4 shards holding 10 000 samples (18 values each, the apath quick shape: 2 grid
@@ -13,6 +15,7 @@
 //
 // Usage: distribute_bench [--recipe NAME] [--samples N] [--skip-mpi]
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,11 +111,19 @@ double AnalysisSeconds(const std::string& text) {
   return s;
 }
 
+double ChildrenCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_CHILDREN, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 struct RankFigures {
   double samples_per_s = 0;
   double wall_s = 0;
   double samples = 0;
   double analysis_s = 0;
+  double cpu_s = 0;  // the whole process tree
   double coordination_pct = NAN;
   std::string text;
 };
@@ -131,9 +142,11 @@ bool RunRanks(int ranks,
   if (!samples.empty()) {
     argv.push_back("--samples=" + samples);
   }
+  const double cpu0 = ChildrenCpuSeconds();
   if (Run(argv, dir / ("ranks" + std::to_string(ranks)), &f->text) != 0) {
     return false;
   }
+  f->cpu_s = ChildrenCpuSeconds() - cpu0;
   f->samples_per_s = Field(f->text, "samples/s");
   f->samples = Field(f->text, "samples ");
   f->analysis_s = AnalysisSeconds(f->text);
@@ -287,8 +300,10 @@ int main(int argc, char** argv) {
                   one.samples_per_s, "1.00", "-");
       std::printf("  %5d %9.0f %9.1f %10.3f %12.2f %15.3f%%\n", 2, two.samples, two.wall_s,
                   two.samples_per_s, two.samples_per_s / one.samples_per_s, two.coordination_pct);
-      std::printf("  ngspice work per sample: %.2f s (analysis time summed over the 1-rank run)\n",
-                  one.analysis_s / one.samples);
+      std::printf(
+          "  work per sample: %.2f CPU s (process tree of the 1-rank run); ngspice's "
+          "analysis time %.2f s per sample\n",
+          one.cpu_s / one.samples, one.analysis_s / one.samples);
       std::printf("  targets: ratio >= 1.9, rank 0 coordination <= 2 %%\n");
     }
   }
