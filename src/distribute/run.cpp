@@ -396,6 +396,7 @@ RunSummary RunSamples(const lut::RunSpec& spec,
     try {
       pool->Stream(source, on_done, tick, std::min(0.5, options.report_every_s));
       if (!root) {
+        // On the file server before rank 0 hears that this rank is done (it reads the part then).
         part->Sync();
         report(true);
         comm.Send(Tag::kDone, EncodeSummary(summary));
