@@ -1,7 +1,5 @@
 #include "distribute/comm.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
