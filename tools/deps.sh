@@ -12,6 +12,7 @@ cimchar_packages=(
   googletest libgtest-dev
   python3 python3-h5py python3-numpy python3-yaml
   dataset-fashion-mnist
+  libopenmpi-dev openmpi-bin  # MPI ranks (optional for the build; the mpi tests use them)
 )
 
 # Only for remaking the reference network (tools/networks/fashion_mnist/train.py); tools/run

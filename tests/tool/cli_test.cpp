@@ -7,11 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -46,12 +46,12 @@ std::string Read(const fs::path& p) {
   return s.str();
 }
 
-// Runs build/cimchar with `args` (stdout and stderr captured to files).
+// Runs the built cimchar with `args` (stdout and stderr captured to files).
 Result Cli(const std::vector<std::string>& args) {
   static int n = 0;
   const fs::path out = Dir() / ("run_" + std::to_string(n) + ".out");
   const fs::path err = Dir() / ("run_" + std::to_string(n++) + ".err");
-  const std::string binary = std::string(std::getenv("CIMCHAR_BUILD_DIR")) + "/cimchar";
+  const std::string binary = CIMCHAR_BIN;
   const pid_t pid = ::fork();
   if (pid == 0) {
     std::freopen(out.c_str(), "w", stdout);
@@ -86,9 +86,19 @@ const fs::path& Lut() {
     const fs::path l = Dir() / "lut";
     fs::create_directories(l);
     for (const std::string recipe : {"apath", "adc", "dac", "digital"}) {
-      std::vector<std::string> args = {"characterize", recipe, "--profile", "quick", "--vdd",
-                                       "1.0", "--samples", "2", "--jobs", "2", "--no-progress",
-                                       "--out", (l / (recipe + ".h5")).string()};
+      std::vector<std::string> args = {"characterize",
+                                       recipe,
+                                       "--profile",
+                                       "quick",
+                                       "--vdd",
+                                       "1.0",
+                                       "--samples",
+                                       "2",
+                                       "--jobs",
+                                       "2",
+                                       "--no-progress",
+                                       "--out",
+                                       (l / (recipe + ".h5")).string()};
       if (recipe == "apath") {
         args.push_back("--apath.rows=16");
         args.push_back("--apath.codes=0 5 10 15");
@@ -103,7 +113,7 @@ const fs::path& Lut() {
 
 std::vector<std::string> Model(std::vector<std::string> args) {
   for (const std::string& a : std::vector<std::string>{"--lut", Lut().string(), "--vdd", "1.0",
-                                                        "--corner", "tt", "--temp", "27"}) {
+                                                       "--corner", "tt", "--temp", "27"}) {
     args.push_back(a);
   }
   return args;
@@ -124,8 +134,8 @@ TEST(Cli, CharacterizeAndInspect) {
 
 TEST(Cli, SnrOverChipsWithItsInterval) {
   const fs::path csv = Dir() / "snr.csv";
-  const Result r = Cli(Model({"snr", "--samples", "400", "--chips", "4", "--boundaries", "7-8",
-                              "--out", csv.string()}));
+  const Result r = Cli(Model(
+      {"snr", "--samples", "400", "--chips", "4", "--boundaries", "7-8", "--out", csv.string()}));
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_TRUE(fs::exists(csv));
   EXPECT_NE(r.out.find("expectation over 4 chip instances"), std::string::npos) << r.out;
