@@ -518,6 +518,7 @@ std::vector<PendingFile> RenderAihwkit(const ExportModel& model) {
   mapping.Set("max_input_size", s.rows);
   mapping.Set("max_output_size", s.columns);
   mapping.Set("digital_bias", true);
+  mapping.Set("weight_scaling_omega", 0.0);
 
   Document d = Header(model, "IBM aihwkit",
                       "src/aihwkit/simulator/parameters/io.py IOParameters, mapping.py "
@@ -539,8 +540,8 @@ std::vector<PendingFile> RenderAihwkit(const ExportModel& model) {
   d.Set("settings_explained",
         Document()
             .Set("inp_res",
-                 "1/(2 x 15)-style: aihwkit's step is inp_res x 2 x inp_bound, so the "
-                 "step is one DAC code")
+                 "1 / (2 (2^n - 1)): aihwkit's step is inp_res x 2 x inp_bound, one "
+                 "DAC code")
             .Set("out_res", "aihwkit's step is out_res x 2 x out_bound = the fitted ADC step")
             .Set("out_bound", "the top level the model's ADC reaches, below the column's " +
                                   std::to_string(s.rows))
@@ -555,7 +556,8 @@ std::vector<PendingFile> RenderAihwkit(const ExportModel& model) {
                  "None: the macro applies its fixed DAC codes and has no input rescaling or "
                  "re-run on saturation (aihwkit's defaults Iterative / AbsMax would rescale "
                  "the inputs)")
-            .Set("max_input_size, max_output_size", "one tile = one array: rows x columns"));
+            .Set("max_input_size, max_output_size", "one tile = one array: rows x columns")
+            .Set("weight_scaling_omega", "0: the weight bits are programmed as they are (0 or 1)"));
   d.Set("approximations",
         Document()
             .Set("quantizer",
