@@ -17,7 +17,8 @@ namespace cimchar::exporters {
 //   neurosim:  neurosim_output_noise.csv (output,mean,std per ideal count), neurosim.meta.json
 //   aihwkit:   aihwkit.json (IOParameters and MappingParameter keyword arguments, approximations)
 //   asim:      asim.json (ASiMLinear / ASiMConv2d keyword arguments, split per B_D/A)
-//   crosssim:  crosssim.json (CrossSimParameters.from_json input), crosssim.meta.json
+//   crosssim:  crosssim.json and crosssim_quantizer.json (CrossSimParameters.from_json inputs:
+//              SAR ADC, quantizer ADC), crosssim.meta.json
 //   csv:       one <quantity>_<statistic>.csv per table + tables.meta.json
 //   json:      tables.json
 // Every export carries (or sits next to a file carrying) the provenance: the exporting binary's
