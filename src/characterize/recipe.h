@@ -56,6 +56,11 @@ std::vector<std::string> OptionCommands(const Recipe& recipe);
 // The effective recipe as config-file text (what provenance stores).
 std::string RecipeText(const Recipe& recipe);
 
+// The recipe back from RecipeText's output (e.g. a run file's provenance): the same keys and
+// values, without a profile to apply; `netlists` folders are not required to exist (nothing is
+// rendered from it). Throws cimchar::UsageError naming `origin` on malformed text or values.
+Recipe RecipeFromText(const std::string& text, const std::string& origin);
+
 // Parses "0.6, 0.8 1.0" into numbers; throws UsageError naming `key` on a malformed entry.
 std::vector<double> ParseNumberList(const std::string& key, const std::string& text);
 std::vector<std::string> ParseWordList(const std::string& text);

@@ -41,7 +41,7 @@ struct Partial {
 InputGenerator UniformInputs(int activation_bits) {
   CheckBits(activation_bits);
   const std::uint32_t levels = 1u << activation_bits;
-  return [levels](Rng& rng, std::span<std::int32_t> out) {
+  return [levels](std::int64_t, Rng& rng, std::span<std::int32_t> out) {
     for (auto& v : out) {
       v = static_cast<std::int32_t>(rng.Below(levels));
     }
@@ -50,13 +50,47 @@ InputGenerator UniformInputs(int activation_bits) {
 
 InputGenerator ScaledInputs(int activation_bits) {
   CheckBits(activation_bits);
-  return [activation_bits](Rng& rng, std::span<std::int32_t> out) {
+  return [activation_bits](std::int64_t, Rng& rng, std::span<std::int32_t> out) {
     const double peak = std::exp2(activation_bits * (0.5 + 0.5 * rng.Uniform()));
     const auto levels = static_cast<std::uint32_t>(std::max(1.0, std::floor(peak)));
     const double zero_fraction = 0.2 + 0.6 * rng.Uniform();
     for (auto& v : out) {
       v = rng.Uniform() < zero_fraction ? 0 : static_cast<std::int32_t>(rng.Below(levels));
     }
+  };
+}
+
+InputGenerator DataInputs(std::shared_ptr<const std::vector<std::int32_t>> data,
+                          int length,
+                          int activation_bits) {
+  CheckBits(activation_bits);
+  if (data == nullptr || length < 1 || data->empty() ||
+      data->size() % static_cast<std::size_t>(length) != 0) {
+    throw UsageError("an input data set needs a whole number (>= 1) of vectors of length " +
+                     std::to_string(length) + "; got " +
+                     std::to_string(data == nullptr ? 0 : data->size()) + " activations");
+  }
+  const std::int32_t top = (1 << activation_bits) - 1;
+  for (std::size_t n = 0; n < data->size(); ++n) {
+    const std::int32_t v = (*data)[n];
+    if (v < 0 || v > top) {
+      throw UsageError("input vector " + std::to_string(n / static_cast<std::size_t>(length)) +
+                       ", position " + std::to_string(n % static_cast<std::size_t>(length)) +
+                       ": activation " + std::to_string(v) + " is outside 0.." +
+                       std::to_string(top) + " of unsigned " + std::to_string(activation_bits) +
+                       "-bit activations");
+    }
+  }
+  const auto vectors = static_cast<std::int64_t>(data->size() / static_cast<std::size_t>(length));
+  return [data = std::move(data), length, vectors](std::int64_t sample, Rng&,
+                                                   std::span<std::int32_t> out) {
+    if (out.size() != static_cast<std::size_t>(length)) {
+      throw UsageError("input data set has vectors of length " + std::to_string(length) +
+                       "; the layer expects " + std::to_string(out.size()));
+    }
+    const auto row = static_cast<std::size_t>(sample % vectors) * static_cast<std::size_t>(length);
+    std::copy(data->begin() + static_cast<std::ptrdiff_t>(row),
+              data->begin() + static_cast<std::ptrdiff_t>(row + out.size()), out.begin());
   };
 }
 
@@ -141,7 +175,7 @@ SnrResult EvaluateSnr(const MacArray& array,
     const std::int64_t end = std::min(eval.samples, (block + 1) * kSamplesPerBlock);
     for (std::int64_t n = block * kSamplesPerBlock; n < end; ++n) {
       Rng input_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 1));
-      inputs(input_rng, act);
+      inputs(n, input_rng, act);
       Rng noise_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 2));
       array.Exact(act, ideal);
       runner.Run(act, noise_rng, workspace, model, &p.counts);

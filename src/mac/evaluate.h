@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,9 +15,11 @@
 
 namespace cimchar::mac {
 
-// Fills one input vector from `rng` (the stream of that sample only). Thread-safety: called
-// concurrently from several threads; must not keep state between calls.
-using InputGenerator = std::function<void(Rng& rng, std::span<std::int32_t> activations)>;
+// Fills the input vector of sample `sample` (0, 1, ...), drawing any randomness from `rng`, the
+// stream of that sample only. Thread-safety: called concurrently from several threads; must not
+// keep state between calls.
+using InputGenerator =
+    std::function<void(std::int64_t sample, Rng& rng, std::span<std::int32_t> activations)>;
 
 // Uniform random activations over 0..2^a-1 (every bit 1 with probability 1/2): the DESIGN.md
 // default distribution. Failures: UsageError for a outside 1..8. Thread-safety: pure.
@@ -26,6 +29,14 @@ InputGenerator UniformInputs(int activation_bits);
 // peak level 2^(a*(1+u)/2) (u uniform) and a zero fraction in [0.2, 0.8]; non-zero rows are uniform
 // below the peak. Failures: as UniformInputs. Thread-safety: pure.
 InputGenerator ScaledInputs(int activation_bits);
+
+// A fixed data set of `vectors` input vectors of `length` activations each (row-major, shared, not
+// copied): sample n is vector n mod vectors, so evaluating `vectors` samples visits each once.
+// Failures: UsageError when the sizes disagree, the set is empty or an activation is outside
+// 0..2^a-1 (naming the vector, the position and the value). Thread-safety: pure.
+InputGenerator DataInputs(std::shared_ptr<const std::vector<std::int32_t>> data,
+                          int length,
+                          int activation_bits);
 
 // Uniform random weights for `shape` (signed or unsigned), row-major length x outputs.
 // Failures: UsageError from ValidateShape. Ownership: returns a value. Thread-safety: pure.

@@ -110,7 +110,9 @@ MacArray::MacArray(const MacShape& shape,
   }
   row_tiles_ = (length + shape_.rows - 1) / shape_.rows;
   column_tiles_ = (outputs + shape_.columns - 1) / shape_.columns;
-  words_ = (shape_.rows + 63) / 64;
+  // A layer shorter than one array leaves its upper rows empty: the words that hold only those
+  // rows are never packed nor counted.
+  words_ = (std::min(shape_.rows, length_) + 63) / 64;
 
   weight_planes_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w * words_, 0);
   weight_popcounts_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w, 0);
@@ -390,9 +392,10 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
     }
   }
   row_mask_.assign(static_cast<std::size_t>(array.WordsPerTile()), 0);
-  for (int r = 0; r < shape.rows; ++r) {
+  for (int r = 0; r < std::min(shape.rows, 64 * array.WordsPerTile()); ++r) {
     row_mask_[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
   }
+  nq_full_scale_ = options_.ose.nq_full_scale > 0 ? options_.ose.nq_full_scale : shape.rows + 1;
   weight_sign_.assign(w, 1.0);
   if (shape.signed_weights) {
     weight_sign_[w - 1] = -1.0;
@@ -437,21 +440,45 @@ std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint6
   const int c1 = std::min(array.outputs_, c0 + shape.columns);
   const int q_bits = options_.ose.quant_bits;
   const std::int64_t q_max = (std::int64_t{1} << q_bits) - 1;
+  const std::int64_t full = nq_full_scale_;
   std::int64_t s = 0;
   for (int c = c0; c < c1; ++c) {
     for (int i = 0; i < shape.weight_bits; ++i) {
       const std::uint64_t* wp = array.WeightPlane(tile, c, i);
       for (int j = std::max(0, ose_floor_ - i); j < shape.activation_bits; ++j) {
         const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
-        // N/Q: round(count * 2^q / (rows + 1)), saturated to q bits.
+        // N/Q: round(count * 2^q / F), saturated to q bits.
         const std::int64_t q =
-            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + shape.rows + 1) /
-            (2 * (shape.rows + 1));
+            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + full) / (2 * full);
         s += std::min(q, q_max);
       }
     }
   }
   return s;
+}
+
+void MacRunner::SaliencyCounts(std::span<const std::int32_t> activations,
+                               Workspace& workspace,
+                               std::vector<int>& counts) const {
+  const MacArray& array = *array_;
+  const MacShape& shape = array.shape_;
+  if (options_.mode != Mode::kOsaHcim) {
+    throw UsageError("saliency counts exist only in OSA-HCIM mode");
+  }
+  array.PackActivations(activations, workspace.planes);
+  const int a = shape.activation_bits;
+  const int words = array.words_;
+  for (int t = 0; t < array.row_tiles_; ++t) {
+    const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
+    for (int c = 0; c < array.outputs_; ++c) {
+      for (int i = 0; i < shape.weight_bits; ++i) {
+        const std::uint64_t* wp = array.WeightPlane(t, c, i);
+        for (int j = std::max(0, ose_floor_ - i); j < a; ++j) {
+          counts.push_back(Popcount(wp, act + static_cast<std::size_t>(j) * words, words));
+        }
+      }
+    }
+  }
 }
 
 double MacRunner::LineInput(const MacArray::ColumnStatic& column,

@@ -141,6 +141,13 @@ class MacRunner {
                 std::span<std::int64_t> saliency,
                 std::span<int> boundary) const;
 
+  // The 1-bit MAC counts the saliency evaluator normalizes for one input vector: for every row
+  // tile, every column and every (i, j) pair of the s saliency orders, appended to `counts`.
+  // Failures: UsageError outside OSA-HCIM mode, or as Run. Thread-safety: as Run.
+  void SaliencyCounts(std::span<const std::int32_t> activations,
+                      Workspace& workspace,
+                      std::vector<int>& counts) const;
+
   // The ADC code of one analog conversion on column `column` of row tile `tile` when
   // `rows_at_code[d]` rows hold W = 1 at DAC code d (d = 0 .. 2^dac_bits - 1; the other rows W =
   // 0): the line transfer, this column's static errors and, when switched on, per-conversion
@@ -196,8 +203,9 @@ class MacRunner {
 
   const MacArray* array_;
   RunOptions options_;
-  int ose_floor_ = 0;        // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
-  std::vector<Plan> plans_;  // per B_D/A
+  int ose_floor_ = 0;  // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
+  std::int64_t nq_full_scale_ = 1;       // F of the N/Q unit (OseOptions::nq_full_scale resolved)
+  std::vector<Plan> plans_;              // per B_D/A
   std::vector<double> weight_sign_;      // s_i / 2^i: +1, or -1 for the signed MSB plane
   std::vector<std::uint64_t> row_mask_;  // the array's rows, one bit each
 };

@@ -68,6 +68,7 @@ void ValidateRunOptions(const MacShape& shape, const RunOptions& options) {
   const OseOptions& ose = options.ose;
   CheckRange("saliency orders s", ose.orders, 1, max_boundary);
   CheckRange("N/Q bits", ose.quant_bits, 1, 16);
+  CheckRange("N/Q full scale (0 = rows + 1)", ose.nq_full_scale, 0, 1 << 30);
   if (ose.candidates.empty()) {
     throw UsageError("the B_D/A candidate list is empty: give at least one candidate");
   }

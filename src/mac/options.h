@@ -55,8 +55,14 @@ struct OseOptions {
   // s: the s highest output orders (k = w+a-2 down to w+a-1-s, every (i, j) pair in them) are
   // computed digitally first; their 1-bit MACs feed the evaluator and are reused in the result.
   int orders = 2;
-  // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / (rows+1)), 2^q-1).
+  // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / F), 2^q-1), F the
+  // full scale below.
   int quant_bits = 3;
+  // F, the count the N/Q unit maps to the top of its q-bit range. The paper normalizes by the
+  // range of the data: high-order activation bits are rare in real feature maps, so their counts
+  // are far below `rows`; SaliencyFullScale (thresholds.h) sets F per layer from calibration
+  // data. 0 means rows + 1, the whole count range 0..rows (no data-dependent normalization).
+  int nq_full_scale = 0;
   // Candidates B[0..b-1], strictly increasing: B[0] is the most precise (most digital).
   std::vector<int> candidates = {5, 6, 7, 8, 9, 10};
   // Thresholds T[0..b-2], non-increasing: the first m with S >= T[m] selects B[m], else B[b-1].

@@ -19,6 +19,7 @@
 #include "characterize/run.h"
 #include "core/error.h"
 #include "core/paths.h"
+#include "distribute/comm.h"
 #include "lut/store.h"
 #include "mac/mac_model.h"
 #include "mac/random.h"
@@ -360,13 +361,19 @@ ValidationReport RunValidation(const ValidateOptions& o) {
     run.out = rep.spice_file;
     run.resume = o.resume;
     run.progress = o.progress;
-    run.resume_hint = "cimchar validate --lut " + o.lut_dir.string() + " ... --resume";
+    run.interrupted_message =
+        "\ninterrupted: the finished dies are kept in " + rep.spice_file.string() +
+        ".journal; finish with the same cimchar validate command and --resume\n";
     const auto t0 = Clock::now();
     const characterize::RunSummary summary = characterize::RunCharacterization(recipe, run);
     rep.spice_s = Seconds(t0, Clock::now());
     if (summary.interrupted) {
       throw Error("the SPICE column run was interrupted; rerun with --resume to finish it");
     }
+  }
+  if (distribute::LaunchedBy().rank != 0) {
+    rep.root = false;  // under mpirun the ranks shared the dies; rank 0 compares and reports
+    return rep;
   }
   const lut::Store store = lut::Store::Open(rep.spice_file);
   const lut::RunSpec& spec = store.spec();

@@ -110,6 +110,7 @@ struct ValidationReport {
   CodeTable model;
   Comparison comparison;
   std::vector<std::string> notes;
+  bool root = true;      // false on the other ranks of an mpirun (they report nothing)
   double spice_s = 0.0;  // wall time of the column run (0 when reused)
   double total_s = 0.0;
 };

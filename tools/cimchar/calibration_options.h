@@ -81,16 +81,31 @@ struct ChipArgs {
 };
 
 // The chips `args` ask for: with --chip-seed that one chip, else `chips` instances with seeds
-// 1.. (weights and static errors redrawn per instance). Failures: as mac::Chips::Random.
+// 1.. . Random weights are redrawn per instance; a layer's own `weights` (length x outputs) are
+// programmed into every instance, which then differ in their static errors only.
+// Failures: as mac::Chips::Random and mac::MacArray.
 inline mac::Chips MakeChips(const boost::program_options::variables_map& vm,
                             const ChipArgs& args,
                             const mac::Model& model,
-                            int length) {
+                            int length,
+                            int outputs,
+                            const std::vector<std::int32_t>* weights = nullptr) {
   const mac::MacShape& s = model.shape;
-  if (vm.count("chip-seed") != 0U) {
-    return mac::Chips::Random(s, model.macro, length, s.columns, 1, args.chip_seed);
+  const bool one = vm.count("chip-seed") != 0U;
+  const int count = one ? 1 : args.chips;
+  const std::uint64_t first = one ? args.chip_seed : 1;
+  if (weights == nullptr) {
+    return mac::Chips::Random(s, model.macro, length, outputs, count, first);
   }
-  return mac::Chips::Random(s, model.macro, length, s.columns, args.chips, 1);
+  if (count < 1) {
+    throw UsageError("--chips must be >= 1 (got " + std::to_string(count) + ")");
+  }
+  std::vector<mac::MacArray> arrays;
+  for (int k = 0; k < count; ++k) {
+    arrays.emplace_back(s, model.macro, *weights, length, outputs,
+                        first + static_cast<std::uint64_t>(k));
+  }
+  return mac::Chips(std::move(arrays));
 }
 
 // The layer length and the evaluation set, bound onto the library structs.

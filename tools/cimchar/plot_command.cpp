@@ -148,7 +148,7 @@ int PlotSnr(const std::vector<std::string>& args) {
     length = length > 0 ? length : shape.rows;
     cimchar::tool::PrintNotes(model.macro);
     const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
-    const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length);
+    const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
     const auto points = mac::SweepBoundaries(
         chip_set, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
     plot = ex::SnrEnergyFromSweep(points);
@@ -249,6 +249,7 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   cimchar::tool::ChipArgs chips;
   int length = 0;
   int hcim_boundary = 8;
+  int nq_full_scale = 0;
   po::options_description desc(
       "cimchar plot breakdown --out F.png [options]\n\n"
       "Energy per MAC by block (stacked) for DCIM, HCIM and OSA-HCIM (paper Fig. 6), priced\n"
@@ -257,7 +258,9 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary), "HCIM B_D/A")(
       "candidates", po::value(&candidates)->default_value(candidates), "OSA candidates B")(
-      "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)");
+      "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)")(
+      "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
+      "N/Q full scale the thresholds were found with (cimchar thresholds saves it; 0 = rows + 1)");
   desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
   desc.add(cimchar::tool::MacroOptions(macro));
   po::variables_map vm;
@@ -270,8 +273,9 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   cimchar::tool::PrintNotes(model.macro);
   mac::RunOptions osa{.mode = mac::Mode::kOsaHcim};
   osa.ose.candidates = cimchar::tool::ParseList<int>("candidates", candidates);
+  osa.ose.nq_full_scale = nq_full_scale;
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
   if (!thresholds.empty()) {
     osa.ose.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
   } else {

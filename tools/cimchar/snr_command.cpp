@@ -7,11 +7,13 @@
 
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "exporters/plots.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/options.h"
+#include "mac/setup.h"
 #include "mac/sweep.h"
 
 namespace {
@@ -38,6 +40,8 @@ int RunSnr(const std::vector<std::string>& args) {
       "plot", po::value(&out_plot), "draw SNR and energy per MAC vs B_D/A (.png or .svg)");
   desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
   desc.add(cimchar::tool::MacroOptions(macro));
+  cimchar::tool::LayerArgs layer_args;
+  desc.add(cimchar::tool::LayerOptions(layer_args));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -46,17 +50,33 @@ int RunSnr(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
+  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
   const mac::Model model = cimchar::tool::BuildModel(vm, macro);
   const mac::MacShape& shape = model.shape;
-  length = length > 0 ? length : shape.rows;
   const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
-  const mac::InputGenerator generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length);
+  const mac::InputGenerator generator =
+      layer                 ? cimchar::tool::LayerInputs(*layer)
+      : inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
+      : inputs == "scaled"
+          ? mac::ScaledInputs(shape.activation_bits)
+          : throw cimchar::UsageError("--inputs '" + inputs + "': expected uniform or scaled");
+  if (layer && vm["samples"].defaulted()) {
+    // each of the layer's vectors once on every chip instance
+    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+  }
+  const int outputs = layer ? layer->outputs : shape.columns;
+  length = layer ? layer->length : (length > 0 ? length : shape.rows);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
+                                                       layer ? &layer->weights : nullptr);
+  if (layer) {
+    std::cout << "layer: " << layer->description << "\n";
+  }
   const auto points = mac::SweepBoundaries(chip_set, run, first, last, generator, eval);
   std::cout << "macro:\n";
   cimchar::tool::PrintNotes(model.macro);
   std::cout << eval.samples << " vectors, seed " << eval.seed << ", over " << chip_set.Count()
-            << " chip instance(s)\n";
+            << " chip instance(s)"
+            << "\n";
   mac::PrintSweep(std::cout, shape, points);
   if (!out_csv.empty()) {
     mac::WriteSweepCsv(out_csv, points);

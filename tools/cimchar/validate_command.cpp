@@ -13,6 +13,7 @@
 #include "characterize/recipe.h"
 #include "cimchar/command.h"
 #include "core/error.h"
+#include "distribute/comm.h"
 #include "validate/validate.h"
 
 namespace {
@@ -84,7 +85,12 @@ int RunValidate(const std::vector<std::string>& args) {
   o.recipe = recipe;
   o.out_dir = out_dir;
   o.progress = vm.count("no-progress") == 0;
+  const cimchar::distribute::Launch launch = cimchar::distribute::LaunchedBy();
+  cimchar::distribute::CheckLaunch(launch, cimchar::distribute::BuiltWithMpi());
   const validate::ValidationReport report = validate::RunValidation(o);
+  if (!report.root) {
+    return 0;  // under mpirun rank 0 compares and reports
+  }
   validate::PrintReport(std::cout, report);
   std::ostringstream text;
   validate::PrintReport(text, report);

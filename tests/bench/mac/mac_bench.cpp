@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     Rng rng(3);
     const auto gen = cimchar::mac::ScaledInputs(8);
     for (std::size_t n = 0; n < vectors; ++n) {
-      gen(rng, std::span(acts).subspan(n * kRows, kRows));
+      gen(static_cast<std::int64_t>(n), rng, std::span(acts).subspan(n * kRows, kRows));
     }
   }
   const double macs = static_cast<double>(vectors) * repeats * kRows * kColumns;
