@@ -77,7 +77,7 @@ Document Blocks(const mac::EnergyBreakdown& e) {
   return d;
 }
 
-class Consumers : public ::testing::Test {
+class ExportConsumers : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     macro_ = new calib::Macro(SyntheticMacro());
@@ -172,10 +172,10 @@ class Consumers : public ::testing::Test {
   static ExportModel* model_;
 };
 
-calib::Macro* Consumers::macro_ = nullptr;
-ExportModel* Consumers::model_ = nullptr;
+calib::Macro* ExportConsumers::macro_ = nullptr;
+ExportModel* ExportConsumers::model_ = nullptr;
 
-TEST_F(Consumers, AccelergyAndTimeloopPriceWhatTheModelCounts) {
+TEST_F(ExportConsumers, AccelergyAndTimeloopPriceWhatTheModelCounts) {
   const fs::path out = Export(ExportFormat::kAccelergy);
   const mac::MacShape& s = Shape();
   Document workloads = Document::MakeArray();
@@ -233,7 +233,7 @@ TEST_F(Consumers, AccelergyAndTimeloopPriceWhatTheModelCounts) {
   EXPECT_EQ(RunConsumer("accelergy_timeloop.py", {out.string(), Expected(expected).string()}), 0);
 }
 
-TEST_F(Consumers, NeuroSimReproducesThePerCountMeanAndSigma) {
+TEST_F(ExportConsumers, NeuroSimReproducesThePerCountMeanAndSigma) {
   const fs::path out = Export(ExportFormat::kNeuroSim);
   const mac::MacArray array = Instances(kModelChips, 2024);
   const mac::MacRunner runner(array, mac::RunOptions{});
@@ -327,7 +327,7 @@ double ModelDynamicSigma(const mac::MacRunner& noisy,
   return 1.0 / slope;
 }
 
-TEST_F(Consumers, AihwkitQuantizesAndBoundsAsTheModel) {
+TEST_F(ExportConsumers, AihwkitQuantizesAndBoundsAsTheModel) {
   const fs::path out = Export(ExportFormat::kAihwkit);
   const mac::MacArray array = Instances(1, 31337);
   const mac::MacRunner quiet(array, Quiet());
@@ -388,7 +388,7 @@ TEST_F(Consumers, AihwkitQuantizesAndBoundsAsTheModel) {
   EXPECT_EQ(RunConsumer("aihwkit.py", {out.string(), Expected(expected).string()}), 0);
 }
 
-TEST_F(Consumers, AsimSplitsEveryBoundaryAsTheModel) {
+TEST_F(ExportConsumers, AsimSplitsEveryBoundaryAsTheModel) {
   const fs::path out = Export(ExportFormat::kAsim);
   const mac::MacShape& s = Shape();
   const std::vector<std::int32_t> weights(static_cast<std::size_t>(s.rows) * s.columns, 0);
@@ -456,7 +456,7 @@ TEST_F(Consumers, AsimSplitsEveryBoundaryAsTheModel) {
   EXPECT_EQ(RunConsumer("asim.py", {out.string(), Expected(expected).string()}), 0);
 }
 
-TEST_F(Consumers, CrossSimLoadsTheFileAndConvertsARampToTheModelsCodes) {
+TEST_F(ExportConsumers, CrossSimLoadsTheFileAndConvertsARampToTheModelsCodes) {
   const fs::path out = Export(ExportFormat::kCrossSim);
   const mac::MacArray array = Instances(1, 2718);
   const mac::MacRunner quiet(array, Quiet());
@@ -521,7 +521,7 @@ fs::path WriteStore(const fs::path& path) {
   return path;
 }
 
-TEST_F(Consumers, TablesCarryTheirGridUnitsAndProvenance) {
+TEST_F(ExportConsumers, TablesCarryTheirGridUnitsAndProvenance) {
   const fs::path file = WriteStore(dir_.path() / "adc.h5");
   calib::Macro macro = SyntheticMacro();
   macro.sources = {{.role = "adc",
