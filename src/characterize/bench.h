@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "characterize/recipe.h"
@@ -65,6 +66,9 @@ class Bench {
   virtual std::string Name() const = 0;
   // One line on how the dynamic noise was obtained (stored as provenance).
   virtual std::string DynamicNoiseMethod() const { return "none"; }
+  // The bench's parameters after defaults were applied ("apath.rows" -> "144"), recorded in the
+  // provenance so a reader knows the circuit the tables describe. Default: none.
+  virtual std::vector<std::pair<std::string, std::string>> Parameters() const { return {}; }
 };
 
 using BenchFactory = std::function<std::unique_ptr<Bench>(const Recipe&)>;

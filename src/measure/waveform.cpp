@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/error.h"
@@ -27,9 +28,11 @@ void Check(std::span<const double> t, std::span<const double> y, const char* wha
 
 void CheckWindow(std::span<const double> t, double t0, double t1, const char* what) {
   if (!(t0 <= t1) || t0 < t.front() || t1 > t.back()) {
-    throw Error(std::string(what) + ": window [" + std::to_string(t0) + ", " + std::to_string(t1) +
-                "] s is not inside the waveform [" + std::to_string(t.front()) + ", " +
-                std::to_string(t.back()) + "] s");
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "%s: window [%.6g, %.6g] s is not inside the waveform [%.6g, %.6g] s", what, t0,
+                  t1, t.front(), t.back());
+    throw Error(text);
   }
 }
 

@@ -13,5 +13,6 @@ std::unique_ptr<Bench> MakeAdcBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeDigitalBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeCellBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeDacBench(const Recipe& recipe);
+std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe);
 
 }  // namespace cimchar::characterize::benches
