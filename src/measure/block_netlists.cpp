@@ -216,10 +216,6 @@ class Gen {
   const DeviceModels& m_;
 };
 
-// Parasitic capacitance of the input switches per farad of sampling capacitance
-// (block_netlists.h).
-constexpr double kSarInputParasiticPerF = 0.0;
-
 void CheckSarOptions(const SarAdcOptions& o, const char* what) {
   if (o.bits < 1 || o.bits > 6) {
     throw UsageError(std::string(what) + ": bits must be 1..6, got " + std::to_string(o.bits));
@@ -241,11 +237,6 @@ void CheckSarOptions(const SarAdcOptions& o, const char* what) {
 double SamplingCapacitance(const SarAdcOptions& o) {
   CheckSarOptions(o, "SamplingCapacitance");
   return std::ldexp(o.c_unit_f, o.bits) / o.range_of_vref;
-}
-
-double SarAdcInputCapacitance(const SarAdcOptions& o) {
-  CheckSarOptions(o, "SarAdcInputCapacitance");
-  return SamplingCapacitance(o) * (1.0 + kSarInputParasiticPerF);
 }
 
 std::string SarAdcSubckt(const SarAdcOptions& o) {

@@ -87,14 +87,10 @@ std::string SarAdcSubckt(const SarAdcOptions& options);
 inline constexpr double kSarVrefOfVdd = 1.0;
 inline constexpr double kSarVcmV = 0.5;
 
-// The sampling capacitor Cs = 2^bits c_unit_f / range_of_vref.
+// The sampling capacitor Cs = 2^bits c_unit_f / range_of_vref, the capacitance the ADC puts on
+// its input while sampling (plus its input switch). Throws UsageError for bits out of 1..6,
+// c_unit_f <= 0 or range_of_vref out of (0, 1].
 double SamplingCapacitance(const SarAdcOptions& options);
-
-// The ADC's input (sampling) capacitance as the line sees it while SMP is high: Cs plus its
-// input switch, PARASITIC (AC at 100 MHz over the line's range at 0.6 and 1.0 V, tt, 27 degC;
-// checked by tests/circuits SarAdcInput). Throws UsageError for bits out of 1..6, c_unit_f <= 0
-// or range_of_vref out of (0, 1].
-double SarAdcInputCapacitance(const SarAdcOptions& options);
 
 // The ADC's output nodes for an instance line: "b0 b1 ... b<bits-1>".
 std::string SarAdcPorts(int bits);

@@ -666,8 +666,8 @@ TEST(Reduce, ColumnsSpanTwoTrailingAxes) {
   ASSERT_EQ(r.mean.axes().size(), 3u);
   EXPECT_EQ(r.mean.axes()[1].name(), "code");
   EXPECT_EQ(r.mean.axes()[2].name(), "previous_code");
-  EXPECT_DOUBLE_EQ(r.mean.Lookup({{"vdd", 1.0}, {"code", 1}, {"previous_code", 1}}), 3.0);
-  EXPECT_DOUBLE_EQ(r.mean.Lookup({{"vdd", 1.0}, {"code", 2}, {"previous_code", 0}}), 4.0);
+  EXPECT_DOUBLE_EQ(r.mean.Lookup({{"vdd", 1.0}, {"code", 1.0}, {"previous_code", 1.0}}), 3.0);
+  EXPECT_DOUBLE_EQ(r.mean.Lookup({{"vdd", 1.0}, {"code", 2.0}, {"previous_code", 0.0}}), 4.0);
   EXPECT_THROW(ReduceSamples(spec, records,
                              {.quantity = "q",
                               .units = "V",

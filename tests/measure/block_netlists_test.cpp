@@ -49,16 +49,32 @@ TEST(BlockNetlists, ReferenceLadder) {
 
 TEST(BlockNetlists, SarAdcScalesWithBits) {
   for (int bits = 1; bits <= 6; ++bits) {
-    std::string s = SarAdcSubckt({.bits = bits, .c_unit_f = 4e-15, .vdd_v = 1.0, .models = {}});
-    EXPECT_EQ(Count(s, "\ncb"), bits);
-    EXPECT_EQ(Count(s, " sar_ff\n"), 2 * bits);
-    EXPECT_EQ(s.find("{{"), std::string::npos);
+    for (SarLogic logic : {SarLogic::kTransistor, SarLogic::kXspice}) {
+      std::string s = SarAdcSubckt({.bits = bits, .c_unit_f = 4e-15, .logic = logic});
+      EXPECT_EQ(Count(s, "\ncb"), bits);
+      EXPECT_EQ(s.find("{{"), std::string::npos);
+      if (logic == SarLogic::kXspice) {
+        // One token flip-flop and one decision latch per bit.
+        EXPECT_EQ(Count(s, " sar_ff\n"), bits);
+        EXPECT_EQ(Count(s, " sar_latch\n"), bits);
+      } else {
+        // Static CMOS only: every element is a transistor or a capacitor.
+        EXPECT_EQ(Count(s, "\na"), 0) << s;
+        EXPECT_EQ(Count(s, "\n.model"), 0);
+        EXPECT_EQ(Count(s, "\nmpft"), 10 * bits);  // 20-transistor flip-flops: 10 PMOS each
+        EXPECT_EQ(Count(s, "\nmpl"), 5 * bits);    // 10-transistor latches: 5 PMOS each
+      }
+    }
   }
-  std::string s = SarAdcSubckt({.bits = 3, .c_unit_f = 4e-15, .vdd_v = 1.0, .models = {}});
+  std::string s = SarAdcSubckt({.bits = 3, .c_unit_f = 4e-15, .range_of_vref = 0.5});
   EXPECT_NE(s.find("cb2 vx bot2 1.6e-14\n"), std::string::npos) << s;
-  EXPECT_THROW(SarAdcSubckt({.bits = 7, .c_unit_f = 4e-15, .vdd_v = 1.0, .models = {}}),
-               UsageError);
-  EXPECT_THROW(SarAdcSubckt({.bits = 3, .c_unit_f = 0.0, .vdd_v = 1.0, .models = {}}), UsageError);
+  EXPECT_NE(s.find("cs vx bots 6.4e-14\n"), std::string::npos) << s;
+  EXPECT_DOUBLE_EQ(SamplingCapacitance({.bits = 3, .c_unit_f = 4e-15, .range_of_vref = 0.5}),
+                   64e-15);
+  EXPECT_THROW(SarAdcSubckt({.bits = 7, .c_unit_f = 4e-15}), UsageError);
+  EXPECT_THROW(SarAdcSubckt({.bits = 3, .c_unit_f = 0.0}), UsageError);
+  EXPECT_THROW(SarAdcSubckt({.bits = 3, .range_of_vref = 0.0}), UsageError);
+  EXPECT_THROW(SarAdcSubckt({.bits = 3, .range_of_vref = 1.5}), UsageError);
   EXPECT_EQ(SarAdcPorts(3), "b0 b1 b2");
 }
 

@@ -96,7 +96,7 @@ double PhaseEnergy(std::span<const double> t,
 class AdcBench final : public Bench {
  public:
   explicit AdcBench(const Recipe& recipe) : recipe_(recipe) {
-    CheckBenchKeys(recipe, {"bits", "c_unit", "c_top_parasitic", "vref_of_vdd", "range_of_vref",
+    CheckBenchKeys(recipe, {"bits", "c_unit", "c_top_parasitic", "vref", "range_of_vref",
                             "vcm", "logic",
                             "t_clk", "t_clk_low_vdd", "t_sample", "t_sample_low_vdd", "t_edge",
                             "t_max_step", "bisect_steps", "bisect_window", "history",
@@ -104,16 +104,11 @@ class AdcBench final : public Bench {
     bits_ = RangedInt(recipe, "bits", 3, 2, 6);
     c_unit_f_ = RangedNumber(recipe, "c_unit", 2e-15, 1e-17, 1e-12, "F");
     c_par_f_ = RangedNumber(recipe, "c_top_parasitic", 4e-15, 0.0, 1e-11, "F");
-    vref_of_vdd_ = RangedNumber(recipe, "vref_of_vdd", measure::kSarVrefOfVdd, 0.05, 1.0, "");
+    vref_of_vdd_ = RangedNumber(recipe, "vref", measure::kSarVrefOfVdd, 0.05, 1.0, "of VDD");
     range_of_vref_ = RangedNumber(recipe, "range_of_vref", measure::SarAdcOptions{}.range_of_vref,
                                   0.01, 1.0, "");
     vcm_v_ = RangedNumber(recipe, "vcm", measure::kSarVcmV, 0.0, 2.0, "V");
-    const auto logic = recipe.bench_keys.find("adc.logic");
-    if (logic != recipe.bench_keys.end() && logic->second != "transistor" &&
-        logic->second != "xspice") {
-      throw UsageError("adc.logic must be 'transistor' or 'xspice', got '" + logic->second + "'");
-    }
-    xspice_ = logic != recipe.bench_keys.end() && logic->second == "xspice";
+    xspice_ = SarLogicKey(recipe, "logic") == measure::SarLogic::kXspice;
     t_edge_s_ = RangedNumber(recipe, "t_edge", 50e-12, 1e-12, 1e-9, "s");
     t_clk_s_ = RangedNumber(recipe, "t_clk", 1e-9, 8 * t_edge_s_, 1e-6, "s");
     t_clk_low_s_ = RangedNumber(recipe, "t_clk_low_vdd", 4e-9, 8 * t_edge_s_, 1e-6, "s");
@@ -139,6 +134,16 @@ class AdcBench final : public Bench {
   }
 
   std::string Name() const override { return "adc"; }
+
+  // The converter's operating point (column.ini repeats it for the validation).
+  std::vector<std::pair<std::string, std::string>> Parameters() const override {
+    return {{"adc.bits", std::to_string(bits_)},
+            {"adc.c_unit", netlist::FormatNumber(c_unit_f_)},
+            {"adc.vref", netlist::FormatNumber(vref_of_vdd_)},
+            {"adc.range_of_vref", netlist::FormatNumber(range_of_vref_)},
+            {"adc.vcm", netlist::FormatNumber(vcm_v_)},
+            {"adc.logic", xspice_ ? "xspice" : "transistor"}};
+  }
   std::vector<BenchAxis> Axes() const override { return {}; }
 
   std::vector<Column> Columns() const override {
