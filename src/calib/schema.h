@@ -32,7 +32,8 @@ inline constexpr std::string_view kAdcEnergyConversion = "adc/energy_conversion_
 // Largest |shift| of a transition after any previous code (kickback, comparator memory), per
 // die, in LSB; adc/history_shift_lsb holds every transition after every previous code.
 inline constexpr std::string_view kAdcHistoryShiftMaxLsb = "adc/history_shift_max_lsb";  // 1
-// The history shift below which the model leaves it out (AdcTransfer::history_shift_lsb).
+// The history shift (mean over dies of adc/history_shift_max_lsb) below which the model leaves
+// it out (AdcTransfer::history_shift_lsb).
 inline constexpr double kAdcHistoryNegligibleLsb = 0.1;
 
 // digital.ini: D_MULT and the adder tree.

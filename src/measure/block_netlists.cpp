@@ -378,30 +378,47 @@ double SarConversionTime(int bits, double t_sample_s, double t_clk_s) {
 }
 
 std::string SarClockPwl(
-    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s) {
+    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s, int conversions) {
   if (!(t_edge_s > 0.0) || !(t_clk_s > 4.0 * t_edge_s) || !(t_sample_s > 2.0 * t_edge_s)) {
     throw UsageError("SarClockPwl: need t_clk > 4 t_edge > 0 and t_sample > 2 t_edge");
   }
-  std::string s = "pwl(0 0";
-  for (int k = 0; k < bits; ++k) {
-    double rise = t_sample_s + (k + 0.5) * t_clk_s;
-    double fall = t_sample_s + (k + 1.0) * t_clk_s;
-    s += " " + Num(rise) + " 0 " + Num(rise + t_edge_s) + " " + Num(vdd_v) + " " +
-         Num(fall - t_edge_s) + " " + Num(vdd_v) + " " + Num(fall) + " 0";
+  if (conversions < 1) {
+    throw UsageError("SarClockPwl: need at least one conversion, got " +
+                     std::to_string(conversions));
   }
-  s += " " + Num(SarConversionTime(bits, t_sample_s, t_clk_s)) + " 0) r=0";
-  return s;
+  const double t_conv = SarConversionTime(bits, t_sample_s, t_clk_s);
+  std::string s = "pwl(0 0";
+  for (int c = 0; c < conversions; ++c) {
+    for (int k = 0; k < bits; ++k) {
+      const double rise = c * t_conv + t_sample_s + (k + 0.5) * t_clk_s;
+      const double fall = c * t_conv + t_sample_s + (k + 1.0) * t_clk_s;
+      s += " " + Num(rise) + " 0 " + Num(rise + t_edge_s) + " " + Num(vdd_v) + " " +
+           Num(fall - t_edge_s) + " " + Num(vdd_v) + " " + Num(fall) + " 0";
+    }
+  }
+  return s + ")";
 }
 
 std::string SarSamplePwl(
-    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s) {
+    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s, int conversions) {
   if (!(t_edge_s > 0.0) || !(t_sample_s > 2.0 * t_edge_s)) {
     throw UsageError("SarSamplePwl: need t_sample > 2 t_edge > 0");
   }
-  double t_conv = SarConversionTime(bits, t_sample_s, t_clk_s);
-  return "pwl(0 " + Num(vdd_v) + " " + Num(t_sample_s - t_edge_s) + " " + Num(vdd_v) + " " +
-         Num(t_sample_s) + " 0 " + Num(t_conv - t_edge_s) + " 0 " + Num(t_conv) + " " + Num(vdd_v) +
-         ") r=0";
+  if (conversions < 1) {
+    throw UsageError("SarSamplePwl: need at least one conversion, got " +
+                     std::to_string(conversions));
+  }
+  const double t_conv = SarConversionTime(bits, t_sample_s, t_clk_s);
+  std::string s = "pwl(0 " + Num(vdd_v);
+  for (int c = 0; c < conversions; ++c) {
+    const double t0 = c * t_conv;
+    if (c > 0) {
+      s += " " + Num(t0 - t_edge_s) + " 0 " + Num(t0) + " " + Num(vdd_v);
+    }
+    s += " " + Num(t0 + t_sample_s - t_edge_s) + " " + Num(vdd_v) + " " + Num(t0 + t_sample_s) +
+         " 0";
+  }
+  return s + ")";
 }
 
 std::string ChargeLineRows(const std::vector<LineRow>& rows,

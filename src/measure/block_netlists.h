@@ -100,11 +100,22 @@ std::string SarAdcPorts(int bits);
 // rises at t_sample + (k + 1/2) t_clk and falls at t_sample + (k + 1) t_clk, k = 0 .. bits-1.
 // The code is valid from t_sample + bits * t_clk until the conversion ends.
 double SarConversionTime(int bits, double t_sample_s, double t_clk_s);
-// The CLK source value: a PWL of one conversion repeated (r=0), edges t_edge_s long.
-std::string SarClockPwl(int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s);
+// The CLK source value for `conversions` back-to-back conversions, edges t_edge_s long: one
+// explicit PWL (ngspice sets a breakpoint at every corner, so the step need not resolve the
+// edges by itself; a repeated PWL, r=0, gets none after its first period).
+std::string SarClockPwl(int bits,
+                        double vdd_v,
+                        double t_sample_s,
+                        double t_clk_s,
+                        double t_edge_s,
+                        int conversions);
 // The SMP source value: high (vdd_v) for t_sample_s at the start of each conversion.
-std::string SarSamplePwl(
-    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s);
+std::string SarSamplePwl(int bits,
+                         double vdd_v,
+                         double t_sample_s,
+                         double t_clk_s,
+                         double t_edge_s,
+                         int conversions);
 
 // The DAC's ports for an instance line: "d0 .. d<bits-1> <ref_prefix>0 .. <ref_prefix><2^bits-1>"
 // with the bit nodes named <bit_prefix>k.

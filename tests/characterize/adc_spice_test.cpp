@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 // profile (baseline -15 .. -5 mV, full scale 0.66 .. 0.71 VDD at 0.6 and 1.0 V).
 constexpr double kLineBaselineV = 0.0;
 constexpr double kLineFullScaleOfVdd = 0.6;
-// Samples (dies) per supply: enough for a mean + 3 sigma of the history shift.
+// Samples (dies) per supply.
 constexpr int kSamples = 4;
 
 const fs::path& RunAdc() {
@@ -82,7 +82,7 @@ TEST_P(AdcSpice, EveryCodeIsReachableFromTheLine) {
 TEST_P(AdcSpice, HistoryShiftIsBelowATenthOfAnLsbAndTheMacroSaysSo) {
   const double vdd = GetParam();
   const calib::Macro m = Read(vdd);
-  std::printf("[report] adc %.1f V: history shift (mean + 3 sigma of the per-die max) %.4f LSB\n",
+  std::printf("[report] adc %.1f V: history shift (mean over dies of the per-die max) %.4f LSB\n",
               vdd, m.adc.history_shift_lsb);
   EXPECT_GE(m.adc.history_shift_lsb, 0.0);
   EXPECT_LT(m.adc.history_shift_lsb, calib::schema::kAdcHistoryNegligibleLsb);

@@ -164,8 +164,9 @@ TEST_P(ColumnTest, HandComputedCodes) {
   b.Set("vdd", vdd).Set("temp", 27.0).Set("c_sample", kCSample).Set("c_line", kCLine);
   b.Set("vref", AdcVref(vdd)).Set("vcm", measure::kSarVcmV);
   b.Set("t_conv", tconv).Set("t_share_start", ts).Set("t_sample_adc", ta).Set("t_edge", te);
-  b.SetText("adc_smp", measure::SarSamplePwl(kAdcBits, vdd, ta, tclk, te));
-  b.SetText("clk", measure::SarClockPwl(kAdcBits, vdd, ta, tclk, te));
+  const int n = static_cast<int>(vectors.size());
+  b.SetText("adc_smp", measure::SarSamplePwl(kAdcBits, vdd, ta, tclk, te, n));
+  b.SetText("clk", measure::SarClockPwl(kAdcBits, vdd, ta, tclk, te, n));
   b.SetText("adc", measure::SarAdcSubckt(adc));
   b.Set("bits", kAdcBits).SetText("adc_bits", measure::SarAdcPorts(kAdcBits));
   b.SetText("dacs", dacs).SetText("rows", measure::ChargeLineRows(rows));
@@ -177,9 +178,9 @@ TEST_P(ColumnTest, HandComputedCodes) {
   for (int b = 0; b < kAdcBits; ++b) {
     vec.push_back("v(b" + std::to_string(b) + ")");
   }
-  // 20 ps steps resolve the comparator's clock edges (the column bench does the same).
-  auto r = RunBench(k, RenderBench("column.sp", b), {"tran 2e-11 " + netlist::FormatNumber(t_stop)},
-                    vec, 400.0);
+  // The adc bench's steps (every clock edge is a breakpoint of its PWL).
+  auto r = RunBench(k, RenderBench("column.sp", b),
+                    {"tran 2.5e-11 " + netlist::FormatNumber(t_stop) + " 0 2e-10"}, vec, 400.0);
   ASSERT_TRUE(r.ok());
   const auto& t = r.vectors.at("time");
   double max_sample_error = 0.0;

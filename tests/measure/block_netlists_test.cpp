@@ -80,11 +80,19 @@ TEST(BlockNetlists, SarAdcScalesWithBits) {
 
 TEST(BlockNetlists, SarTiming) {
   EXPECT_DOUBLE_EQ(SarConversionTime(3, 1e-9, 2e-9), 9e-9);
-  std::string clk = SarClockPwl(2, 1.0, 1e-9, 2e-9, 1e-10);
+  std::string clk = SarClockPwl(2, 1.0, 1e-9, 2e-9, 1e-10, 2);
   EXPECT_EQ(clk.rfind("pwl(0 0 2e-09 0 2.1e-09 1 ", 0), 0u) << clk;
-  EXPECT_EQ(clk.substr(clk.size() - 7), " 0) r=0") << clk;
-  EXPECT_EQ(Count(clk, " 1 "), 4) << clk;  // two pulses, each high at two points
-  EXPECT_THROW(SarClockPwl(2, 1.0, 1e-9, 2e-10, 1e-10), UsageError);
+  EXPECT_EQ(clk.substr(clk.size() - 5), "08 0)") << clk;
+  EXPECT_EQ(Count(clk, " 1 "), 8) << clk;  // two conversions of two pulses, each high twice
+  EXPECT_NE(clk.find(" 9.1e-09 1 "), std::string::npos) << clk;  // the second's first rise
+  EXPECT_THROW(SarClockPwl(2, 1.0, 1e-9, 2e-10, 1e-10, 2), UsageError);
+  EXPECT_THROW(SarClockPwl(2, 1.0, 1e-9, 2e-9, 1e-10, 0), UsageError);
+  std::string smp = SarSamplePwl(2, 1.0, 1e-9, 2e-9, 1e-10, 2);
+  // High for the first t_sample of each conversion: falls at 1 ns, rises at 7 ns, falls at 8 ns.
+  EXPECT_EQ(smp.rfind("pwl(0 1 ", 0), 0u) << smp;
+  EXPECT_NE(smp.find(" 1e-09 0 "), std::string::npos) << smp;
+  EXPECT_EQ(smp.substr(smp.size() - 9), " 8e-09 0)") << smp;
+  EXPECT_EQ(Count(smp, " 1 "), 4) << smp;  // high at two points per conversion
 }
 
 TEST(BlockNetlists, ChargeLineRows) {

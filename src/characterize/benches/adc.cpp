@@ -16,9 +16,11 @@
 // V_th(after 1): the middle of the tightest bracket [highest VXY decided 0 .. lowest VXY
 // decided 1] of A and of B; the gain g: the least-squares slope of -VXY against VIN within
 // each bisection (pooled).
-// Phase 2 (transitions, history, energy): full conversions of the centre of every code, each
-// code p of the history's previous codes (adc.history) followed by the same test input X (the
-// centre of code 2^(b-1) - 1, half an LSB below the MSB transition). Transitions: the mean of
+// Phase 2 (transitions, history, energy): full conversions of the centre of every code and of
+// one LSB beyond each end of the range (so an offset above half an LSB still has its end
+// transitions decided), each code p of the history's previous codes (adc.history) followed by
+// the same test input X (the centre of code 2^(b-1) - 1, half an LSB below the MSB
+// transition). Transitions: the mean of
 // the estimates of the code conversions' decisions within one LSB of their threshold (every
 // transition is visited at half an LSB), each with the threshold after its own previous
 // decision. History: every decision of X's conversion after p starts from X's sample as p left
@@ -364,28 +366,31 @@ class AdcBench final : public Bench {
         first_vxy[c.step] = before(c, 0);
         last_before[c.step] = last;
       }
-      if (c.kind == Kind::kCode) {
+      if (c.kind == Kind::kCode || c.kind == Kind::kEdge) {
         const double x = sampled(c);
         int config = 1 << (bits_ - 1);
         for (int j = 0; j < bits_; ++j) {
           const double level = x + (before(c, j) - th[last]) / g;
-          if (std::abs(level - x) <= Lsb(p)) {
+          if (std::abs(level - x) <= kLevelReachLsb * Lsb(p)) {
             levels[config].push_back(level);
           }
           last = decision(c, j);
           const int bit = bits_ - 1 - j;
           config = (last ? config : config & ~(1 << bit)) | (bit > 0 ? 1 << (bit - 1) : 0);
         }
-        std::vector<double> edges = {c.start, c.start + tm.t_sample};
-        for (int j = 0; j < bits_; ++j) {
-          edges.insert(edges.end(), {tm.Rise(c.start, j), tm.Rise(c.start, j) + 0.5 * tm.t_clk});
+        if (c.kind == Kind::kCode) {
+          std::vector<double> edges = {c.start, c.start + tm.t_sample};
+          for (int j = 0; j < bits_; ++j) {
+            edges.insert(edges.end(),
+                         {tm.Rise(c.start, j), tm.Rise(c.start, j) + 0.5 * tm.t_clk});
+          }
+          edges.push_back(std::min(c.end, t.back()));
+          energy += measure::SupplyEnergy(t, p.vdd_v, Vec(run, "i(vdd)"), c.start, edges.back());
+          for (const char* source : {"i(vref)", "i(vcm)", "i(vclk)", "i(vsmp)"}) {
+            energy += PhaseEnergy(t, Vec(run, source), p.vdd_v, edges);
+          }
+          ++conversions;
         }
-        edges.push_back(std::min(c.end, t.back()));
-        energy += measure::SupplyEnergy(t, p.vdd_v, Vec(run, "i(vdd)"), c.start, edges.back());
-        for (const char* source : {"i(vref)", "i(vcm)", "i(vclk)", "i(vsmp)"}) {
-          energy += PhaseEnergy(t, Vec(run, source), p.vdd_v, edges);
-        }
-        ++conversions;
       } else {
         last = decision(c, c.clocks - 1);
       }
@@ -394,7 +399,9 @@ class AdcBench final : public Bench {
     for (int d = 1; d <= codes_; ++d) {
       const auto& l = levels[d];
       if (l.empty()) {
-        throw Error("no decision within one LSB of the transition to code " + std::to_string(d));
+        throw Error("no decision within " + netlist::FormatNumber(kLevelReachLsb) +
+                    " LSB of the transition to code " + std::to_string(d) +
+                    " (an offset beyond the range's ends?)");
       }
       tr.push_back(std::accumulate(l.begin(), l.end(), 0.0) / static_cast<double>(l.size()));
     }
@@ -457,6 +464,9 @@ class AdcBench final : public Bench {
 
  private:
   static constexpr double kInf = std::numeric_limits<double>::infinity();
+  // A decision estimates its transition when the transition lies within this many LSB of the
+  // conversion's input (the estimate is linear in VXY; the comparator stays linear there).
+  static constexpr double kLevelReachLsb = 1.0;
 
   struct Timing {
     double t_clk = 0, t_sample = 0;
@@ -474,7 +484,7 @@ class AdcBench final : public Bench {
   }
 
   // The conversions of one transient, in order.
-  enum class Kind { kBisectA, kBisectB, kCode, kTest };
+  enum class Kind { kBisectA, kBisectB, kCode, kEdge, kTest };
   struct Conversion {
     Kind kind;
     int step = 0;  // bisection step, or the index into previous_ of a test conversion
@@ -501,8 +511,11 @@ class AdcBench final : public Bench {
       add(Kind::kBisectA, k, 2, 0.0, t_short);
       add(Kind::kBisectB, k, 2, 0.0, t_short);
     }
-    for (int code = 0; code <= codes_; ++code) {
-      add(Kind::kCode, code, bits_, (code + 0.5) * lsb, t_conv);
+    // One LSB outside the range at both ends too: with an offset above half an LSB the first
+    // (last) transition is decided only by inputs below (above) the range.
+    for (int code = -1; code <= codes_ + 1; ++code) {
+      add(code < 0 || code > codes_ ? Kind::kEdge : Kind::kCode, code, bits_, (code + 0.5) * lsb,
+          t_conv);
       const auto it = std::find(previous_.begin(), previous_.end(), code);
       if (it != previous_.end()) {
         add(Kind::kTest, static_cast<int>(it - previous_.begin()), bits_,
