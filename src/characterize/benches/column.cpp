@@ -29,13 +29,11 @@ class ColumnBench final : public Bench {
     batches_ = RangedInt(recipe, "batches", 1, 1, 100000);
     input_seed_ = static_cast<std::uint64_t>(RangedInt(recipe, "input_seed", 1, 0, 1 << 30));
     adc_bits_ = RangedInt(recipe, "adc_bits", 3, 2, 6);
-    // The converter's keys and defaults are the adc bench's (characterization/adc.ini), so the
-    // column converts with the ADC the tables describe.
-    const measure::SarAdcOptions d;
-    c_unit_f_ = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F");
-    vref_frac_ = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0, "of VDD");
-    range_of_vref_ = RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, "");
-    vcm_v_ = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V");
+    const ColumnBenchAdc adc = ColumnAdc(recipe);
+    c_unit_f_ = adc.c_unit_f;
+    vref_frac_ = adc.vref_of_vdd;
+    range_of_vref_ = adc.range_of_vref;
+    vcm_v_ = adc.vcm_v;
     logic_ = SarLogicKey(recipe, "adc_logic");
     t_clk_s_ = RangedNumber(recipe, "adc_t_clk", 1e-9, 5 * chain_.edge_s(), 1e-6, "s");
     t_clk_low_s_ = RangedNumber(recipe, "adc_t_clk_low_vdd", 4e-9, 5 * chain_.edge_s(), 1e-6, "s");
@@ -195,6 +193,18 @@ class ColumnBench final : public Bench {
 };
 
 }  // namespace
+
+// The converter's keys and defaults are the adc bench's (characterization/adc.ini), so the
+// column converts with the ADC the tables describe.
+ColumnBenchAdc ColumnAdc(const Recipe& recipe) {
+  const measure::SarAdcOptions d;
+  return {.c_unit_f = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F"),
+          .vref_of_vdd = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0,
+                                      "of VDD"),
+          .range_of_vref =
+              RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, ""),
+          .vcm_v = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V")};
+}
 
 std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe) {
   return std::make_unique<ColumnBench>(recipe);
