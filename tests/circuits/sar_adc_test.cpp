@@ -93,12 +93,14 @@ Conversions Convert(double vdd,
   return out;
 }
 
-// Two inputs per code, a quarter LSB inside it (away from the transitions at D LSB).
+// Two inputs per code, at 0.2 and 0.45 LSB above its nominal transition: the comparator's
+// systematic offset puts the transitions about 0.3 LSB below D LSB, so both stay at least a
+// quarter LSB from a transition and the two logic versions see the same decisions.
 std::vector<double> Ramp(double vdd) {
   std::vector<double> ramp;
   for (int code = 0; code < (1 << kAdcBits); ++code) {
-    ramp.push_back((code + 0.25) * AdcLsb(vdd));
-    ramp.push_back((code + 0.75) * AdcLsb(vdd));
+    ramp.push_back((code + 0.2) * AdcLsb(vdd));
+    ramp.push_back((code + 0.45) * AdcLsb(vdd));
   }
   return ramp;
 }
@@ -119,7 +121,7 @@ TEST_P(SarAdcTest, CodesMonotonicDnlInlEnergy) {
   const double vdd = GetParam();
   const int levels = 1 << kAdcBits;
   const double lsb = AdcLsb(vdd);
-  // Coarse pass: the ramp, 2 inputs per LSB (transitions at D LSB).
+  // Coarse pass: the ramp, 2 inputs per LSB (gaps of 0.25 and 0.75 LSB).
   const std::vector<double> coarse = Ramp(vdd);
   const Conversions& c1 = TransistorRamp(vdd);
   ASSERT_EQ(c1.codes.size(), coarse.size());
@@ -129,7 +131,7 @@ TEST_P(SarAdcTest, CodesMonotonicDnlInlEnergy) {
     EXPECT_NE(std::find(c1.codes.begin(), c1.codes.end(), code), c1.codes.end()) << code;
   }
   // Fine pass: four inputs inside the coarse step around each transition.
-  const double step = 0.5 * lsb;
+  const double step = 0.75 * lsb;
   std::vector<double> fine;
   for (double tr : t1) {
     for (double f : {-0.375, -0.125, 0.125, 0.375}) {
