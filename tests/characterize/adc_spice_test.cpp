@@ -23,9 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The line the ADC reads: its baseline (every W = 0) and its full scale (every row at the top
-// DAC code) at 144 rows, as fractions of VDD, rounded outwards from apath.h5 of the quick
-// profile (baseline -15 .. -5 mV, full scale 0.66 .. 0.71 VDD at 0.6 and 1.0 V).
+// The line the ADC reads at 144 rows: its baseline (every W = 0) lies below 0 V and its full
+// scale (every row at the top DAC code) above 0.6 VDD (the quick apath profile, one die at 0.6 V:
+// baseline -12.8 mV, full scale 398 mV = 0.66 VDD; about 0.665 VDD at 1.0 V). Bounds rounded
+// towards the ADC's range, so a transition inside them is reachable from the line.
 constexpr double kLineBaselineV = 0.0;
 constexpr double kLineFullScaleOfVdd = 0.6;
 // Samples (dies) per supply.
