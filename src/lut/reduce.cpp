@@ -14,11 +14,16 @@ Reduction ReduceSamples(const RunSpec& spec,
   if (request.columns.empty()) {
     throw UsageError("reduction of '" + request.quantity + "' names no column");
   }
-  if (request.column_axis ? request.column_axis->size() != request.columns.size()
-                          : request.columns.size() != 1) {
+  if (request.inner_axis && !request.column_axis) {
+    throw UsageError("reduction of '" + request.quantity +
+                     "' has an inner axis but no column axis");
+  }
+  const std::size_t spanned = (request.column_axis ? request.column_axis->size() : 1) *
+                              (request.inner_axis ? request.inner_axis->size() : 1);
+  if (request.columns.size() != spanned) {
     throw UsageError("reduction of '" + request.quantity + "' has " +
                      std::to_string(request.columns.size()) +
-                     " columns; several columns need a column axis of that size");
+                     " columns; several columns need column axes spanning that many");
   }
   std::vector<std::size_t> column_index;
   for (const auto& name : request.columns) {
@@ -83,6 +88,9 @@ Reduction ReduceSamples(const RunSpec& spec,
   std::vector<Axis> axes = spec.grid;
   if (request.column_axis) {
     axes.push_back(*request.column_axis);
+  }
+  if (request.inner_axis) {
+    axes.push_back(*request.inner_axis);
   }
   const bool mean_missing =
       std::any_of(mean.begin(), mean.end(), [](double v) { return std::isnan(v); });
