@@ -484,14 +484,14 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   // Pelgrom: sigma = A / sqrt(W·L) for transistors and capacitors alike, so halving every
   // coefficient (A_VT, A_beta, capacitor sigma at 1 fF) is the same as 4x the area of every
   // device. Same seed and samples: each die keeps its normalised deviations, only their size
-  // changes. One supply, 12 dies, integrated at reltol 1e-6 without bypass: at the bench's
+  // changes. One supply, 8 dies, integrated at reltol 1e-6 without bypass: at the bench's
   // default 1e-4 the integration error of the line, different in every sample, is 3-4x the
   // mismatch sigma at code 0 of this 8-row line (and 0.05 mV remain at 1e-5), so the sigma would
   // not follow the area.
   const fs::path small = TempDir() / "pelgrom_1x.h5";
   const fs::path large = TempDir() / "pelgrom_4x.h5";
   const std::map<std::string, std::string> common = {
-      {"vdd", "1.0"}, {"samples", "12"}, {"spice_options", kTightIntegration}};
+      {"vdd", "1.0"}, {"samples", "8"}, {"spice_options", kTightIntegration}};
   auto with_scale = [&](const char* scale) {
     auto o = common;
     o["mismatch.scale"] = scale;
@@ -514,7 +514,7 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
   const fs::path small = TempDir() / "cap_1x.h5";
   const fs::path large = TempDir() / "cap_4x.h5";
   const std::map<std::string, std::string> common = {{"vdd", "1.0"},
-                                                     {"samples", "12"},
+                                                     {"samples", "8"},
                                                      {"mismatch.avt", "0"},
                                                      {"mismatch.abeta", "0"},
                                                      {"spice_options", kTightIntegration}};
