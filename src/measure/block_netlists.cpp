@@ -145,36 +145,58 @@ class Gen {
  public:
   explicit Gen(const DeviceModels& m) : m_(m) {}
 
-  void N(const std::string& name, const std::string& d, const std::string& g, const std::string& s,
+  void N(const std::string& name,
+         const std::string& d,
+         const std::string& g,
+         const std::string& s,
          double w) {
     text += "mn" + name + " " + d + " " + g + " " + s + " vss " + m_.nmos + " w=" + Num(w) +
             " l=65e-9\n";
   }
-  void P(const std::string& name, const std::string& d, const std::string& g, const std::string& s,
+  void P(const std::string& name,
+         const std::string& d,
+         const std::string& g,
+         const std::string& s,
          double w) {
     text += "mp" + name + " " + d + " " + g + " " + s + " vdd " + m_.pmos + " w=" + Num(w) +
             " l=65e-9\n";
   }
-  void Inv(const std::string& name, const std::string& in, const std::string& out, double wn = 200e-9,
+  void Inv(const std::string& name,
+           const std::string& in,
+           const std::string& out,
+           double wn = 200e-9,
            double wp = 400e-9) {
     P(name, out, in, "vdd", wp);
     N(name, out, in, "vss", wn);
   }
   // Transmission gate a-b, on when g is high (gb its complement).
-  void Tg(const std::string& name, const std::string& a, const std::string& b, const std::string& g,
-          const std::string& gb, double wn = 200e-9, double wp = 400e-9) {
+  void Tg(const std::string& name,
+          const std::string& a,
+          const std::string& b,
+          const std::string& g,
+          const std::string& gb,
+          double wn = 200e-9,
+          double wp = 400e-9) {
     N(name, a, g, b, wn);
     P(name, a, gb, b, wp);
   }
-  void Nor2(const std::string& name, const std::string& a, const std::string& b,
-            const std::string& out, double wn = 200e-9, double wp = 800e-9) {
+  void Nor2(const std::string& name,
+            const std::string& a,
+            const std::string& b,
+            const std::string& out,
+            double wn = 200e-9,
+            double wp = 800e-9) {
     P(name + "a", name + "_p", a, "vdd", wp);
     P(name + "b", out, b, name + "_p", wp);
     N(name + "a", out, a, "vss", wn);
     N(name + "b", out, b, "vss", wn);
   }
-  void Nand2(const std::string& name, const std::string& a, const std::string& b,
-             const std::string& out, double wn = 400e-9, double wp = 400e-9) {
+  void Nand2(const std::string& name,
+             const std::string& a,
+             const std::string& b,
+             const std::string& out,
+             double wn = 400e-9,
+             double wp = 400e-9) {
     P(name + "a", out, a, "vdd", wp);
     P(name + "b", out, b, "vdd", wp);
     N(name + "a", out, a, name + "_n", wn);
@@ -185,9 +207,14 @@ class Gen {
   // clocked feedback inverter), slave transparent while ck is high (TG, NOR(s, r), feedback
   // inverter that also gives qb). Both latches clear under reset, so releasing it at either
   // clock level keeps q = 0.
-  void Dffr(const std::string& name, const std::string& d, const std::string& ck,
-            const std::string& ckb, const std::string& r, const std::string& rb,
-            const std::string& q, const std::string& qb) {
+  void Dffr(const std::string& name,
+            const std::string& d,
+            const std::string& ck,
+            const std::string& ckb,
+            const std::string& r,
+            const std::string& rb,
+            const std::string& q,
+            const std::string& qb) {
     const std::string a = name + "_a", ab = name + "_ab", af = name + "_af", s = name + "_s";
     Tg(name + "i", d, a, ckb, ck);
     Nand2(name + "m", a, rb, ab);
@@ -201,8 +228,12 @@ class Gen {
 
   // D latch with asynchronous reset, 10 transistors: transparent while en is high (input TG),
   // q = NOT NAND(l, rb) (rb low clears it), held through a feedback TG while en is low.
-  void Dlatchr(const std::string& name, const std::string& d, const std::string& en,
-               const std::string& enb, const std::string& rb, const std::string& q) {
+  void Dlatchr(const std::string& name,
+               const std::string& d,
+               const std::string& en,
+               const std::string& enb,
+               const std::string& rb,
+               const std::string& q) {
     const std::string l = name + "_l", lb = name + "_lb";
     Tg(name + "i", d, l, en, enb);
     Nand2(name + "m", l, rb, lb);
@@ -246,7 +277,8 @@ std::string SarAdcSubckt(const SarAdcOptions& o) {
   const bool xspice = o.logic == SarLogic::kXspice;
   const double c_sample = SamplingCapacitance(o);
   Gen g(o.models);
-  g.text = "* SAR ADC, " + b + " bit(s): sampling capacitor + reference-scaled capacitor DAC, "
+  g.text = "* SAR ADC, " + b +
+           " bit(s): sampling capacitor + reference-scaled capacitor DAC, "
            "one bit per clock cycle, SAR logic " +
            (xspice ? "in XSPICE digital (draws no supply current)" : "at transistor level") +
            " (see block_netlists.h)\n";
@@ -304,9 +336,9 @@ std::string SarAdcSubckt(const SarAdcOptions& o) {
       const std::string js = std::to_string(j);
       // The MSB's token is set while sampling, the others cleared; it moves down on each
       // falling CLK edge.
-      g.text += "at" + js + " " + (j == n - 1 ? std::string("dzero") : "dt" + std::to_string(j + 1)) +
-                " dclkb " + (j == n - 1 ? "dsmp NULL " : "NULL dsmp ") + "dt" + js + " dtn" + js +
-                " sar_ff\n";
+      g.text += "at" + js + " " +
+                (j == n - 1 ? std::string("dzero") : "dt" + std::to_string(j + 1)) + " dclkb " +
+                (j == n - 1 ? "dsmp NULL " : "NULL dsmp ") + "dt" + js + " dtn" + js + " sar_ff\n";
     }
     for (int k = 0; k < n; ++k) {
       const std::string ks = std::to_string(k);
@@ -331,10 +363,12 @@ std::string SarAdcSubckt(const SarAdcOptions& o) {
     g.text += ".model sar_inv d_inverter(rise_delay=2e-11 fall_delay=2e-11)\n";
     g.text += ".model sar_nor d_nor(rise_delay=2e-11 fall_delay=2e-11)\n";
     g.text += ".model sar_zero d_pulldown(load=1e-12)\n";
-    g.text += ".model sar_ff d_dff(clk_delay=5e-11 set_delay=5e-11 reset_delay=5e-11 "
-              "rise_delay=2e-11 fall_delay=2e-11)\n";
-    g.text += ".model sar_latch d_dlatch(data_delay=5e-11 enable_delay=5e-11 set_delay=5e-11 "
-              "reset_delay=5e-11 rise_delay=2e-11 fall_delay=2e-11)\n";
+    g.text +=
+        ".model sar_ff d_dff(clk_delay=5e-11 set_delay=5e-11 reset_delay=5e-11 "
+        "rise_delay=2e-11 fall_delay=2e-11)\n";
+    g.text +=
+        ".model sar_latch d_dlatch(data_delay=5e-11 enable_delay=5e-11 set_delay=5e-11 "
+        "reset_delay=5e-11 rise_delay=2e-11 fall_delay=2e-11)\n";
   } else {
     g.text += "* SAR logic, transistor level\n";
     g.Inv("c1", "clk", "clkb");

@@ -103,19 +103,11 @@ double SarConversionTime(int bits, double t_sample_s, double t_clk_s);
 // The CLK source value for `conversions` back-to-back conversions, edges t_edge_s long: one
 // explicit PWL (ngspice sets a breakpoint at every corner, so the step need not resolve the
 // edges by itself; a repeated PWL, r=0, gets none after its first period).
-std::string SarClockPwl(int bits,
-                        double vdd_v,
-                        double t_sample_s,
-                        double t_clk_s,
-                        double t_edge_s,
-                        int conversions);
+std::string SarClockPwl(
+    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s, int conversions);
 // The SMP source value: high (vdd_v) for t_sample_s at the start of each conversion.
-std::string SarSamplePwl(int bits,
-                         double vdd_v,
-                         double t_sample_s,
-                         double t_clk_s,
-                         double t_edge_s,
-                         int conversions);
+std::string SarSamplePwl(
+    int bits, double vdd_v, double t_sample_s, double t_clk_s, double t_edge_s, int conversions);
 
 // The DAC's ports for an instance line: "d0 .. d<bits-1> <ref_prefix>0 .. <ref_prefix><2^bits-1>"
 // with the bit nodes named <bit_prefix>k.

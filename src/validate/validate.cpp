@@ -358,7 +358,8 @@ ValidationReport RunValidation(const ValidateOptions& o) {
                          " was measured with adc." + key + " = " +
                          netlist::FormatNumber(table_value) +
                          ": the validation converts with the ADC the tables describe (set "
-                         "column.adc_" + key + ")");
+                         "column.adc_" +
+                         key + ")");
       }
     }
   }

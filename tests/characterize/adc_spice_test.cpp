@@ -34,8 +34,8 @@ constexpr int kSamples = 4;
 
 const fs::path& RunAdc() {
   static const fs::path out = [] {
-    const fs::path dir = fs::temp_directory_path() / ("cimchar_adc_spice_" +
-                                                      std::to_string(::getpid()));
+    const fs::path dir =
+        fs::temp_directory_path() / ("cimchar_adc_spice_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const Recipe recipe = LoadRecipe(core::RecipesDir() / "adc.ini", "quick",
@@ -93,8 +93,8 @@ TEST_P(AdcSpice, HistoryShiftIsBelowATenthOfAnLsbAndTheMacroSaysSo) {
   }
   EXPECT_TRUE(noted);
   // The table holds every transition after every previous code.
-  const lut::Table& t = lut::Store::Open(RunAdc()).ReadTable("adc/history_shift_lsb",
-                                                             lut::Statistic::kMean);
+  const lut::Table& t =
+      lut::Store::Open(RunAdc()).ReadTable("adc/history_shift_lsb", lut::Statistic::kMean);
   EXPECT_EQ(t.axis("previous_code").values().size(), 8u);
 }
 

@@ -112,7 +112,7 @@ TEST_P(ColumnTest, HandComputedCodes) {
   // sum(code/15 * active) = 9, 45, 81, 99, 117 (code centres: 18 units per LSB) -> codes 0, 2,
   // 4, 5, 6.
   const std::vector<Vector> vectors = {
-      {{9, 0, 0}, {15, 0, 0}},     {{45, 0, 0}, {15, 0, 0}},       {{48, 33, 0}, {15, 15, 0}},
+      {{9, 0, 0}, {15, 0, 0}},      {{45, 0, 0}, {15, 0, 0}},     {{48, 33, 0}, {15, 15, 0}},
       {{48, 48, 19}, {15, 10, 15}}, {{48, 48, 21}, {15, 15, 15}},
   };
   const RowCaps caps = MeasureRowCaps(vdd, v_fs / 3);
@@ -121,9 +121,8 @@ TEST_P(ColumnTest, HandComputedCodes) {
   // The ADC's range r VDD equals the line's full scale, its sampling capacitor is
   // 2^bits c_unit / r: line_fs (rows c_share + c_line) + 2^bits c_unit VDD = v_fs rows c_hold.
   measure::SarAdcOptions adc = AdcOptions(vdd);
-  const double line_fs =
-      (v_fs * kRows * caps.hold_f - std::ldexp(adc.c_unit_f, kAdcBits) * vdd) /
-      (kRows * caps.share_f + kCLine);
+  const double line_fs = (v_fs * kRows * caps.hold_f - std::ldexp(adc.c_unit_f, kAdcBits) * vdd) /
+                         (kRows * caps.share_f + kCLine);
   adc.range_of_vref = line_fs / AdcVref(vdd);
   ASSERT_LE(adc.range_of_vref, 1.0);
   const std::string k = "column_" + VddTag(vdd);

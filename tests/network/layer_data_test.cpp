@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/error.h"
 #include "calib/macro.h"
+#include "core/error.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/random.h"

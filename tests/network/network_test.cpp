@@ -12,8 +12,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/error.h"
 #include "calib/macro.h"
+#include "core/error.h"
 #include "mac/evaluate.h"
 #include "mac/thresholds.h"
 #include "network/hdf5_data.h"

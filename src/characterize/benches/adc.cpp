@@ -44,7 +44,8 @@
 namespace cimchar::characterize::benches {
 namespace {
 
-constexpr const char* kDeck = R"(* SAR ADC characterization: comparator threshold by bisection, then full conversions
+constexpr const char* kDeck =
+    R"(* SAR ADC characterization: comparator threshold by bisection, then full conversions
 {{models}}
 .include ../blocks/strongarm.sp
 {{adc}}
@@ -98,11 +99,10 @@ double PhaseEnergy(std::span<const double> t,
 class AdcBench final : public Bench {
  public:
   explicit AdcBench(const Recipe& recipe) : recipe_(recipe) {
-    CheckBenchKeys(recipe, {"bits", "c_unit", "c_top_parasitic", "vref", "range_of_vref",
-                            "vcm", "logic",
-                            "t_clk", "t_clk_low_vdd", "t_sample", "t_sample_low_vdd", "t_edge",
-                            "t_max_step", "bisect_steps", "bisect_window", "history",
-                            "noise_c_x", "noise_vth"});
+    CheckBenchKeys(
+        recipe, {"bits", "c_unit", "c_top_parasitic", "vref", "range_of_vref", "vcm", "logic",
+                 "t_clk", "t_clk_low_vdd", "t_sample", "t_sample_low_vdd", "t_edge", "t_max_step",
+                 "bisect_steps", "bisect_window", "history", "noise_c_x", "noise_vth"});
     bits_ = RangedInt(recipe, "bits", 3, 2, 6);
     c_unit_f_ = RangedNumber(recipe, "c_unit", 2e-15, 1e-17, 1e-12, "F");
     c_par_f_ = RangedNumber(recipe, "c_top_parasitic", 4e-15, 0.0, 1e-11, "F");
@@ -229,17 +229,20 @@ class AdcBench final : public Bench {
         lev.back().second = c.level_v;
       } else {
         const double change = plan[i - 1].start + tm.t_sample + 0.25 * tm.t_clk;
-        for (auto [w, v] : {std::pair{&sela, sa}, std::pair{&selb, sb}, std::pair{&lev, c.level_v}}) {
+        for (auto [w, v] :
+             {std::pair{&sela, sa}, std::pair{&selb, sb}, std::pair{&lev, c.level_v}}) {
           w->insert(w->end(), {{change, w->back().second}, {change + t_edge_s_, v}});
         }
       }
-      smp.insert(smp.end(), {{c.start + tm.t_sample - t_edge_s_, vd}, {c.start + tm.t_sample, 0.0},
-                             {c.end - t_edge_s_, 0.0}, {c.end, vd}});
+      smp.insert(smp.end(), {{c.start + tm.t_sample - t_edge_s_, vd},
+                             {c.start + tm.t_sample, 0.0},
+                             {c.end - t_edge_s_, 0.0},
+                             {c.end, vd}});
       for (int k = 0; k < c.clocks; ++k) {
         const double rise = tm.Rise(c.start, k);
         const double fall = rise + 0.5 * tm.t_clk;
-        clk.insert(clk.end(), {{rise, 0.0}, {rise + t_edge_s_, vd}, {fall - t_edge_s_, vd},
-                               {fall, 0.0}});
+        clk.insert(clk.end(),
+                   {{rise, 0.0}, {rise + t_edge_s_, vd}, {fall - t_edge_s_, vd}, {fall, 0.0}});
       }
       if (c.kind == Kind::kBisectA || c.kind == Kind::kBisectB) {
         // Update window: from the decision's falling clock edge to the end of the next
@@ -259,17 +262,16 @@ class AdcBench final : public Bench {
     b.SetText("smp", Pwl(smp)).SetText("clk", Pwl(clk)).SetText("ga", Pwl(ga));
     b.SetText("gb", Pwl(gb)).SetText("sela", Pwl(sela)).SetText("selb", Pwl(selb));
     b.SetText("lev", Pwl(lev));
-    b.SetText("adc", measure::SarAdcSubckt(
-                         {.bits = bits_,
-                          .c_unit_f = c_unit_f_,
-                          .range_of_vref = range_of_vref_,
-                          .vdd_v = vd,
-                          .logic = xspice_ ? measure::SarLogic::kXspice
-                                           : measure::SarLogic::kTransistor,
-                          .models = Models(recipe_)}));
+    b.SetText("adc", measure::SarAdcSubckt({.bits = bits_,
+                                            .c_unit_f = c_unit_f_,
+                                            .range_of_vref = range_of_vref_,
+                                            .vdd_v = vd,
+                                            .logic = xspice_ ? measure::SarLogic::kXspice
+                                                             : measure::SarLogic::kTransistor,
+                                            .models = Models(recipe_)}));
     b.SetText("adc_bits", measure::SarAdcPorts(bits_)).Set("bits", bits_);
-    return RenderBenchText(recipe_, kDeck, "adc bench (src/characterize/benches/adc.cpp)",
-                           p.corner, b, inputs);
+    return RenderBenchText(recipe_, kDeck, "adc bench (src/characterize/benches/adc.cpp)", p.corner,
+                           b, inputs);
   }
 
   std::vector<std::string> Analysis(const GridPoint& p) const override {
@@ -280,8 +282,8 @@ class AdcBench final : public Bench {
   }
 
   std::vector<std::string> Vectors(const GridPoint& /*p*/) const override {
-    return {"time",    "v(xadc.vx)", "v(xadc.vy)", "v(xadc.cmp)", "v(vin)", "i(vdd)",
-            "i(vref)", "i(vcm)",     "i(vclk)",    "i(vsmp)"};
+    return {"time",   "v(xadc.vx)", "v(xadc.vy)", "v(xadc.cmp)", "v(vin)",
+            "i(vdd)", "i(vref)",    "i(vcm)",     "i(vclk)",     "i(vsmp)"};
   }
 
   std::vector<double> Measure(const GridPoint& p, const spice::RunResult& run) const override {
@@ -304,7 +306,7 @@ class AdcBench final : public Bench {
     };
     auto decision = [&](const Conversion& c, int j) {
       return measure::ValueAt(t, cmp, tm.Rise(c.start, j) + 0.5 * tm.t_clk - t_edge_s_) > vh ? 1
-                                                                                           : 0;
+                                                                                             : 0;
     };
     // Phase 1: the thresholds after a 0 (A) and after a 1 (B) from the second decisions; the
     // gain from VXY against VIN within each bisection.
@@ -317,9 +319,9 @@ class AdcBench final : public Bench {
       const int which = c.kind == Kind::kBisectA ? 0 : 1;
       if (decision(c, 0) != which) {
         throw Error("bisection " + std::string(which ? "B" : "A") + " step " +
-                    std::to_string(c.step) + ": the MSB decision was " +
-                    std::to_string(1 - which) + " (its input is " +
-                    netlist::FormatNumber(sampled(c)) + " V; raise adc.bisect_window?)");
+                    std::to_string(c.step) + ": the MSB decision was " + std::to_string(1 - which) +
+                    " (its input is " + netlist::FormatNumber(sampled(c)) +
+                    " V; raise adc.bisect_window?)");
       }
       const double v = before(c, 1);
       if (decision(c, 1) == 1) {
@@ -381,8 +383,7 @@ class AdcBench final : public Bench {
         if (c.kind == Kind::kCode) {
           std::vector<double> edges = {c.start, c.start + tm.t_sample};
           for (int j = 0; j < bits_; ++j) {
-            edges.insert(edges.end(),
-                         {tm.Rise(c.start, j), tm.Rise(c.start, j) + 0.5 * tm.t_clk});
+            edges.insert(edges.end(), {tm.Rise(c.start, j), tm.Rise(c.start, j) + 0.5 * tm.t_clk});
           }
           edges.push_back(std::min(c.end, t.back()));
           energy += measure::SupplyEnergy(t, p.vdd_v, Vec(run, "i(vdd)"), c.start, edges.back());
@@ -500,8 +501,12 @@ class AdcBench final : public Bench {
     std::vector<Conversion> plan;
     double t = 0.0;
     auto add = [&](Kind kind, int step, int clocks, double level, double length) {
-      plan.push_back({.kind = kind, .step = step, .start = t, .end = t + length,
-                      .clocks = clocks, .level_v = level});
+      plan.push_back({.kind = kind,
+                      .step = step,
+                      .start = t,
+                      .end = t + length,
+                      .clocks = clocks,
+                      .level_v = level});
       t += length;
     };
     const double t_short = tm.t_sample + 2.5 * tm.t_clk;
@@ -540,9 +545,7 @@ class AdcBench final : public Bench {
     return std::ldexp(c_unit_f_, bits_) / range_of_vref_ +
            (std::ldexp(1.0, bits_) - 1.0) * c_unit_f_ + c_par_f_;
   }
-  double DesignGain() const {
-    return std::ldexp(c_unit_f_, bits_) / range_of_vref_ / TopPlate();
-  }
+  double DesignGain() const { return std::ldexp(c_unit_f_, bits_) / range_of_vref_ / TopPlate(); }
 
   double ComparatorNoise(const GridPoint& p) const {
     const double v_ov = std::max(vcm_v_ - vth_v_, 0.05);

@@ -20,9 +20,9 @@ class ColumnBench final : public Bench {
  public:
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
-    for (const char* k : {"batches", "input_seed", "adc_bits", "adc_c_unit", "adc_vref",
-                          "adc_range_of_vref", "adc_vcm", "adc_logic", "adc_t_clk",
-                          "adc_t_clk_low_vdd"}) {
+    for (const char* k :
+         {"batches", "input_seed", "adc_bits", "adc_c_unit", "adc_vref", "adc_range_of_vref",
+          "adc_vcm", "adc_logic", "adc_t_clk", "adc_t_clk_low_vdd"}) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
@@ -67,8 +67,8 @@ class ColumnBench final : public Bench {
     p.push_back({"column.adc_vref", netlist::FormatNumber(vref_frac_)});
     p.push_back({"column.adc_range_of_vref", netlist::FormatNumber(range_of_vref_)});
     p.push_back({"column.adc_vcm", netlist::FormatNumber(vcm_v_)});
-    p.push_back({"column.adc_logic",
-                 logic_ == measure::SarLogic::kXspice ? "xspice" : "transistor"});
+    p.push_back(
+        {"column.adc_logic", logic_ == measure::SarLogic::kXspice ? "xspice" : "transistor"});
     p.push_back({"column.input_seed", std::to_string(input_seed_)});
     p.push_back({"column.batches", std::to_string(batches_)});
     return p;
@@ -198,12 +198,11 @@ class ColumnBench final : public Bench {
 // column converts with the ADC the tables describe.
 ColumnBenchAdc ColumnAdc(const Recipe& recipe) {
   const measure::SarAdcOptions d;
-  return {.c_unit_f = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F"),
-          .vref_of_vdd = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0,
-                                      "of VDD"),
-          .range_of_vref =
-              RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, ""),
-          .vcm_v = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V")};
+  return {
+      .c_unit_f = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F"),
+      .vref_of_vdd = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0, "of VDD"),
+      .range_of_vref = RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, ""),
+      .vcm_v = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V")};
 }
 
 std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe) {

@@ -85,8 +85,9 @@ int main(int argc, char** argv) {
   const ch::GridPoint& point = grid.front();
   std::vector<fs::path> inputs;
   const std::string deck = bench->Deck(point, inputs);
-  std::vector<std::string> alters = cimchar::variation::AlterCommands(cimchar::variation::DrawMismatch(
-      cimchar::netlist::EnumerateDevices(deck), recipe.mismatch, recipe.seed, 0));
+  std::vector<std::string> alters =
+      cimchar::variation::AlterCommands(cimchar::variation::DrawMismatch(
+          cimchar::netlist::EnumerateDevices(deck), recipe.mismatch, recipe.seed, 0));
   const std::vector<std::string> analysis = bench->Analysis(point);
 
   // The published card: the project's with the body and gate resistor networks back on.
@@ -131,7 +132,8 @@ int main(int argc, char** argv) {
       Run(*bench, point, variant(false, ".options method=gear reltol=1e-5"), commands(false));
   std::printf("reference (project card, gear reltol 1e-5):          %8.2f s per vector\n",
               reference.seconds_per_vector);
-  const Outcome before = Run(*bench, point, variant(true, "* trapezoidal, reltol 1e-3"), commands(false));
+  const Outcome before =
+      Run(*bench, point, variant(true, "* trapezoidal, reltol 1e-3"), commands(false));
   std::printf("before    (published card, trap reltol 1e-3):        %8.2f s per vector\n",
               before.seconds_per_vector);
   std::printf("speed-up before / shipped: %.2fx\n",
@@ -141,12 +143,14 @@ int main(int argc, char** argv) {
   for (std::size_t k = 0; k < shipped.codes.size(); ++k) {
     same += shipped.codes[k] == reference.codes[k] ? 1 : 0;
     worst = std::max(worst, std::abs(shipped.lines[k] - reference.lines[k]));
-    std::printf("  vector %zu: code shipped %g reference %g before %g; line %.3f / %.3f / %.3f mV\n",
-                k, shipped.codes[k], reference.codes[k], before.codes[k], shipped.lines[k] * 1e3,
-                reference.lines[k] * 1e3, before.lines[k] * 1e3);
+    std::printf(
+        "  vector %zu: code shipped %g reference %g before %g; line %.3f / %.3f / %.3f mV\n", k,
+        shipped.codes[k], reference.codes[k], before.codes[k], shipped.lines[k] * 1e3,
+        reference.lines[k] * 1e3, before.lines[k] * 1e3);
   }
-  std::printf("shipped vs reference: %d / %zu codes identical, largest line difference %.3f mV "
-              "(target: all identical, within 1 mV)\n",
-              same, shipped.codes.size(), worst * 1e3);
+  std::printf(
+      "shipped vs reference: %d / %zu codes identical, largest line difference %.3f mV "
+      "(target: all identical, within 1 mV)\n",
+      same, shipped.codes.size(), worst * 1e3);
   return 0;
 }
