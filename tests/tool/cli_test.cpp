@@ -15,6 +15,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "lut/store.h"
@@ -38,6 +39,19 @@ const fs::path& Dir() {
   }();
   return dir;
 }
+
+// The folder goes when every test of the process passed; a failure leaves it for a look.
+class RemoveDirWhenPassed : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed()) {
+      std::error_code ec;
+      fs::remove_all(Dir(), ec);
+    }
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kCleanUp =
+    ::testing::AddGlobalTestEnvironment(new RemoveDirWhenPassed);
 
 std::string Read(const fs::path& p) {
   std::ifstream in(p);
