@@ -23,6 +23,7 @@
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/random.h"
+#include "temp_dir.h"
 
 namespace cimchar::exporters {
 namespace {
@@ -38,24 +39,7 @@ constexpr int kModelChips = 4096;
 // Conversions per point of the probit fit of the model's per-conversion noise.
 constexpr int kProbitConversions = 4000;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("cimchar_consumers_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using cimchar::testing::TempDir;
 
 void WriteText(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -16,6 +16,7 @@
 #include "exporters/document.h"
 #include "exporters/from_store.h"
 #include "exporters/test_macro.h"
+#include "temp_dir.h"
 
 namespace cimchar::exporters {
 namespace {
@@ -24,25 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr double kRelTol = 1e-12;
 
-// A fresh folder under the system temporary folder, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("cimchar_exporters_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using cimchar::testing::TempDir;
 
 std::size_t CountEntries(const fs::path& dir) {
   std::size_t n = 0;

@@ -18,6 +18,7 @@
 #include "exporters/exporters.h"
 #include "lut/store.h"
 #include "mac/options.h"
+#include "temp_dir.h"
 
 namespace cimchar::exporters {
 namespace {
@@ -30,25 +31,7 @@ using lut::Table;
 constexpr double kRelTol = 1e-12;
 constexpr int kTransitions = 7;  // a 3-bit ADC
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("cimchar_from_store_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using cimchar::testing::TempDir;
 
 std::vector<Axis> Grid() {
   return {Axis::Categorical("corner", {"tt", "ff"}), Axis::Numeric("vdd", "V", {0.9, 1.0, 1.1}),

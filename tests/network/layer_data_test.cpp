@@ -16,28 +16,14 @@
 #include "network/hdf5_data.h"
 #include "network/layer_data.h"
 #include "network/tensor.h"
+#include "temp_dir.h"
 
 namespace cimchar::network {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ =
-        fs::temp_directory_path() /
-        ("cimchar_layer_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using cimchar::testing::TempDir;
 
 // A file whose bytes are exactly `bytes`.
 void WriteBytes(const fs::path& path, const std::string& bytes) {
