@@ -14,11 +14,16 @@ Reduction ReduceSamples(const RunSpec& spec,
   if (request.columns.empty()) {
     throw UsageError("reduction of '" + request.quantity + "' names no column");
   }
-  if (request.column_axis ? request.column_axis->size() != request.columns.size()
-                          : request.columns.size() != 1) {
+  if (request.inner_column_axis && !request.column_axis) {
+    throw UsageError("reduction of '" + request.quantity +
+                     "' has an inner column axis without a column axis");
+  }
+  const std::size_t spanned = (request.column_axis ? request.column_axis->size() : 1) *
+                              (request.inner_column_axis ? request.inner_column_axis->size() : 1);
+  if (spanned != request.columns.size()) {
     throw UsageError("reduction of '" + request.quantity + "' has " +
                      std::to_string(request.columns.size()) +
-                     " columns; several columns need a column axis of that size");
+                     " columns; several columns need column axes spanning that many");
   }
   std::vector<std::size_t> column_index;
   for (const auto& name : request.columns) {
@@ -81,8 +86,10 @@ Reduction ReduceSamples(const RunSpec& spec,
     begin = end;
   }
   std::vector<Axis> axes = spec.grid;
-  if (request.column_axis) {
-    axes.push_back(*request.column_axis);
+  for (const auto* axis : {&request.column_axis, &request.inner_column_axis}) {
+    if (*axis) {
+      axes.push_back(**axis);
+    }
   }
   const bool mean_missing =
       std::any_of(mean.begin(), mean.end(), [](double v) { return std::isnan(v); });

@@ -18,6 +18,9 @@ struct ReduceRequest {
   std::vector<std::string> columns{};  // one column, or one per entry of `column_axis`
   // With several columns: the trailing axis they span (e.g. a "code" axis, column c at index c).
   std::optional<Axis> column_axis{};
+  // With a second trailing axis after `column_axis`: the columns span both, row-major (column
+  // i * inner.size() + j at (column_axis[i], inner_column_axis[j])).
+  std::optional<Axis> inner_column_axis{};
 };
 
 // Mean and static (fixed-pattern) sigma across Monte Carlo samples.

@@ -524,3 +524,38 @@ TEST_F(StoreTest, ReductionIsIndependentOfRecordOrder) {
 
 }  // namespace
 }  // namespace cimchar::lut
+
+namespace cimchar::lut {
+namespace {
+
+TEST(Reduce, TwoColumnAxesSpanTheColumnsRowMajor) {
+  const RunSpec spec{.grid = {Axis::Numeric("vdd", "V", {1.0})},
+                     .samples_per_point = 2,
+                     .columns = {{.name = "a", .units = "J"},
+                                 {.name = "b", .units = "J"},
+                                 {.name = "c", .units = "J"},
+                                 {.name = "d", .units = "J"},
+                                 {.name = "e", .units = "J"},
+                                 {.name = "f", .units = "J"}}};
+  const std::vector<Record> records = {
+      {.grid_point = 0, .sample = 0, .values = {1, 2, 3, 4, 5, 6}},
+      {.grid_point = 0, .sample = 1, .values = {3, 4, 5, 6, 7, 8}}};
+  ReduceRequest request{.quantity = "x/e_j",
+                        .units = "J",
+                        .columns = {"a", "b", "c", "d", "e", "f"},
+                        .column_axis = Axis::Numeric("w", "1", {0.0, 1.0}),
+                        .inner_column_axis = Axis::Numeric("u", "1", {0.0, 0.5, 1.0})};
+  const Reduction r = ReduceSamples(spec, records, request);
+  ASSERT_EQ(r.mean.shape(), (std::vector<std::size_t>{1, 2, 3}));
+  const std::size_t at[] = {0, 1, 0};  // w = 1, u = 0: column d
+  EXPECT_DOUBLE_EQ(r.mean.At(at), 5.0);
+  EXPECT_DOUBLE_EQ(r.mean.Lookup({{"vdd", 1.0}, {"w", 0.5}, {"u", 0.25}}), (2.0 + 3.0 + 5 + 6) / 4);
+  request.columns.pop_back();
+  EXPECT_THROW(ReduceSamples(spec, records, request), UsageError);
+  request.columns.push_back("f");
+  request.column_axis.reset();
+  EXPECT_THROW(ReduceSamples(spec, records, request), UsageError);
+}
+
+}  // namespace
+}  // namespace cimchar::lut
