@@ -65,6 +65,9 @@ class Bench {
   virtual std::string Name() const = 0;
   // One line on how the dynamic noise was obtained (stored as provenance).
   virtual std::string DynamicNoiseMethod() const { return "none"; }
+  // Further one-line statements stored with the recipe provenance (what the tables' circuits
+  // are, what stays composed rather than measured), one "# note: " line each.
+  virtual std::vector<std::string> ProvenanceNotes() const { return {}; }
 };
 
 using BenchFactory = std::function<std::unique_ptr<Bench>(const Recipe&)>;

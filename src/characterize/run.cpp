@@ -156,6 +156,9 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
 
   lut::Provenance prov;
   prov.recipe_text = RecipeText(recipe) + "# dynamic noise: " + bench->DynamicNoiseMethod() + "\n";
+  for (const auto& note : bench->ProvenanceNotes()) {
+    prov.recipe_text += "# note: " + note + "\n";
+  }
   prov.master_seed = recipe.seed;
   std::sort(inputs.begin(), inputs.end());
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
