@@ -9,11 +9,14 @@ const std::vector<BenchInfo>& Benches() {
        benches::MakeApathBench},
       {"adc", "SAR ADC: comparator offset, transition levels, DNL/INL, energy per conversion",
        benches::MakeAdcBench},
-      {"digital", "D_MULT NOR and full-adder cell: energy per evaluation vs input activity",
+      {"adder_tree", "a column's adder tree (popcount) with its register: energy vs inputs at 1",
+       benches::MakeAdderTreeBench},
+      {"digital",
+       "accumulator, D_MULT, and one HCIMA row's precharge, word lines, GBLB driver, leakage",
        benches::MakeDigitalBench},
       {"cell", "split-port 6T cell: read/hold static noise margin (butterfly), hold leakage",
        benches::MakeCellBench},
-      {"dac", "activation DAC driving GBL: energy per code; LBL/LBLB precharge energy per row",
+      {"dac", "activation DAC driving GBL: energy and settling error per code",
        benches::MakeDacBench},
   };
   return kBenches;

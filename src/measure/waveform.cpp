@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "core/error.h"
@@ -27,9 +28,14 @@ void Check(std::span<const double> t, std::span<const double> y, const char* wha
 
 void CheckWindow(std::span<const double> t, double t0, double t1, const char* what) {
   if (!(t0 <= t1) || t0 < t.front() || t1 > t.back()) {
-    throw Error(std::string(what) + ": window [" + std::to_string(t0) + ", " + std::to_string(t1) +
-                "] s is not inside the waveform [" + std::to_string(t.front()) + ", " +
-                std::to_string(t.back()) + "] s");
+    // Nanosecond windows need more than std::to_string's six decimals.
+    auto g = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.9g", v);
+      return std::string(buf);
+    };
+    throw Error(std::string(what) + ": window [" + g(t0) + ", " + g(t1) +
+                "] s is not inside the waveform [" + g(t.front()) + ", " + g(t.back()) + "] s");
   }
 }
 
