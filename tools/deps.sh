@@ -11,11 +11,22 @@ cimchar_packages=(
   libgnuplot-iostream-dev gnuplot-nox
   googletest libgtest-dev
   python3 python3-h5py python3-numpy python3-yaml
+  dataset-fashion-mnist
+  libopenmpi-dev openmpi-bin  # MPI ranks (optional for the build; the mpi tests use them)
 )
 
+# Only for remaking the reference network (tools/networks/fashion_mnist/train.py); tools/run
+# and the tests never need PyTorch.
+cimchar_training_packages=(python3-torch python3-h5py python3-numpy dataset-fashion-mnist)
+
+# cimchar_install_deps [PACKAGE...]: the given packages, default cimchar_packages.
 cimchar_install_deps() {
+  local wanted=("$@")
+  if [ ${#wanted[@]} -eq 0 ]; then
+    wanted=("${cimchar_packages[@]}")
+  fi
   local missing=()
-  for p in "${cimchar_packages[@]}"; do
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then

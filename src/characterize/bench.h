@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "characterize/recipe.h"
@@ -68,6 +69,9 @@ class Bench {
   // Further one-line statements stored with the recipe provenance (what the tables' circuits
   // are, what stays composed rather than measured), one "# note: " line each.
   virtual std::vector<std::string> ProvenanceNotes() const { return {}; }
+  // The bench's parameters after defaults were applied ("apath.rows" -> "144"), recorded in the
+  // provenance so a reader knows the circuit the tables describe. Default: none.
+  virtual std::vector<std::pair<std::string, std::string>> Parameters() const { return {}; }
 };
 
 using BenchFactory = std::function<std::unique_ptr<Bench>(const Recipe&)>;

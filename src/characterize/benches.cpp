@@ -5,7 +5,9 @@ namespace cimchar::characterize {
 
 const std::vector<BenchInfo>& Benches() {
   static const std::vector<BenchInfo> kBenches = {
-      {"apath", "A_MULT rows + charge-sharing line: line voltage and energy per op vs fraction",
+      {"apath",
+       "analog chain of one column (cells, DACs, A_MULT, line): line voltage and energy per DAC "
+       "code",
        benches::MakeApathBench},
       {"adc", "SAR ADC: comparator offset, transition levels, DNL/INL, energy per conversion",
        benches::MakeAdcBench},
@@ -18,6 +20,10 @@ const std::vector<BenchInfo>& Benches() {
        benches::MakeCellBench},
       {"dac", "activation DAC driving GBL: energy and settling error per code",
        benches::MakeDacBench},
+      {"column",
+       "one column end to end (cells, DACs, A_MULT, line, SAR ADC): codes per input "
+       "vector per die, for cimchar validate",
+       benches::MakeColumnBench},
   };
   return kBenches;
 }

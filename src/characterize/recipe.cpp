@@ -36,9 +36,12 @@ po::options_description RecipeOptions() {
       ("samples", s(), "Monte Carlo samples (dies) per grid point, >= 1")                     //
       ("seed", s(), "master seed; sample i's deviations depend only on it, i, device")        //
       ("timeout", s(), "wall-time limit of one sample, s")                                    //
-      ("mismatch.avt", s(), "Pelgrom A_VT of a device pair, V*um (default 3.5e-3)")           //
-      ("mismatch.abeta", s(), "Pelgrom A_beta of a device pair, 1*um (default 1.5e-2)")       //
-      ("mismatch.cap", s(), "capacitor sigma(C)/C at 1 fF (default 0.0066)")                  //
+      ("spice_options", s(),
+       "ngspice options set before every analysis (default \"bypass=1\": devices whose "
+       "terminal voltages did not change are not re-evaluated; \"\" for none)")          //
+      ("mismatch.avt", s(), "Pelgrom A_VT of a device pair, V*um (default 3.5e-3)")      //
+      ("mismatch.abeta", s(), "Pelgrom A_beta of a device pair, 1*um (default 1.5e-2)")  //
+      ("mismatch.cap", s(), "capacitor sigma(C)/C at 1 fF (default 0.0066)")             //
       ("mismatch.scale", s(), "multiplies every mismatch sigma; 0 turns mismatch off");
   return d;
 }
@@ -85,23 +88,27 @@ std::vector<double> ParseNumberList(const std::string& key, const std::string& t
 
 namespace {
 
-std::map<std::string, std::string> ReadConfig(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) {
-    throw UsageError("cannot read recipe '" + file.string() + "'");
-  }
+std::map<std::string, std::string> ParseConfig(std::istream& in, const std::string& where) {
   po::options_description none;
   po::parsed_options parsed(nullptr);
   try {
     parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
   } catch (const po::error& e) {
-    throw UsageError("recipe '" + file.string() + "': " + e.what());
+    throw UsageError(where + ": " + e.what());
   }
   std::map<std::string, std::string> out;
   for (const auto& opt : parsed.options) {
     out[opt.string_key] = opt.value.empty() ? "" : opt.value.front();
   }
   return out;
+}
+
+std::map<std::string, std::string> ReadConfig(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    throw UsageError("cannot read recipe '" + file.string() + "'");
+  }
+  return ParseConfig(in, "recipe '" + file.string() + "'");
 }
 
 template <typename T>
@@ -115,12 +122,16 @@ T CheckedInteger(const std::string& key, const std::string& text) {
 
 }  // namespace
 
-Recipe LoadRecipe(const fs::path& file,
-                  const std::string& profile,
-                  const std::map<std::string, std::string>& overrides) {
-  const std::map<std::string, std::string> raw = ReadConfig(file);
-  const std::string where = "recipe '" + file.string() + "'";
+namespace {
 
+// The recipe from its raw keys: `where` names it in errors, relative netlist folders are
+// resolved against `base_dir` and must exist when `check_folders`.
+Recipe BuildRecipe(const std::map<std::string, std::string>& raw,
+                   const std::string& profile,
+                   const std::map<std::string, std::string>& overrides,
+                   const std::string& where,
+                   const fs::path& base_dir,
+                   bool check_folders) {
   std::map<std::string, std::string> eff;
   std::vector<std::string> profiles;
   for (const auto& [k, v] : raw) {
@@ -194,9 +205,9 @@ Recipe LoadRecipe(const fs::path& file,
     for (const auto& w : ParseWordList(*v)) {
       fs::path p = w;
       if (p.is_relative()) {
-        p = file.parent_path() / p;
+        p = base_dir / p;
       }
-      if (!fs::is_directory(p)) {
+      if (check_folders && !fs::is_directory(p)) {
         throw UsageError(where + ": netlist folder '" + p.string() + "' does not exist");
       }
       r.netlist_dirs.push_back(p);
@@ -270,8 +281,34 @@ Recipe LoadRecipe(const fs::path& file,
       }
     }
   }
+  if (eff.count("spice_options") == 0) {
+    eff["spice_options"] = "bypass=1";  // stated in the provenance like any other key
+  }
+  r.spice_options = ParseWordList(eff["spice_options"]);
   r.effective = eff;
   return r;
+}
+
+}  // namespace
+
+Recipe LoadRecipe(const fs::path& file,
+                  const std::string& profile,
+                  const std::map<std::string, std::string>& overrides) {
+  return BuildRecipe(ReadConfig(file), profile, overrides, "recipe '" + file.string() + "'",
+                     file.parent_path(), /*check_folders=*/true);
+}
+
+Recipe RecipeFromText(const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  return BuildRecipe(ParseConfig(in, origin), "", {}, origin, {}, /*check_folders=*/false);
+}
+
+std::vector<std::string> OptionCommands(const Recipe& recipe) {
+  std::vector<std::string> out;
+  for (const auto& o : recipe.spice_options) {
+    out.push_back("option " + o);
+  }
+  return out;
 }
 
 std::string RecipeText(const Recipe& recipe) {

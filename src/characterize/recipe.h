@@ -28,6 +28,8 @@ struct Recipe {
   int samples = 16;  // Monte Carlo samples (dies) per grid point
   std::uint64_t seed = 1;
   double timeout_s = 120.0;  // per-sample wall-time limit
+  // ngspice options ("bypass=1" ...) set by `option` before every analysis of the run.
+  std::vector<std::string> spice_options = {"bypass=1"};
   variation::MismatchOptions mismatch;
   std::string profile;  // the profile applied ("" when none)
   // The effective key = value pairs after profile and command line, sorted (provenance).
@@ -48,8 +50,16 @@ Recipe LoadRecipe(const std::filesystem::path& file,
                   const std::string& profile,
                   const std::map<std::string, std::string>& overrides);
 
+// The `option ...` commands of the recipe's spice_options, in order.
+std::vector<std::string> OptionCommands(const Recipe& recipe);
+
 // The effective recipe as config-file text (what provenance stores).
 std::string RecipeText(const Recipe& recipe);
+
+// The recipe back from RecipeText's output (e.g. a run file's provenance): the same keys and
+// values, without a profile to apply; `netlists` folders are not required to exist (nothing is
+// rendered from it). Throws cimchar::UsageError naming `origin` on malformed text or values.
+Recipe RecipeFromText(const std::string& text, const std::string& origin);
 
 // Parses "0.6, 0.8 1.0" into numbers; throws UsageError naming `key` on a malformed entry.
 std::vector<double> ParseNumberList(const std::string& key, const std::string& text);

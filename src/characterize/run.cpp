@@ -1,17 +1,15 @@
 #include "characterize/run.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <set>
 
 #include "core/error.h"
-#include "core/progress.h"
+#include "lut/reduce.h"
 #include "lut/store.h"
 #include "netlist/devices.h"
 #include "spice/ngspice_session.h"
@@ -21,36 +19,6 @@ namespace cimchar::characterize {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::atomic<int> g_stop_signal{0};
-
-extern "C" void OnStopSignal(int sig) { g_stop_signal.store(sig); }
-
-// Installs SIGINT/SIGTERM handlers for the scope of a run and restores the old ones.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal.store(0);
-    struct sigaction sa {};
-    sa.sa_handler = OnStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  bool stopped() const { return g_stop_signal.load() != 0; }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-struct Interrupted {};
 
 // The relaxed-option ladder for samples that did not converge: each retry adds one rung.
 const std::vector<std::vector<std::string>> kRelaxLadder = {
@@ -94,6 +62,9 @@ void WriteStandaloneDeck(const fs::path& dir,
   fs::create_directories(dir, ec);
   const std::string stem = bench.Name() + "_" + std::to_string(p.index);
   std::string control = ".control\n";
+  for (const auto& c : OptionCommands(recipe)) {
+    control += c + "\n";
+  }
   for (const auto& c : variation::AlterCommands(
            variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, 0))) {
     control += c + "\n";
@@ -115,185 +86,18 @@ void WriteStandaloneDeck(const fs::path& dir,
 
 }  // namespace
 
-RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) {
-  if (options.jobs < 1) {
-    throw UsageError("--jobs must be >= 1 (got " + std::to_string(options.jobs) + ")");
-  }
-  if (options.out.empty()) {
-    throw UsageError("no output file given (--out F.h5)");
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  // Fork the workers before anything else touches threads or ngspice.
-  spice::PoolOptions pool_options;
-  pool_options.workers = options.jobs;
-  std::unique_ptr<spice::WorkerPool> pool =
-      options.engine ? std::make_unique<spice::WorkerPool>(pool_options, options.engine)
-                     : std::make_unique<spice::WorkerPool>(pool_options);
-
-  std::shared_ptr<const Bench> bench = options.bench;
-  if (!bench) {
-    bench = MakeBench(recipe);
-  }
-  const std::vector<GridPoint> grid = MakeGrid(recipe, bench->Axes());
-  const lut::RunSpec spec = MakeSpec(recipe, *bench);
-
-  // Render every grid point's deck once; identical decks share one entry.
-  std::vector<fs::path> inputs;
-  std::vector<std::size_t> deck_of(grid.size());
-  std::vector<DeckInfo> decks;
-  std::map<std::string, std::size_t> deck_index;
-  for (const auto& p : grid) {
-    std::string text = bench->Deck(p, inputs);
-    auto [it, inserted] = deck_index.emplace(text, decks.size());
-    if (inserted) {
-      decks.push_back({text, netlist::EnumerateDevices(text)});
-    }
-    deck_of[p.index] = it->second;
-    if (inserted && !options.decks_dir.empty()) {
-      WriteStandaloneDeck(options.decks_dir, *bench, p, decks.back(), recipe);
-    }
-  }
-
-  lut::Provenance prov;
-  prov.recipe_text = RecipeText(recipe) + "# dynamic noise: " + bench->DynamicNoiseMethod() + "\n";
-  for (const auto& note : bench->ProvenanceNotes()) {
-    prov.recipe_text += "# note: " + note + "\n";
-  }
-  prov.master_seed = recipe.seed;
-  std::sort(inputs.begin(), inputs.end());
-  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
-  for (const auto& f : inputs) {
-    prov.input_sha256[f.string()] = lut::Sha256File(f);
-  }
-  prov.ngspice_version = spice::NgspiceVersion();
-
-  lut::WriterOptions wopts;
-  wopts.snapshot_every_s = options.snapshot_every_s;
-  std::unique_ptr<lut::RunWriter> writer =
-      options.resume ? lut::RunWriter::Resume(options.out, spec, prov, wopts)
-                     : lut::RunWriter::Create(options.out, spec, prov, wopts);
-
-  RunSummary summary;
-  summary.grid_points = grid.size();
-  summary.samples_total = writer->total_count();
-  summary.samples_resumed = writer->done_count();
-
-  struct Pending {
-    lut::SampleKey key;
-    std::size_t attempt = 0;  // rungs of the relax ladder applied
-  };
-  std::vector<Pending> queue;
-  for (const auto& k : writer->Pending()) {
-    queue.push_back({k, 0});
-  }
-
-  StopSignals signals;
-  core::Progress progress("characterize " + recipe.bench, writer->total_count(),
-                          writer->done_count(), options.progress ? stderr : nullptr);
-
-  // Jobs are built and run in chunks so memory stays bounded on large sweeps.
-  const std::size_t chunk = std::max<std::size_t>(64, 32 * static_cast<std::size_t>(options.jobs));
-  try {
-    while (!queue.empty()) {
-      std::vector<Pending> batch;
-      const std::size_t n = std::min(chunk, queue.size());
-      batch.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-
-      std::vector<spice::Job> jobs;
-      jobs.reserve(batch.size());
-      for (const auto& item : batch) {
-        const GridPoint& p = grid[item.key.grid_point];
-        const DeckInfo& deck = decks[deck_of[p.index]];
-        spice::Job job;
-        job.deck = deck.text;
-        job.reuse_circuit = true;  // every job on a deck alters the same parameters
-        job.timeout_s = recipe.timeout_s;
-        job.commands = variation::AlterCommands(
-            variation::DrawMismatch(deck.devices, recipe.mismatch, recipe.seed, item.key.sample));
-        if (item.attempt > 0) {
-          // A retry gets its own deck text, so the options it sets never stay loaded for the
-          // next sample that reuses the plain deck on this worker.
-          const auto& rung = kRelaxLadder[item.attempt - 1];
-          job.deck.insert(job.deck.find('\n') + 1,
-                          "* relaxed options, rung " + std::to_string(item.attempt) + "\n");
-          job.commands.insert(job.commands.end(), rung.begin(), rung.end());
-        }
-        for (auto& c : bench->Analysis(p)) {
-          job.commands.push_back(std::move(c));
-        }
-        job.vectors = bench->Vectors(p);
-        jobs.push_back(std::move(job));
-      }
-
-      pool->RunAll(jobs, [&](std::size_t i, spice::RunResult&& result) {
-        const Pending& item = batch[i];
-        const GridPoint& p = grid[item.key.grid_point];
-        summary.analysis_s += result.analysis_s;
-        if (signals.stopped() && result.outcome == spice::Outcome::kFatal) {
-          throw Interrupted{};  // the worker died of the same Ctrl-C: rerun on resume
-        }
-        if (result.outcome == spice::Outcome::kNoConvergence &&
-            item.attempt < kRelaxLadder.size()) {
-          queue.push_back({item.key, item.attempt + 1});
-          ++summary.retried;
-          return;
-        }
-        lut::Record rec;
-        rec.grid_point = item.key.grid_point;
-        rec.sample = item.key.sample;
-        if (result.ok()) {
-          try {
-            rec.values = bench->Measure(p, result);
-            for (double v : rec.values) {
-              if (!std::isfinite(v)) {
-                throw Error("a measurement is not finite");
-              }
-            }
-          } catch (const Error& e) {
-            rec.status = lut::SampleStatus::kFailed;
-            rec.values.clear();
-            rec.reason = std::string("measure: ") + e.what();
-          }
-        } else {
-          rec.status = lut::SampleStatus::kFailed;
-          rec.reason = std::string(spice::OutcomeName(result.outcome)) + ": " +
-                       FirstLine(result.message.empty() ? "(no message)" : result.message);
-        }
-        const bool failed = rec.status == lut::SampleStatus::kFailed;
-        if (failed) {
-          ++summary.failed;
-          ++summary.failures_by_reason[rec.reason.substr(0, rec.reason.find(':'))];
-        }
-        writer->Append(std::move(rec));
-        ++summary.samples_run;
-        progress.Step(failed);
-        if (signals.stopped()) {
-          throw Interrupted{};
-        }
-      });
-      if (signals.stopped()) {
-        throw Interrupted{};
-      }
-    }
-  } catch (const Interrupted&) {
-    summary.interrupted = true;
-    progress.Finish();
-    writer->Snapshot();
-    summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return summary;
-  }
-  progress.Finish();
-
-  // Distil the tables: mean and static σ across samples, dynamic σ from the bench.
-  const std::vector<lut::Record> records = writer->Records();
+std::vector<lut::QuantityTable> RunTables(const Recipe& recipe,
+                                          const Bench& bench,
+                                          const lut::RunSpec& spec,
+                                          const std::vector<lut::Record>& records) {
+  const std::vector<GridPoint> grid = MakeGrid(recipe, bench.Axes());
   std::vector<lut::QuantityTable> tables;
-  const std::vector<Column> columns = bench->Columns();
+  const std::vector<Column> columns = bench.Columns();
   std::vector<std::vector<double>> dyn(grid.size());
   for (const auto& p : grid) {
-    dyn[p.index] = bench->DynamicSigma(p);
+    dyn[p.index] = bench.DynamicSigma(p);
   }
-  for (const auto& q : bench->Quantities()) {
+  for (const auto& q : bench.Quantities()) {
     lut::Reduction red = lut::ReduceSamples(spec, records, q);
     // Dynamic σ over the same axes as the mean, when the bench states one for these columns.
     std::vector<std::size_t> col_index;
@@ -321,9 +125,188 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
                       /*missing_allowed=*/true)});
     }
   }
-  writer->Finalize(tables);
-  summary.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return summary;
+  return tables;
+}
+
+namespace {
+
+// The effective recipe, the bench's resolved parameters (the circuit the tables describe, read
+// by src/calib), its notes (what the circuits are, what stays composed) and how the dynamic noise
+// was obtained; the last line stays last (a merge checks it).
+std::string ProvenanceRecipeText(const Recipe& recipe, const Bench& bench) {
+  std::string text = RecipeText(recipe);
+  for (const auto& [key, value] : bench.Parameters()) {
+    text += "# resolved: " + key + " = " + value + "\n";
+  }
+  for (const auto& note : bench.ProvenanceNotes()) {
+    text += "# note: " + note + "\n";
+  }
+  return text + "# dynamic noise: " + bench.DynamicNoiseMethod() + "\n";
+}
+
+// One characterization sample: the grid point's deck with the sample's mismatch, retried on the
+// relaxed-option ladder while it does not converge, measured by the bench.
+class CharacterizeTask final : public distribute::SampleTask {
+ public:
+  CharacterizeTask(const Recipe& recipe,
+                   const Bench& bench,
+                   const std::vector<GridPoint>& grid,
+                   const std::vector<DeckInfo>& decks,
+                   const std::vector<std::size_t>& deck_of,
+                   const lut::RunSpec& spec)
+      : recipe_(recipe),
+        bench_(bench),
+        grid_(grid),
+        decks_(decks),
+        deck_of_(deck_of),
+        spec_(spec) {}
+
+  std::vector<spice::Job> Begin(const lut::SampleKey& key) override { return {MakeJob(key, 0)}; }
+
+  distribute::Step Continue(const lut::SampleKey& key,
+                            int round,
+                            std::vector<spice::RunResult>&& results) override {
+    const auto attempt = static_cast<std::size_t>(round);
+    spice::RunResult& result = results.at(0);
+    distribute::Step step;
+    if (result.outcome == spice::Outcome::kNoConvergence && attempt < kRelaxLadder.size()) {
+      step.jobs.push_back(MakeJob(key, attempt + 1));
+      step.retry = true;
+      return step;
+    }
+    const GridPoint& p = grid_[key.grid_point];
+    lut::Record rec;
+    rec.grid_point = key.grid_point;
+    rec.sample = key.sample;
+    if (result.ok()) {
+      try {
+        rec.values = bench_.Measure(p, result);
+        for (double v : rec.values) {
+          if (!std::isfinite(v)) {
+            throw Error("a measurement is not finite");
+          }
+        }
+      } catch (const Error& e) {
+        rec.status = lut::SampleStatus::kFailed;
+        rec.values.clear();
+        rec.reason = std::string("measure: ") + e.what();
+      }
+    } else {
+      rec.status = lut::SampleStatus::kFailed;
+      rec.reason = std::string(spice::OutcomeName(result.outcome)) + ": " +
+                   FirstLine(result.message.empty() ? "(no message)" : result.message);
+    }
+    step.record = std::move(rec);
+    return step;
+  }
+
+  std::vector<lut::QuantityTable> Tables(const std::vector<lut::Record>& records) const override {
+    return RunTables(recipe_, bench_, spec_, records);
+  }
+
+ private:
+  spice::Job MakeJob(const lut::SampleKey& key, std::size_t attempt) const {
+    const GridPoint& p = grid_[key.grid_point];
+    const DeckInfo& deck = decks_[deck_of_[p.index]];
+    spice::Job job;
+    job.deck = deck.text;
+    job.reuse_circuit = true;  // every job on a deck alters the same parameters
+    job.timeout_s = recipe_.timeout_s;
+    job.commands = OptionCommands(recipe_);
+    for (auto& c : variation::AlterCommands(
+             variation::DrawMismatch(deck.devices, recipe_.mismatch, recipe_.seed, key.sample))) {
+      job.commands.push_back(std::move(c));
+    }
+    if (attempt > 0) {
+      // A retry gets its own deck text, so the options it sets never stay loaded for the next
+      // sample that reuses the plain deck on this worker.
+      const auto& rung = kRelaxLadder[attempt - 1];
+      job.deck.insert(job.deck.find('\n') + 1,
+                      "* relaxed options, rung " + std::to_string(attempt) + "\n");
+      job.commands.insert(job.commands.end(), rung.begin(), rung.end());
+    }
+    for (auto& c : bench_.Analysis(p)) {
+      job.commands.push_back(std::move(c));
+    }
+    job.vectors = bench_.Vectors(p);
+    return job;
+  }
+
+  const Recipe& recipe_;
+  const Bench& bench_;
+  const std::vector<GridPoint>& grid_;
+  const std::vector<DeckInfo>& decks_;
+  const std::vector<std::size_t>& deck_of_;
+  const lut::RunSpec& spec_;
+};
+
+}  // namespace
+
+RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) {
+  std::shared_ptr<const Bench> bench = options.bench;
+  if (!bench) {
+    bench = MakeBench(recipe);
+  }
+  const std::vector<GridPoint> grid = MakeGrid(recipe, bench->Axes());
+  lut::RunSpec spec = MakeSpec(recipe, *bench);
+  spec.shard = options.shard;
+  spec.Validate();
+
+  // Render every grid point's deck once; identical decks share one entry.
+  std::vector<fs::path> inputs;
+  std::vector<std::size_t> deck_of(grid.size());
+  std::vector<DeckInfo> decks;
+  std::map<std::string, std::size_t> deck_index;
+  for (const auto& p : grid) {
+    std::string text = bench->Deck(p, inputs);
+    auto [it, inserted] = deck_index.emplace(text, decks.size());
+    if (inserted) {
+      decks.push_back({text, netlist::EnumerateDevices(text)});
+    }
+    deck_of[p.index] = it->second;
+    if (inserted && !options.decks_dir.empty()) {
+      WriteStandaloneDeck(options.decks_dir, *bench, p, decks.back(), recipe);
+    }
+  }
+
+  lut::Provenance prov;
+  prov.recipe_text = ProvenanceRecipeText(recipe, *bench);
+  prov.master_seed = recipe.seed;
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  for (const auto& f : inputs) {
+    prov.input_sha256[f.string()] = lut::Sha256File(f);
+  }
+  prov.ngspice_version = spice::NgspiceVersion();
+  prov.producer = kProducer;
+
+  CharacterizeTask task(recipe, *bench, grid, decks, deck_of, spec);
+  distribute::RunOptions run;
+  run.out = options.out;
+  run.resume = options.resume;
+  run.jobs = options.jobs;
+  run.engine = options.engine;
+  run.progress = options.progress;
+  run.label = "characterize " + recipe.bench +
+              (spec.shard.whole() ? std::string() : " (shard " + spec.shard.Name() + ")");
+  run.snapshot_every_s = options.snapshot_every_s;
+  run.interrupted_message = options.interrupted_message;
+  return distribute::RunSamples(spec, prov, task, run);
+}
+
+std::vector<lut::QuantityTable> TablesOfRun(const lut::RunSpec& spec,
+                                            const lut::Provenance& provenance,
+                                            const std::vector<lut::Record>& records) {
+  const Recipe recipe = RecipeFromText(provenance.recipe_text, "the run's recipe");
+  const std::unique_ptr<Bench> bench = MakeBench(recipe);
+  lut::RunSpec rebuilt = MakeSpec(recipe, *bench);
+  rebuilt.shard = spec.shard;
+  if (!(rebuilt == spec) ||
+      !provenance.recipe_text.ends_with("# dynamic noise: " + bench->DynamicNoiseMethod() + "\n")) {
+    throw Error("the recipe stored with the run does not rebuild the run with this cimchar's '" +
+                recipe.bench + "' bench; merge with the cimchar that wrote the shards");
+  }
+  return RunTables(recipe, *bench, spec, records);
 }
 
 }  // namespace cimchar::characterize

@@ -49,11 +49,11 @@ double Progress::elapsed_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void Progress::Step(bool failed) {
-  ++done_;
-  if (failed) {
-    ++failed_;
-  }
+void Progress::Step(bool failed) { Advance(1, failed ? 1 : 0); }
+
+void Progress::Advance(std::size_t done, std::size_t failed) {
+  done_ += done;
+  failed_ += failed;
   const auto now = std::chrono::steady_clock::now();
   const auto period = tty_ ? std::chrono::milliseconds(200)
                            : std::chrono::duration_cast<std::chrono::milliseconds>(line_period_);

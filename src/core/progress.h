@@ -23,6 +23,8 @@ class Progress {
 
   // One more item finished (failed or not).
   void Step(bool failed);
+  // `done` more items finished elsewhere (other processes), `failed` of them failed.
+  void Advance(std::size_t done, std::size_t failed);
   // Ends the bar with a final line.
   void Finish();
 

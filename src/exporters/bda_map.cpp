@@ -121,7 +121,7 @@ BdaMapResult ComputeBdaMap(const GreyImage& image, const BdaMapOptions& options)
 
   // Layer 2 on the macro: one input vector (rows in (dy, dx, channel) order) per pixel.
   const auto weights = mac::RandomWeights(shape, length, options.out_channels, options.seed);
-  const mac::MacArray array(shape, options.calibration, weights, length, options.out_channels,
+  const mac::MacArray array(shape, options.macro, weights, length, options.out_channels,
                             options.seed);
   mac::RunOptions run{.mode = mac::Mode::kOsaHcim, .ose = options.ose};
   const std::size_t b = run.ose.candidates.size();

@@ -4,9 +4,9 @@
 #include <optional>
 #include <vector>
 
+#include "calib/macro.h"
 #include "exporters/image.h"
 #include "exporters/plots.h"
-#include "mac/calibration.h"
 #include "mac/options.h"
 
 // The analogue of paper Fig. 7a: a photograph through a small two-layer convolution whose second
@@ -25,7 +25,7 @@ namespace cimchar::exporters {
 
 struct BdaMapOptions {
   mac::MacShape shape;  // the macro; rows >= 9 * edge_channels, columns >= out_channels
-  mac::Calibration calibration = mac::DefaultCalibration();
+  calib::Macro macro = calib::AnalyticMacro();
   mac::OseOptions ose;  // candidates and saliency orders; thresholds: see below
   int edge_channels = 16;
   int out_channels = 8;

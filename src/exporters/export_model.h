@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "calib/macro.h"
+
 // Plain inputs of the exporters. They hold values only (SI units unless the name says otherwise)
 // so the exporters can be tested alone; an adapter fills them from a LUT and the MAC model.
 // Quantities cimchar could not derive stay std::nullopt (or empty) and every export then says
@@ -14,13 +16,8 @@
 
 namespace cimchar::exporters {
 
-// Where the model was evaluated. The csv/json exports may leave members unset (NaN, empty
-// corner): their tables hold every grid point; the header then says null.
-struct OperatingPoint {
-  std::string corner;   // global corner name, e.g. "tt"
-  double vdd_v = 0.0;   // supply, volts
-  double temp_c = 0.0;  // temperature, degrees Celsius
-};
+// Where the model was evaluated: the project's one operating-point type.
+using OperatingPoint = calib::OperatingPoint;
 
 // Statistics of one ADC output code, measured with the ideal output equal to `code`.
 struct AdcCodeStats {

@@ -9,167 +9,18 @@
 #include "core/error.h"
 #include "lut/axis.h"
 #include "lut/table.h"
-#include "mac/lut_calibration.h"
-#include "measure/block_netlists.h"
 
 namespace cimchar::exporters {
 
 namespace {
 
 constexpr double kKelvinAtZeroCelsius = 273.15;
-constexpr double kPercent = 100.0;
 // Quadrature of a standard normal die-to-die deviation: z in [-kZMax, kZMax] in kZSteps steps.
 constexpr double kZMax = 8.0;
 constexpr int kZSteps = 320;
 
-// The recipe that writes a quantity (characterization/README.md), for error messages.
-std::string RecipeOf(std::string_view quantity) {
-  const std::string_view block = quantity.substr(0, quantity.find('/'));
-  if (block == "precharge") {
-    return "characterization/dac.ini";
-  }
-  return "characterization/" + std::string(block) + ".ini";
-}
-
-bool Holds(const lut::Store& store, std::string_view quantity, lut::Statistic statistic) {
-  for (const auto& info : store.Quantities()) {
-    if (info.quantity == quantity && info.statistic == statistic) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// The one store holding `quantity` (its mean), or nullptr.
-const lut::Store* Find(const std::vector<lut::Store>& stores, std::string_view quantity) {
-  const lut::Store* found = nullptr;
-  for (const auto& store : stores) {
-    if (Holds(store, quantity, lut::Statistic::kMean)) {
-      if (found != nullptr) {
-        throw UsageError("quantity " + std::string(quantity) + " is in both " +
-                         found->path().string() + " and " + store.path().string() +
-                         "; pass only one of them");
-      }
-      found = &store;
-    }
-  }
-  return found;
-}
-
-[[noreturn]] void MissingQuantity(const std::string& what_for, std::string_view quantity) {
-  throw UsageError(what_for + " needs " + std::string(quantity) +
-                   ", which none of the given LUT files holds (run cimchar characterize with " +
-                   RecipeOf(quantity) + " and pass its file with --lut)");
-}
-
-const lut::Store& Require(const std::vector<lut::Store>& stores,
-                          std::string_view quantity,
-                          const std::string& what_for) {
-  const lut::Store* store = Find(stores, quantity);
-  if (store == nullptr) {
-    MissingQuantity(what_for, quantity);
-  }
-  return *store;
-}
-
 std::string Describe(double value, const std::string& units) {
   return lut::FormatNumber(value) + (units.empty() ? "" : " " + units);
-}
-
-// The coordinate of one grid axis (corner, vdd, temp) at the requested point.
-lut::AxisValue GridCoordinate(const lut::Axis& axis,
-                              const OperatingPointRequest& point,
-                              const std::string& table) {
-  auto only_value = [&](const std::string& option) -> lut::AxisValue {
-    if (axis.size() != 1) {
-      throw UsageError("table " + table + " spans " + axis.name() + " " + axis.RangeText() +
-                       ": choose a value with " + option);
-    }
-    if (axis.numeric()) {
-      return axis.values().front();
-    }
-    return axis.labels().front();
-  };
-  if (axis.name() == "corner") {
-    if (point.corner) {
-      return *point.corner;
-    }
-    return only_value("--corner");
-  }
-  if (axis.name() == "vdd") {
-    if (point.vdd_v) {
-      return *point.vdd_v;
-    }
-    return only_value("--vdd (volts)");
-  }
-  if (axis.name() == "temp") {
-    if (point.temp_c) {
-      return axis.units() == "K" ? *point.temp_c + kKelvinAtZeroCelsius : *point.temp_c;
-    }
-    return only_value("--temp (degrees Celsius)");
-  }
-  throw Error("table " + table + " has axis " + axis.name() +
-              " that is neither a grid axis (corner, vdd, temp) nor the bench axis asked for");
-}
-
-// The value of `table` at the operating point, with `bench` giving the bench axes' coordinates.
-double At(const lut::Table& table,
-          const lut::Store& store,
-          const OperatingPointRequest& point,
-          const lut::OperatingPoint& bench = {}) {
-  lut::OperatingPoint where = bench;
-  for (const auto& axis : table.axes()) {
-    if (where.find(axis.name()) == where.end()) {
-      where[axis.name()] = GridCoordinate(axis, point, table.quantity());
-    }
-  }
-  try {
-    return table.Lookup(where);
-  } catch (const UsageError& e) {
-    throw UsageError("reading " + table.quantity() + " from " + store.path().string() +
-                     " at the requested operating point: " + e.what());
-  }
-}
-
-// One statistic of a quantity at the point, or nullopt when the store lacks that statistic.
-std::optional<double> StatAt(const lut::Store& store,
-                             std::string_view quantity,
-                             lut::Statistic statistic,
-                             const OperatingPointRequest& point,
-                             const lut::OperatingPoint& bench = {}) {
-  if (!Holds(store, quantity, statistic)) {
-    return std::nullopt;
-  }
-  return At(store.ReadTable(quantity, statistic), store, point, bench);
-}
-
-// (bench axis value, mean) over the grid values of the one bench axis `axis_name`.
-struct CurvePoint {
-  double x = 0.0;
-  double mean = 0.0;
-  std::optional<double> static_sigma;
-  std::optional<double> dynamic_sigma;
-};
-std::vector<CurvePoint> Curve(const lut::Store& store,
-                              std::string_view quantity,
-                              const std::string& axis_name,
-                              const OperatingPointRequest& point) {
-  const lut::Table& mean = store.ReadTable(quantity, lut::Statistic::kMean);
-  const lut::Axis& axis = mean.axis(axis_name);
-  if (!axis.numeric()) {
-    throw Error("table " + std::string(quantity) + " in " + store.path().string() + ": axis " +
-                axis_name + " should be numeric");
-  }
-  std::vector<CurvePoint> curve;
-  for (const double x : axis.values()) {
-    const lut::OperatingPoint bench = {{axis_name, x}};
-    curve.push_back(
-        {.x = x,
-         .mean = At(mean, store, point, bench),
-         .static_sigma = StatAt(store, quantity, lut::Statistic::kStaticSigma, point, bench),
-         .dynamic_sigma = StatAt(store, quantity, lut::Statistic::kDynamicSigma, point, bench)});
-  }
-  return curve;
 }
 
 double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
@@ -223,102 +74,25 @@ CodeMoments Moments(double v,
   return m;
 }
 
-struct AdcResult {
+// The ADC model of the macro: transitions, per-code statistics, window and linearity.
+AdcModel AdcOf(const calib::Macro& macro) {
+  const calib::AdcTransfer& a = macro.adc;
   AdcModel adc;
-  std::map<std::string, std::string> not_derived;
-  std::vector<std::string> sources;  // quantities read
-};
-
-AdcResult ReadAdc(const std::vector<lut::Store>& stores,
-                  const FromStoreOptions& options,
-                  const std::string& what_for) {
-  const std::string quantity = "adc/transition_v";
-  const lut::Store& store = Require(stores, quantity, what_for);
-  const auto& point = options.point;
-  const lut::Table& mean_table = store.ReadTable(quantity, lut::Statistic::kMean);
-  const lut::Axis& code_axis = mean_table.axis("code");
-  const auto n = static_cast<int>(code_axis.size());
-  int bits = 0;
-  while ((1 << bits) - 1 < n) {
-    ++bits;
-  }
-  if ((1 << bits) - 1 != n || n < 1) {
-    throw UsageError("table adc/transition_v in " + store.path().string() + " has " +
-                     std::to_string(n) + " transitions; an ADC of b bits has 2^b - 1");
-  }
-  AdcResult r;
-  AdcModel& adc = r.adc;
-  adc.bits = bits;
-  std::vector<double> t;
-  std::vector<double> s;
-  std::vector<double> d;
-  bool have_static = true;
-  bool have_dynamic = true;
-  for (const double code : code_axis.values()) {
-    const lut::OperatingPoint bench = {{"code", code}};
-    t.push_back(At(mean_table, store, point, bench));
-    const auto ss = StatAt(store, quantity, lut::Statistic::kStaticSigma, point, bench);
-    const auto sd = StatAt(store, quantity, lut::Statistic::kDynamicSigma, point, bench);
-    have_static = have_static && ss.has_value();
-    have_dynamic = have_dynamic && sd.has_value();
-    s.push_back(ss.value_or(0.0));
-    d.push_back(sd.value_or(0.0));
-  }
-  for (std::size_t k = 1; k < t.size(); ++k) {
-    if (!(t[k] > t[k - 1])) {
-      throw Error("table adc/transition_v in " + store.path().string() +
-                  " is not increasing along code at the operating point (transition " +
-                  std::to_string(k + 1) + ")");
-    }
-  }
-  if (!have_static) {
-    r.not_derived["adc.static_sigma"] =
-        "adc/transition_v has no static_sigma table: the per-code static sigma is left at 0";
-  }
-  if (!have_dynamic) {
-    r.not_derived["adc.dynamic_sigma"] =
-        "adc/transition_v has no dynamic_sigma table: the per-code dynamic sigma is left at 0";
-  }
-  r.sources.push_back(quantity);
-
-  // Window: the nominal one when given, else the end-point fit of the transitions, with the
-  // transitions of an ideal converter at low + k LSB (as src/mac places them).
-  double lsb = 0.0;
-  if (options.adc_window_v) {
-    const auto [low, high] = *options.adc_window_v;
-    if (!(high > low) || !std::isfinite(low) || !std::isfinite(high)) {
-      throw UsageError("--adc-window: the high end must exceed the low end (got " +
-                       lut::FormatNumber(low) + ", " + lut::FormatNumber(high) + ")");
-    }
-    adc.input_low_v = low;
-    adc.input_high_v = high;
-    lsb = adc.LsbV();
-    adc.offset_lsb = (t.front() - (low + lsb)) / lsb;
-    adc.gain = n >= 2 ? (t.back() - t.front()) / (lsb * (n - 1)) : 1.0;
-    if (n < 2) {
-      r.not_derived["adc.gain"] = "a 1-bit converter has a single transition: no gain";
-    }
-  } else {
-    if (n < 2) {
-      throw UsageError(
-          "a 1-bit ADC table has one transition, which does not define a window: "
-          "give the nominal window with --adc-window LOW,HIGH (volts)");
-    }
-    lsb = (t.back() - t.front()) / (n - 1);
-    adc.input_low_v = t.front() - lsb;
-    adc.input_high_v = adc.input_low_v + (n + 1) * lsb;
-    const std::string why =
-        "no nominal ADC window given (--adc-window): the window is the end-point fit of the "
-        "transitions, so gain 1 and offset 0 hold by construction";
-    r.not_derived["adc.gain"] = why;
-    r.not_derived["adc.offset_lsb"] = why;
-  }
-  adc.transition_mean_v = t;
-  adc.transition_static_sigma_v = s;
+  adc.bits = macro.geometry.adc_bits;
+  adc.input_low_v = a.LowV();
+  adc.input_high_v = a.HighV();
+  adc.transition_mean_v = a.transition_v;
+  adc.transition_static_sigma_v = a.transition_static_sigma_v;
+  adc.comparator_offset_sigma_v = a.comparator_offset_sigma_v;
+  adc.comparator_noise_sigma_v = a.comparator_noise_sigma_v;
+  const double lsb = a.LsbV();
+  const auto n = static_cast<int>(a.transition_v.size());
+  const std::vector<double>& t = a.transition_v;
+  const std::vector<double>& s = a.transition_static_sigma_v;
+  const std::vector<double>& d = a.transition_dynamic_sigma_v;
   for (int code = 0; code <= n; ++code) {
     const double v = adc.input_low_v + (code + 0.5) * lsb;
     const CodeMoments m = Moments(v, t, s, d);
-    // Input-referred spread of the code: its two bounding transitions (one at the ends).
     double s2 = 0.0;
     double d2 = 0.0;
     int bounds = 0;
@@ -342,261 +116,180 @@ AdcResult ReadAdc(const std::vector<lut::Store>& stores,
     adc.dnl_lsb = lin.dnl_lsb;
     adc.inl_lsb = lin.inl_lsb;
   }
-
-  const std::string offset_q = "adc/comparator_offset_v";
-  const lut::Store* offset_store = Find(stores, offset_q);
-  double d_rms = 0.0;
-  for (const double x : d) {
-    d_rms += x * x;
-  }
-  d_rms = std::sqrt(d_rms / static_cast<double>(d.size()));
-  adc.comparator_noise_sigma_v = d_rms;
-  if (offset_store != nullptr) {
-    r.sources.push_back(offset_q);
-    const auto sigma = StatAt(*offset_store, offset_q, lut::Statistic::kStaticSigma, point);
-    if (sigma) {
-      adc.comparator_offset_sigma_v = *sigma;
-    } else {
-      r.not_derived["adc.comparator_offset_sigma_v"] =
-          offset_q + " has no static_sigma table (one Monte Carlo sample?)";
-    }
-    if (const auto noise = StatAt(*offset_store, offset_q, lut::Statistic::kDynamicSigma, point)) {
-      adc.comparator_noise_sigma_v = *noise;
-    }
-  } else {
-    r.not_derived["adc.comparator_offset_sigma_v"] =
-        "no LUT holds " + offset_q + " (characterization/adc.ini writes it)";
-  }
-  return r;
+  return adc;
 }
 
-void Merge(std::map<std::string, std::string>& into,
-           const std::map<std::string, std::string>& from) {
-  into.insert(from.begin(), from.end());
-}
-
-// The analog path from apath/line_v over `fraction` (of full scale), in the ADC's LSB.
-void ReadAnalog(const lut::Store& store,
-                const FromStoreOptions& options,
-                const AdcModel* adc,
-                ExportModel& model) {
-  const std::string quantity = "apath/line_v";
-  const auto curve = Curve(store, quantity, "fraction", options.point);
-  if (curve.size() < 2) {
-    throw UsageError("table " + quantity + " in " + store.path().string() +
-                     " has fewer than two fractions: no transfer can be fitted");
-  }
-  const mac::MacShape& shape = options.shape;
-  const double full_mac = static_cast<double>(shape.rows) * ((1 << shape.dac_bits) - 1);
-  // Least-squares line over the fractions inside the ADC window (all when fewer than two).
-  std::vector<CurvePoint> used;
-  for (const auto& p : curve) {
-    if (p.x >= shape.adc_range_lo_frac - 1e-12 && p.x <= shape.adc_range_hi_frac + 1e-12) {
-      used.push_back(p);
+// The analog chain in front of the ADC as a straight line over the MAC units inside the ADC
+// window (the uniform-code transfer: every row W = 1 at one code), with its spreads in LSB.
+void AnalogOf(const calib::Macro& macro, ExportModel& model) {
+  const calib::LineTransfer& l = macro.line;
+  const int top = (1 << macro.geometry.dac_bits) - 1;
+  const double full_mac = static_cast<double>(macro.geometry.rows) * top;
+  const double lsb_v = macro.adc.LsbV();
+  AnalogPathModel& a = model.analog;
+  std::vector<std::size_t> used;
+  for (std::size_t i = 0; i < l.codes.size(); ++i) {
+    if (l.code_v[i] <= macro.adc.HighV() + lsb_v) {
+      used.push_back(i);
     }
   }
   if (used.size() < 2) {
-    used = curve;
+    used = {0, l.codes.size() - 1};
   }
-  double sx = 0;
-  double sy = 0;
-  double sxx = 0;
-  double sxy = 0;
-  for (const auto& p : used) {
-    sx += p.x;
-    sy += p.mean;
-    sxx += p.x * p.x;
-    sxy += p.x * p.mean;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (std::size_t i : used) {
+    const double x = static_cast<double>(l.codes[i]) / top * full_mac;
+    sx += x;
+    sy += l.code_v[i];
+    sxx += x * x;
+    sxy += x * l.code_v[i];
   }
   const double n = static_cast<double>(used.size());
   const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   const double intercept = (sy - slope * sx) / n;
-  AnalogPathModel& a = model.analog;
-  a.transfer_gain_v = slope / full_mac;
+  a.transfer_gain_v = slope;
   a.transfer_offset_v = intercept;
-  double s2 = 0.0;
-  double d2 = 0.0;
-  double worst = 0.0;
-  bool have_static = true;
-  bool have_dynamic = true;
-  for (const auto& p : used) {
-    have_static = have_static && p.static_sigma.has_value();
-    have_dynamic = have_dynamic && p.dynamic_sigma.has_value();
-    s2 += std::pow(p.static_sigma.value_or(0.0), 2);
-    d2 += std::pow(p.dynamic_sigma.value_or(0.0), 2);
-    worst = std::max(worst, std::abs(p.mean - (intercept + slope * p.x)));
+  double s2 = 0.0, d2 = 0.0, worst = 0.0;
+  for (std::size_t i : used) {
+    const double x = static_cast<double>(l.codes[i]) / top * full_mac;
+    s2 += l.code_static_sigma_v[i] * l.code_static_sigma_v[i];
+    d2 += l.code_dynamic_sigma_v[i] * l.code_dynamic_sigma_v[i];
+    worst = std::max(worst, std::abs(l.code_v[i] - (intercept + slope * x)));
   }
   a.static_sigma_v = std::sqrt(s2 / n);
   a.dynamic_sigma_v = std::sqrt(d2 / n);
-  if (!have_static) {
-    model.not_derived["analog.static_sigma"] = quantity + " has no static_sigma table (left 0)";
-  }
-  if (!have_dynamic) {
-    model.not_derived["analog.dynamic_sigma"] = quantity + " has no dynamic_sigma table (left 0)";
-  }
-  // Full-scale compression against the small-signal slope of the first segment.
-  const double small_slope = (curve[1].mean - curve[0].mean) / (curve[1].x - curve[0].x);
-  const double top = shape.adc_range_hi_frac;
-  if (top > curve.front().x && top <= curve.back().x && small_slope != 0.0) {
-    std::size_t k = 1;
-    while (k + 1 < curve.size() && curve[k].x < top) {
-      ++k;
-    }
-    const double f = (top - curve[k - 1].x) / (curve[k].x - curve[k - 1].x);
-    const double y_top = curve[k - 1].mean + f * (curve[k].mean - curve[k - 1].mean);
-    a.compression_full_scale =
-        1.0 - (y_top - curve.front().mean) / (small_slope * (top - curve.front().x));
-  } else {
-    model.not_derived["analog.compression_full_scale"] =
-        "the fraction axis of " + quantity + " does not reach the top of the ADC window";
-  }
-  if (adc != nullptr && adc->bits > 0) {
-    const double lsb_v = adc->LsbV();
-    a.static_sigma_lsb = a.static_sigma_v / lsb_v;
-    a.dynamic_sigma_lsb = a.dynamic_sigma_v / lsb_v;
-    a.max_nonlinearity_lsb = worst / lsb_v;
-    if (a.transfer_gain_v > 0.0) {
-      model.geometry.adc_lsb_mac = lsb_v / a.transfer_gain_v;
-    }
-  }
-}
-
-// One action per point of a bench axis (or one data-independent point).
-void AddEnergy(const std::vector<lut::Store>& stores,
-               const OperatingPointRequest& point,
-               const std::string& quantity,
-               const std::string& axis_name,  // "" for a scalar table
-               const std::string& argument,   // Accelergy argument name
-               double argument_scale,         // axis value -> integer argument
-               double factor,                 // energy multiplier (e.g. rows)
-               const std::string& component,
-               const std::string& action,
-               ExportModel& model) {
-  const lut::Store* store = Find(stores, quantity);
-  if (store == nullptr) {
-    model.not_derived[component + "." + action] =
-        "no LUT holds " + quantity + " (" + RecipeOf(quantity) + " writes it)";
-    return;
-  }
-  model.provenance["source." + quantity] = store->path().string();
-  ComponentEnergy e{.component = component,
-                    .action = action,
-                    .points = {},
-                    .area_um2 = std::nullopt,
-                    .area_note = "cimchar characterizes netlists, not layouts: no area"};
-  if (axis_name.empty()) {
-    const double j = At(store->ReadTable(quantity, lut::Statistic::kMean), *store, point) * factor;
-    e.points.push_back({.arguments = {}, .energy_j = j});
-  } else {
-    for (const auto& p : Curve(*store, quantity, axis_name, point)) {
-      e.points.push_back({.arguments = {{argument, std::llround(p.x * argument_scale)}},
-                          .energy_j = p.mean * factor});
-    }
-  }
-  model.energies.push_back(std::move(e));
-}
-
-// The digital column cycle: rows D_MULTs plus the adder tree's full adders, per activity.
-void AddDigitalCycle(const std::vector<lut::Store>& stores,
-                     const FromStoreOptions& options,
-                     ExportModel& model) {
-  const std::string dmult = "digital/dmult_energy_j";
-  const std::string fa = "digital/fa_energy_j";
-  const lut::Store* dmult_store = Find(stores, dmult);
-  const lut::Store* fa_store = Find(stores, fa);
-  if (dmult_store == nullptr || fa_store == nullptr) {
-    model.not_derived["digital_column.mac_1b_cycle"] =
-        "needs both " + dmult + " and " + fa + " (characterization/digital.ini writes them)";
-    return;
-  }
-  model.provenance["source." + dmult] = dmult_store->path().string();
-  model.provenance["source." + fa] = fa_store->path().string();
-  const auto rows = static_cast<double>(options.shape.rows);
-  const auto adders = static_cast<double>(measure::AdderTreeFullAdders(options.shape.rows));
-  const auto d = Curve(*dmult_store, dmult, "activity", options.point);
-  const lut::Table& fa_table = fa_store->ReadTable(fa, lut::Statistic::kMean);
-  ComponentEnergy e{.component = "digital_column",
-                    .action = "mac_1b_cycle",
-                    .points = {},
-                    .area_um2 = std::nullopt,
-                    .area_note = "cimchar characterizes netlists, not layouts: no area"};
-  for (const auto& p : d) {
-    const double fa_j = At(fa_table, *fa_store, options.point, {{"activity", p.x}});
-    e.points.push_back({.arguments = {{"activity_pct", std::llround(p.x * kPercent)}},
-                        .energy_j = rows * p.mean + adders * fa_j});
-  }
-  model.energies.push_back(std::move(e));
-}
-
-// The saliency evaluator's decision (sum of the quantized terms into S, compare with each
-// threshold), composed from full-adder evaluations by the model's own rule
-// (mac::OseEvalFullAdders at the full adder's random-data activity 0.5); the N/Q units are
-// not in it.
-void AddOseEvaluation(const std::vector<lut::Store>& stores,
-                      const FromStoreOptions& options,
-                      ExportModel& model) {
-  const std::string fa = "digital/fa_energy_j";
-  const lut::Store* fa_store = Find(stores, fa);
-  if (fa_store == nullptr) {
-    model.not_derived["ose.evaluate"] =
-        "composed from " + fa + ", which no LUT holds (characterization/digital.ini writes it)";
-    return;
-  }
-  const lut::Table& fa_table = fa_store->ReadTable(fa, lut::Statistic::kMean);
-  constexpr double kRandomDataActivity = 0.5;
-  const double fa_j = At(fa_table, *fa_store, options.point, {{"activity", kRandomDataActivity}});
-  model.energies.push_back(
-      {.component = "ose",
-       .action = "evaluate",
-       .points = {{.arguments = {}, .energy_j = mac::OseEvalFullAdders() * fa_j}},
-       .area_um2 = std::nullopt,
-       .area_note = "cimchar characterizes netlists, not layouts: no area"});
-}
-
-// The operating point as resolved on the first table found (for the export header).
-OperatingPoint ResolvePoint(const std::vector<lut::Store>& stores,
-                            const OperatingPointRequest& request) {
-  OperatingPoint resolved{.corner = request.corner.value_or(""),
-                          .vdd_v = request.vdd_v.value_or(std::nan("")),
-                          .temp_c = request.temp_c.value_or(std::nan(""))};
-  for (const auto& store : stores) {
-    for (const auto& info : store.Quantities()) {
-      const lut::Table& table = store.ReadTable(info.quantity, info.statistic);
-      for (const auto& axis : table.axes()) {
-        if (axis.size() != 1) {
-          continue;
-        }
-        if (axis.name() == "corner" && resolved.corner.empty()) {
-          resolved.corner = axis.labels().front();
-        } else if (axis.name() == "vdd" && std::isnan(resolved.vdd_v)) {
-          resolved.vdd_v = axis.values().front();
-        } else if (axis.name() == "temp" && std::isnan(resolved.temp_c)) {
-          resolved.temp_c = axis.units() == "K" ? axis.values().front() - kKelvinAtZeroCelsius
-                                                : axis.values().front();
-        }
+  a.static_sigma_lsb = a.static_sigma_v / lsb_v;
+  a.dynamic_sigma_lsb = a.dynamic_sigma_v / lsb_v;
+  a.max_nonlinearity_lsb = worst / lsb_v;
+  const double small =
+      (l.code_v[1] - l.code_v[0]) / (static_cast<double>(l.codes[1] - l.codes[0]) / top);
+  const double top_frac =
+      std::clamp((macro.adc.HighV() - l.code_v[0]) / (l.code_v.back() - l.code_v[0]), 0.0, 1.0);
+  if (small > 0.0 && top_frac > 0.0) {
+    // The uniform-code transfer at the top of the ADC window against its first segment's slope.
+    double y = l.code_v.back();
+    for (std::size_t i = 1; i < l.codes.size(); ++i) {
+      const double x0 = static_cast<double>(l.codes[i - 1]) / top;
+      const double x1 = static_cast<double>(l.codes[i]) / top;
+      if (top_frac <= x1) {
+        y = l.code_v[i - 1] + (top_frac - x0) / (x1 - x0) * (l.code_v[i] - l.code_v[i - 1]);
+        break;
       }
     }
+    a.compression_full_scale = 1.0 - (y - l.code_v[0]) / (small * top_frac);
   }
-  return resolved;
+  if (a.transfer_gain_v > 0.0) {
+    model.geometry.adc_lsb_mac = lsb_v / a.transfer_gain_v;
+  }
+}
+
+ComponentEnergy Scalar(const std::string& component,
+                       const std::string& action,
+                       const calib::ActionEnergy& e) {
+  return {.component = component,
+          .action = action,
+          .points = {{.arguments = {}, .energy_j = e.energy_j}},
+          .area_um2 = std::nullopt,
+          .area_note = "cimchar characterizes netlists, not layouts: no area"};
+}
+
+void EnergiesOf(const calib::Macro& macro, ExportModel& model) {
+  const calib::Energies& e = macro.energy;
+  const double rows = macro.geometry.rows;
+  const std::string no_area = "cimchar characterizes netlists, not layouts: no area";
+  model.energies.push_back(
+      {.component = "digital_column",
+       .action = "mac_1b_cycle",
+       .points = {{.arguments = {},
+                   .energy_j = rows * (e.dmult_row.energy_j + e.precharge_row.energy_j) +
+                               e.adder_tree.energy_j}},
+       .area_um2 = std::nullopt,
+       .area_note = no_area});
+  ComponentEnergy op{.component = "analog_line",
+                     .action = "analog_op",
+                     .points = {},
+                     .area_um2 = std::nullopt,
+                     .area_note = no_area};
+  for (std::size_t i = 0; i < macro.line.codes.size(); ++i) {
+    op.points.push_back({.arguments = {{"code", macro.line.codes[i]}}, .energy_j = e.op_code_j[i]});
+  }
+  model.energies.push_back(std::move(op));
+  ComponentEnergy dac{.component = "dac_row",
+                      .action = "drive",
+                      .points = {},
+                      .area_um2 = std::nullopt,
+                      .area_note = no_area};
+  for (std::size_t c = 0; c < e.dac_row_j.size(); ++c) {
+    dac.points.push_back(
+        {.arguments = {{"code", static_cast<std::int64_t>(c)}}, .energy_j = e.dac_row_j[c]});
+  }
+  model.energies.push_back(std::move(dac));
+  model.energies.push_back(Scalar("adc", "convert", e.adc_conversion));
+  model.energies.push_back(Scalar("precharge_row", "precharge", e.precharge_row));
+  model.energies.push_back(Scalar("ose", "evaluate", e.ose_eval));
+  model.energies.push_back(Scalar("accumulator", "accumulate", e.accumulate));
+  for (const auto& [what, how] : std::vector<std::pair<std::string, std::string>>{
+           {"analog_line.analog_op", e.analog_how},
+           {"dac_row.drive", e.dac_how},
+           {"adc.convert", e.adc_conversion.how},
+           {"precharge_row.precharge", e.precharge_row.how},
+           {"ose.evaluate", e.ose_eval.how},
+           {"accumulator.accumulate", e.accumulate.how},
+           {"digital_column.dmult", e.dmult_row.how},
+           {"digital_column.adder_tree", e.adder_tree.how}}) {
+    model.provenance["energy." + what] = how;
+  }
 }
 
 }  // namespace
 
-std::vector<std::string> RequiredQuantities(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kNeuroSim:
-      return {"adc/transition_v"};
-    case ExportFormat::kAihwkit:
-    case ExportFormat::kAsim:
-      return {"adc/transition_v", "apath/line_v"};
-    case ExportFormat::kCrossSim:
-      return {"adc/transition_v", "adc/comparator_offset_v"};
-    case ExportFormat::kAccelergy:
-    case ExportFormat::kCsv:
-    case ExportFormat::kJson:
-      return {};
+std::map<std::string, std::string> MacroProvenance(const calib::Macro& macro) {
+  std::map<std::string, std::string> out;
+  out["macro.origin"] = macro.origin;
+  for (std::size_t i = 0; i < macro.sources.size(); ++i) {
+    const calib::TableSource& src = macro.sources[i];
+    const std::string prefix = "lut" + std::to_string(i) + ".";
+    out[prefix + "role"] = src.role;
+    out[prefix + "file"] = src.file.string();
+    out[prefix + "file_sha256"] = src.sha256;
+    out[prefix + "recipe"] = src.recipe_text;
+    out[prefix + "master_seed"] = std::to_string(src.master_seed);
+    out[prefix + "samples_per_point"] = std::to_string(src.samples_per_point);
+    out[prefix + "ngspice_version"] = src.ngspice_version;
+    out[prefix + "cimchar_version"] = src.cimchar_version;
+    out[prefix + "cimchar_commit"] = src.cimchar_commit;
+    out[prefix + "created_utc"] = src.created_utc;
   }
-  return {};
+  for (std::size_t i = 0; i < macro.notes.size(); ++i) {
+    out["note." + std::to_string(i)] = macro.notes[i];
+  }
+  return out;
+}
+
+ExportModel ModelFromMacro(const calib::Macro& macro,
+                           const mac::MacShape& shape,
+                           const std::string& macro_name) {
+  ExportModel model;
+  model.provenance = MacroProvenance(macro);
+  model.operating_point = macro.point;
+  model.geometry = {.name = macro_name,
+                    .rows = macro.geometry.rows,
+                    .columns = macro.geometry.columns,
+                    .columns_per_adc = 1,
+                    .activation_bits = shape.activation_bits,
+                    .weight_bits = shape.weight_bits,
+                    .dac_bits = macro.geometry.dac_bits,
+                    .analog_orders = macro.geometry.analog_window,
+                    .adc_lsb_mac = 0.0};
+  model.adc = AdcOf(macro);
+  const std::string end_point =
+      "the ADC window is the end-point fit of the characterized transitions, so gain 1 and "
+      "offset 0 hold by construction";
+  model.not_derived["adc.gain"] = end_point;
+  model.not_derived["adc.offset_lsb"] = end_point;
+  AnalogOf(macro, model);
+  EnergiesOf(macro, model);
+  return model;
 }
 
 std::map<std::string, std::string> StoreProvenance(const lut::Store& store,
@@ -671,98 +364,9 @@ DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
   return out;
 }
 
-AdcModel AdcFromStores(const std::vector<lut::Store>& stores, const FromStoreOptions& options) {
-  return ReadAdc(stores, options, "the ADC model").adc;
-}
-
-ExportModel ModelFromStores(ExportFormat format,
-                            const std::vector<lut::Store>& stores,
-                            const FromStoreOptions& options) {
-  if (stores.empty()) {
-    throw UsageError("no LUT file given (--lut F.h5)");
-  }
-  mac::ValidateShape(options.shape);
-  const std::string what_for = "the " + ExportFormatName(format) + " export";
-  for (const auto& q : RequiredQuantities(format)) {
-    Require(stores, q, what_for);
-  }
-  ExportModel model;
-  for (std::size_t i = 0; i < stores.size(); ++i) {
-    const auto p = StoreProvenance(stores[i], "lut" + std::to_string(i) + ".");
-    model.provenance.insert(p.begin(), p.end());
-  }
-  const mac::MacShape& shape = options.shape;
-  model.geometry = {.name = options.macro_name,
-                    .rows = shape.rows,
-                    .columns = shape.columns,
-                    .columns_per_adc = 1,
-                    .activation_bits = shape.activation_bits,
-                    .weight_bits = shape.weight_bits,
-                    .dac_bits = shape.dac_bits,
-                    .analog_orders = shape.analog_window,
-                    .adc_lsb_mac = 0.0};
-  model.operating_point = ResolvePoint(stores, options.point);
-
-  if (format == ExportFormat::kCsv || format == ExportFormat::kJson) {
-    std::set<std::string> names;
-    for (const auto& store : stores) {
-      for (auto& view : TableViewsFromStore(store)) {
-        if (!names.insert(view.quantity).second) {
-          throw UsageError("table " + view.quantity +
-                           " is in more than one LUT file; pass "
-                           "only one of them");
-        }
-        model.tables.push_back(std::move(view));
-      }
-    }
-    return model;
-  }
-
-  const AdcModel* adc = nullptr;
-  if (Find(stores, "adc/transition_v") != nullptr) {
-    AdcResult r = ReadAdc(stores, options, what_for);
-    model.adc = std::move(r.adc);
-    Merge(model.not_derived, r.not_derived);
-    for (const auto& q : r.sources) {
-      model.provenance["source." + q] = Find(stores, q)->path().string();
-    }
-    adc = &model.adc;
-  } else {
-    model.not_derived["adc"] = "no LUT holds adc/transition_v (characterization/adc.ini)";
-  }
-  if (const lut::Store* apath = Find(stores, "apath/line_v")) {
-    ReadAnalog(*apath, options, adc, model);
-    model.provenance["source.apath/line_v"] = apath->path().string();
-  } else {
-    model.not_derived["analog"] = "no LUT holds apath/line_v (characterization/apath.ini)";
-  }
-
-  const auto& point = options.point;
-  AddDigitalCycle(stores, options, model);
-  AddEnergy(stores, point, "apath/energy_op_j", "fraction", "fraction_pct", kPercent, 1.0,
-            "analog_line", "analog_op", model);
-  AddEnergy(stores, point, "adc/energy_conversion_j", "", "", 1.0, 1.0, "adc", "convert", model);
-  AddEnergy(stores, point, "dac/energy_j", "code", "code", 1.0, 1.0, "dac_row", "drive", model);
-  AddEnergy(stores, point, "precharge/energy_row_j", "", "", 1.0, 1.0, "precharge_row", "precharge",
-            model);
-  AddOseEvaluation(stores, options, model);
-  if (format == ExportFormat::kAccelergy && model.energies.empty()) {
-    throw UsageError(what_for +
-                     " needs at least one energy table (apath/energy_op_j, "
-                     "adc/energy_conversion_j, digital/*, dac/energy_j, precharge/energy_row_j); "
-                     "none of the given LUT files holds one");
-  }
-  for (const double* v : {&model.operating_point.vdd_v, &model.operating_point.temp_c}) {
-    if (std::isnan(*v)) {
-      throw UsageError("the operating point is incomplete: give --vdd and --temp");
-    }
-  }
-  return model;
-}
-
 std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
                                            const std::vector<std::string>& columns,
-                                           const OperatingPointRequest& point,
+                                           const GridPointRequest& point,
                                            bool centered) {
   const lut::RunSpec& spec = store.spec();
   std::vector<std::size_t> index;

@@ -143,6 +143,9 @@ std::string EncodeHeader(const RunSpec& spec, const Provenance& provenance) {
   w.Str(provenance.cimchar_version);
   w.Str(provenance.cimchar_commit);
   w.Str(provenance.created_utc);
+  w.Str(provenance.producer);
+  w.U64(spec.shard.index);
+  w.U64(spec.shard.count);
   return w.Take();
 }
 
@@ -211,6 +214,9 @@ void DecodeHeader(Reader& r, Parsed& parsed) {
   p.cimchar_version = r.Str();
   p.cimchar_commit = r.Str();
   p.created_utc = r.Str();
+  p.producer = r.Str();
+  parsed.spec.shard.index = r.U64();
+  parsed.spec.shard.count = r.U64();
 }
 
 Record DecodeRecord(Reader& r) {
@@ -228,20 +234,16 @@ Record DecodeRecord(Reader& r) {
 
 }  // namespace
 
-Parsed Parse(const std::string& bytes, const std::string& path) {
-  Parsed parsed;
-  const std::string_view all(bytes);
-  if (all.size() < kMagic.size()) {
-    if (kMagic.starts_with(all)) {  // torn while being created
-      parsed.dropped_bytes = all.size();
-      return parsed;
-    }
-    throw Error(path + ": not a cimchar journal (bad magic)");
-  }
-  if (all.substr(0, kMagic.size()) != kMagic) {
-    throw Error(path + ": not a cimchar journal (bad magic)");
-  }
-  std::size_t pos = kMagic.size();
+namespace {
+
+// Calls on_frame(tag, reader, offset) for every whole, CRC-valid frame of all[pos..]; returns
+// the offset after the last one.
+template <typename OnFrame>
+std::size_t ForEachFrame(std::string_view all,
+                         std::size_t pos,
+                         uint64_t file_offset,
+                         const std::string& path,
+                         OnFrame on_frame) {
   while (pos < all.size()) {
     if (all.size() - pos < 8) {
       break;
@@ -256,27 +258,15 @@ Parsed Parse(const std::string& bytes, const std::string& path) {
     if (Crc32(payload) != crc) {
       break;
     }
+    const uint64_t at = file_offset + pos;
     Reader r(payload);
     try {
-      const uint8_t tag = r.U8();
-      if (!parsed.has_header) {
-        if (tag != 'H') {
-          throw Error(path + ": journal does not start with a run header");
-        }
-        DecodeHeader(r, parsed);
-        parsed.has_header = true;
-      } else {
-        if (tag != 'R') {
-          throw Error(path + ": journal frame at byte " + std::to_string(pos) +
-                      " is not a sample record");
-        }
-        parsed.records.push_back(DecodeRecord(r));
-      }
+      on_frame(static_cast<char>(r.U8()), r, at);
       if (!r.AtEnd()) {
         throw Truncated{};
       }
     } catch (const Truncated&) {
-      throw Error(path + ": journal frame at byte " + std::to_string(pos) +
+      throw Error(path + ": journal frame at byte " + std::to_string(at) +
                   " passes its checksum but does not decode; it was written by an incompatible "
                   "cimchar: delete the journal and start the run again");
     } catch (const UsageError& e) {
@@ -284,9 +274,61 @@ Parsed Parse(const std::string& bytes, const std::string& path) {
     }
     pos += 8 + length;
   }
+  return pos;
+}
+
+}  // namespace
+
+Parsed Parse(const std::string& bytes, const std::string& path) {
+  Parsed parsed;
+  const std::string_view all(bytes);
+  if (all.size() < kMagic.size()) {
+    if (kMagic.starts_with(all)) {  // torn while being created
+      parsed.dropped_bytes = all.size();
+      return parsed;
+    }
+    throw Error(path + ": not a cimchar journal (bad magic)");
+  }
+  if (all.substr(0, kMagic.size()) != kMagic) {
+    if (all.starts_with("CIMJRNL")) {
+      throw Error(path +
+                  ": a journal of an older cimchar; finish that run with the cimchar "
+                  "that started it, or delete the journal and start the run again");
+    }
+    throw Error(path + ": not a cimchar journal (bad magic)");
+  }
+  const std::size_t pos =
+      ForEachFrame(all, kMagic.size(), 0, path, [&](char tag, Reader& r, uint64_t at) {
+        if (!parsed.has_header) {
+          if (tag != 'H') {
+            throw Error(path + ": journal does not start with a run header");
+          }
+          DecodeHeader(r, parsed);
+          parsed.has_header = true;
+        } else {
+          if (tag != 'R') {
+            throw Error(path + ": journal frame at byte " + std::to_string(at) +
+                        " is not a sample record");
+          }
+          parsed.records.push_back(DecodeRecord(r));
+        }
+      });
   parsed.valid_bytes = pos;
   parsed.dropped_bytes = all.size() - pos;
   return parsed;
+}
+
+Records ParseRecords(std::string_view bytes, uint64_t file_offset, const std::string& path) {
+  Records out;
+  out.valid_bytes =
+      ForEachFrame(bytes, 0, file_offset, path, [&](char tag, Reader& r, uint64_t at) {
+        if (tag != 'R') {
+          throw Error(path + ": journal frame at byte " + std::to_string(at) +
+                      " is not a sample record");
+        }
+        out.records.push_back(DecodeRecord(r));
+      });
+  return out;
 }
 
 }  // namespace cimchar::lut::journal

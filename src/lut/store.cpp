@@ -13,6 +13,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/build_info.h"
 #include "core/error.h"
@@ -84,6 +85,9 @@ void CheckRecord(const RunSpec& spec, const Record& record) {
   }
   const std::string where = "record (" + spec.DescribeGridPoint(record.grid_point) + ", sample " +
                             std::to_string(record.sample) + ")";
+  if (!spec.Holds({record.grid_point, record.sample})) {
+    throw UsageError(where + " is not in shard " + spec.shard.Name() + " of the run");
+  }
   if (record.status == SampleStatus::kOk) {
     if (record.values.size() != spec.columns.size()) {
       throw UsageError(where + " has " + std::to_string(record.values.size()) +
@@ -171,7 +175,10 @@ void WriteRunFile(const std::filesystem::path& out,
     file.WriteAttr(r, "grid_axes", grid_names);
     file.WriteAttrU64(r, "samples_per_point", spec.samples_per_point);
     file.WriteAttrU64(r, "samples_done", records.size());
-    file.WriteAttrU64(r, "samples_total", spec.SampleCount());
+    file.WriteAttrU64(r, "samples_total", spec.ShardSampleCount());
+    file.WriteAttrU64(r, "shard_index", spec.shard.index);
+    file.WriteAttrU64(r, "shard_count", spec.shard.count);
+    file.WriteAttr(r, "producer", provenance.producer);
 
     const h5::Hid axes_group = file.CreateGroup(r, "axes");
     for (const auto& [name, axis] : axes) {
@@ -244,40 +251,80 @@ void WriteRunFile(const std::filesystem::path& out,
   SyncPath(ParentOf(out), true);
 }
 
-// Names the first field in which two run definitions differ, or returns "".
-std::string FirstDifference(const RunSpec& a,
-                            const Provenance& pa,
-                            const RunSpec& b,
-                            const Provenance& pb) {
+}  // namespace
+
+std::string RunDifference(const RunSpec& a,
+                          const Provenance& pa,
+                          const std::string& a_label,
+                          const RunSpec& b,
+                          const Provenance& pb,
+                          const std::string& b_label) {
+  auto both = [&](const std::string& x, const std::string& y) {
+    return " (" + x + " " + a_label + ", " + y + " " + b_label + ")";
+  };
   if (a.grid != b.grid) {
     return "the grid axes";
   }
   if (a.samples_per_point != b.samples_per_point) {
-    return "the number of samples per grid point (" + std::to_string(a.samples_per_point) +
-           " in the journal, " + std::to_string(b.samples_per_point) + " now)";
+    return "the number of samples per grid point" +
+           both(std::to_string(a.samples_per_point), std::to_string(b.samples_per_point));
   }
   if (a.columns != b.columns) {
     return "the measured columns";
   }
-  if (pa.recipe_text != pb.recipe_text) {
-    return "the recipe text";
+  if (a.shard != b.shard) {
+    return "the shard" + both(a.shard.Name(), b.shard.Name());
   }
   if (pa.master_seed != pb.master_seed) {
-    return "the master seed (" + std::to_string(pa.master_seed) + " in the journal, " +
-           std::to_string(pb.master_seed) + " now)";
+    return "the master seed" + both(std::to_string(pa.master_seed), std::to_string(pb.master_seed));
+  }
+  if (pa.recipe_text != pb.recipe_text) {
+    std::istringstream la(pa.recipe_text);
+    std::istringstream lb(pb.recipe_text);
+    std::string x;
+    std::string y;
+    for (;;) {
+      const bool more_a = static_cast<bool>(std::getline(la, x));
+      const bool more_b = static_cast<bool>(std::getline(lb, y));
+      if (!more_a || !more_b || x != y) {
+        return "the recipe text" + both(more_a ? "'" + x + "'" : "no more lines",
+                                        more_b ? "'" + y + "'" : "no more lines");
+      }
+    }
   }
   if (pa.input_sha256 != pb.input_sha256) {
-    return "the netlist/model files or their hashes";
+    for (const auto& [file, hash] : pa.input_sha256) {
+      const auto it = pb.input_sha256.find(file);
+      if (it == pb.input_sha256.end() || it->second != hash) {
+        return "the netlist/model file " + file +
+               (it == pb.input_sha256.end() ? " (used " + a_label + " only)"
+                                            : " (its SHA-256 differs)");
+      }
+    }
+    return "the netlist/model files (" + b_label + " uses more)";
   }
   if (pa.ngspice_version != pb.ngspice_version) {
-    return "the ngspice version";
+    return "the ngspice version" + both(pa.ngspice_version, pb.ngspice_version);
   }
   if (pa.cimchar_version != pb.cimchar_version || pa.cimchar_commit != pb.cimchar_commit) {
-    return "the cimchar version or commit";
+    return "the cimchar version or commit" + both(pa.cimchar_version + " " + pa.cimchar_commit,
+                                                  pb.cimchar_version + " " + pb.cimchar_commit);
+  }
+  if (pa.producer != pb.producer) {
+    return "the command that writes the run" +
+           both("'" + pa.producer + "'", "'" + pb.producer + "'");
   }
   return "";
 }
 
+namespace {
+// The difference between a journal (a) and the run being started now (b).
+std::string FirstDifference(const RunSpec& a,
+                            const Provenance& pa,
+                            const RunSpec& b,
+                            const Provenance& pb) {
+  return RunDifference(a, pa, "in the journal", b, pb, "now");
+}
 }  // namespace
 
 const char* StatisticName(Statistic s) { return kStatisticNames[static_cast<int>(s)]; }
@@ -312,6 +359,19 @@ void RunSpec::Validate() const {
     }
     count *= axis.size();
   }
+  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) {
+    throw UsageError("shard " + shard.Name() + " is not K/N with 1 <= K <= N");
+  }
+  if (shard.count > count) {
+    throw UsageError("shard " + shard.Name() + ": the run has only " + std::to_string(count) +
+                     " samples, so at most " + std::to_string(count) + " shards");
+  }
+}
+
+uint64_t RunSpec::ShardSampleCount() const {
+  const uint64_t all = SampleCount();
+  const uint64_t first = shard.index - 1;
+  return all > first ? (all - first + shard.count - 1) / shard.count : 0;
 }
 
 uint64_t RunSpec::GridPointCount() const {
@@ -367,16 +427,22 @@ bool Record::operator==(const Record& other) const {
           std::memcmp(values.data(), other.values.data(), values.size() * sizeof(double)) == 0);
 }
 
-// --- RunWriter --------------------------------------------------------------------------------
+// --- journal parts --------------------------------------------------------------------------
 
-struct RunWriter::Journal {
+namespace detail {
+
+// One open journal part file.
+struct JournalFile {
   std::filesystem::path path;
   int fd = -1;
-  ~Journal() {
+  JournalFile(std::filesystem::path p, int f) : path(std::move(p)), fd(f) {}
+  ~JournalFile() {
     if (fd >= 0) {
       ::close(fd);
     }
   }
+  JournalFile(const JournalFile&) = delete;
+  JournalFile& operator=(const JournalFile&) = delete;
   void Sync() const {
     if (::fdatasync(fd) != 0) {
       throw Error(path.string() + ": fdatasync failed: " + ErrnoText());
@@ -388,6 +454,108 @@ struct RunWriter::Journal {
                        ": another process is writing this run (the journal is locked)");
     }
   }
+  void Write(std::string_view bytes) const { WriteAll(fd, bytes, path.string()); }
+  void CutAt(uint64_t valid_bytes) const {
+    if (::ftruncate(fd, static_cast<off_t>(valid_bytes)) != 0) {
+      throw Error(path.string() + ": cannot cut the torn tail: " + ErrnoText());
+    }
+  }
+};
+
+}  // namespace detail
+
+std::filesystem::path JournalPartPath(const std::filesystem::path& out, unsigned part) {
+  return part == 0 ? WithSuffix(out, ".journal")
+                   : WithSuffix(out, (".journal." + std::to_string(part)).c_str());
+}
+
+std::vector<unsigned> JournalParts(const std::filesystem::path& out) {
+  const std::string base = out.filename().string() + ".journal";
+  std::vector<unsigned> parts;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(ParentOf(out), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == base) {
+      parts.push_back(0);
+    } else if (name.size() > base.size() + 1 && name.starts_with(base + ".")) {
+      const std::string digits = name.substr(base.size() + 1);
+      if (digits.size() <= 9 && digits.front() != '0' &&
+          std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        parts.push_back(static_cast<unsigned>(std::stoul(digits)));
+      }
+    }
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+namespace {
+
+// The bytes of `path` from `offset` to its end. Failures: Error naming the file.
+std::string ReadFrom(const std::filesystem::path& path, uint64_t offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(path.string() + ": cannot read the journal: " + ErrnoText());
+  }
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) {
+    throw Error(path.string() + ": cannot read the journal");
+  }
+  return buffer.str();
+}
+
+std::string HeaderBytes(const RunSpec& spec, const Provenance& provenance) {
+  std::string bytes(journal::kMagic);
+  bytes += journal::Frame(journal::EncodeHeader(spec, provenance));
+  return bytes;
+}
+
+// Creates a new journal part holding the run header and takes its lock.
+std::unique_ptr<detail::JournalFile> CreatePart(const std::filesystem::path& path,
+                                                const std::string& header) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      throw UsageError(path.string() +
+                       " exists: an interrupted run left it. Resume that run (--resume) or "
+                       "delete the journal to start over");
+    }
+    throw Error(path.string() + ": cannot create the journal: " + ErrnoText());
+  }
+  auto file = std::make_unique<detail::JournalFile>(path, fd);
+  file->Lock();
+  file->Write(header);
+  file->Sync();
+  SyncPath(ParentOf(path), true);
+  return file;
+}
+
+void FillBuildProvenance(Provenance& provenance) {
+  if (provenance.cimchar_version.empty()) {
+    provenance.cimchar_version = core::kVersion;
+  }
+  if (provenance.cimchar_commit.empty()) {
+    provenance.cimchar_commit = core::kGitCommit;
+  }
+}
+
+void FillRecordValues(const RunSpec& spec, Record& record) {
+  if (record.status == SampleStatus::kFailed && record.values.empty()) {
+    record.values.assign(spec.columns.size(), std::numeric_limits<double>::quiet_NaN());
+  }
+}
+
+}  // namespace
+
+// --- RunWriter --------------------------------------------------------------------------------
+
+// What the RunWriter has read of another process's journal part.
+struct RunWriter::PartTail {
+  std::filesystem::path path;
+  uint64_t offset = 0;  // bytes consumed (magic, header and whole record frames)
+  bool header_read = false;
 };
 
 RunWriter::RunWriter(std::filesystem::path out,
@@ -398,29 +566,13 @@ RunWriter::RunWriter(std::filesystem::path out,
       spec_(std::move(spec)),
       provenance_(std::move(provenance)),
       options_(options),
-      journal_(std::make_unique<Journal>()),
-      last_snapshot_(std::chrono::steady_clock::now()) {
-  journal_->path = journal_path();
-}
+      last_snapshot_(std::chrono::steady_clock::now()) {}
 
 RunWriter::~RunWriter() {
   if (journal_ && journal_->fd >= 0) {
     ::fdatasync(journal_->fd);  // best effort; Append already wrote every record
   }
 }
-
-std::filesystem::path RunWriter::journal_path() const { return WithSuffix(out_, ".journal"); }
-
-namespace {
-void FillBuildProvenance(Provenance& provenance) {
-  if (provenance.cimchar_version.empty()) {
-    provenance.cimchar_version = core::kVersion;
-  }
-  if (provenance.cimchar_commit.empty()) {
-    provenance.cimchar_commit = core::kGitCommit;
-  }
-}
-}  // namespace
 
 std::unique_ptr<RunWriter> RunWriter::Create(const std::filesystem::path& out,
                                              RunSpec spec,
@@ -431,24 +583,16 @@ std::unique_ptr<RunWriter> RunWriter::Create(const std::filesystem::path& out,
   if (provenance.created_utc.empty()) {
     provenance.created_utc = NowUtc();
   }
+  for (const unsigned part : JournalParts(out)) {
+    throw UsageError(JournalPartPath(out, part).string() +
+                     " exists: an interrupted run left it. Resume that run (--resume) or delete "
+                     "the journal (" +
+                     out.string() + ".journal*) to start over");
+  }
   std::unique_ptr<RunWriter> writer(
       new RunWriter(out, std::move(spec), std::move(provenance), options));
-  Journal& j = *writer->journal_;
-  j.fd = ::open(j.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-  if (j.fd < 0) {
-    if (errno == EEXIST) {
-      throw UsageError(j.path.string() +
-                       " exists: an interrupted run left it. Resume that run (--resume) or "
-                       "delete the journal to start over");
-    }
-    throw Error(j.path.string() + ": cannot create the journal: " + ErrnoText());
-  }
-  j.Lock();
-  std::string bytes(journal::kMagic);
-  bytes += journal::Frame(journal::EncodeHeader(writer->spec_, writer->provenance_));
-  WriteAll(j.fd, bytes, j.path.string());
-  j.Sync();
-  SyncPath(ParentOf(j.path), true);
+  writer->journal_ =
+      CreatePart(writer->journal_path(), HeaderBytes(writer->spec_, writer->provenance_));
   writer->SnapshotLocked();
   return writer;
 }
@@ -459,7 +603,7 @@ std::unique_ptr<RunWriter> RunWriter::Resume(const std::filesystem::path& out,
                                              WriterOptions options) {
   spec.Validate();
   FillBuildProvenance(provenance);
-  const std::filesystem::path jpath = WithSuffix(out, ".journal");
+  const std::filesystem::path jpath = JournalPartPath(out, 0);
   const int fd = ::open(jpath.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {
@@ -468,21 +612,9 @@ std::unique_ptr<RunWriter> RunWriter::Resume(const std::filesystem::path& out,
     }
     throw Error(jpath.string() + ": cannot open the journal: " + ErrnoText());
   }
-  auto j = std::make_unique<Journal>();
-  j->path = jpath;
-  j->fd = fd;
+  auto j = std::make_unique<detail::JournalFile>(jpath, fd);
   j->Lock();
-  std::string bytes;
-  {
-    std::ifstream in(jpath, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (!in && !in.eof()) {
-      throw Error(jpath.string() + ": cannot read the journal");
-    }
-    bytes = buffer.str();
-  }
-  journal::Parsed parsed = journal::Parse(bytes, jpath.string());
+  journal::Parsed parsed = journal::Parse(ReadFrom(jpath, 0), jpath.string());
   if (!parsed.has_header) {
     throw UsageError(jpath.string() +
                      " holds no complete run header: the run was killed while starting. Delete "
@@ -496,9 +628,7 @@ std::unique_ptr<RunWriter> RunWriter::Resume(const std::filesystem::path& out,
   }
   provenance.created_utc = parsed.provenance.created_utc;
   if (parsed.dropped_bytes > 0) {
-    if (::ftruncate(fd, static_cast<off_t>(parsed.valid_bytes)) != 0) {
-      throw Error(jpath.string() + ": cannot cut the torn tail: " + ErrnoText());
-    }
+    j->CutAt(parsed.valid_bytes);
   }
   std::unique_ptr<RunWriter> writer(
       new RunWriter(out, std::move(spec), std::move(provenance), options));
@@ -510,15 +640,45 @@ std::unique_ptr<RunWriter> RunWriter::Resume(const std::filesystem::path& out,
     } catch (const UsageError& e) {
       throw Error(jpath.string() + ": holds an invalid record: " + e.what());
     }
-    const SampleKey key{record.grid_point, record.sample};
-    if (record.status == SampleStatus::kFailed && !writer->records_.contains(key)) {
-      ++writer->failed_;
+    writer->AddLocked(std::move(record));  // a duplicate keeps the first
+  }
+  // The other processes' parts: none may still be written to.
+  for (const unsigned part : JournalParts(out)) {
+    if (part == 0) {
+      continue;
     }
-    writer->records_.emplace(key, std::move(record));  // a duplicate keeps the first
+    const std::filesystem::path ppath = JournalPartPath(out, part);
+    const int pfd = ::open(ppath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (pfd < 0) {
+      throw Error(ppath.string() + ": cannot open the journal: " + ErrnoText());
+    }
+    detail::JournalFile probe(ppath, pfd);
+    probe.Lock();
+    writer->parts_.emplace(part, PartTail{.path = ppath});
+  }
+  writer->RefreshLocked();
+  for (const auto& [part, tail] : writer->parts_) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(tail.path, ec);
+    if (!ec && size > tail.offset) {
+      writer->dropped_bytes_ += size - tail.offset;
+    }
   }
   writer->journal_->Sync();
   writer->SnapshotLocked();
   return writer;
+}
+
+bool RunWriter::AddLocked(Record record) {
+  const SampleKey key{record.grid_point, record.sample};
+  if (records_.contains(key)) {
+    return false;
+  }
+  if (record.status == SampleStatus::kFailed) {
+    ++failed_;
+  }
+  records_.emplace(key, std::move(record));
+  return true;
 }
 
 void RunWriter::Append(Record record) {
@@ -527,7 +687,7 @@ void RunWriter::Append(Record record) {
 }
 
 void RunWriter::AppendLocked(Record record) {
-  if (journal_->fd < 0) {
+  if (!journal_) {
     throw UsageError(out_.string() + ": the run is finalized and takes no more records");
   }
   CheckRecord(spec_, record);
@@ -536,14 +696,9 @@ void RunWriter::AppendLocked(Record record) {
     throw UsageError("sample " + std::to_string(record.sample) + " at " +
                      spec_.DescribeGridPoint(record.grid_point) + " is already recorded");
   }
-  if (record.status == SampleStatus::kFailed && record.values.empty()) {
-    record.values.assign(spec_.columns.size(), std::numeric_limits<double>::quiet_NaN());
-  }
-  WriteAll(journal_->fd, journal::Frame(journal::EncodeRecord(record)), journal_->path.string());
-  if (record.status == SampleStatus::kFailed) {
-    ++failed_;
-  }
-  records_.emplace(key, std::move(record));
+  FillRecordValues(spec_, record);
+  journal_->Write(journal::Frame(journal::EncodeRecord(record)));
+  AddLocked(std::move(record));
   ++since_snapshot_;
   if (++unsynced_ >= std::max<uint64_t>(options_.sync_every_records, 1)) {
     journal_->Sync();
@@ -560,6 +715,56 @@ void RunWriter::AppendLocked(Record record) {
   }
 }
 
+uint64_t RunWriter::Refresh() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return RefreshLocked();
+}
+
+uint64_t RunWriter::RefreshLocked() {
+  for (const unsigned part : JournalParts(out_)) {
+    if (part != 0 && !parts_.contains(part)) {
+      parts_.emplace(part, PartTail{.path = JournalPartPath(out_, part)});
+    }
+  }
+  uint64_t added = 0;
+  for (auto& [part, tail] : parts_) {
+    std::error_code ec;
+    if (!std::filesystem::exists(tail.path, ec)) {
+      continue;
+    }
+    const std::string bytes = ReadFrom(tail.path, tail.offset);
+    std::vector<Record> records;
+    if (!tail.header_read) {
+      journal::Parsed parsed = journal::Parse(bytes, tail.path.string());
+      if (!parsed.has_header) {
+        continue;  // being created, or torn while created: no records yet
+      }
+      const std::string diff = FirstDifference(parsed.spec, parsed.provenance, spec_, provenance_);
+      if (!diff.empty()) {
+        throw UsageError(tail.path.string() + " belongs to a different run: " + diff +
+                         " changed. Delete the journal parts of the other run (" + out_.string() +
+                         ".journal*) or write this run to another file");
+      }
+      tail.header_read = true;
+      tail.offset = parsed.valid_bytes;
+      records = std::move(parsed.records);
+    } else {
+      journal::Records tail_records = journal::ParseRecords(bytes, tail.offset, tail.path.string());
+      tail.offset += tail_records.valid_bytes;
+      records = std::move(tail_records.records);
+    }
+    for (auto& record : records) {
+      try {
+        CheckRecord(spec_, record);
+      } catch (const UsageError& e) {
+        throw Error(tail.path.string() + ": holds an invalid record: " + e.what());
+      }
+      added += AddLocked(std::move(record)) ? 1 : 0;
+    }
+  }
+  return added;
+}
+
 bool RunWriter::IsDone(uint64_t grid_point, uint64_t sample) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return records_.contains(SampleKey{grid_point, sample});
@@ -568,15 +773,11 @@ bool RunWriter::IsDone(uint64_t grid_point, uint64_t sample) const {
 std::vector<SampleKey> RunWriter::Pending() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<SampleKey> pending;
-  auto done = records_.begin();
-  for (uint64_t g = 0; g < spec_.GridPointCount(); ++g) {
-    for (uint64_t s = 0; s < spec_.samples_per_point; ++s) {
-      const SampleKey key{g, s};
-      if (done != records_.end() && done->first == key) {
-        ++done;
-      } else {
-        pending.push_back(key);
-      }
+  const uint64_t all = spec_.SampleCount();
+  for (uint64_t flat = spec_.shard.index - 1; flat < all; flat += spec_.shard.count) {
+    const SampleKey key = spec_.KeyAt(flat);
+    if (!records_.contains(key)) {
+      pending.push_back(key);
     }
   }
   return pending;
@@ -607,12 +808,22 @@ void RunWriter::Snapshot() {
   SnapshotLocked();
 }
 
+void RunWriter::SnapshotIfDue() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (options_.snapshot_every_s > 0 &&
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - last_snapshot_).count() >=
+          options_.snapshot_every_s) {
+    SnapshotLocked();
+  }
+}
+
 void RunWriter::SnapshotLocked() {
-  if (journal_->fd < 0) {
+  if (!journal_) {
     return;  // finalized: the complete file stays
   }
   journal_->Sync();
   unsynced_ = 0;
+  RefreshLocked();
   std::vector<const Record*> sorted;
   sorted.reserve(records_.size());
   for (const auto& [key, record] : records_) {
@@ -625,12 +836,13 @@ void RunWriter::SnapshotLocked() {
 
 void RunWriter::Finalize(const std::vector<QuantityTable>& tables) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (journal_->fd < 0) {
+  if (!journal_) {
     throw UsageError(out_.string() + ": the run is already finalized");
   }
-  if (records_.size() != spec_.SampleCount()) {
+  RefreshLocked();
+  if (records_.size() != spec_.ShardSampleCount()) {
     throw UsageError(out_.string() + ": cannot finalize with " +
-                     std::to_string(spec_.SampleCount() - records_.size()) +
+                     std::to_string(spec_.ShardSampleCount() - records_.size()) +
                      " samples still pending");
   }
   journal_->Sync();
@@ -641,12 +853,136 @@ void RunWriter::Finalize(const std::vector<QuantityTable>& tables) {
   }
   WriteRunFile(out_, spec_, provenance_, sorted, tables, true);
   journal_.reset();
-  journal_ = std::make_unique<Journal>();
-  journal_->path = journal_path();
-  if (::unlink(journal_->path.c_str()) != 0 && errno != ENOENT) {
-    throw Error(journal_->path.string() + ": cannot delete the finished journal: " + ErrnoText());
+  for (const unsigned part : JournalParts(out_)) {
+    const std::filesystem::path path = JournalPartPath(out_, part);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      throw Error(path.string() + ": cannot delete the finished journal: " + ErrnoText());
+    }
   }
   SyncPath(ParentOf(out_), true);
+}
+
+// --- JournalPartWriter ------------------------------------------------------------------------
+
+std::unique_ptr<JournalPartWriter> JournalPartWriter::Open(const std::filesystem::path& out,
+                                                           unsigned part,
+                                                           RunSpec spec,
+                                                           Provenance provenance,
+                                                           WriterOptions options) {
+  if (part == 0) {
+    throw UsageError("journal part 0 of " + out.string() + " belongs to the run's RunWriter");
+  }
+  spec.Validate();
+  FillBuildProvenance(provenance);
+  if (provenance.created_utc.empty()) {
+    provenance.created_utc = NowUtc();
+  }
+  // The run's first part must be there and hold the same run.
+  const std::filesystem::path first = JournalPartPath(out, 0);
+  const auto give_up = std::chrono::steady_clock::now() +
+                       std::chrono::duration<double>(std::max(0.0, options.first_part_wait_s));
+  std::error_code ec;
+  while (!std::filesystem::exists(first, ec) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!std::filesystem::exists(first, ec)) {
+    throw UsageError(first.string() +
+                     " does not exist here: the process that owns the run creates it before the "
+                     "others start; every process of a run must see the output folder (on "
+                     "several machines, put it on a file system they all share)");
+  }
+  const journal::Parsed owner = journal::Parse(ReadFrom(first, 0), first.string());
+  if (owner.has_header) {
+    const std::string diff = RunDifference(owner.spec, owner.provenance, "in " + first.string(),
+                                           spec, provenance, "here");
+    if (!diff.empty()) {
+      throw UsageError("this process would run another run than " + first.string() + ": " + diff +
+                       " differs. Every process of a run needs the same inputs and "
+                       "the same cimchar");
+    }
+  }
+  const std::filesystem::path path = JournalPartPath(out, part);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw Error(path.string() + ": cannot open the journal: " + ErrnoText());
+  }
+  std::unique_ptr<JournalPartWriter> writer(new JournalPartWriter());
+  writer->spec_ = std::move(spec);
+  writer->options_ = options;
+  writer->journal_ = std::make_unique<detail::JournalFile>(path, fd);
+  const detail::JournalFile& file = *writer->journal_;
+  file.Lock();
+  const journal::Parsed parsed = journal::Parse(ReadFrom(path, 0), path.string());
+  if (!parsed.has_header) {
+    // New, or torn while it was created (then it holds no record): write the header afresh.
+    file.CutAt(0);
+    file.Write(HeaderBytes(writer->spec_, provenance));
+  } else {
+    const std::string diff =
+        FirstDifference(parsed.spec, parsed.provenance, writer->spec_, provenance);
+    if (!diff.empty()) {
+      throw UsageError(path.string() + " belongs to a different run: " + diff +
+                       " changed. Resume with the same recipe and inputs, or delete the journal (" +
+                       out.string() + ".journal*) to start over");
+    }
+    if (parsed.dropped_bytes > 0) {
+      file.CutAt(parsed.valid_bytes);
+    }
+  }
+  file.Sync();
+  SyncPath(ParentOf(path), true);
+  return writer;
+}
+
+JournalPartWriter::~JournalPartWriter() {
+  if (journal_ && journal_->fd >= 0) {
+    ::fdatasync(journal_->fd);  // best effort; Append already wrote every record
+  }
+}
+
+void JournalPartWriter::Append(Record record) {
+  CheckRecord(spec_, record);
+  FillRecordValues(spec_, record);
+  journal_->Write(journal::Frame(journal::EncodeRecord(record)));
+  if (++unsynced_ >= std::max<uint64_t>(options_.sync_every_records, 1)) {
+    journal_->Sync();
+    unsynced_ = 0;
+  }
+}
+
+void JournalPartWriter::Sync() {
+  journal_->Sync();
+  unsynced_ = 0;
+}
+
+const std::filesystem::path& JournalPartWriter::path() const { return journal_->path; }
+
+// --- WriteCompleteRun -------------------------------------------------------------------------
+
+void WriteCompleteRun(const std::filesystem::path& out,
+                      const RunSpec& spec,
+                      const Provenance& provenance,
+                      const std::vector<Record>& records,
+                      const std::vector<QuantityTable>& tables) {
+  spec.Validate();
+  std::vector<const Record*> sorted;
+  sorted.reserve(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    CheckRecord(spec, records[i]);
+    if (i > 0 && !(SampleKey{records[i - 1].grid_point, records[i - 1].sample} <
+                   SampleKey{records[i].grid_point, records[i].sample})) {
+      throw UsageError(out.string() + ": the records are not sorted and unique at " +
+                       spec.DescribeGridPoint(records[i].grid_point) + ", sample " +
+                       std::to_string(records[i].sample));
+    }
+    sorted.push_back(&records[i]);
+  }
+  if (records.size() != spec.ShardSampleCount()) {
+    throw UsageError(out.string() + ": a complete run needs " +
+                     std::to_string(spec.ShardSampleCount()) + " samples, got " +
+                     std::to_string(records.size()));
+  }
+  WriteRunFile(out, spec, provenance, sorted, tables, true);
 }
 
 }  // namespace cimchar::lut

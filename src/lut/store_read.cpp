@@ -99,6 +99,9 @@ Store Store::Open(const std::filesystem::path& path) {
   p.cimchar_version = file.ReadStringAttr(r, "cimchar_version", top);
   p.cimchar_commit = file.ReadStringAttr(r, "cimchar_commit", top);
   p.created_utc = file.ReadStringAttr(r, "created_utc", top);
+  if (file.HasAttr(r, "producer")) {
+    p.producer = file.ReadStringAttr(r, "producer", top);
+  }
 
   // Axes.
   const h5::Hid axes_group = file.OpenGroup(r, "axes");
@@ -122,6 +125,10 @@ Store Store::Open(const std::filesystem::path& path) {
     spec.grid.push_back(*axis);
   }
   spec.samples_per_point = file.ReadU64Attr(r, "samples_per_point", top);
+  if (file.HasAttr(r, "shard_count")) {  // files written before shards are whole runs
+    spec.shard.index = file.ReadU64Attr(r, "shard_index", top);
+    spec.shard.count = file.ReadU64Attr(r, "shard_count", top);
+  }
 
   // Samples.
   const h5::Hid samples = file.OpenGroup(r, "samples");
@@ -192,6 +199,10 @@ Store Store::Open(const std::filesystem::path& path) {
     if (rec.grid_point >= spec.GridPointCount() || rec.sample >= spec.samples_per_point) {
       file.Fail("/samples row " + std::to_string(i) + " is outside the grid");
     }
+    if (!spec.Holds({rec.grid_point, rec.sample})) {
+      file.Fail("/samples row " + std::to_string(i) + " is not in the file's shard " +
+                spec.shard.Name());
+    }
     if (i > 0 &&
         !(SampleKey{grid_point[i - 1], sample[i - 1]} < SampleKey{rec.grid_point, rec.sample})) {
       file.Fail("/samples is not sorted by (grid_point, sample) at row " + std::to_string(i));
@@ -213,9 +224,9 @@ Store Store::Open(const std::filesystem::path& path) {
   if (file.ReadU64Attr(r, "samples_done", top) != n) {
     file.Fail("'samples_done' disagrees with the number of rows in /samples");
   }
-  if (store.complete_ && n != spec.SampleCount()) {
+  if (store.complete_ && n != spec.ShardSampleCount()) {
     file.Fail("the file says it is complete but holds " + std::to_string(n) + " of " +
-              std::to_string(spec.SampleCount()) + " samples");
+              std::to_string(spec.ShardSampleCount()) + " samples");
   }
 
   // Quantities.
@@ -329,7 +340,11 @@ const Table& Store::ReadTable(std::string_view quantity, Statistic statistic) co
   }
   throw Error(path_.string() + ": has no table /quantities/" + std::string(quantity) + "/" +
               StatisticName(statistic) +
-              (complete_ ? "" : " (the run is not finished: resume it to get its tables)"));
+              (!spec_.shard.whole()
+                   ? " (it holds shard " + spec_.shard.Name() +
+                         " of a run: merge the shards with `cimchar merge` to get the tables)"
+               : complete_ ? ""
+                           : " (the run is not finished: resume it to get its tables)"));
 }
 
 const Table& Store::ReadTable(std::string_view quantity,

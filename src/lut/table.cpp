@@ -103,7 +103,7 @@ double Table::At(std::span<const std::size_t> index) const {
   return values_[flat];
 }
 
-double Table::Lookup(const OperatingPoint& point) const {
+double Table::Lookup(const Coordinates& point) const {
   for (const auto& [name, value] : point) {
     bool known = false;
     for (const auto& axis : axes_) {

@@ -10,8 +10,8 @@
 
 namespace cimchar::lut {
 
-// An operating point: one coordinate per axis, by axis name.
-using OperatingPoint = std::map<std::string, AxisValue, std::less<>>;
+// Where to read a table: one coordinate per axis, by axis name.
+using Coordinates = std::map<std::string, AxisValue, std::less<>>;
 
 // An N-d lookup table after OpenSTA's Table: named axes, row-major double values (the last axis
 // varies fastest), the quantity it holds and its SI units. Lookup interpolates multilinearly on
@@ -52,7 +52,7 @@ class Table {
   // axis (no extrapolation, no clamping), an unknown label, a missing or unknown axis name, or a
   // number given for a categorical axis (and vice versa); Error when an interpolation corner is a
   // missing (NaN) value. Thread-safety: const, safe to share.
-  double Lookup(const OperatingPoint& point) const;
+  double Lookup(const Coordinates& point) const;
 
   bool operator==(const Table& other) const;  // bitwise on values (NaN == NaN)
 

@@ -29,7 +29,7 @@ ThresholdResult CalibrateThresholds(const MacArray& array,
                         data.loss);
 }
 
-std::vector<CompareRow> CompareModes(const MacArray& array,
+std::vector<CompareRow> CompareModes(const Chips& chips,
                                      const RunOptions& osa,
                                      int hcim_boundary,
                                      const InputGenerator& inputs,
@@ -42,10 +42,10 @@ std::vector<CompareRow> CompareModes(const MacArray& array,
   hcim.boundary = hcim_boundary;
   RunOptions dyn = osa;
   dyn.mode = Mode::kOsaHcim;
-  rows.push_back({"DCIM", dcim, EvaluateSnr(array, dcim, inputs, eval)});
+  rows.push_back({"DCIM", dcim, EvaluateSnr(chips, dcim, inputs, eval)});
   rows.push_back(
-      {"HCIM B=" + std::to_string(hcim_boundary), hcim, EvaluateSnr(array, hcim, inputs, eval)});
-  rows.push_back({"OSA-HCIM", dyn, EvaluateSnr(array, dyn, inputs, eval)});
+      {"HCIM B=" + std::to_string(hcim_boundary), hcim, EvaluateSnr(chips, hcim, inputs, eval)});
+  rows.push_back({"OSA-HCIM", dyn, EvaluateSnr(chips, dyn, inputs, eval)});
   return rows;
 }
 
@@ -58,7 +58,12 @@ void PrintComparison(std::ostream& out,
   const double dcim_j = rows.front().result.energy.per_mac_j;
   out << "Modes on the same inputs, " << shape.activation_bits << "b x " << shape.weight_bits
       << "b, " << shape.rows << " rows, " << shape.adc_bits << "-bit ADC\n";
-  out << "  mode          SNR  SNR-off  fJ/MAC  TOPS/W  8b-norm  gain-vs-DCIM  paper-gain\n";
+  const int chips = rows.front().result.chips;
+  out << (chips > 1 ? "  SNR: expectation over " + std::to_string(chips) +
+                          " chip instances (weights and static errors redrawn), [95 % interval]\n"
+                    : "  SNR: one chip instance's value (--chip-seed)\n");
+  out << "  mode          SNR  [95 % interval]  SNR-off  fJ/MAC  TOPS/W  8b-norm  gain-vs-DCIM  "
+         "paper-gain\n";
   char line[256];
   for (const CompareRow& r : rows) {
     const SnrResult& s = r.result;
@@ -66,9 +71,10 @@ void PrintComparison(std::ostream& out,
     const char* paper = r.options.mode == Mode::kDcim   ? "1.00"
                         : r.options.mode == Mode::kHcim ? "1.56"
                                                         : "1.95";
-    std::snprintf(line, sizeof line, "  %-12s %5.1f %8.1f %7.2f %7.2f %8.2f %13.2f  %10s\n",
-                  r.name.c_str(), s.snr_db, s.snr_offset_removed_db, s.energy.per_mac_j * 1e15,
-                  s.energy.tops_per_w, s.energy.tops_per_w_8b_norm, gain, paper);
+    std::snprintf(
+        line, sizeof line, "  %-12s %5.1f [%5.1f, %5.1f] %8.1f %7.2f %7.2f %8.2f %13.2f  %10s\n",
+        r.name.c_str(), s.snr_db, s.snr_lo_db, s.snr_hi_db, s.snr_offset_removed_db,
+        s.energy.per_mac_j * 1e15, s.energy.tops_per_w, s.energy.tops_per_w_8b_norm, gain, paper);
     out << line;
   }
   out << "  energy by block, % of each mode's total (paper Fig. 6, OSA-HCIM: ADC 17 %, OSE 1 %)\n";

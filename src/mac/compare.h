@@ -32,7 +32,7 @@ struct CompareRow {
 
 // DCIM, HCIM at `hcim_boundary` and OSA-HCIM with `osa.ose` on the same inputs and noise.
 // Failures: as EvaluateSnr. Thread-safety: reentrant.
-std::vector<CompareRow> CompareModes(const MacArray& array,
+std::vector<CompareRow> CompareModes(const Chips& chips,
                                      const RunOptions& osa,
                                      int hcim_boundary,
                                      const InputGenerator& inputs,

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "mac/calibration.h"
+#include "calib/macro.h"
 #include "mac/options.h"
 
 namespace cimchar::mac {
@@ -23,6 +23,11 @@ struct ActionCounts {
   std::int64_t accumulations = 0;  // shift-and-adds into column accumulators
   // boundary_histogram[B] = array passes run at B_D/A = B (size MaxBoundary + 1).
   std::vector<std::int64_t> boundary_histogram;
+  // Data the analog energies depend on, per DAC code d (size 2^dac_bits): op_code_rows[d] sums
+  // over analog ops the rows with W = 1 at code d; dac_code_rows[d] sums over DAC cycles the
+  // rows whose DAC drove code d.
+  std::vector<std::int64_t> op_code_rows;
+  std::vector<std::int64_t> dac_code_rows;
 
   ActionCounts& operator+=(const ActionCounts& other);
 };
@@ -46,10 +51,12 @@ struct EnergyBreakdown {
   std::vector<std::pair<std::string, double>> Blocks() const;
 };
 
-// Prices `counts` with `energy` for arrays of `shape`. Failures: none (counts with zero MACs give
-// zero per-MAC figures). Ownership: returns a value. Thread-safety: pure.
+// Prices `counts` with the macro's energies for arrays of `shape`: the analog op as its baseline
+// plus the per-row steps of the W = 1 rows at their codes, the DACs per row at the code they
+// drove, the rest per action. Failures: none (counts with zero MACs give zero per-MAC figures).
+// Ownership: returns a value. Thread-safety: pure.
 EnergyBreakdown ComputeEnergy(const MacShape& shape,
-                              const EnergyCalibration& energy,
+                              const calib::Macro& macro,
                               const ActionCounts& counts);
 
 }  // namespace cimchar::mac

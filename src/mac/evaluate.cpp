@@ -1,5 +1,6 @@
 #include "mac/evaluate.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -40,7 +41,7 @@ struct Partial {
 InputGenerator UniformInputs(int activation_bits) {
   CheckBits(activation_bits);
   const std::uint32_t levels = 1u << activation_bits;
-  return [levels](Rng& rng, std::span<std::int32_t> out) {
+  return [levels](std::int64_t, Rng& rng, std::span<std::int32_t> out) {
     for (auto& v : out) {
       v = static_cast<std::int32_t>(rng.Below(levels));
     }
@@ -49,13 +50,47 @@ InputGenerator UniformInputs(int activation_bits) {
 
 InputGenerator ScaledInputs(int activation_bits) {
   CheckBits(activation_bits);
-  return [activation_bits](Rng& rng, std::span<std::int32_t> out) {
+  return [activation_bits](std::int64_t, Rng& rng, std::span<std::int32_t> out) {
     const double peak = std::exp2(activation_bits * (0.5 + 0.5 * rng.Uniform()));
     const auto levels = static_cast<std::uint32_t>(std::max(1.0, std::floor(peak)));
     const double zero_fraction = 0.2 + 0.6 * rng.Uniform();
     for (auto& v : out) {
       v = rng.Uniform() < zero_fraction ? 0 : static_cast<std::int32_t>(rng.Below(levels));
     }
+  };
+}
+
+InputGenerator DataInputs(std::shared_ptr<const std::vector<std::int32_t>> data,
+                          int length,
+                          int activation_bits) {
+  CheckBits(activation_bits);
+  if (data == nullptr || length < 1 || data->empty() ||
+      data->size() % static_cast<std::size_t>(length) != 0) {
+    throw UsageError("an input data set needs a whole number (>= 1) of vectors of length " +
+                     std::to_string(length) + "; got " +
+                     std::to_string(data == nullptr ? 0 : data->size()) + " activations");
+  }
+  const std::int32_t top = (1 << activation_bits) - 1;
+  for (std::size_t n = 0; n < data->size(); ++n) {
+    const std::int32_t v = (*data)[n];
+    if (v < 0 || v > top) {
+      throw UsageError("input vector " + std::to_string(n / static_cast<std::size_t>(length)) +
+                       ", position " + std::to_string(n % static_cast<std::size_t>(length)) +
+                       ": activation " + std::to_string(v) + " is outside 0.." +
+                       std::to_string(top) + " of unsigned " + std::to_string(activation_bits) +
+                       "-bit activations");
+    }
+  }
+  const auto vectors = static_cast<std::int64_t>(data->size() / static_cast<std::size_t>(length));
+  return [data = std::move(data), length, vectors](std::int64_t sample, Rng&,
+                                                   std::span<std::int32_t> out) {
+    if (out.size() != static_cast<std::size_t>(length)) {
+      throw UsageError("input data set has vectors of length " + std::to_string(length) +
+                       "; the layer expects " + std::to_string(out.size()));
+    }
+    const auto row = static_cast<std::size_t>(sample % vectors) * static_cast<std::size_t>(length);
+    std::copy(data->begin() + static_cast<std::ptrdiff_t>(row),
+              data->begin() + static_cast<std::ptrdiff_t>(row + out.size()), out.begin());
   };
 }
 
@@ -140,7 +175,7 @@ SnrResult EvaluateSnr(const MacArray& array,
     const std::int64_t end = std::min(eval.samples, (block + 1) * kSamplesPerBlock);
     for (std::int64_t n = block * kSamplesPerBlock; n < end; ++n) {
       Rng input_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 1));
-      inputs(input_rng, act);
+      inputs(n, input_rng, act);
       Rng noise_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 2));
       array.Exact(act, ideal);
       runner.Run(act, noise_rng, workspace, model, &p.counts);
@@ -174,11 +209,124 @@ SnrResult EvaluateSnr(const MacArray& array,
   r.snr_db = Db(r.var_ideal, r.mse);
   r.snr_offset_removed_db = Db(r.var_ideal, r.error_var);
   r.counts = std::move(total.counts);
-  r.energy = ComputeEnergy(array.Shape(), array.Calib().energy, r.counts);
+  r.energy = ComputeEnergy(array.Shape(), array.Macro(), r.counts);
   return r;
 }
 
-std::vector<BudgetRow> ErrorBudget(const MacArray& array,
+Chips Chips::Random(const MacShape& shape,
+                    const calib::Macro& macro,
+                    int length,
+                    int outputs,
+                    int count,
+                    std::uint64_t first_seed) {
+  if (count < 1) {
+    throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
+  }
+  std::vector<MacArray> arrays;
+  arrays.reserve(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(k);
+    arrays.emplace_back(shape, macro, RandomWeights(shape, length, outputs, seed), length, outputs,
+                        seed);
+  }
+  return Chips(std::move(arrays));
+}
+
+Chips::Chips(std::vector<MacArray> arrays) : arrays_(std::move(arrays)) {
+  if (arrays_.empty()) {
+    throw UsageError("no chip instance to evaluate");
+  }
+}
+
+SnrResult EvaluateSnr(const Chips& chips,
+                      const RunOptions& options,
+                      const InputGenerator& inputs,
+                      const EvalOptions& eval) {
+  if (eval.samples < chips.Count()) {
+    throw UsageError("sample count = " + std::to_string(eval.samples) + " is below the " +
+                     std::to_string(chips.Count()) +
+                     " chip instances: give at least one vector per chip");
+  }
+  struct Moments {
+    double n = 0, y = 0, y2 = 0, e = 0, e2 = 0;
+  };
+  std::vector<Moments> per_chip;
+  SnrResult r;
+  const std::int64_t per = (eval.samples + chips.Count() - 1) / chips.Count();
+  for (int k = 0; k < chips.Count(); ++k) {
+    EvalOptions e = eval;
+    e.seed = eval.seed + static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ULL;
+    e.samples = std::min(per, eval.samples - per * k);
+    if (e.samples < 1) {
+      break;
+    }
+    const SnrResult c = EvaluateSnr(chips[k], options, inputs, e);
+    const auto n = static_cast<double>(c.values);
+    per_chip.push_back({n, n * c.mean_ideal, n * (c.var_ideal + c.mean_ideal * c.mean_ideal),
+                        n * c.mean_error, n * c.mse});
+    r.samples += c.samples;
+    r.values += c.values;
+    r.counts += c.counts;
+  }
+  const auto pooled = [&](const std::vector<std::size_t>& pick, double& snr, double& snr_off,
+                          SnrResult* out) {
+    Moments m;
+    for (std::size_t i : pick) {
+      m.n += per_chip[i].n;
+      m.y += per_chip[i].y;
+      m.y2 += per_chip[i].y2;
+      m.e += per_chip[i].e;
+      m.e2 += per_chip[i].e2;
+    }
+    const double mean_y = m.y / m.n;
+    const double var_y = std::max(0.0, m.y2 / m.n - mean_y * mean_y);
+    const double mean_e = m.e / m.n;
+    const double mse = m.e2 / m.n;
+    const double var_e = std::max(0.0, mse - mean_e * mean_e);
+    snr = Db(var_y, mse);
+    snr_off = Db(var_y, var_e);
+    if (out != nullptr) {
+      out->mean_ideal = mean_y;
+      out->var_ideal = var_y;
+      out->mean_error = mean_e;
+      out->mse = mse;
+      out->error_var = var_e;
+    }
+  };
+  std::vector<std::size_t> all(per_chip.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i] = i;
+  }
+  pooled(all, r.snr_db, r.snr_offset_removed_db, &r);
+  r.chips = static_cast<int>(per_chip.size());
+  if (r.chips > 1) {
+    constexpr int kBootstrap = 400;
+    Rng rng(StreamSeed(eval.seed, 0xB007u, 3));
+    std::vector<double> snr, off;
+    std::vector<std::size_t> pick(per_chip.size());
+    for (int b = 0; b < kBootstrap; ++b) {
+      for (auto& i : pick) {
+        i = rng.Below(static_cast<std::uint32_t>(per_chip.size()));
+      }
+      double s = 0.0, o = 0.0;
+      pooled(pick, s, o, nullptr);
+      snr.push_back(s);
+      off.push_back(o);
+    }
+    const auto interval = [](std::vector<double>& v, double& lo, double& hi) {
+      std::sort(v.begin(), v.end());
+      lo = v[static_cast<std::size_t>(0.025 * static_cast<double>(v.size()))];
+      hi = v[std::min(v.size() - 1,
+                      static_cast<std::size_t>(0.975 * static_cast<double>(v.size())))];
+    };
+    interval(snr, r.snr_lo_db, r.snr_hi_db);
+    interval(off, r.snr_offset_removed_lo_db, r.snr_offset_removed_hi_db);
+  }
+  r.energy = ComputeEnergy(chips.front().Shape(), chips.front().Macro(), r.counts);
+  return r;
+}
+
+std::vector<BudgetRow> ErrorBudget(const Chips& chips,
                                    const RunOptions& options,
                                    const InputGenerator& inputs,
                                    const EvalOptions& eval) {
@@ -200,7 +348,7 @@ std::vector<BudgetRow> ErrorBudget(const MacArray& array,
   for (BudgetRow& row : rows) {
     RunOptions o = options;
     o.switches = row.switches;
-    row.result = EvaluateSnr(array, o, inputs, eval);
+    row.result = EvaluateSnr(chips, o, inputs, eval);
   }
   return rows;
 }

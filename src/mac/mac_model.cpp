@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "core/error.h"
 
@@ -22,6 +23,48 @@ double Lerp(const std::vector<double>& xs, const std::vector<double>& ys, double
   return ys[lo] + t * (ys[hi] - ys[lo]);
 }
 
+// The shape's geometry must be the macro's: the tables describe one circuit.
+void CheckGeometry(const MacShape& shape, const calib::Macro& macro) {
+  const calib::Geometry& g = macro.geometry;
+  const std::string where =
+      macro.sources.empty() ? std::string("the analytic macro")
+                            : "the characterized macro (" + macro.sources.front().file.string() +
+                                  (macro.sources.size() > 1 ? ", ..." : "") + ")";
+  for (const auto& [name, mine, theirs] :
+       {std::tuple{"rows", shape.rows, g.rows}, std::tuple{"columns", shape.columns, g.columns},
+        std::tuple{"DAC bits", shape.dac_bits, g.dac_bits},
+        std::tuple{"analog window", shape.analog_window, g.analog_window},
+        std::tuple{"ADC bits", shape.adc_bits, g.adc_bits}}) {
+    if (mine != theirs) {
+      throw UsageError(std::string("the model's ") + name + " = " + std::to_string(mine) +
+                       " differs from " + where + "'s " + std::to_string(theirs) +
+                       ": a model simulates the circuit its tables describe");
+    }
+  }
+}
+
+// Rows with W = 1 at each subword s of the n activation planes `act` (MSB last), in one pass over
+// the words: counts[s] += popcount of the rows of `w` whose n bits equal s.
+inline void CountSubwords(
+    const std::uint64_t* w, const std::uint64_t* act, int n, int words, std::int64_t* counts) {
+  std::uint64_t m[16];
+  for (int word = 0; word < words; ++word) {
+    m[0] = w[word];
+    int cnt = 1;
+    for (int b = n - 1; b >= 0; --b) {
+      const std::uint64_t p = act[static_cast<std::size_t>(b) * words + word];
+      for (int k = cnt - 1; k >= 0; --k) {
+        m[2 * k + 1] = m[k] & p;
+        m[2 * k] = m[k] & ~p;
+      }
+      cnt *= 2;
+    }
+    for (int k = 0; k < cnt; ++k) {
+      counts[k] += std::popcount(m[k]);
+    }
+  }
+}
+
 inline int Popcount(const std::uint64_t* a, const std::uint64_t* b, int words) {
   int n = 0;
   for (int w = 0; w < words; ++w) {
@@ -33,14 +76,15 @@ inline int Popcount(const std::uint64_t* a, const std::uint64_t* b, int words) {
 }  // namespace
 
 MacArray::MacArray(const MacShape& shape,
-                   const Calibration& calibration,
+                   const calib::Macro& macro,
                    std::span<const std::int32_t> weights,
                    int length,
                    int outputs,
                    std::uint64_t chip_seed)
-    : shape_(shape), calibration_(calibration), length_(length), outputs_(outputs) {
+    : shape_(shape), macro_(macro), length_(length), outputs_(outputs) {
   ValidateShape(shape_);
-  ValidateCalibration(shape_, calibration_);
+  calib::ValidateMacro(macro_);
+  CheckGeometry(shape_, macro_);
   if (length < 1 || outputs < 1) {
     throw UsageError("a layer needs a dot-product length and an output count >= 1 (got " +
                      std::to_string(length) + " x " + std::to_string(outputs) + ")");
@@ -66,7 +110,9 @@ MacArray::MacArray(const MacShape& shape,
   }
   row_tiles_ = (length + shape_.rows - 1) / shape_.rows;
   column_tiles_ = (outputs + shape_.columns - 1) / shape_.columns;
-  words_ = (shape_.rows + 63) / 64;
+  // A layer shorter than one array leaves its upper rows empty: the words that hold only those
+  // rows are never packed nor counted.
+  words_ = (std::min(shape_.rows, length_) + 63) / 64;
 
   weight_planes_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w * words_, 0);
   weight_popcounts_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w, 0);
@@ -99,55 +145,63 @@ MacArray::MacArray(const MacShape& shape,
   }
 
   // Converter tables on uniform grids, so the hot loop interpolates in O(1).
-  const AnalogCalibration& a = calibration_.analog;
-  std::vector<double> xs, means, statics, dynamics;
-  for (const LinePoint& p : a.line) {
-    xs.push_back(p.ideal_frac);
-    means.push_back(p.mean_v);
-    statics.push_back(p.static_sigma_v);
-    dynamics.push_back(p.dynamic_sigma_v);
+  const calib::LineTransfer& line = macro_.line;
+  const int top = (1 << shape_.dac_bits) - 1;
+  step_v_.resize(static_cast<std::size_t>(top) + 1);
+  for (int d = 0; d <= top; ++d) {
+    step_v_[static_cast<std::size_t>(d)] = line.StepV(d, shape_.rows);
+  }
+  baseline_v_ = line.baseline_v;
+  std::vector<double> xs;
+  for (int c : line.codes) {
+    xs.push_back(static_cast<double>(c) / top);
+  }
+  for (std::size_t i = 1; i < line.code_v.size(); ++i) {
+    if (!(line.code_v[i] > line.code_v[i - 1])) {
+      throw UsageError("the macro's line voltage does not increase from DAC code " +
+                       std::to_string(line.codes[i - 1]) + " to " + std::to_string(line.codes[i]) +
+                       " (" + std::to_string(line.code_v[i - 1]) + " V, " +
+                       std::to_string(line.code_v[i]) +
+                       " V): the ADC code cannot be read back through it");
+    }
   }
   mean_v_.resize(kGrid + 1);
   static_v_.resize(kGrid + 1);
   dynamic_v_.resize(kGrid + 1);
   for (int g = 0; g <= kGrid; ++g) {
     const double x = static_cast<double>(g) / kGrid;
-    mean_v_[g] = Lerp(xs, means, x);
-    static_v_[g] = Lerp(xs, statics, x);
-    dynamic_v_[g] = Lerp(xs, dynamics, x);
+    mean_v_[g] = Lerp(xs, line.code_v, x);
+    static_v_[g] = Lerp(xs, line.code_static_sigma_v, x);
+    dynamic_v_[g] = Lerp(xs, line.code_dynamic_sigma_v, x);
   }
-  inverse_v0_ = means.front();
-  inverse_dv_ = (means.back() - means.front()) / kGrid;
+  inverse_v0_ = line.code_v.front();
+  inverse_dv_ = (line.code_v.back() - line.code_v.front()) / kGrid;
   inverse_frac_.resize(kGrid + 1);
   for (int g = 0; g <= kGrid; ++g) {
-    inverse_frac_[g] = Lerp(means, xs, inverse_v0_ + g * inverse_dv_);
-  }
-  dac_weight_.resize(shape_.dac_bits);
-  for (int b = 0; b < shape_.dac_bits; ++b) {
-    const double e = a.dac_bit_gain_error.empty() ? 0.0 : a.dac_bit_gain_error[b];
-    dac_weight_[b] = std::ldexp(1.0 + e, b);
+    inverse_frac_[g] = Lerp(line.code_v, xs, inverse_v0_ + g * inverse_dv_);
   }
 
+  const calib::AdcTransfer& adc = macro_.adc;
   const int levels = 1 << shape_.adc_bits;
-  const double v_lo = MeanV(shape_.adc_range_lo_frac);
-  const double v_hi = MeanV(shape_.adc_range_hi_frac);
-  const double lsb_v = (v_hi - v_lo) / levels;
-  nominal_transitions_v_.resize(levels - 1);
-  for (int k = 1; k < levels; ++k) {
-    const double offset =
-        a.adc_transition_offset_lsb.empty() ? 0.0 : a.adc_transition_offset_lsb[k - 1];
-    nominal_transitions_v_[k - 1] = v_lo + (k + offset) * lsb_v;
+  const double lsb_v = adc.LsbV();
+  transition_extra_sigma_v_.resize(static_cast<std::size_t>(levels) - 1);
+  for (int k = 0; k + 1 < levels; ++k) {
+    const double total = adc.transition_static_sigma_v[static_cast<std::size_t>(k)];
+    const double offset = adc.comparator_offset_sigma_v;
+    // The comparator offset moves every transition together; the rest is each transition's own.
+    transition_extra_sigma_v_[static_cast<std::size_t>(k)] =
+        std::sqrt(std::max(0.0, total * total - offset * offset));
   }
-  // Each code is reconstructed at the centre of its mean input interval: between its two mean
-  // transitions, half an LSB beyond the first and the last. With ideal transitions this is
-  // v_lo + (code + 1/2) LSB; with characterized ones it removes their mean offset.
+  // Each code is read back at the centre of its mean input interval: between its two mean
+  // transitions, half an LSB beyond the first and the last, mapped through the uniform-code
+  // transfer.
   code_frac_.resize(levels);
+  const std::vector<double>& tv = adc.transition_v;
   for (int code = 0; code < levels; ++code) {
-    const std::vector<double>& tv = nominal_transitions_v_;
     const double centre = code == 0            ? tv.front() - 0.5 * lsb_v
                           : code == levels - 1 ? tv.back() + 0.5 * lsb_v
                                                : 0.5 * (tv[code - 1] + tv[code]);
-    code_frac_[code] = InverseFrac(centre);
+    code_frac_[code] = std::clamp(InverseFrac(centre), 0.0, 1.0);
   }
 
   columns_.resize(static_cast<std::size_t>(row_tiles_) * outputs);
@@ -157,12 +211,11 @@ MacArray::MacArray(const MacShape& shape,
       Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
                          0x5747u));
       col.line_z = rng.Normal();
-      col.comparator_offset_v = a.comparator_offset_sigma_v * rng.Normal();
-      col.transitions_v = nominal_transitions_v_;
+      col.comparator_offset_v = adc.comparator_offset_sigma_v * rng.Normal();
+      col.transitions_v = tv;
       for (int k = 0; k + 1 < levels; ++k) {
-        const double sigma =
-            a.adc_transition_static_sigma_lsb.empty() ? 0.0 : a.adc_transition_static_sigma_lsb[k];
-        col.transitions_v[k] += sigma * lsb_v * rng.Normal();
+        col.transitions_v[k] +=
+            transition_extra_sigma_v_[static_cast<std::size_t>(k)] * rng.Normal();
       }
     }
   }
@@ -174,8 +227,6 @@ double MacArray::Interp(const std::vector<double>& table, double frac) const {
   const double t = pos - index;
   return table[index] + t * (table[index + 1] - table[index]);
 }
-
-double MacArray::MeanV(double frac) const { return Interp(mean_v_, frac); }
 
 double MacArray::InverseFrac(double v) const {
   const double pos = (v - inverse_v0_) / inverse_dv_;
@@ -331,6 +382,11 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
       plan.digital_pairs += std::max(0, a - bp.digital_lo);
     }
   }
+  row_mask_.assign(static_cast<std::size_t>(array.WordsPerTile()), 0);
+  for (int r = 0; r < std::min(shape.rows, 64 * array.WordsPerTile()); ++r) {
+    row_mask_[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
+  }
+  nq_full_scale_ = options_.ose.nq_full_scale > 0 ? options_.ose.nq_full_scale : shape.rows + 1;
   weight_sign_.assign(w, 1.0);
   if (shape.signed_weights) {
     weight_sign_[w - 1] = -1.0;
@@ -355,16 +411,16 @@ std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint6
   const int c1 = std::min(array.outputs_, c0 + shape.columns);
   const int q_bits = options_.ose.quant_bits;
   const std::int64_t q_max = (std::int64_t{1} << q_bits) - 1;
+  const std::int64_t full = nq_full_scale_;
   std::int64_t s = 0;
   for (int c = c0; c < c1; ++c) {
     for (int i = 0; i < shape.weight_bits; ++i) {
       const std::uint64_t* wp = array.WeightPlane(tile, c, i);
       for (int j = std::max(0, ose_floor_ - i); j < shape.activation_bits; ++j) {
         const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
-        // N/Q: round(count * 2^q / (rows + 1)), saturated to q bits.
+        // N/Q: round(count * 2^q / F), saturated to q bits.
         const std::int64_t q =
-            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + shape.rows + 1) /
-            (2 * (shape.rows + 1));
+            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + full) / (2 * full);
         s += std::min(q, q_max);
       }
     }
@@ -372,32 +428,57 @@ std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint6
   return s;
 }
 
+void MacRunner::SaliencyCounts(std::span<const std::int32_t> activations,
+                               Workspace& workspace,
+                               std::vector<int>& counts) const {
+  const MacArray& array = *array_;
+  const MacShape& shape = array.shape_;
+  if (options_.mode != Mode::kOsaHcim) {
+    throw UsageError("saliency counts exist only in OSA-HCIM mode");
+  }
+  array.PackActivations(activations, workspace.planes);
+  const int a = shape.activation_bits;
+  const int words = array.words_;
+  for (int t = 0; t < array.row_tiles_; ++t) {
+    const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
+    for (int c = 0; c < array.outputs_; ++c) {
+      for (int i = 0; i < shape.weight_bits; ++i) {
+        const std::uint64_t* wp = array.WeightPlane(t, c, i);
+        for (int j = std::max(0, ose_floor_ - i); j < a; ++j) {
+          counts.push_back(Popcount(wp, act + static_cast<std::size_t>(j) * words, words));
+        }
+      }
+    }
+  }
+}
+
 double MacRunner::LineInput(const MacArray::ColumnStatic& column,
+                            double step_v,
                             double x,
                             FastNormal& normal) const {
   const MacArray& array = *array_;
   const ErrorSwitches& sw = options_.switches;
-  // One grid lookup serves the mean, the static and the dynamic sigma.
+  // One grid lookup serves the static and the dynamic sigma.
   const double pos = x * MacArray::kGrid;
   const int index = std::clamp(static_cast<int>(pos), 0, MacArray::kGrid - 1);
   const double t = pos - index;
   const auto at = [&](const std::vector<double>& table) {
     return table[index] + t * (table[index + 1] - table[index]);
   };
-  double v = at(array.mean_v_);
+  double v = array.baseline_v_ + step_v;
   if (sw.static_noise) {
     v += column.line_z * at(array.static_v_) + column.comparator_offset_v;
   }
   if (sw.dynamic_noise) {
     v += at(array.dynamic_v_) * normal.Next() +
-         array.calibration_.analog.comparator_noise_sigma_v * normal.Next();
+         array.macro_.adc.comparator_noise_sigma_v * normal.Next();
   }
   return v;
 }
 
 int MacRunner::Quantize(const MacArray::ColumnStatic& column, double v) const {
   const std::vector<double>& transitions =
-      options_.switches.static_noise ? column.transitions_v : array_->nominal_transitions_v_;
+      options_.switches.static_noise ? column.transitions_v : array_->macro_.adc.transition_v;
   int code = 0;
   for (double t : transitions) {
     code += v >= t ? 1 : 0;
@@ -406,34 +487,70 @@ int MacRunner::Quantize(const MacArray::ColumnStatic& column, double v) const {
 }
 
 double MacRunner::Convert(const MacArray::ColumnStatic& column,
-                          int subword_bits,
-                          double units,
+                          int n,
+                          const std::int64_t* counts,
                           FastNormal& normal) const {
   const MacArray& array = *array_;
-  const double full_units =
-      static_cast<double>(array.shape_.rows) * static_cast<double>((1 << subword_bits) - 1);
-  const double v = LineInput(column, units / full_units, normal);
+  const MacShape& shape = array.shape_;
+  const int shift = shape.dac_bits - n;
+  const int top = (1 << shape.dac_bits) - 1;
+  double step = 0.0;
+  std::int64_t weighted = 0;
+  for (int sub = 1; sub < (1 << n); ++sub) {
+    if (counts[sub] != 0) {
+      const int code = sub << shift;
+      step += static_cast<double>(counts[sub]) * array.step_v_[static_cast<std::size_t>(code)];
+      weighted += counts[sub] * code;
+    }
+  }
+  const double full = static_cast<double>(shape.rows) * top;
+  const double x = static_cast<double>(weighted) / full;
+  const double v = LineInput(column, step, x, normal);
   const double frac =
       options_.switches.quantization ? array.code_frac_[Quantize(column, v)] : array.InverseFrac(v);
-  return frac * full_units;
+  return frac * full / static_cast<double>(1 << shift);
 }
 
-int MacRunner::ConvertCode(int tile, int column, double ideal_frac, Rng& noise) const {
+int MacRunner::ConvertCode(int tile,
+                           int column,
+                           std::span<const std::int64_t> rows_at_code,
+                           Rng& noise) const {
   const MacArray& array = *array_;
+  const MacShape& shape = array.shape_;
   if (tile < 0 || tile >= array.row_tiles_ || column < 0 || column >= array.outputs_) {
     throw UsageError("ConvertCode: tile " + std::to_string(tile) + ", column " +
                      std::to_string(column) + " is outside the array's " +
                      std::to_string(array.row_tiles_) + " row tiles x " +
                      std::to_string(array.outputs_) + " columns");
   }
-  if (!(ideal_frac >= 0.0 && ideal_frac <= 1.0)) {
-    throw UsageError("ConvertCode: ideal fraction " + std::to_string(ideal_frac) +
-                     " is outside [0, 1]");
+  const std::size_t codes = std::size_t{1} << shape.dac_bits;
+  if (rows_at_code.size() != codes) {
+    throw UsageError("ConvertCode: " + std::to_string(rows_at_code.size()) +
+                     " row counts given; a " + std::to_string(shape.dac_bits) + "-bit DAC has " +
+                     std::to_string(codes) + " codes");
+  }
+  std::int64_t rows = 0;
+  for (std::int64_t n : rows_at_code) {
+    if (n < 0) {
+      throw UsageError("ConvertCode: a row count is negative");
+    }
+    rows += n;
+  }
+  if (rows > shape.rows) {
+    throw UsageError("ConvertCode: " + std::to_string(rows) +
+                     " rows with W = 1, but the array has " + std::to_string(shape.rows));
   }
   FastNormal normal(noise);
   const MacArray::ColumnStatic& c =
       array.columns_[static_cast<std::size_t>(tile) * array.outputs_ + column];
-  return Quantize(c, LineInput(c, ideal_frac, normal));
+  double step = 0.0;
+  std::int64_t weighted = 0;
+  for (std::size_t d = 1; d < codes; ++d) {
+    step += static_cast<double>(rows_at_code[d]) * array.step_v_[d];
+    weighted += rows_at_code[d] * static_cast<std::int64_t>(d);
+  }
+  const double x = static_cast<double>(weighted) / (static_cast<double>(shape.rows) * (codes - 1));
+  return Quantize(c, LineInput(c, step, x, normal));
 }
 
 void MacRunner::Run(std::span<const std::int32_t> activations,
@@ -458,8 +575,16 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
   const ErrorSwitches& sw = options_.switches;
   const bool compensate = options_.compensate_discard && sw.discard;
   const double p_one = options_.activation_bit_probability;
-  if (counts != nullptr && counts->boundary_histogram.size() < plans_.size()) {
-    counts->boundary_histogram.resize(plans_.size(), 0);
+  const std::size_t dac_codes = std::size_t{1} << shape.dac_bits;
+  if (counts != nullptr) {
+    if (counts->boundary_histogram.size() < plans_.size()) {
+      counts->boundary_histogram.resize(plans_.size(), 0);
+    }
+    for (auto* v : {&counts->op_code_rows, &counts->dac_code_rows}) {
+      if (v->size() < dac_codes) {
+        v->resize(dac_codes, 0);
+      }
+    }
   }
   for (int t = 0; t < array.row_tiles_; ++t) {
     const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
@@ -488,14 +613,18 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
                  << j;
           }
           if (bp.analog_hi >= bp.analog_lo) {
-            double units = 0.0;
-            for (int j = bp.analog_lo; j <= bp.analog_hi; ++j) {
-              units += array.dac_weight_[j - bp.analog_lo] *
-                       Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
-            }
-            const double value = Convert(column, bp.analog_hi - bp.analog_lo + 1, units, normal);
+            const int n = bp.analog_hi - bp.analog_lo + 1;
+            std::int64_t sub[16] = {};
+            CountSubwords(wp, act + static_cast<std::size_t>(bp.analog_lo) * words, n, words, sub);
+            const double value = Convert(column, n, sub, normal);
             analog += weight_sign_[i] * value *
                       static_cast<double>(std::int64_t{1} << (i + bp.analog_lo));
+            if (counts != nullptr) {
+              const int shift = shape.dac_bits - n;
+              for (int k = 0; k < (1 << n); ++k) {
+                counts->op_code_rows[static_cast<std::size_t>(k << shift)] += sub[k];
+              }
+            }
           }
           if (bp.discard_hi >= 0) {
             if (!sw.discard) {
@@ -527,6 +656,21 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
         counts->analog_ops += n * plan.analog_ops;
         counts->adc_conversions += n * plan.analog_ops;
         counts->dac_cycles += plan.analog_ops;
+        // What each analog cycle's DACs drove: every row's subword of that weight bit's window.
+        for (int i = 0; i < w; ++i) {
+          const BitPlan& bp = plan.bits[i];
+          if (bp.analog_hi < bp.analog_lo) {
+            continue;
+          }
+          const int n = bp.analog_hi - bp.analog_lo + 1;
+          std::int64_t sub[16] = {};
+          CountSubwords(row_mask_.data(), act + static_cast<std::size_t>(bp.analog_lo) * words, n,
+                        words, sub);
+          const int shift = shape.dac_bits - n;
+          for (int k = 0; k < (1 << n); ++k) {
+            counts->dac_code_rows[static_cast<std::size_t>(k << shift)] += sub[k];
+          }
+        }
         counts->accumulations += n * (plan.digital_pairs + plan.analog_ops);
         if (options_.mode == Mode::kOsaHcim) {
           int ose_pairs = 0;

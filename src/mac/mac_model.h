@@ -4,31 +4,42 @@
 #include <span>
 #include <vector>
 
-#include "mac/calibration.h"
+#include "calib/macro.h"
 #include "mac/energy.h"
 #include "mac/options.h"
 #include "mac/random.h"
 
 namespace cimchar::mac {
 
-// A layer's weights programmed into one simulated chip instance: `length` x `outputs` weights
-// (row-major, weights[r * outputs + c]) tiled over ceil(length/rows) x ceil(outputs/columns)
-// arrays and stored as bit planes. The chip seed fixes every static (fixed-pattern) error of
-// every physical column; nothing else is random here.
+// A layer's weights programmed into one simulated chip instance of a characterized macro:
+// `length` x `outputs` weights (row-major, weights[r * outputs + c]) tiled over
+// ceil(length/rows) x ceil(outputs/columns) arrays and stored as bit planes. The chip seed fixes
+// every static (fixed-pattern) error of every physical column; nothing else is random here.
+//
+// The analog path follows the macro's line transfer (calib::LineTransfer): an analog op of
+// weight bit i applies the n analog activation bits of every row through its DAC (the n-bit
+// subword s drives DAC code s << (dac_bits - n), the DAC's top bits), and the line settles at
+// baseline + sum over rows with W_i = 1 of h(code); the model counts the rows at each code with
+// popcounts of the bit planes. A column's static error is one standard normal z per column and
+// chip times the line's static sigma at the op's ideal fraction, plus its comparator offset and
+// its transitions' own deviations; dynamic noise is drawn per conversion. The ADC code is read
+// back as the centre of its input interval mapped through the line's uniform-code transfer
+// (a 2^b-entry table per macro, as a digital back end would hold).
 class MacArray {
  public:
-  // Failures: UsageError for an invalid shape or calibration, length/outputs < 1, a weight count
-  // other than length*outputs, or a weight outside the range of `weight_bits` (named with its
-  // index). Ownership: copies everything it needs. Thread-safety: the object is immutable.
+  // Failures: UsageError for an invalid shape or macro, a shape whose geometry differs from the
+  // macro's (naming the field and both values), length/outputs < 1, a weight count other than
+  // length*outputs, or a weight outside the range of `weight_bits` (named with its index).
+  // Ownership: copies everything it needs. Thread-safety: the object is immutable.
   MacArray(const MacShape& shape,
-           const Calibration& calibration,
+           const calib::Macro& macro,
            std::span<const std::int32_t> weights,
            int length,
            int outputs,
            std::uint64_t chip_seed);
 
   const MacShape& Shape() const { return shape_; }
-  const Calibration& Calib() const { return calibration_; }
+  const calib::Macro& Macro() const { return macro_; }
   int Length() const { return length_; }
   int Outputs() const { return outputs_; }
   int RowTiles() const { return row_tiles_; }
@@ -63,7 +74,7 @@ class MacArray {
   }
 
   MacShape shape_;
-  Calibration calibration_;
+  calib::Macro macro_;
   int length_ = 0;
   int outputs_ = 0;
   int row_tiles_ = 0;
@@ -72,19 +83,19 @@ class MacArray {
   std::vector<std::uint64_t> weight_planes_;    // [tile][column][bit][word]
   std::vector<std::int32_t> weight_popcounts_;  // [tile][column][bit]
   std::vector<ColumnStatic> columns_;           // [tile][column]
-  // Shared converter model derived from the calibration and the ADC range.
+  // Shared converter model derived from the macro.
   static constexpr int kGrid = 1024;
-  std::vector<double> mean_v_;        // mean line voltage on a uniform ideal_frac grid
+  std::vector<double> step_v_;  // h(code) per DAC code 0 .. 2^d - 1
+  double baseline_v_ = 0.0;
+  std::vector<double> mean_v_;        // uniform-code line voltage on a uniform ideal_frac grid
   std::vector<double> static_v_;      // static sigma on the same grid
   std::vector<double> dynamic_v_;     // dynamic sigma on the same grid
   std::vector<double> inverse_frac_;  // ideal_frac on a uniform mean-voltage grid
   double inverse_v0_ = 0.0;
   double inverse_dv_ = 1.0;
-  std::vector<double> nominal_transitions_v_;
-  std::vector<double> code_frac_;   // reconstructed ideal_frac per ADC code
-  std::vector<double> dac_weight_;  // relative weight of DAC bit b: 2^b (1 + e_b)
+  std::vector<double> transition_extra_sigma_v_;  // per transition, beyond the comparator offset
+  std::vector<double> code_frac_;                 // reconstructed ideal_frac per ADC code
 
-  double MeanV(double frac) const;
   double Interp(const std::vector<double>& table, double frac) const;
   double InverseFrac(double v) const;
 };
@@ -121,16 +132,27 @@ class MacRunner {
                 std::span<std::int64_t> saliency,
                 std::span<int> boundary) const;
 
-  // The ADC code of one analog conversion on column `column` of row tile `tile` when the ideal
-  // line value is `ideal_frac` of full scale (the mean over the array's rows of W * DAC level /
-  // DAC full scale): the calibrated line transfer, this column's static errors and, when
-  // switched on, per-conversion noise drawn from `noise`, then the column's ADC transitions.
-  // It is the path Run takes for every analog op (Run then maps the code back to a value);
-  // exposed so the model can be checked against SPICE one conversion at a time. The error
-  // switches apply except `quantization`: a code is always quantized.
-  // Failures: UsageError for a tile or column outside the array or a fraction outside [0, 1].
-  // Thread-safety: const; `noise` belongs to the caller.
-  int ConvertCode(int tile, int column, double ideal_frac, Rng& noise) const;
+  // The 1-bit MAC counts the saliency evaluator normalizes for one input vector: for every row
+  // tile, every column and every (i, j) pair of the s saliency orders, appended to `counts`.
+  // Failures: UsageError outside OSA-HCIM mode, or as Run. Thread-safety: as Run.
+  void SaliencyCounts(std::span<const std::int32_t> activations,
+                      Workspace& workspace,
+                      std::vector<int>& counts) const;
+
+  // The ADC code of one analog conversion on column `column` of row tile `tile` when
+  // `rows_at_code[d]` rows hold W = 1 at DAC code d (d = 0 .. 2^dac_bits - 1; the other rows W =
+  // 0): the line transfer, this column's static errors and, when switched on, per-conversion
+  // noise drawn from `noise`, then the column's ADC transitions. It is the path Run takes for
+  // every analog op (Run then maps the code back to a value); exposed so the model can be checked
+  // against SPICE one conversion at a time. The error switches apply except `quantization`: a
+  // code is always quantized.
+  // Failures: UsageError for a tile or column outside the array, a count vector of the wrong
+  // size, a negative count or more rows than the array has. Thread-safety: const; `noise`
+  // belongs to the caller.
+  int ConvertCode(int tile,
+                  int column,
+                  std::span<const std::int64_t> rows_at_code,
+                  Rng& noise) const;
 
   const RunOptions& Options() const { return options_; }
 
@@ -149,20 +171,28 @@ class MacRunner {
   };
   int ChooseBoundary(std::int64_t saliency) const;
   std::int64_t TileSaliency(int tile, int column_tile, const std::uint64_t* act) const;
-  // The line voltage at the ADC input for ideal fraction x, with the switched-on errors.
-  double LineInput(const MacArray::ColumnStatic& column, double x, FastNormal& normal) const;
+  // The line voltage at the ADC input for an op whose W = 1 rows sum to `step_v` above the
+  // baseline at ideal fraction x, with the switched-on errors.
+  double LineInput(const MacArray::ColumnStatic& column,
+                   double step_v,
+                   double x,
+                   FastNormal& normal) const;
   // The column's ADC code for line voltage v.
   int Quantize(const MacArray::ColumnStatic& column, double v) const;
+  // One analog op of `n` activation bits: `counts[s]` rows with W = 1 hold subword s. Returns
+  // the reconstructed value in subword units (sum over rows of W x subword).
   double Convert(const MacArray::ColumnStatic& column,
-                 int subword_bits,
-                 double units,
+                 int n,
+                 const std::int64_t* counts,
                  FastNormal& normal) const;
 
   const MacArray* array_;
   RunOptions options_;
-  int ose_floor_ = 0;        // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
-  std::vector<Plan> plans_;  // per B_D/A
-  std::vector<double> weight_sign_;  // s_i / 2^i: +1, or -1 for the signed MSB plane
+  int ose_floor_ = 0;  // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
+  std::int64_t nq_full_scale_ = 1;       // F of the N/Q unit (OseOptions::nq_full_scale resolved)
+  std::vector<Plan> plans_;              // per B_D/A
+  std::vector<double> weight_sign_;      // s_i / 2^i: +1, or -1 for the signed MSB plane
+  std::vector<std::uint64_t> row_mask_;  // the array's rows, one bit each
 };
 
 }  // namespace cimchar::mac

@@ -25,18 +25,7 @@ void ValidateShape(const MacShape& shape) {
     throw UsageError("signed weights need at least 2 weight bits (got " +
                      std::to_string(shape.weight_bits) + ")");
   }
-  CheckRange("rows per array", shape.rows, 1, 65536);
-  CheckRange("columns per array", shape.columns, 1, 4096);
-  CheckRange("ADC bits", shape.adc_bits, 1, 12);
-  CheckRange("DAC bits", shape.dac_bits, 1, 8);
-  CheckRange("analog window", shape.analog_window, 1, shape.dac_bits);
-  if (!(shape.adc_range_lo_frac >= 0.0 && shape.adc_range_lo_frac < shape.adc_range_hi_frac &&
-        shape.adc_range_hi_frac <= 1.0)) {
-    std::ostringstream msg;
-    msg << "ADC input range [" << shape.adc_range_lo_frac << ", " << shape.adc_range_hi_frac
-        << "] of full scale is invalid: need 0 <= lo < hi <= 1";
-    throw UsageError(msg.str());
-  }
+  calib::ValidateGeometry(shape.geometry());
 }
 
 Mode ParseMode(const std::string& text) {
@@ -79,6 +68,7 @@ void ValidateRunOptions(const MacShape& shape, const RunOptions& options) {
   const OseOptions& ose = options.ose;
   CheckRange("saliency orders s", ose.orders, 1, max_boundary);
   CheckRange("N/Q bits", ose.quant_bits, 1, 16);
+  CheckRange("N/Q full scale (0 = rows + 1)", ose.nq_full_scale, 0, 1 << 30);
   if (ose.candidates.empty()) {
     throw UsageError("the B_D/A candidate list is empty: give at least one candidate");
   }

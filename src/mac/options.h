@@ -4,26 +4,21 @@
 #include <string>
 #include <vector>
 
+#include "calib/macro.h"
+
 namespace cimchar::mac {
 
-// Geometry and precision of one macro and of the operands mapped onto it. Nothing here is
-// hard-wired: the defaults are the OSA-HCIM macro (64b x 144 rows, 8 hybrid MAC units, 3-bit
-// SAR ADC, a 4-order analog window driven by a 1-4 bit DAC).
-struct MacShape {
+// What the model simulates: the macro's geometry (calib::Geometry, from the characterized
+// macro: rows, columns, DAC and ADC bits, analog window) and the operands mapped onto it. Nothing
+// here is hard-wired; the defaults are the OSA-HCIM macro (64b x 144 rows, 8 hybrid MAC units,
+// 3-bit SAR ADC, a 4-order analog window driven by a 4-bit DAC) with 8b x 8b operands.
+struct MacShape : calib::Geometry {
   int activation_bits = 8;      // a: unsigned activations, 1..8
   int weight_bits = 8;          // w: 1..8
   bool signed_weights = false;  // two's complement weights when true
-  int rows = 144;               // rows per array = dot-product length of one array
-  int columns = 8;              // output columns sharing one input vector (HMUs per macro)
-  int adc_bits = 3;             // resolution of the column ADC
-  int analog_window = 4;        // W: orders B_D/A-W .. B_D/A-1 are computed in analog
-  int dac_bits = 4;             // DAC resolution; must be >= the analog window
-  // ADC input range as fractions of the charge-sharing full scale (all rows selected at the
-  // largest DAC code). Default [0, 0.5]: for uniform random bits the column mean sits at 0.25 of
-  // full scale with a spread of about 0.03, so the upper half of the range is never used and
-  // halving the span halves the LSB; larger data-set means are clipped and show up in the SNR.
-  double adc_range_lo_frac = 0.0;
-  double adc_range_hi_frac = 0.5;
+
+  // The geometry part. Failures: none.
+  const calib::Geometry& geometry() const { return *this; }
 };
 
 // Checks every field of `shape`. Failures: UsageError naming the field, its value and the allowed
@@ -60,8 +55,14 @@ struct OseOptions {
   // s: the s highest output orders (k = w+a-2 down to w+a-1-s, every (i, j) pair in them) are
   // computed digitally first; their 1-bit MACs feed the evaluator and are reused in the result.
   int orders = 2;
-  // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / (rows+1)), 2^q-1).
+  // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / F), 2^q-1), F the
+  // full scale below.
   int quant_bits = 3;
+  // F, the count the N/Q unit maps to the top of its q-bit range. The paper normalizes by the
+  // range of the data: high-order activation bits are rare in real feature maps, so their counts
+  // are far below `rows`; SaliencyFullScale (thresholds.h) sets F per layer from calibration
+  // data. 0 means rows + 1, the whole count range 0..rows (no data-dependent normalization).
+  int nq_full_scale = 0;
   // Candidates B[0..b-1], strictly increasing: B[0] is the most precise (most digital).
   std::vector<int> candidates = {5, 6, 7, 8, 9, 10};
   // Thresholds T[0..b-2], non-increasing: the first m with S >= T[m] selects B[m], else B[b-1].

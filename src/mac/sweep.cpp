@@ -32,7 +32,7 @@ std::pair<int, int> ParseBoundaryRange(const std::string& text, const MacShape& 
   return {first, last};
 }
 
-std::vector<SweepPoint> SweepBoundaries(const MacArray& array,
+std::vector<SweepPoint> SweepBoundaries(const Chips& chips,
                                         const RunOptions& base,
                                         int first,
                                         int last,
@@ -42,13 +42,13 @@ std::vector<SweepPoint> SweepBoundaries(const MacArray& array,
   RunOptions dcim = base;
   dcim.mode = Mode::kDcim;
   points.push_back({Mode::kDcim, 0, {}});
-  const SnrResult exact = EvaluateSnr(array, dcim, inputs, eval);
+  const SnrResult exact = EvaluateSnr(chips, dcim, inputs, eval);
   points.back().budget.push_back({"all", dcim.switches, exact});
   for (int b = first; b <= last; ++b) {
     RunOptions o = base;
     o.mode = Mode::kHcim;
     o.boundary = b;
-    points.push_back({Mode::kHcim, b, ErrorBudget(array, o, inputs, eval)});
+    points.push_back({Mode::kHcim, b, ErrorBudget(chips, o, inputs, eval)});
   }
   return points;
 }
@@ -79,8 +79,14 @@ void PrintSweep(std::ostream& out, const MacShape& shape, const std::vector<Swee
   out << "SNR (dB) and energy vs B_D/A, " << shape.activation_bits << "b x " << shape.weight_bits
       << "b" << (shape.signed_weights ? " signed" : "") << ", " << shape.rows << " rows, "
       << shape.adc_bits << "-bit ADC, window " << shape.analog_window << "\n";
-  out << "  mode      B  dig/vec  ana/vec    SNR  SNR-off  fJ/MAC  TOPS/W  8b-norm | alone: "
-         "dynamic  static   quant discard\n";
+  const int chips = points.empty() || points.front().budget.empty()
+                        ? 1
+                        : points.front().budget.front().result.chips;
+  out << (chips > 1 ? "  SNR: expectation over " + std::to_string(chips) +
+                          " chip instances (weights and static errors redrawn), [95 % interval]\n"
+                    : "  SNR: one chip instance's value (--chip-seed)\n");
+  out << "  mode      B  dig/vec  ana/vec    SNR  [95 % interval]  SNR-off  fJ/MAC  TOPS/W  "
+         "8b-norm | alone: dynamic  static   quant discard\n";
   for (const SweepPoint& p : points) {
     const BudgetRow* all = Find(p, "all");
     if (all == nullptr) {
@@ -90,12 +96,13 @@ void PrintSweep(std::ostream& out, const MacShape& shape, const std::vector<Swee
     const double vectors = static_cast<double>(std::max<std::int64_t>(1, r.counts.input_vectors));
     const double per_col = vectors * static_cast<double>(shape.columns);
     char line[256];
-    std::snprintf(line, sizeof line, "  %-8s %2d %8.1f %8.1f %6.1f %8.1f %7.2f %7.2f %8.2f |",
+    std::snprintf(line, sizeof line,
+                  "  %-8s %2d %8.1f %8.1f %6.1f [%5.1f, %5.1f] %8.1f %7.2f %7.2f %8.2f |",
                   ModeName(p.mode).c_str(), p.boundary,
                   static_cast<double>(r.counts.digital_cycles) / per_col,
-                  static_cast<double>(r.counts.analog_ops) / per_col, r.snr_db,
-                  r.snr_offset_removed_db, r.energy.per_mac_j * 1e15, r.energy.tops_per_w,
-                  r.energy.tops_per_w_8b_norm);
+                  static_cast<double>(r.counts.analog_ops) / per_col, r.snr_db, r.snr_lo_db,
+                  r.snr_hi_db, r.snr_offset_removed_db, r.energy.per_mac_j * 1e15,
+                  r.energy.tops_per_w, r.energy.tops_per_w_8b_norm);
     out << line;
     for (const char* name :
          {"dynamic noise only", "static noise only", "quantization only", "discard only"}) {
@@ -118,7 +125,8 @@ void WriteSweepCsv(const std::filesystem::path& path, const std::vector<SweepPoi
     out << std::setprecision(10);
     out << "mode,boundary,budget_row,dynamic_noise,static_noise,quantization,discard,snr_db,"
            "snr_offset_removed_db,mean_error,mse,var_ideal,energy_per_mac_j,tops_per_w,"
-           "tops_per_w_8b_norm,digital_cycles,analog_ops,adc_conversions,samples\n";
+           "tops_per_w_8b_norm,digital_cycles,analog_ops,adc_conversions,samples,chips,snr_lo_db,"
+           "snr_hi_db\n";
     for (const SweepPoint& p : points) {
       for (const BudgetRow& row : p.budget) {
         const SnrResult& r = row.result;
@@ -128,7 +136,8 @@ void WriteSweepCsv(const std::filesystem::path& path, const std::vector<SweepPoi
             << r.snr_offset_removed_db << ',' << r.mean_error << ',' << r.mse << ',' << r.var_ideal
             << ',' << r.energy.per_mac_j << ',' << r.energy.tops_per_w << ','
             << r.energy.tops_per_w_8b_norm << ',' << r.counts.digital_cycles << ','
-            << r.counts.analog_ops << ',' << r.counts.adc_conversions << ',' << r.samples << '\n';
+            << r.counts.analog_ops << ',' << r.counts.adc_conversions << ',' << r.samples << ','
+            << r.chips << ',' << r.snr_lo_db << ',' << r.snr_hi_db << '\n';
       }
     }
     out.flush();

@@ -23,7 +23,7 @@ struct SweepPoint {
 // DCIM as the reference point, then HCIM at every B_D/A in [first, last], each with the full
 // error budget. Failures: as ErrorBudget / ParseBoundaryRange. Ownership: returns values.
 // Thread-safety: reentrant; uses eval.threads threads.
-std::vector<SweepPoint> SweepBoundaries(const MacArray& array,
+std::vector<SweepPoint> SweepBoundaries(const Chips& chips,
                                         const RunOptions& base,
                                         int first,
                                         int last,

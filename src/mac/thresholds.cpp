@@ -92,6 +92,68 @@ ThresholdResult FindThresholds(std::span<const std::int64_t> saliency,
   return result;
 }
 
+int SaliencyFullScale(const MacArray& array,
+                      const RunOptions& options,
+                      const InputGenerator& inputs,
+                      const EvalOptions& eval,
+                      double percentile) {
+  if (eval.samples < 1) {
+    throw UsageError("sample count = " + std::to_string(eval.samples) + " must be >= 1");
+  }
+  if (!(percentile > 0.0 && percentile <= 100.0)) {
+    throw UsageError("N/Q full-scale percentile " + std::to_string(percentile) +
+                     " is outside (0, 100]");
+  }
+  RunOptions probe = options;
+  probe.mode = Mode::kOsaHcim;
+  probe.ose.thresholds.assign(probe.ose.candidates.size() - 1, 0);
+  const MacRunner runner(array, probe);
+  // histogram[c] = how often count c (0..rows) was seen, per block, added in block order.
+  const auto bins = static_cast<std::size_t>(array.Shape().rows) + 1;
+  const std::int64_t blocks = (eval.samples + kSamplesPerBlock - 1) / kSamplesPerBlock;
+  std::vector<std::vector<std::int64_t>> histograms(static_cast<std::size_t>(blocks));
+  ParallelBlocks(blocks, eval.threads, [&](std::int64_t block) {
+    std::vector<std::int64_t>& h = histograms[static_cast<std::size_t>(block)];
+    h.assign(bins, 0);
+    std::vector<std::int32_t> act(static_cast<std::size_t>(array.Length()));
+    std::vector<int> counts;
+    MacRunner::Workspace workspace;
+    const std::int64_t end = std::min(eval.samples, (block + 1) * kSamplesPerBlock);
+    for (std::int64_t n = block * kSamplesPerBlock; n < end; ++n) {
+      Rng input_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 1));
+      inputs(n, input_rng, act);
+      counts.clear();
+      runner.SaliencyCounts(act, workspace, counts);
+      for (int c : counts) {
+        ++h[static_cast<std::size_t>(c)];
+      }
+    }
+  });
+  std::vector<std::int64_t> total(bins, 0);
+  for (const auto& h : histograms) {
+    for (std::size_t c = 0; c < bins; ++c) {
+      total[c] += h[c];
+    }
+  }
+  std::int64_t nonzero = 0;
+  for (std::size_t c = 1; c < bins; ++c) {
+    nonzero += total[c];
+  }
+  if (nonzero == 0) {
+    return array.Shape().rows + 1;
+  }
+  // The smallest count at or below which `percentile` % of the non-zero counts lie.
+  const double target = percentile / 100.0 * static_cast<double>(nonzero);
+  std::int64_t seen = 0;
+  for (std::size_t c = 1; c < bins; ++c) {
+    seen += total[c];
+    if (static_cast<double>(seen) >= target) {
+      return static_cast<int>(c);
+    }
+  }
+  return static_cast<int>(bins - 1);
+}
+
 LossData MakeRelativeMseLoss(const MacArray& array,
                              const RunOptions& options,
                              const InputGenerator& inputs,
@@ -135,7 +197,7 @@ LossData MakeRelativeMseLoss(const MacArray& array,
         std::min<std::size_t>(samples, static_cast<std::size_t>(block + 1) * kSamplesPerBlock);
     for (auto n = static_cast<std::size_t>(block) * kSamplesPerBlock; n < end; ++n) {
       Rng input_rng(StreamSeed(eval.seed, n, 1));
-      inputs(input_rng, act);
+      inputs(static_cast<std::int64_t>(n), input_rng, act);
       array.Exact(act, ideal, ideal_tiles);
       for (std::int64_t y : ideal) {
         ideal_block[static_cast<std::size_t>(block)] +=

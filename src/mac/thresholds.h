@@ -11,6 +11,9 @@
 
 namespace cimchar::mac {
 
+// Default percentile of SaliencyFullScale: the top 1 % of the counts saturate the N/Q unit.
+inline constexpr double kSaliencyFullScalePercentile = 99.0;
+
 // Loss of a precision assignment: choice[p] is the candidate index (0 = B[0], most precise) of
 // array pass p of the calibration set. Must be deterministic. Thread-safety: called from one
 // thread.
@@ -40,6 +43,18 @@ ThresholdResult FindThresholds(std::span<const std::int64_t> saliency,
 std::vector<int> AssignCandidates(std::span<const std::int64_t> saliency,
                                   std::span<const std::int64_t> thresholds,
                                   std::size_t used);
+
+// The N/Q full scale F that follows the data's range (OseOptions::nq_full_scale): the
+// `percentile` (0..100] of the non-zero 1-bit MAC counts the saliency evaluator sees on
+// `eval.samples` vectors of `inputs` (every row tile, column and (i, j) pair of the s saliency
+// orders), at least 1. When no count is non-zero, rows + 1. Failures: UsageError for invalid
+// options, samples < 1 or a percentile outside (0, 100]. Thread-safety: reentrant; uses
+// eval.threads threads; the result does not depend on their number.
+int SaliencyFullScale(const MacArray& array,
+                      const RunOptions& options,
+                      const InputGenerator& inputs,
+                      const EvalOptions& eval,
+                      double percentile = kSaliencyFullScalePercentile);
 
 // A calibration set for the default loss: per-pass saliency and per-(pass, candidate, column)
 // model errors of the row-tile partial sums, and the ideal outputs.

@@ -28,14 +28,11 @@ void Check(std::span<const double> t, std::span<const double> y, const char* wha
 
 void CheckWindow(std::span<const double> t, double t0, double t1, const char* what) {
   if (!(t0 <= t1) || t0 < t.front() || t1 > t.back()) {
-    // Nanosecond windows need more than std::to_string's six decimals.
-    auto g = [](double v) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.9g", v);
-      return std::string(buf);
-    };
-    throw Error(std::string(what) + ": window [" + g(t0) + ", " + g(t1) +
-                "] s is not inside the waveform [" + g(t.front()) + ", " + g(t.back()) + "] s");
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "%s: window [%.9g, %.9g] s is not inside the waveform [%.9g, %.9g] s", what, t0,
+                  t1, t.front(), t.back());
+    throw Error(text);
   }
 }
 

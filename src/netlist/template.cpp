@@ -63,6 +63,7 @@ struct RenderState {
   std::vector<fs::path> dirs;  // user dirs, then project netlists
   std::set<std::string> used;
   std::vector<fs::path> stack;  // include chain, for cycle detection
+  std::set<fs::path> included;  // files already inlined in this deck (each is inlined once)
   std::vector<fs::path>* inputs = nullptr;
 
   void Note(const fs::path& file) {
@@ -232,6 +233,12 @@ void RenderInto(std::string_view text,
       if (std::find(st.stack.begin(), st.stack.end(), file) != st.stack.end()) {
         throw Error(Location(origin, line_no) + ": include cycle through '" + file.string() + "'");
       }
+      if (!st.included.insert(file).second) {
+        // A subcircuit library reached by two include paths (e.g. a cell used by two blocks)
+        // is inlined once: a second copy would define its subcircuits twice.
+        out += "* already included: " + file.filename().string() + "\n";
+        continue;
+      }
       st.stack.push_back(file);
       st.Note(file);
       out += "* begin " + file.filename().string() + "\n";
@@ -262,7 +269,7 @@ std::string RenderText(std::string_view text,
                        const Bindings& bindings,
                        const SearchPath& search,
                        std::vector<fs::path>* inputs) {
-  RenderState st{bindings, search.user_dirs, {}, {}, inputs};
+  RenderState st{bindings, search.user_dirs, {}, {}, {}, inputs};
   if (search.project_netlists) {
     st.dirs.push_back(core::NetlistsDir());
   }

@@ -43,7 +43,8 @@ struct SearchPath {
 // - `{{name}}` is replaced by its binding; a placeholder with no binding is an error naming it
 //   and the file:line; a binding used nowhere in the whole rendered deck is an error naming it.
 // - `.include FILE` of a file found on the search path is inlined and rendered with the same
-//   bindings (recursively; an include cycle is an error), so cells and blocks can use the
+//   bindings (recursively; an include cycle is an error; a file already inlined in the same
+//   deck is not inlined again), so cells and blocks can use the
 //   PDK's model-name placeholders. `.lib FILE SECTION` is kept for ngspice with FILE made
 //   absolute. A file found nowhere is an error naming the including file:line and the folders
 //   searched.

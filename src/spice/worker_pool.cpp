@@ -284,10 +284,23 @@ std::string DescribeStatus(int status) {
   return "ended with wait status " + std::to_string(status);
 }
 
-// The worker process: builds its engine, then runs jobs until the parent closes the pipe.
-[[noreturn]] void WorkerMain(int fd, const EngineFactory& factory) {
-  // Die with the parent; if it is already gone, stop now.
+// Dies with `parent` (the process that forked this one); if it is already gone, stops now.
+void DieWithParent(pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) {
+    _exit(0);
+  }
+}
+
+// The worker process: builds its engine, then runs jobs until the parent closes the pipe.
+[[noreturn]] void WorkerMain(int fd, pid_t spawner, const EngineFactory& factory) {
+  DieWithParent(spawner);
+  // The spawner ignores these; a worker stops on them like any program.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   std::unique_ptr<Engine> engine;
   try {
     engine = factory();
@@ -330,6 +343,168 @@ std::string DescribeStatus(int status) {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// --- the spawner: forks and reaps the workers on the pool's behalf ---------------------------
+// Requests and replies are fixed-size records on a SOCK_SEQPACKET socketpair; a spawn reply
+// carries the pool's end of the new worker's socket as SCM_RIGHTS.
+
+constexpr char kSpawn = 'S';
+constexpr char kRetire = 'R';
+constexpr double kReapWaitS = 2.0;  // how long an exiting worker may take before SIGKILL
+
+struct SpawnRequest {
+  char op = 0;
+  uint8_t kill_first = 0;
+  int32_t pid = 0;  // kRetire: the worker
+};
+
+struct SpawnReply {
+  int32_t pid = -1;    // kSpawn: the new worker, -1 on failure
+  int32_t error = 0;   // errno of a failed spawn or reap
+  int32_t status = 0;  // kRetire: the wait status
+  uint8_t reaped = 0;  // kRetire: status is valid
+};
+
+bool SendReply(int fd, const SpawnReply& reply, int pass_fd) {
+  iovec iov{.iov_base = const_cast<SpawnReply*>(&reply), .iov_len = sizeof reply};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (pass_fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+  }
+  for (;;) {
+    const ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    return n == static_cast<ssize_t>(sizeof reply);
+  }
+}
+
+// Receives one reply (and the descriptor it carries, if any). False when the spawner is gone.
+bool ReceiveReply(int fd, SpawnReply* reply, int* passed_fd) {
+  *passed_fd = -1;
+  iovec iov{.iov_base = reply, .iov_len = sizeof *reply};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = 0;
+  do {
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(passed_fd, CMSG_DATA(c), sizeof(int));
+    }
+  }
+  return n == static_cast<ssize_t>(sizeof *reply);
+}
+
+// Waits for `pid` to end, killing it first if asked or once kReapWaitS has passed.
+SpawnReply Reap(pid_t pid, bool kill_first) {
+  SpawnReply reply;
+  reply.pid = pid;
+  if (kill_first) {
+    kill(pid, SIGKILL);
+  }
+  const auto deadline = Clock::now() + std::chrono::duration<double>(kReapWaitS);
+  for (;;) {
+    int status = 0;
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      reply.reaped = 1;
+      reply.status = status;
+      return reply;
+    }
+    if (r < 0 && errno != EINTR) {
+      reply.error = errno;
+      return reply;
+    }
+    if (r == 0 && Clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+    }
+    if (r == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+}
+
+[[noreturn]] void SpawnerMain(int control, pid_t pool, const EngineFactory& factory) {
+  DieWithParent(pool);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  std::vector<pid_t> workers;
+  for (;;) {
+    SpawnRequest request;
+    const ssize_t n = recv(control, &request, sizeof request, 0);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n != static_cast<ssize_t>(sizeof request)) {
+      break;  // the pool closed its end: shut down
+    }
+    if (request.op == kRetire) {
+      const SpawnReply reply = Reap(request.pid, request.kill_first != 0);
+      std::erase(workers, static_cast<pid_t>(request.pid));
+      SendReply(control, reply, -1);
+      continue;
+    }
+    SpawnReply reply;
+    int fds[2];
+    if (request.op != kSpawn || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      reply.error = request.op != kSpawn ? EINVAL : errno;
+      SendReply(control, reply, -1);
+      continue;
+    }
+    std::fflush(nullptr);  // unwritten stdio buffers would otherwise be written again
+    const pid_t self = getpid();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      close(control);
+      close(fds[0]);
+      WorkerMain(fds[1], self, factory);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+      reply.error = errno;
+    } else {
+      reply.pid = pid;
+      workers.push_back(pid);
+    }
+    SendReply(control, reply, pid > 0 ? fds[0] : -1);
+    close(fds[0]);
+  }
+  // The pool closed the workers' sockets before its own: they are exiting.
+  const auto deadline = Clock::now() + std::chrono::duration<double>(kReapWaitS);
+  while (!workers.empty()) {
+    for (auto it = workers.begin(); it != workers.end();) {
+      const pid_t r = waitpid(*it, nullptr, WNOHANG);
+      if (r == *it || (r < 0 && errno != EINTR)) {
+        it = workers.erase(it);
+      } else {
+        if (Clock::now() >= deadline) {
+          kill(*it, SIGKILL);
+        }
+        ++it;
+      }
+    }
+    if (!workers.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  _exit(0);
+}
+
 }  // namespace
 
 WorkerPool::WorkerPool(const PoolOptions& options) : WorkerPool(options, nullptr) {}
@@ -348,52 +523,49 @@ WorkerPool::WorkerPool(const PoolOptions& options, EngineFactory factory)
     const SessionOptions session = options_.session;
     factory_ = [session] { return std::make_unique<NgspiceSession>(session); };
   }
+  StartSpawner();
   workers_.resize(static_cast<size_t>(options_.workers));
   try {
     for (Worker& w : workers_) {
       Spawn(w);
     }
   } catch (...) {
-    for (Worker& w : workers_) {
-      if (w.pid > 0) {
-        Retire(w, true);
-      }
-    }
+    Shutdown();
     throw;
   }
 }
 
-WorkerPool::~WorkerPool() {
-  // Closing the pipe asks a worker to exit; give them a moment, then kill the rest.
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+void WorkerPool::Shutdown() {
+  // Closing a worker's pipe asks it to exit; closing the spawner's asks it to reap the workers
+  // (killing those that take too long) and to exit.
   for (Worker& w : workers_) {
     if (w.fd >= 0) {
       close(w.fd);
       w.fd = -1;
     }
+    w.pid = -1;
   }
-  const auto deadline = Clock::now() + std::chrono::seconds(2);
-  for (Worker& w : workers_) {
-    while (w.pid > 0) {
-      int status = 0;
-      pid_t r = waitpid(w.pid, &status, WNOHANG);
-      if (r == w.pid || (r < 0 && errno != EINTR)) {
-        w.pid = -1;
-      } else if (Clock::now() >= deadline) {
-        Retire(w, true);
-      } else if (r == 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
+  if (spawner_fd_ >= 0) {
+    close(spawner_fd_);
+    spawner_fd_ = -1;
+  }
+  while (spawner_pid_ > 0) {
+    const pid_t r = waitpid(spawner_pid_, nullptr, 0);
+    if (r == spawner_pid_ || (r < 0 && errno != EINTR)) {
+      spawner_pid_ = -1;
     }
   }
 }
 
-void WorkerPool::Spawn(Worker& worker) {
+void WorkerPool::StartSpawner() {
   int fds[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
     throw Error(std::string("WorkerPool: socketpair failed: ") + std::strerror(errno));
   }
-  // Unwritten stdio buffers would otherwise be written again by the child.
-  std::fflush(nullptr);
+  std::fflush(nullptr);  // unwritten stdio buffers would otherwise be written again
+  const pid_t self = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
@@ -403,19 +575,45 @@ void WorkerPool::Spawn(Worker& worker) {
                 " (too many processes or not enough memory?)");
   }
   if (pid == 0) {
-    // Child: keep only its own end, so each worker sees EOF when the parent closes its pipe.
     close(fds[0]);
-    for (const Worker& other : workers_) {
-      if (other.fd >= 0) {
-        close(other.fd);
-      }
-    }
-    WorkerMain(fds[1], factory_);
+    SpawnerMain(fds[1], self, factory_);
   }
   close(fds[1]);
+  spawner_pid_ = pid;
+  spawner_fd_ = fds[0];
+}
+
+namespace {
+
+// One request to the spawner and its reply. Throws cimchar::Error when the spawner is gone.
+SpawnReply AskSpawner(int fd, pid_t spawner, const SpawnRequest& request, int* passed_fd) {
+  SpawnReply reply;
+  ssize_t n = 0;
+  do {
+    n = send(fd, &request, sizeof request, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof request) || !ReceiveReply(fd, &reply, passed_fd)) {
+    throw Error("WorkerPool: the spawner process (pid " + std::to_string(spawner) +
+                ") that starts the workers is gone; was it killed?");
+  }
+  return reply;
+}
+
+}  // namespace
+
+void WorkerPool::Spawn(Worker& worker) {
+  int fd = -1;
+  const SpawnReply reply = AskSpawner(spawner_fd_, spawner_pid_, SpawnRequest{.op = kSpawn}, &fd);
+  if (reply.pid <= 0 || fd < 0) {
+    if (fd >= 0) {
+      close(fd);
+    }
+    throw Error(std::string("WorkerPool: cannot start a worker: ") + std::strerror(reply.error) +
+                " (too many processes or not enough memory?)");
+  }
   worker = Worker{};
-  worker.pid = pid;
-  worker.fd = fds[0];
+  worker.pid = reply.pid;
+  worker.fd = fd;
 }
 
 std::string WorkerPool::Retire(Worker& worker, bool kill_first) {
@@ -425,32 +623,14 @@ std::string WorkerPool::Retire(Worker& worker, bool kill_first) {
   }
   std::string how = "state unknown";
   if (worker.pid > 0) {
-    if (kill_first) {
-      kill(worker.pid, SIGKILL);
-    }
-    // After EOF the worker is exiting; don't wait forever for one that is not.
-    const auto deadline = Clock::now() + std::chrono::seconds(2);
-    for (;;) {
-      int status = 0;
-      pid_t r = waitpid(worker.pid, &status, kill_first ? 0 : WNOHANG);
-      if (r == worker.pid) {
-        how = DescribeStatus(status);
-        break;
-      }
-      if (r < 0 && errno == EINTR) {
-        continue;
-      }
-      if (r < 0) {
-        how = std::string("could not be reaped: ") + std::strerror(errno);
-        break;
-      }
-      if (Clock::now() >= deadline) {
-        kill_first = true;
-        kill(worker.pid, SIGKILL);
-        continue;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    int unused = -1;
+    const SpawnReply reply = AskSpawner(
+        spawner_fd_, spawner_pid_,
+        SpawnRequest{
+            .op = kRetire, .kill_first = kill_first ? uint8_t{1} : uint8_t{0}, .pid = worker.pid},
+        &unused);
+    how = reply.reaped != 0 ? DescribeStatus(reply.status)
+                            : std::string("could not be reaped: ") + std::strerror(reply.error);
   }
   worker.pid = -1;
   worker.busy = false;
@@ -469,8 +649,26 @@ void WorkerPool::Replace(Worker& worker, bool kill_first, std::string* how_it_en
 
 void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_done) {
   size_t next = 0;
-  size_t done = 0;
-  // On an exception (on_done threw, fork failed) no busy worker may keep a stale job.
+  Stream(
+      [&](Job& job, std::uint64_t& id) {
+        if (next >= jobs.size()) {
+          return false;
+        }
+        job = jobs[next];
+        id = next++;
+        return true;
+      },
+      [&](std::uint64_t id, RunResult&& result) {
+        on_done(static_cast<size_t>(id), std::move(result));
+      });
+}
+
+void WorkerPool::Stream(const JobSource& next,
+                        const StreamCallback& on_done,
+                        const std::function<void()>& on_tick,
+                        double tick_s) {
+  // On an exception (a callback threw, a worker could not start) no busy worker may keep a
+  // stale job.
   struct BusyGuard {
     WorkerPool* pool;
     bool armed = true;
@@ -489,13 +687,16 @@ void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_d
     }
   } guard{this};
 
-  auto finish = [&](size_t index, RunResult&& result) {
-    ++done;
-    on_done(index, std::move(result));
+  auto last_tick = Clock::now();
+  auto tick = [&] {
+    last_tick = Clock::now();
+    if (on_tick) {
+      on_tick();
+    }
   };
   // Reports the job a worker held as lost, replaces the worker (killing it if asked).
   auto lose = [&](Worker& w, bool kill_first, Outcome outcome, const std::string& why) {
-    const size_t index = w.job;
+    const std::uint64_t id = w.job;
     const auto started = w.started;
     const pid_t pid = w.pid;
     std::string how;
@@ -507,33 +708,40 @@ void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_d
       r.message.replace(r.message.find("%s"), 2, how);
     }
     r.wall_s = Seconds(Clock::now() - started);
-    finish(index, std::move(r));
+    on_done(id, std::move(r));
   };
 
-  while (done < jobs.size()) {
-    // Hand out work.
+  for (;;) {
+    // Hand out work while workers are free and the source has some.
+    bool drained = false;
     for (Worker& w : workers_) {
-      if (w.busy || next >= jobs.size()) {
-        continue;
-      }
-      w.busy = true;
-      w.job = next++;
-      w.limit_s = jobs[w.job].timeout_s + options_.kill_grace_s;
-      w.started = Clock::now();
-      if (!SendAll(w.fd, EncodeJob(jobs[w.job]))) {
-        // A worker whose engine could not be built says why, then exits: the frame may still
-        // wait in the socket when the send fails.
-        const std::string why = StartFailureLeftIn(w.fd, w.inbox);
-        lose(w, false, Outcome::kFatal,
-             why.empty() ? std::string("died before taking the job: %s")
-                         : "could not start its engine: " + why);
+      while (!w.busy && !drained) {
+        Job job;
+        std::uint64_t id = 0;
+        if (!next(job, id)) {
+          drained = true;
+          break;
+        }
+        w.busy = true;
+        w.job = id;
+        w.timeout_s = job.timeout_s;
+        w.limit_s = job.timeout_s + options_.kill_grace_s;
+        w.started = Clock::now();
+        if (!SendAll(w.fd, EncodeJob(job))) {
+          // A worker whose engine could not be built says why, then exits: the frame may still
+          // wait in the socket when the send fails.
+          const std::string why = StartFailureLeftIn(w.fd, w.inbox);
+          lose(w, false, Outcome::kFatal,
+               why.empty() ? std::string("died before taking the job: %s")
+                           : "could not start its engine: " + why);
+        }
       }
     }
 
-    // Wait for results or for the nearest deadline.
+    // Wait for results, for the nearest deadline or for the next tick.
     std::vector<pollfd> fds;
     std::vector<Worker*> owners;
-    double wait_s = 3600.0;
+    double wait_s = on_tick ? std::max(0.0, tick_s - Seconds(Clock::now() - last_tick)) : 3600.0;
     const auto now = Clock::now();
     for (Worker& w : workers_) {
       if (!w.busy) {
@@ -544,12 +752,15 @@ void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_d
       wait_s = std::min(wait_s, w.limit_s - Seconds(now - w.started));
     }
     if (fds.empty()) {
-      continue;
+      break;  // the source has nothing more and no job is running
     }
     const int wait_ms = static_cast<int>(std::clamp(wait_s * 1000.0 + 1.0, 0.0, 3600e3));
     const int ready = poll(fds.data(), fds.size(), wait_ms);
     if (ready < 0 && errno != EINTR) {
       throw Error(std::string("WorkerPool: poll failed: ") + std::strerror(errno));
+    }
+    if (ready < 0) {
+      tick();  // a signal: let the caller look at it now
     }
 
     for (size_t i = 0; ready > 0 && i < fds.size(); ++i) {
@@ -573,12 +784,12 @@ void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_d
         if (kind == kFrameResult) {
           bool alive = true;
           RunResult result = DecodeResult(reader, &alive);
-          const size_t index = w.job;
+          const std::uint64_t id = w.job;
           w.busy = false;
           if (!alive) {
             Replace(w, false);
           }
-          finish(index, std::move(result));
+          on_done(id, std::move(result));
         } else {
           const std::string why = kind == kFrameStartFailed ? reader.Str() : "a malformed frame";
           lose(w, false, Outcome::kFatal, "could not start its engine: " + why);
@@ -600,8 +811,11 @@ void WorkerPool::RunAll(const std::vector<Job>& jobs, const ResultCallback& on_d
       }
       lose(w, true, Outcome::kTimeout,
            "killed after " + std::to_string(elapsed) + " s (job limit " +
-               std::to_string(jobs[w.job].timeout_s) + " s + grace " +
-               std::to_string(options_.kill_grace_s) + " s); replaced");
+               std::to_string(w.timeout_s) + " s + grace " + std::to_string(options_.kill_grace_s) +
+               " s); replaced");
+    }
+    if (on_tick && Seconds(Clock::now() - last_tick) >= tick_s) {
+      tick();
     }
   }
   guard.armed = false;

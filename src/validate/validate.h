@@ -1,120 +1,132 @@
 #pragma once
 
-// Validation of the behavioral MAC model against SPICE for one Monte Carlo chip instance: the
-// whole analog column (rows x A_MULT -> charge-sharing line -> SAR ADC) runs in ngspice with the
-// die's device deviations, the model runs on the same inputs calibrated for the same die, and
-// the two codes are compared vector by vector.
+// Validation of the table-calibrated behavioral model against ngspice on Monte Carlo dies the
+// tables were not built from. The SPICE side is a characterization run of the `column` bench
+// (characterization/column.ini: the whole column — cells read onto LBL, one DAC per row, A_MULT,
+// the line, the SAR ADC — converting fixed input vectors on every die), run through the same
+// render -> mismatch -> worker-pool pipeline as every table. The model side is the characterized
+// macro read from the tables (calib::ReadMacro) at the column run's operating point, converting
+// the same vectors on many simulated chip instances. The two are compared as distributions.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "mac/calibration.h"
-#include "variation/mismatch.h"
+#include "calib/macro.h"
 
 namespace cimchar::validate {
 
+// Codes of one side: codes[instance][vector] (instance = SPICE die or model chip); -1 = failed.
+using CodeTable = std::vector<std::vector<int>>;
+
+// Error statistics of one side over the vectors it converted. Error = code - ideal code.
+struct SideStats {
+  int instances = 0;
+  long long conversions = 0;
+  double error_mean = 0.0;      // pooled
+  double error_sigma = 0.0;     // pooled (population)
+  double die_mean_mean = 0.0;   // mean over instances of the per-instance error mean
+  double die_mean_sigma = 0.0;  // spread over instances of the per-instance error mean
+  double die_sigma_mean = 0.0;  // mean over instances of the per-instance error sigma
+  double snr_db = 0.0;          // 10 log10(Var(u) / E[(code + 1/2 - u)^2]), u ideal in LSB
+  double snr_lo_db = 0.0;       // 95 % interval (bootstrap over instances)
+  double snr_hi_db = 0.0;
+  std::map<int, long long> histogram;  // error -> count
+};
+
+struct Comparison {
+  SideStats spice;
+  SideStats model;
+  double sigma_ratio = 0.0;  // model.error_sigma / spice.error_sigma
+  double snr_diff_db = 0.0;  // model - SPICE
+  double chi2 = 0.0;         // two-sample chi-square on the pooled error histograms
+  int chi2_dof = 0;
+  double chi2_p = 1.0;
+};
+
+// Targets: pooled error sigma ratio within 0.9 - 1.1, SNR within 1 dB, the two-sample test not
+// rejecting at 1 %.
+inline constexpr double kTargetRatioLo = 0.9;
+inline constexpr double kTargetRatioHi = 1.1;
+inline constexpr double kTargetSnrDiffDb = 1.0;
+inline constexpr double kTargetP = 0.01;
+
+// Compares two code tables over the same vectors: `ideal_lsb[v]` is vector v's ideal value in
+// ADC LSB (continuous), its ideal code floor(u) clamped to 0 .. 2^bits - 1. Failed entries (-1)
+// are skipped. The SNR intervals come from `bootstrap` resamplings of each side's instances and
+// the histogram test's p-value from 2000 permutations (deterministic, seeded by `seed`). Failures:
+// UsageError for empty tables or a row whose length differs from ideal_lsb. Thread-safety: pure.
+Comparison CompareCodes(const std::vector<double>& ideal_lsb,
+                        int bits,
+                        const CodeTable& spice,
+                        const CodeTable& model,
+                        int bootstrap = 1000,
+                        std::uint64_t seed = 1);
+
+// True when `c` meets the three targets. Failures: none.
+bool MeetsTargets(const Comparison& c);
+
+// The model's codes for the column vectors: one row per chip instance (chip seeds first_chip ..
+// first_chip + chips - 1), dynamic noise off (ngspice has no device noise in transient
+// analysis), vectors given as the rows holding W = 1 at each DAC code.
+// Failures: as mac::MacArray / MacRunner::ConvertCode. Thread-safety: pure.
+CodeTable ModelCodes(const calib::Macro& macro,
+                     const std::vector<std::vector<std::int64_t>>& rows_at_code,
+                     int chips,
+                     std::uint64_t first_chip);
+
+// The ideal value of a vector in ADC LSB: the ideal fraction x = sum(W code) / (rows (2^d - 1))
+// placed on the converter's window through the macro's uniform-code line transfer.
+// Failures: none. Thread-safety: pure.
+double IdealLsb(const calib::Macro& macro, const std::vector<std::int64_t>& rows_at_code);
+
 struct ValidateOptions {
-  int vectors = 200;              // random input vectors
-  std::uint64_t die = 0;          // Monte Carlo sample index = the chip instance
-  std::uint64_t seed = 20240601;  // master seed of the mismatch draws
-  std::uint64_t input_seed = 1;   // seed of the random input vectors
-  double vdd_v = 1.0;             // supply; also the DAC full scale on GBL
-  double temp_c = 27.0;           // temperature
-  std::string corner = "tt";      // process corner (a section of the PDK library)
-  int rows = 144;                 // rows on the line
-  int jobs = 2;                   // ngspice worker processes
-  int vectors_per_job = 25;
-  // The column transient's output step, also its largest internal step unless
-  // column_max_step_s is set. At 5e-11 s the comparator in the column deck made wrong decisions
-  // with tens of mV of overdrive (a code 4 for a line 30 mV above the top transition) that
-  // vanish at 2e-11 s, the step the ADC bench and the standalone ADC deck use.
-  double column_step_s = 2e-11;
-  double column_max_step_s = 0.0;  // its largest internal step; 0: column_step_s       //
-                                   // conversions per transient
-  int dac_bits = 4;                // activation code width (GBL levels code / (2^bits - 1))
-  int adc_bits = 3;                // SAR ADC resolution
-  // ADC range [0, this] as a fraction of the line full scale; 0: where VREF = VDD/2 puts it (the
-  // ADC bench's operating point; about 0.69 for 144 rows at 1.0 V). The converter misbehaves far
-  // from it (validate.cpp, kVrefOfVdd).
-  double adc_range_hi_frac = 0.0;
-  variation::MismatchOptions mismatch;  // Pelgrom coefficients, as characterization uses them
-  // Optional: a results folder with the characterized tables (apath.h5, adc.h5, ...); when set,
-  // the model is also calibrated from the tables (this die's records) and compared too.
-  std::filesystem::path lut_dir;
-  // Progress lines ("calibrating the die's ADC ..."), e.g. to stderr; may be empty.
-  std::function<void(const std::string&)> progress;
-};
-
-// One input vector's outcome.
-struct VectorResult {
-  int index = 0;
-  double ideal_frac = 0.0;  // sum over rows of W * code / (2^dac_bits - 1), divided by rows
-  int ideal_code = 0;       // ideal_frac through the ideal ADC (floor quantizer on the range)
-  int spice_code = -1;      // -1: the SPICE run failed
-  int model_code = -1;
-  int lut_model_code = -1;    // model calibrated from the tables (-1 when no --lut)
-  double spice_line_v = 0.0;  // line voltage when the ADC's sampling switch opens
-};
-
-// Agreement figures of one model against SPICE over the vectors SPICE converted.
-struct Agreement {
-  int compared = 0;
-  int identical = 0;
-  double identical_fraction = 0.0;
-  double mean_error_spice = 0.0;  // codes: code - ideal code
-  double mean_error_model = 0.0;
-  double sigma_error_spice = 0.0;  // population standard deviation of code - ideal code
-  double sigma_error_model = 0.0;
-  // sigma_error_model / sigma_error_spice; when SPICE's sigma is 0 it is 1 if the model's is 0
-  // too and +infinity otherwise (ratio_defined_by_convention says so).
-  double sigma_ratio = 0.0;
-  bool ratio_defined_by_convention = false;
+  std::filesystem::path lut_dir;  // the tables (apath.h5, adc.h5, ...) the model is read from
+  std::filesystem::path recipe;   // the column recipe; empty: characterization/column.ini
+  std::string profile = "quick";
+  std::map<std::string, std::string> overrides;  // recipe keys from the command line
+  std::filesystem::path out_dir = "results/validation";
+  int jobs = 1;
+  bool resume = false;
+  bool progress = true;
+  int chips = 200;               // model chip instances
+  std::uint64_t first_chip = 1;  // their chip seeds
 };
 
 struct ValidationReport {
   ValidateOptions options;
-  double line_full_scale_design_v = 0.0;  // hand-computed line full scale (row_cap.sp)
-  double adc_range_hi_frac = 0.0;         // the ADC range's top, fraction of that full scale
-  double vref_v = 0.0;
-  double vcmp_v = 0.0;
-  double lsb_design_v = 0.0;
-  std::vector<mac::LinePoint> line;   // the die's line transfer (SPICE)
-  std::vector<double> transitions_v;  // the die's ADC transitions (SPICE), 1 .. 2^b - 1
-  mac::Calibration calibration;       // what the model ran with
-  std::vector<VectorResult> vectors;
-  Agreement model;
-  Agreement lut_model;  // compared == 0 without lut_dir
-  int failed_jobs = 0;
-  double calibration_s = 0.0;  // wall time of the die calibration
-  double vectors_s = 0.0;      // wall time of the vector transients
+  calib::OperatingPoint point;
+  std::filesystem::path spice_file;  // the column run (HDF5)
+  std::uint64_t spice_seed = 0;      // master seed of its dies
+  int dies = 0;
+  int vectors = 0;
+  int failed_dies = 0;
+  std::vector<double> ideal_lsb;
+  CodeTable spice;
+  CodeTable model;
+  Comparison comparison;
+  std::vector<std::string> notes;
+  bool root = true;      // false on the other ranks of an mpirun (they report nothing)
+  double spice_s = 0.0;  // wall time of the column run (0 when reused)
   double total_s = 0.0;
-  std::vector<std::string> notes;  // method and choices, one line each
 };
 
-// Targets of the model issue: identical codes and the ratio of the error sigmas.
-inline constexpr double kTargetIdentical = 0.95;
-inline constexpr double kTargetRatioLo = 0.9;
-inline constexpr double kTargetRatioHi = 1.1;
-
-// Runs the validation. Forks `jobs` ngspice worker processes first (call it before this process
-// initialises ngspice). Failures: UsageError for out-of-range options (named), Error when the
-// die calibration fails in SPICE (a failed vector transient is counted, not thrown).
-// Ownership: returns a value. Thread-safety: one call at a time per process.
+// Runs (or reuses, when a complete file of the same recipe exists) the column characterization
+// into options.out_dir/column.h5, reads the macro from the tables at its operating point and
+// compares. Failures: UsageError for a column recipe that sweeps more than one operating point,
+// tables whose geometry (rows, DAC or ADC bits) differs from the column's, or dies that are the
+// tables' own (the same master seed); errors of the characterization and of the reader.
+// Not thread-safe (the characterization installs signal handlers).
 ValidationReport RunValidation(const ValidateOptions& options);
 
-// The summary: method, calibration, agreement with lines containing "identical codes" and
-// "sigma ratio", the targets and PASS/MISS, and the run time. Failures: none.
+// The report: method, both sides' statistics with the targets and PASS/MISS lines, timing.
 void PrintReport(std::ostream& out, const ValidationReport& report);
 
-// Per-vector CSV: vector, ideal_frac, ideal_code, spice_code, model_code, spice_line_v
-// (+ lut_model_code with tables). Failures: Error when the file cannot be written.
-void WriteVectorsCsv(const std::filesystem::path& file, const ValidationReport& report);
-
-// True when `a` meets both targets.
-bool MeetsTargets(const Agreement& a);
+// Per-vector CSV: instance side, instance, vector, ideal_lsb, ideal_code, code.
+void WriteCodesCsv(const std::filesystem::path& file, const ValidationReport& report);
 
 }  // namespace cimchar::validate

@@ -1,9 +1,10 @@
 // Characterization runs on the real ngspice (label `ngspice`): determinism across worker counts,
 // SIGKILL and Ctrl-C of the real `cimchar characterize` followed by --resume, the file read by a
-// third-party reader (h5py), failure paths through the real recipe loader and CLI, and physics
-// sanity of the analog path (Pelgrom scaling of the static sigma, energy ~ V^2). The recipe is
-// small (tests/characterize/data/apath_small.ini) so the whole target runs in well under 90 s
-// on two cores.
+// third-party reader (h5py), failure paths through the real recipe loader and CLI, samples whose
+// ngspice crashes or meets a singular matrix, and physics sanity of the analog path (Pelgrom
+// scaling of the static sigma, energy ~ V^2). The recipe is small
+// (tests/characterize/data/apath_small.ini) so the whole target runs in well under 90 s on two
+// cores.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -198,7 +199,7 @@ RunSummary RunLibrary(const std::map<std::string, std::string>& overrides,
   return RunCharacterization(recipe, o);
 }
 
-// The values of a quantity statistic, row-major over (corner, vdd, temp, fraction).
+// The values of a quantity statistic, row-major over (corner, vdd, temp, code).
 std::vector<double> Values(const fs::path& file, const char* quantity, lut::Statistic stat) {
   return lut::Store::Open(file).ReadTable(quantity, stat).values();
 }
@@ -396,6 +397,86 @@ TEST(CharacterizeSpice, InspectNamesACorruptFile) {
   }
 }
 
+// A bench on the real ngspice whose axis `case` picks a deck: 0 a healthy RC low-pass, 1 the
+// same with a second voltage source in parallel with the first (a loop of voltage sources: the
+// matrix is singular at every gmin and source step), 2 the healthy deck whose analysis starts
+// with `altermod` without arguments, which makes ngspice 39 segfault.
+class FaultBench : public Bench {
+ public:
+  std::string Name() const override { return "faults"; }
+  std::vector<BenchAxis> Axes() const override { return {{"case", "1", {0, 1, 2}}}; }
+  std::vector<Column> Columns() const override { return {{"out_v", "V"}}; }
+  std::string Deck(const GridPoint& p, std::vector<fs::path>&) const override {
+    std::ostringstream d;
+    d << "rc low-pass, case " << p.block[0] << "\nv1 in 0 pulse(0 " << p.vdd_v
+      << " 1e-10 1e-11 1e-11 1 2)\n"
+      << (p.block[0] == 1 ? "v2 in 0 0.5\n" : "") << "r1 in out 1000\nc1 out 0 1e-13\n.end\n";
+    return d.str();
+  }
+  std::vector<std::string> Analysis(const GridPoint& p) const override {
+    if (p.block[0] == 2) {
+      return {"altermod", "tran 1e-11 1e-9"};
+    }
+    return {"tran 1e-11 1e-9"};
+  }
+  std::vector<std::string> Vectors(const GridPoint&) const override { return {"v(out)"}; }
+  std::vector<double> Measure(const GridPoint&, const spice::RunResult& r) const override {
+    return {r.vectors.at("v(out)").back()};
+  }
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer's handler catches the worker's segfault and ends it with exit status 1.
+constexpr const char* kCrashText = "exited with status 1";
+#else
+constexpr const char* kCrashText = "killed by signal SIGSEGV";
+#endif
+
+TEST(CharacterizeSpice, ACrashedOrSingularSampleCostsOnlyItselfWithItsReason) {
+  constexpr int kSamples = 3;
+  const Recipe recipe =
+      LoadRecipe(kRecipe, "", {{"vdd", "1.0"}, {"samples", std::to_string(kSamples)}});
+  RunOptions o;
+  o.jobs = 2;
+  o.out = TempDir() / "faults.h5";
+  o.progress = false;
+  o.bench = std::make_shared<FaultBench>();
+  const RunSummary s = RunCharacterization(recipe, o);
+  EXPECT_FALSE(s.interrupted);
+  EXPECT_EQ(s.samples_run, 3u * kSamples);
+  EXPECT_EQ(s.failed, 2u * kSamples);
+  EXPECT_EQ(s.retried, 2u * kSamples);  // each singular sample climbs the two relaxed rungs
+  EXPECT_EQ(s.failures_by_reason.at("no-convergence"), 1u * kSamples);
+  EXPECT_EQ(s.failures_by_reason.at("fatal"), 1u * kSamples);
+
+  const lut::Store store = lut::Store::Open(o.out);
+  ASSERT_TRUE(store.complete());
+  for (const lut::Record& r : store.records()) {
+    const std::string where = "grid point " + std::to_string(r.grid_point) + ", sample " +
+                              std::to_string(r.sample) + ": " + r.reason;
+    switch (r.grid_point) {
+      case 0:  // healthy: charged to about the supply
+        ASSERT_EQ(r.status, lut::SampleStatus::kOk) << where;
+        EXPECT_GT(r.values.at(0), 0.9) << where;
+        break;
+      case 1:
+        ASSERT_EQ(r.status, lut::SampleStatus::kFailed) << where;
+        EXPECT_EQ(r.reason.rfind("no-convergence: ", 0), 0u) << where;
+        EXPECT_NE(r.reason.find("singular matrix"), std::string::npos) << where;
+        break;
+      default:
+        ASSERT_EQ(r.status, lut::SampleStatus::kFailed) << where;
+        EXPECT_EQ(r.reason.rfind("fatal: worker pid ", 0), 0u) << where;
+        EXPECT_NE(r.reason.find(kCrashText), std::string::npos) << where;
+    }
+  }
+  // The healthy grid point still has its tables; the failed ones are marked missing.
+  const auto mean = store.ReadTable("faults/out_v", lut::Statistic::kMean).values();
+  ASSERT_EQ(mean.size(), 3u);
+  EXPECT_GT(mean[0], 0.9);
+  EXPECT_TRUE(std::isnan(mean[1]) && std::isnan(mean[2]));
+}
+
 TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   // Pelgrom: sigma = A / sqrt(W·L) for transistors and capacitors alike, so halving every
   // coefficient (A_VT, A_beta, capacitor sigma at 1 fF) is the same as 4x the area of every
@@ -415,12 +496,11 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   ASSERT_EQ(RunLibrary(with_scale("0.5"), large, 2).failed, 0u);
   const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
   const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
-  ASSERT_EQ(s1.size(), 3u);  // fraction 0, 0.5, 1
+  ASSERT_EQ(s1.size(), 2u);  // codes 0 and 15
   for (std::size_t f = 0; f < s1.size(); ++f) {
     ASSERT_GT(s1[f], 0.0);
     EXPECT_NEAR(s4[f] / s1[f], kPelgromRatio, kPelgromTol)
-        << "fraction index " << f << ": sigma " << s1[f] << " V at 1x area, " << s4[f]
-        << " V at 4x";
+        << "code index " << f << ": sigma " << s1[f] << " V at 1x area, " << s4[f] << " V at 4x";
   }
 }
 
@@ -440,13 +520,13 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
   ASSERT_EQ(RunLibrary(with_caps("8e-15"), large, 2).failed, 0u);
   const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
   const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
-  ASSERT_EQ(s1.size(), 3u);
-  for (std::size_t f = 1; f < s1.size(); ++f) {  // at fraction 0 no row holds charge
+  ASSERT_EQ(s1.size(), 2u);
+  for (std::size_t f = 1; f < s1.size(); ++f) {  // at code 0 no row holds charge
     ASSERT_GT(s1[f], 0.0);
     const double ratio = s4[f] / s1[f];
-    EXPECT_GE(ratio, kCapRatioMin) << "fraction index " << f;
+    EXPECT_GE(ratio, kCapRatioMin) << "code index " << f;
     EXPECT_LE(ratio, kCapRatioMax)
-        << "fraction index " << f << ": sigma " << s1[f] << " V at 1x, " << s4[f] << " V at 4x";
+        << "code index " << f << ": sigma " << s1[f] << " V at 1x, " << s4[f] << " V at 4x";
   }
 }
 
@@ -456,13 +536,13 @@ TEST(CharacterizeSpice, EnergyPerOpGrowsAsTheSupplySquared) {
       RunLibrary({{"vdd", "0.6 1.0"}, {"samples", "1"}, {"mismatch.scale", "0"}}, out, 2).failed,
       0u);
   const auto e = Values(out, "apath/energy_op_j", lut::Statistic::kMean);
-  ASSERT_EQ(e.size(), 2u * 3u);  // (vdd, fraction)
+  ASSERT_EQ(e.size(), 2u * 2u);  // (vdd, code)
   const double v2 = (1.0 / 0.6) * (1.0 / 0.6);
-  for (std::size_t f = 0; f < 3; ++f) {
+  for (std::size_t f = 0; f < 2; ++f) {
     ASSERT_GT(e[f], 0.0);
-    const double ratio = e[3 + f] / e[f];
-    EXPECT_GE(ratio, kEnergyBandLo * v2) << "fraction index " << f << ": E(1.0)/E(0.6) = " << ratio;
-    EXPECT_LE(ratio, kEnergyBandHi * v2) << "fraction index " << f << ": E(1.0)/E(0.6) = " << ratio;
+    const double ratio = e[2 + f] / e[f];
+    EXPECT_GE(ratio, kEnergyBandLo * v2) << "code index " << f << ": E(1.0)/E(0.6) = " << ratio;
+    EXPECT_LE(ratio, kEnergyBandHi * v2) << "code index " << f << ": E(1.0)/E(0.6) = " << ratio;
   }
 }
 

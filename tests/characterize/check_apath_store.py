@@ -50,19 +50,23 @@ def main(path):
         hashes = [as_str(x) for x in attrs["input_sha256"]]
         check(len(files) == len(hashes) > 0, "input_files/input_sha256 mismatch")
         check(all(len(h) == 64 for h in hashes), "a hash is not a SHA-256 hex digest")
-        for needed in ("cs_line.sp", "a_mult.sp", "ptm65.lib"):
+        for needed in ("analog_chain.sp", "hcima.sp", "cs_line.sp", "a_mult.sp", "ptm65.lib"):
             check(any(x.endswith(needed) for x in files), f"input files lack {needed}")
 
         vdds = numbers(recipe["vdd"])
         temps = numbers(recipe["temp"])
         corners = recipe["corners"].replace(",", " ").split()
-        points = int(recipe.get("apath.points", "9"))
+        codes = numbers(recipe.get("apath.codes", " ".join(str(c) for c in range(16))))
+        points = len(codes)
+        check("# resolved: apath.rows = " in as_str(attrs["recipe"]),
+              "the resolved row count is not in the recipe provenance")
         samples = int(recipe["samples"])
 
         grid = [as_str(x) for x in attrs["grid_axes"]]
         check(grid == ["corner", "vdd", "temp"], f"grid_axes is {grid}")
         expected_axes = {"corner": ("categorical", ""), "vdd": ("numeric", "V"),
-                         "temp": ("numeric", "degC"), "fraction": ("numeric", "1")}
+                         "temp": ("numeric", "degC"), "code": ("numeric", "1"),
+                         "check": ("numeric", "1")}
         check(sorted(f["axes"]) == sorted(expected_axes), f"axes are {sorted(f['axes'])}")
         for name, (kind, units) in expected_axes.items():
             ds = f["axes"][name]
@@ -75,9 +79,9 @@ def main(path):
         check([as_str(x) for x in f["axes/corner"][()]] == corners, "corner labels")
         check(np.allclose(f["axes/vdd"][()], vdds, rtol=0, atol=1e-12), "vdd values")
         check(np.allclose(f["axes/temp"][()], temps, rtol=0, atol=1e-12), "temp values")
-        fraction = f["axes/fraction"][()]
-        check(fraction.shape == (points,), f"fraction axis has {fraction.shape} points")
-        check(fraction[0] == 0.0 and fraction[-1] == 1.0, "fraction axis is not 0 .. 1")
+        code = f["axes/code"][()]
+        check(code.shape == (points,), f"code axis has {code.shape} points")
+        check(np.allclose(code, codes), f"code axis is {code}, the recipe asks for {codes}")
 
         n = len(corners) * len(vdds) * len(temps) * samples
         check(int(attrs["samples_total"]) == n, "samples_total")
@@ -89,38 +93,50 @@ def main(path):
         values = s["values"]
         columns = [as_str(x) for x in values.attrs["columns"]]
         units = [as_str(x) for x in values.attrs["units"]]
-        expected_columns = ([f"line_v_{j}" for j in range(points)] +
-                            [f"energy_op_j_{j}" for j in range(points)])
+        expected_columns = ([f"line_v_c{int(c)}" for c in codes] +
+                            [f"energy_op_j_c{int(c)}" for c in codes] +
+                            ["baseline_v", "baseline_energy_j", "superposition_error_v_1",
+                             "superposition_error_v_2"])
         check(columns == expected_columns, f"columns {columns}")
-        check(units == ["V"] * points + ["J"] * points, f"column units {units}")
-        check(values.shape == (n, 2 * points), f"/samples/values shape {values.shape}")
+        check(units == ["V"] * points + ["J"] * points + ["V", "J", "V", "V"],
+              f"column units {units}")
+        check(values.shape == (n, 2 * points + 4), f"/samples/values shape {values.shape}")
         check(int(np.sum(s["status"][()])) == 0, "a sample failed")
         check(bool(np.all(np.isfinite(values[()]))), "non-finite sample value")
 
-        shape = (len(corners), len(vdds), len(temps), points)
-        axes = ["corner", "vdd", "temp", "fraction"]
+        grid_shape = (len(corners), len(vdds), len(temps))
+        per_code = (grid_shape + (points,), ["corner", "vdd", "temp", "code"])
+        scalar = (grid_shape, ["corner", "vdd", "temp"])
+        checks = (grid_shape + (2,), ["corner", "vdd", "temp", "check"])
         tables = {
-            "apath/line_v/mean": "V",
-            "apath/line_v/static_sigma": "V",
-            "apath/line_v/dynamic_sigma": "V",
-            "apath/energy_op_j/mean": "J",
-            "apath/energy_op_j/static_sigma": "J",
+            "apath/line_v/mean": ("V", per_code),
+            "apath/line_v/static_sigma": ("V", per_code),
+            "apath/line_v/dynamic_sigma": ("V", per_code),
+            "apath/energy_op_j/mean": ("J", per_code),
+            "apath/energy_op_j/static_sigma": ("J", per_code),
+            "apath/baseline_v/mean": ("V", scalar),
+            "apath/baseline_v/static_sigma": ("V", scalar),
+            "apath/baseline_v/dynamic_sigma": ("V", scalar),
+            "apath/baseline_energy_j/mean": ("J", scalar),
+            "apath/baseline_energy_j/static_sigma": ("J", scalar),
+            "apath/superposition_error_v/mean": ("V", checks),
+            "apath/superposition_error_v/static_sigma": ("V", checks),
         }
         listed = []
         f["quantities"].visit(lambda name: listed.append(name)
                               if isinstance(f["quantities"][name], h5py.Dataset) else None)
         check(sorted(listed) == sorted(tables), f"quantity datasets {sorted(listed)}")
-        for name, unit in tables.items():
+        for name, (unit, (shape, axes)) in tables.items():
             ds = f["quantities"][name]
             check([as_str(x) for x in ds.attrs["axes"]] == axes, f"{name} axes")
             check(as_str(ds.attrs["units"]) == unit, f"{name} units")
             check(ds.shape == shape, f"{name} shape {ds.shape}, expected {shape}")
             check(bool(np.all(np.isfinite(ds[()]))), f"{name} has non-finite values")
 
-        # The physics the table must at least get right: the line rises with the fraction and
+        # The physics the table must at least get right: the line rises with the DAC code and
         # stays within the supply; an op costs energy; sigmas are non-negative.
         line = f["quantities/apath/line_v/mean"][()]
-        check(bool(np.all(np.diff(line, axis=3) > 0)), "line_v does not rise with the fraction")
+        check(bool(np.all(np.diff(line, axis=3) > 0)), "line_v does not rise with the code")
         for i, vdd in enumerate(vdds):
             check(bool(np.all(line[:, i] < vdd)), f"line_v above the supply at {vdd} V")
         check(bool(np.all(f["quantities/apath/energy_op_j/mean"][()] > 0)), "energy <= 0")

@@ -12,11 +12,13 @@
 
 #include <gtest/gtest.h>
 
+#include "calib/macro.h"
 #include "core/error.h"
 #include "exporters/bda_map.h"
 #include "exporters/export_test_model.h"
 #include "exporters/exporters.h"
 #include "lut/store.h"
+#include "mac/options.h"
 
 namespace cimchar::exporters {
 namespace {
@@ -124,36 +126,54 @@ std::vector<lut::QuantityTable> AdcTables() {
   };
 }
 
-std::vector<lut::QuantityTable> ApathTables() {
-  const Axis fraction = Axis::Numeric("fraction", "1", {0.0, 0.25, 0.5, 0.75, 1.0});
-  return {
-      {Statistic::kMean, GridTable("apath/line_v", "V", fraction,
-                                   [](int, double vdd, double f) { return Line(f, vdd); })},
-      {Statistic::kStaticSigma,
-       GridTable("apath/line_v", "V", fraction, [](int, double, double) { return 0.002; })},
-      {Statistic::kDynamicSigma,
-       GridTable("apath/line_v", "V", fraction, [](int, double, double) { return 0.0005; })},
-      {Statistic::kMean,
-       GridTable("apath/energy_op_j", "J", fraction,
-                 [](int, double vdd, double f) { return 1e-13 * vdd * vdd * (0.2 + f); })},
-  };
+// A characterized macro with known values: the analytic placeholder's geometry, the test's ADC
+// transitions and line, as calib::ReadMacro would give them.
+calib::Macro TestMacro() {
+  calib::Macro m = calib::AnalyticMacro();
+  m.origin = "tables";
+  for (int k = 1; k <= kTransitions; ++k) {
+    m.adc.transition_v[static_cast<std::size_t>(k - 1)] = Transition(k, 1.0);
+    m.adc.transition_static_sigma_v[static_cast<std::size_t>(k - 1)] = 0.004;
+    m.adc.transition_dynamic_sigma_v[static_cast<std::size_t>(k - 1)] = 0.001;
+  }
+  m.adc.comparator_offset_sigma_v = 0.003;
+  for (std::size_t i = 0; i < m.line.codes.size(); ++i) {
+    m.line.code_v[i] = Line(m.line.codes[i] / 15.0, 1.0);
+    m.line.code_static_sigma_v[i] = 0.002;
+    m.line.code_dynamic_sigma_v[i] = 0.0005;
+  }
+  m.sources.push_back({.role = "adc",
+                       .file = "/tables/adc.h5",
+                       .sha256 = "feed",
+                       .recipe_text = "bench = adc\n",
+                       .master_seed = 77,
+                       .samples_per_point = 2,
+                       .ngspice_version = "ngspice-39",
+                       .cimchar_version = "1",
+                       .cimchar_commit = "abc",
+                       .created_utc = "2026-01-01T00:00:00Z"});
+  calib::ValidateMacro(m);
+  return m;
 }
 
 class FromStore : public ::testing::Test {
  protected:
   void SetUp() override {
     adc_ = WriteStore(dir_.path() / "adc.h5", AdcTables());
-    apath_ = WriteStore(dir_.path() / "apath.h5", ApathTables());
-    stores_ = {lut::Store::Open(adc_), lut::Store::Open(apath_)};
+    stores_ = {lut::Store::Open(adc_)};
   }
-  FromStoreOptions Options(double vdd = 1.0) {
-    FromStoreOptions o;
-    o.point = {.corner = "tt", .vdd_v = vdd, .temp_c = 25.0};
-    return o;
+  GridPointRequest Point(double vdd = 1.0) {
+    return {.corner = "tt", .vdd_v = vdd, .temp_c = 25.0};
+  }
+  ExportModel Model() {
+    ExportModel m = ModelFromMacro(TestMacro(), mac::MacShape{});
+    for (auto& view : TableViewsFromStore(stores_[0])) {
+      m.tables.push_back(std::move(view));
+    }
+    return m;
   }
   TempDir dir_;
   fs::path adc_;
-  fs::path apath_;
   std::vector<lut::Store> stores_;
 };
 
@@ -165,43 +185,36 @@ int RunChecker(const std::string& format, const fs::path& out_dir, const fs::pat
 }
 
 TEST_F(FromStore, EveryFormatParsesWithItsConsumer) {
+  const ExportModel model = Model();
   for (const auto& name : ExportFormatNames()) {
     SCOPED_TRACE(name);
     const ExportFormat format = ParseExportFormat(name);
-    const ExportModel model = ModelFromStores(format, stores_, Options());
     const fs::path out = dir_.path() / ("out_" + name);
     const auto written = WriteExport(format, model, out);
     ASSERT_FALSE(written.empty());
     const fs::path expected = dir_.path() / ("expected_" + name + ".json");
-    // The whole-table formats carry no ADC model; the expectations helper needs one.
-    ExportModel for_expectations = model;
-    if (for_expectations.adc.bits == 0) {
-      for_expectations.adc = AdcFromStores(stores_, Options());
-    }
-    std::ofstream(expected) << testing_model::Expectations(for_expectations, false).ToJson();
+    std::ofstream(expected) << testing_model::Expectations(model, false).ToJson();
     EXPECT_EQ(RunChecker(name, out, expected), 0);
   }
 }
 
-TEST_F(FromStore, CarriesEveryStoresProvenance) {
-  const ExportModel m = ModelFromStores(ExportFormat::kAihwkit, stores_, Options());
-  EXPECT_EQ(m.provenance.at("lut0.file"), adc_.string());
-  EXPECT_EQ(m.provenance.at("lut1.file"), apath_.string());
+TEST_F(FromStore, CarriesTheMacrosProvenance) {
+  const ExportModel m = Model();
+  EXPECT_EQ(m.provenance.at("lut0.file"), "/tables/adc.h5");
+  EXPECT_EQ(m.provenance.at("lut0.file_sha256"), "feed");
   EXPECT_EQ(m.provenance.at("lut0.master_seed"), "77");
   EXPECT_EQ(m.provenance.at("lut0.ngspice_version"), "ngspice-39");
-  EXPECT_EQ(m.provenance.at("lut0.input_sha256.netlists/blocks/sar_adc.sp"), "ab12");
-  EXPECT_FALSE(m.provenance.at("lut0.cimchar_commit").empty());
-  EXPECT_EQ(m.provenance.at("source.adc/transition_v"), adc_.string());
-  EXPECT_EQ(m.provenance.at("source.apath/line_v"), apath_.string());
+  EXPECT_EQ(m.provenance.at("lut0.cimchar_commit"), "abc");
+  EXPECT_EQ(m.provenance.at("macro.origin"), "tables");
+  EXPECT_EQ(m.provenance.count("energy.adc.convert"), 1u);
 }
 
-TEST_F(FromStore, InterpolatesBetweenSupplies) {
-  const ExportModel m = ModelFromStores(ExportFormat::kNeuroSim, stores_, Options(0.95));
+TEST_F(FromStore, TheAdcIsTheMacros) {
+  const ExportModel m = Model();
   ASSERT_EQ(m.adc.bits, 3);
   ASSERT_EQ(m.adc.transition_mean_v.size(), 7u);
-  const double expected = 0.5 * (Transition(1, 0.9) + Transition(1, 1.0));
-  EXPECT_NEAR(m.adc.transition_mean_v[0], expected, kRelTol);
-  EXPECT_EQ(m.operating_point.vdd_v, 0.95);
+  EXPECT_NEAR(m.adc.transition_mean_v[0], Transition(1, 1.0), kRelTol);
+  EXPECT_NEAR(m.adc.LsbV(), TestMacro().adc.LsbV(), kRelTol);
   // A near-ideal converter reads each code centre as that code.
   for (const auto& c : m.adc.codes) {
     EXPECT_NEAR(c.mean_lsb, c.code, 0.1) << c.code;
@@ -210,7 +223,7 @@ TEST_F(FromStore, InterpolatesBetweenSupplies) {
 }
 
 TEST_F(FromStore, DerivesTheAnalogPathInAdcLsb) {
-  const ExportModel m = ModelFromStores(ExportFormat::kAsim, stores_, Options());
+  const ExportModel m = Model();
   const double lsb_v = m.adc.LsbV();
   EXPECT_NEAR(m.analog.static_sigma_lsb, 0.002 / lsb_v, 1e-9);
   EXPECT_NEAR(m.analog.dynamic_sigma_lsb, 0.0005 / lsb_v, 1e-9);
@@ -219,62 +232,17 @@ TEST_F(FromStore, DerivesTheAnalogPathInAdcLsb) {
   EXPECT_GT(m.geometry.adc_lsb_mac, 0.0);
 }
 
-TEST_F(FromStore, OperatingPointOutsideTheAxesIsAUsageErrorNamingValueAndRange) {
-  try {
-    ModelFromStores(ExportFormat::kNeuroSim, stores_, Options(1.3));
-    FAIL() << "no error";
-  } catch (const UsageError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("1.3"), std::string::npos) << what;
-    EXPECT_NE(what.find("[0.9, 1.1]"), std::string::npos) << what;
+TEST_F(FromStore, EveryActionHasAnEnergyAndItsSource) {
+  const ExportModel m = Model();
+  for (const char* what :
+       {"digital_column", "analog_line", "dac_row", "adc", "precharge_row", "ose", "accumulator"}) {
+    EXPECT_TRUE(std::any_of(m.energies.begin(), m.energies.end(), [&](const ComponentEnergy& e) {
+      return e.component == what;
+    })) << what;
   }
-  FromStoreOptions o = Options();
-  o.point.corner = "ss";
-  EXPECT_THROW(ModelFromStores(ExportFormat::kNeuroSim, stores_, o), UsageError);
-}
-
-TEST_F(FromStore, AnAxisWithSeveralValuesNeedsAValue) {
-  FromStoreOptions o = Options();
-  o.point.vdd_v.reset();
-  try {
-    ModelFromStores(ExportFormat::kNeuroSim, stores_, o);
-    FAIL() << "no error";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("--vdd"), std::string::npos) << e.what();
-  }
-}
-
-TEST_F(FromStore, MissingQuantityNamesItAndItsRecipe) {
-  const std::vector<lut::Store> apath_only = {lut::Store::Open(apath_)};
-  try {
-    ModelFromStores(ExportFormat::kCrossSim, apath_only, Options());
-    FAIL() << "no error";
-  } catch (const UsageError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("adc/transition_v"), std::string::npos) << what;
-    EXPECT_NE(what.find("characterization/adc.ini"), std::string::npos) << what;
-  }
-}
-
-TEST_F(FromStore, QuantitiesNoStoreHoldsAreMarkedNotDerived) {
-  const ExportModel m = ModelFromStores(ExportFormat::kAccelergy, stores_, Options());
-  EXPECT_EQ(m.not_derived.count("ose.evaluate"), 1u);
-  EXPECT_EQ(m.not_derived.count("digital_column.mac_1b_cycle"), 1u);
-  EXPECT_EQ(m.not_derived.count("dac_row.drive"), 1u);
-  const auto files = RenderExport(ExportFormat::kAccelergy, m);
-  ASSERT_EQ(files.size(), 2u);
-  EXPECT_NE(files[0].contents.find("ose.evaluate"), std::string::npos);
   for (const auto& e : m.energies) {
-    EXPECT_NE(e.component, "ose");
     EXPECT_FALSE(e.area_um2.has_value());
   }
-}
-
-TEST_F(FromStore, TheSameQuantityInTwoFilesIsRefused) {
-  const fs::path copy = dir_.path() / "adc_copy.h5";
-  fs::copy_file(adc_, copy);
-  const std::vector<lut::Store> twice = {lut::Store::Open(adc_), lut::Store::Open(copy)};
-  EXPECT_THROW(ModelFromStores(ExportFormat::kNeuroSim, twice, Options()), UsageError);
 }
 
 TEST_F(FromStore, TablesCoverEveryQuantityAndStatistic) {
@@ -292,15 +260,10 @@ TEST_F(FromStore, TablesCoverEveryQuantityAndStatistic) {
     size *= a.Size();
   }
   EXPECT_EQ(it->data.size(), size);
-  // Without an operating point the csv export still works: its header says null.
-  FromStoreOptions o;
-  const ExportModel m = ModelFromStores(ExportFormat::kJson, stores_, o);
-  const auto files = RenderExport(ExportFormat::kJson, m);
-  EXPECT_NE(files[0].contents.find("\"vdd_v\": null"), std::string::npos);
 }
 
 TEST_F(FromStore, UnwritableOutputLeavesNothing) {
-  const ExportModel m = ModelFromStores(ExportFormat::kCsv, stores_, Options());
+  const ExportModel m = Model();
   const fs::path blocker = dir_.path() / "a_file";
   std::ofstream(blocker) << "x";
   EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, blocker / "out"), Error);
@@ -316,13 +279,13 @@ TEST_F(FromStore, UnwritableOutputLeavesNothing) {
 }
 
 TEST_F(FromStore, SampleSetsComeFromTheGridPoint) {
-  const auto sets = SampleSetsFromStore(stores_[0], {"x_v"}, Options().point, false);
+  const auto sets = SampleSetsFromStore(stores_[0], {"x_v"}, Point(), false);
   ASSERT_EQ(sets.size(), 1u);
   ASSERT_EQ(sets[0].samples.size(), 2u);
-  const auto centered = SampleSetsFromStore(stores_[0], {"x_v"}, Options().point, true);
+  const auto centered = SampleSetsFromStore(stores_[0], {"x_v"}, Point(), true);
   EXPECT_NEAR(centered[0].samples[0] + centered[0].samples[1], 0.0, 1e-15);
-  EXPECT_THROW(SampleSetsFromStore(stores_[0], {"nope"}, Options().point, false), UsageError);
-  EXPECT_THROW(SampleSetsFromStore(stores_[0], {"x_v"}, Options(0.95).point, false), UsageError);
+  EXPECT_THROW(SampleSetsFromStore(stores_[0], {"nope"}, Point(), false), UsageError);
+  EXPECT_THROW(SampleSetsFromStore(stores_[0], {"x_v"}, Point(0.95), false), UsageError);
 }
 
 TEST(Linearity, EndPointDnlAndInl) {

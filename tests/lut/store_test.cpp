@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "core/error.h"
 #include "lut/fake_run.h"
+#include "lut/raw_datasets.h"
 #include "lut/reduce.h"
 
 namespace cimchar::lut {
@@ -28,6 +30,7 @@ using testing::FakeProvenance;
 using testing::FakeRecord;
 using testing::FakeSpec;
 using testing::FakeTables;
+using testing::RawDatasets;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -48,50 +51,6 @@ std::string ErrorOf(const std::function<void()>& f) {
     return e.what();
   }
   return "no exception";
-}
-
-// Every dataset of a file as raw bytes (strings concatenated with separators), by path.
-herr_t CollectDataset(hid_t loc, const char* name, const H5O_info_t* info, void* out) {
-  if (info->type != H5O_TYPE_DATASET) {
-    return 0;
-  }
-  auto& map = *static_cast<std::map<std::string, std::string>*>(out);
-  const hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
-  const hid_t type = H5Dget_type(ds);
-  const hid_t space = H5Dget_space(ds);
-  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
-  std::string bytes;
-  if (H5Tget_class(type) == H5T_STRING) {
-    std::vector<char*> texts(n, nullptr);
-    if (n > 0) {
-      H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data());
-    }
-    for (char* t : texts) {
-      bytes += std::string(t) + '\0';
-    }
-    if (n > 0) {
-      H5Dvlen_reclaim(type, space, H5P_DEFAULT, texts.data());
-    }
-  } else {
-    bytes.resize(n * H5Tget_size(type));
-    if (n > 0) {
-      H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
-    }
-  }
-  map[name] = bytes;
-  H5Sclose(space);
-  H5Tclose(type);
-  H5Dclose(ds);
-  return 0;
-}
-
-std::map<std::string, std::string> RawDatasets(const fs::path& path) {
-  std::map<std::string, std::string> out;
-  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  EXPECT_GE(file, 0) << path;
-  H5Ovisit(file, H5_INDEX_NAME, H5_ITER_INC, CollectDataset, &out);
-  H5Fclose(file);
-  return out;
 }
 
 // Appends the given (grid point, sample) pairs and finalizes.
@@ -399,6 +358,165 @@ TEST_F(StoreTest, RefusesToStartOverAnInterruptedRunAndToResumeAnother) {
   const std::string none =
       ErrorOf([&] { RunWriter::Resume(File("other.h5"), spec, FakeProvenance()); });
   EXPECT_NE(none.find("there is no interrupted run to resume"), std::string::npos) << none;
+}
+
+// --- shards and journal parts --------------------------------------------------------------------
+
+TEST_F(StoreTest, ShardHoldsEveryNthSampleAndCompletesWithoutTables) {
+  RunSpec spec = FakeSpec();  // 12 grid points x 4 samples = 48
+  spec.shard = {.index = 2, .count = 5};
+  EXPECT_EQ(spec.ShardSampleCount(), 10U);  // flat 1, 6, ..., 46
+  auto writer = RunWriter::Create(File("s.h5"), spec, FakeProvenance());
+  EXPECT_EQ(writer->total_count(), 10U);
+  const auto pending = writer->Pending();
+  ASSERT_EQ(pending.size(), 10U);
+  for (const auto& key : pending) {
+    EXPECT_EQ(spec.Flat(key) % 5, 1U);
+  }
+  const std::string outside = ErrorOf([&] { writer->Append(FakeRecord(spec, 0, 0)); });
+  EXPECT_NE(outside.find("is not in shard 2/5"), std::string::npos) << outside;
+  for (const auto& key : pending) {
+    writer->Append(FakeRecord(spec, key.grid_point, key.sample));
+  }
+  writer->Finalize({});
+  const Store store = Store::Open(File("s.h5"));
+  EXPECT_TRUE(store.complete());
+  EXPECT_EQ(store.spec(), spec);
+  EXPECT_EQ(store.records().size(), 10U);
+  const std::string no_table = ErrorOf([&] { store.ReadTable("apath/line_v", Statistic::kMean); });
+  EXPECT_NE(no_table.find("shard 2/5 of a run: merge the shards"), std::string::npos) << no_table;
+
+  for (const Shard bad : {Shard{.index = 0, .count = 3}, Shard{.index = 4, .count = 3},
+                          Shard{.index = 1, .count = 49}}) {
+    RunSpec s = FakeSpec();
+    s.shard = bad;
+    EXPECT_THROW(s.Validate(), UsageError) << bad.Name();
+  }
+}
+
+TEST_F(StoreTest, OtherProcessesPartsAreReadResumedAndDeleted) {
+  const RunSpec spec = FakeSpec();
+  const fs::path out = File("parts.h5");
+  const Provenance prov = FakeProvenance();
+  std::vector<SampleKey> all;
+  for (uint64_t flat = 0; flat < spec.SampleCount(); ++flat) {
+    all.push_back(spec.KeyAt(flat));
+  }
+  {
+    auto root = RunWriter::Create(out, spec, prov, {.snapshot_every_s = 0});
+    auto part1 = JournalPartWriter::Open(out, 1, spec, prov);
+    auto part3 = JournalPartWriter::Open(out, 3, spec, prov);
+    EXPECT_THROW(JournalPartWriter::Open(out, 1, spec, prov), UsageError);  // locked
+    EXPECT_THROW(JournalPartWriter::Open(out, 0, spec, prov), UsageError);  // the root's
+    for (std::size_t i = 0; i < 30; ++i) {
+      const SampleKey& k = all[i];
+      if (i % 3 == 0) {
+        root->Append(FakeRecord(spec, k.grid_point, k.sample));
+      } else {
+        (i % 3 == 1 ? part1 : part3)->Append(FakeRecord(spec, k.grid_point, k.sample));
+      }
+    }
+    EXPECT_EQ(root->done_count(), 10U);
+    EXPECT_EQ(root->Refresh(), 20U);
+    EXPECT_EQ(root->Refresh(), 0U);
+    EXPECT_EQ(root->done_count(), 30U);
+    root->Snapshot();
+    EXPECT_EQ(Store::Open(out).records().size(), 30U);
+    // A record torn by a kill at the end of part 3 is left for its writer to cut.
+    std::ofstream(JournalPartPath(out, 3), std::ios::binary | std::ios::app)
+        << std::string("\x40\x00\x00\x00\x12", 5);
+  }
+  EXPECT_EQ(JournalParts(out), (std::vector<unsigned>{0, 1, 3}));
+  const std::string again = ErrorOf([&] { RunWriter::Create(out, spec, prov); });
+  EXPECT_NE(again.find("Resume that run (--resume)"), std::string::npos) << again;
+
+  // Resume (another number of processes): parts 1 and 3 are read, part 2 is new.
+  auto root = RunWriter::Resume(out, spec, prov);
+  EXPECT_EQ(root->done_count(), 30U);
+  EXPECT_EQ(root->dropped_journal_bytes(), 5U);
+  EXPECT_EQ(root->Pending().size(), spec.SampleCount() - 30);
+  {
+    auto part2 = JournalPartWriter::Open(out, 2, spec, prov);
+    auto part3 = JournalPartWriter::Open(out, 3, spec, prov);  // cuts its torn tail
+    const auto pending = root->Pending();
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      (i % 2 ? part2 : part3)->Append(FakeRecord(spec, pending[i].grid_point, pending[i].sample));
+    }
+  }
+  const std::string early = ErrorOf([&] { root->Append(FakeRecord(spec, all[0].grid_point, 0)); });
+  EXPECT_NE(early.find("already recorded"), std::string::npos) << early;
+  root->Finalize(FakeTables(spec, [&] {
+    root->Refresh();
+    return root->Records();
+  }()));
+  EXPECT_TRUE(JournalParts(out).empty());
+
+  // Same datasets as one writer that saw every record.
+  RunInOrder(File("one.h5"), all);
+  EXPECT_EQ(RawDatasets(out), RawDatasets(File("one.h5")));
+}
+
+TEST_F(StoreTest, PartsOfAnotherRunOrShardAreRefused) {
+  RunSpec spec = FakeSpec();
+  Provenance other = FakeProvenance();
+  other.master_seed = 7;
+  const fs::path foreign = File("foreign.h5");
+  {
+    auto writer = RunWriter::Create(foreign, spec, other);
+    JournalPartWriter::Open(foreign, 1, spec, other);
+  }
+  const fs::path out = File("mixed.h5");
+  auto root = RunWriter::Create(out, spec, FakeProvenance());
+  // A process that would run another run than F.journal's is refused before it writes.
+  const std::string rank = ErrorOf([&] { JournalPartWriter::Open(out, 2, spec, other); });
+  EXPECT_NE(rank.find("would run another run than"), std::string::npos) << rank;
+  EXPECT_NE(rank.find("the master seed (42 in"), std::string::npos) << rank;
+  EXPECT_FALSE(fs::exists(JournalPartPath(out, 2)));
+  // A part of another run found next to the run is refused when read or reopened.
+  fs::copy_file(JournalPartPath(foreign, 1), JournalPartPath(out, 1));
+  const std::string seed = ErrorOf([&] { root->Refresh(); });
+  EXPECT_NE(seed.find(".journal.1 belongs to a different run: the master seed"), std::string::npos)
+      << seed;
+  const std::string reopen =
+      ErrorOf([&] { JournalPartWriter::Open(out, 1, spec, FakeProvenance()); });
+  EXPECT_NE(reopen.find("belongs to a different run: the master seed"), std::string::npos)
+      << reopen;
+  fs::remove(JournalPartPath(out, 1));
+  root.reset();
+  spec.shard = {.index = 1, .count = 2};
+  const std::string shard = ErrorOf([&] { RunWriter::Resume(out, spec, FakeProvenance()); });
+  EXPECT_NE(shard.find("the shard (1/1 in the journal, 1/2 now)"), std::string::npos) << shard;
+  // Without the run's F.journal (an output folder the process cannot see) nothing is written.
+  const std::string unseen = ErrorOf([&] {
+    JournalPartWriter::Open(File("nowhere.h5"), 1, spec, FakeProvenance(),
+                            {.first_part_wait_s = 0});
+  });
+  EXPECT_NE(unseen.find("does not exist here"), std::string::npos) << unseen;
+  EXPECT_FALSE(fs::exists(JournalPartPath(File("nowhere.h5"), 1)));
+}
+
+TEST_F(StoreTest, WriteCompleteRunEqualsFinalize) {
+  const RunSpec spec = FakeSpec();
+  std::vector<Record> records;
+  for (uint64_t flat = 0; flat < spec.SampleCount(); ++flat) {
+    const SampleKey k = spec.KeyAt(flat);
+    records.push_back(FakeRecord(spec, k.grid_point, k.sample));
+    if (records.back().status == SampleStatus::kFailed) {
+      records.back().values.assign(spec.columns.size(), std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+  WriteCompleteRun(File("direct.h5"), spec, FakeProvenance(), records, FakeTables(spec, records));
+  std::vector<SampleKey> order;
+  for (const auto& r : records) {
+    order.push_back({r.grid_point, r.sample});
+  }
+  RunInOrder(File("written.h5"), order);
+  EXPECT_EQ(RawDatasets(File("direct.h5")), RawDatasets(File("written.h5")));
+  records.pop_back();
+  EXPECT_THROW(WriteCompleteRun(File("short.h5"), spec, FakeProvenance(), records, {}), UsageError);
+  std::swap(records[0], records[1]);
+  EXPECT_THROW(WriteCompleteRun(File("unsorted.h5"), spec, FakeProvenance(), records, {}),
+               UsageError);
 }
 
 // --- determinism -------------------------------------------------------------------------------

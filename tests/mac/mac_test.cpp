@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "calib/macro.h"
 #include "core/error.h"
-#include "mac/calibration.h"
 #include "mac/energy.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
@@ -21,6 +21,21 @@ namespace cimchar::mac {
 namespace {
 
 constexpr double kRelTol = 1e-9;
+
+template <typename F>
+void ExpectUsageError(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+// The analytic placeholder macro of a shape's geometry.
+calib::Macro MacroFor(const MacShape& s) {
+  return calib::AnalyticMacro({.geometry = s.geometry()});
+}
 
 MacShape Shape(int a, int w, bool is_signed, int rows = 144, int columns = 8) {
   MacShape s;
@@ -98,7 +113,7 @@ TEST(Mac, DcimEqualsIntegerDotForEveryWidth) {
         const int length = 300;
         const int outputs = 11;
         const auto weights = RandomWeights(s, length, outputs, 100 + a * 10 + w);
-        const MacArray array(s, DefaultCalibration(), weights, length, outputs, 7);
+        const MacArray array(s, MacroFor(s), weights, length, outputs, 7);
         const MacRunner runner(array, RunOptions{.mode = Mode::kDcim});
         MacRunner::Workspace ws;
         Rng noise(1);
@@ -124,7 +139,7 @@ TEST(Mac, OddRowCountsPackCorrectly) {
   const MacShape s = Shape(8, 8, true, 77, 3);
   const int length = 200;
   const auto weights = RandomWeights(s, length, 5, 3);
-  const MacArray array(s, DefaultCalibration(), weights, length, 5, 1);
+  const MacArray array(s, MacroFor(s), weights, length, 5, 1);
   const MacRunner runner(array, RunOptions{.mode = Mode::kDcim});
   MacRunner::Workspace ws;
   Rng noise(1);
@@ -144,7 +159,7 @@ TEST(Mac, WithoutNoiseAndQuantizationOnlyTheDiscardedPartIsLost) {
       const int length = 200;
       const int outputs = 8;
       const auto weights = RandomWeights(s, length, outputs, 11);
-      const MacArray array(s, DefaultCalibration(), weights, length, outputs, 5);
+      const MacArray array(s, MacroFor(s), weights, length, outputs, 5);
       MacRunner::Workspace ws;
       std::vector<double> out(outputs);
       for (int b = 0; b <= MaxBoundary(s); ++b) {
@@ -169,7 +184,7 @@ TEST(Mac, OsaReusesSaliencyOrdersDigitally) {
   // nothing but them is digital, the analog window covers 10..13 and orders < 10 are discarded.
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 144, 8, 21);
-  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 5);
+  const MacArray array(s, MacroFor(s), weights, 144, 8, 5);
   RunOptions o = Quiet(Mode::kOsaHcim, 0);
   o.ose.orders = 6;
   o.ose.candidates = {14};
@@ -195,7 +210,7 @@ TEST(Mac, OsaReusesSaliencyOrdersDigitally) {
 TEST(Mac, DiscardOffAndQuietAnalogIsExact) {
   const MacShape s = Shape(8, 8, true);
   const auto weights = RandomWeights(s, 144, 8, 12);
-  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 5);
+  const MacArray array(s, MacroFor(s), weights, 144, 8, 5);
   RunOptions o = Quiet(Mode::kHcim, 12);
   o.switches.discard = false;
   const MacRunner runner(array, o);
@@ -213,7 +228,7 @@ TEST(Mac, DiscardOffAndQuietAnalogIsExact) {
 TEST(Mac, SnrFallsAsTheBoundaryRises) {
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 144, 8, 1);
-  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  const MacArray array(s, MacroFor(s), weights, 144, 8, 42);
   double previous = std::numeric_limits<double>::infinity();
   for (int b = 5; b <= 10; ++b) {
     RunOptions o;
@@ -229,10 +244,10 @@ TEST(Mac, SnrFallsAsTheBoundaryRises) {
 TEST(Mac, ErrorBudgetRowsAreConsistent) {
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 144, 8, 1);
-  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  const MacArray array(s, MacroFor(s), weights, 144, 8, 42);
   RunOptions o;
   o.boundary = 9;
-  const auto rows = ErrorBudget(array, o, UniformInputs(8), {.samples = 256, .seed = 5});
+  const auto rows = ErrorBudget(Chips({array}), o, UniformInputs(8), {.samples = 256, .seed = 5});
   ASSERT_EQ(rows.front().name, "all");
   ASSERT_EQ(rows.back().name, "none");
   EXPECT_LT(rows.back().result.mse, 1e-12 * rows.front().result.var_ideal);
@@ -241,10 +256,63 @@ TEST(Mac, ErrorBudgetRowsAreConsistent) {
   }
 }
 
+// The SNR is an expectation over chip instances: with only the discarded orders as an error (no
+// noise, infinite ADC resolution), the model's SNR over 20 chips (weights redrawn) must hold the
+// closed form over random operands and weights within its 95 % interval; one chip's value moves.
+TEST(Mac, DiscardOnlySnrIsTheExpectationOverChips) {
+  const MacShape s = Shape(8, 8, false);
+  constexpr int kBoundary = 8;
+  constexpr int kN = 144;
+  // One row's product a w and its discarded part t = sum over i + j < B - 4 of 2^(i+j) a_j w_i,
+  // over every pair of 8-bit operands (uniform bits).
+  double ey = 0, ey2 = 0, et = 0, et2 = 0;
+  for (int a = 0; a < 256; ++a) {
+    for (int w = 0; w < 256; ++w) {
+      const double y = static_cast<double>(a) * w;
+      double t = 0;
+      for (int i = 0; i < 8; ++i) {
+        for (int j = 0; j < 8; ++j) {
+          if (i + j < kBoundary - s.analog_window) {
+            t += std::ldexp(((a >> j) & 1) * ((w >> i) & 1), i + j);
+          }
+        }
+      }
+      ey += y;
+      ey2 += y * y;
+      et += t;
+      et2 += t * t;
+    }
+  }
+  const double pairs = 65536.0;
+  ey /= pairs;
+  ey2 /= pairs;
+  et /= pairs;
+  et2 /= pairs;
+  const double var_y = kN * (ey2 - ey * ey);
+  const double mse = kN * (et2 - et * et) + (kN * et) * (kN * et);
+  const double expected_db = 10.0 * std::log10(var_y / mse);
+  RunOptions o;
+  o.boundary = kBoundary;
+  o.switches = {
+      .dynamic_noise = false, .static_noise = false, .quantization = false, .discard = true};
+  const Chips chips = Chips::Random(s, MacroFor(s), kN, 8, 20, 1);
+  const SnrResult r = EvaluateSnr(chips, o, UniformInputs(8), {.samples = 4000, .seed = 3});
+  EXPECT_EQ(r.chips, 20);
+  EXPECT_LT(r.snr_lo_db, r.snr_hi_db);
+  EXPECT_LE(r.snr_lo_db, expected_db) << "closed form " << expected_db << " dB, model " << r.snr_db;
+  EXPECT_GE(r.snr_hi_db, expected_db) << "closed form " << expected_db << " dB, model " << r.snr_db;
+  // One chip is exactly the single-array evaluation with the same seed.
+  const SnrResult one =
+      EvaluateSnr(Chips({chips[0]}), o, UniformInputs(8), {.samples = 200, .seed = 3});
+  const SnrResult direct = EvaluateSnr(chips[0], o, UniformInputs(8), {.samples = 200, .seed = 3});
+  EXPECT_EQ(one.snr_db, direct.snr_db);
+  EXPECT_TRUE(std::isnan(one.snr_lo_db));
+}
+
 TEST(Mac, CompensationRemovesTheDiscardBias) {
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 144, 8, 1);
-  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  const MacArray array(s, MacroFor(s), weights, 144, 8, 42);
   RunOptions o;
   o.boundary = 10;
   o.switches = {
@@ -262,7 +330,7 @@ TEST(Mac, CompensationRemovesTheDiscardBias) {
 TEST(Mac, SameSeedSameResultsForOneAndTwoThreads) {
   const MacShape s = Shape(8, 8, true);
   const auto weights = RandomWeights(s, 300, 11, 1);
-  const MacArray array(s, DefaultCalibration(), weights, 300, 11, 42);
+  const MacArray array(s, MacroFor(s), weights, 300, 11, 42);
   RunOptions o;
   o.mode = Mode::kOsaHcim;
   o.ose.candidates = {6, 8, 10};
@@ -280,14 +348,14 @@ TEST(Mac, SameSeedSameResultsForOneAndTwoThreads) {
   const auto other = EvaluateSnr(array, o, ScaledInputs(8), {.samples = 700, .seed = 5});
   EXPECT_NE(one.mse, other.mse);
   // A different chip instance changes only the static errors.
-  const MacArray chip2(s, DefaultCalibration(), weights, 300, 11, 43);
+  const MacArray chip2(s, MacroFor(s), weights, 300, 11, 43);
   EXPECT_NE(EvaluateSnr(chip2, o, ScaledInputs(8), {.samples = 700, .seed = 4}).mse, one.mse);
 }
 
 TEST(Mac, OseSendsSalientInputsToSmallerBoundaries) {
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 144, 8, 1);
-  const MacArray array(s, DefaultCalibration(), weights, 144, 8, 42);
+  const MacArray array(s, MacroFor(s), weights, 144, 8, 42);
   RunOptions o;
   o.mode = Mode::kOsaHcim;
   o.ose.candidates = {6, 10};
@@ -308,7 +376,7 @@ TEST(Mac, OseSendsSalientInputsToSmallerBoundaries) {
 TEST(Mac, ThresholdFinderMeetsConstraintsOnHeldOutData) {
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 288, 8, 1);
-  const MacArray array(s, DefaultCalibration(), weights, 288, 8, 42);
+  const MacArray array(s, MacroFor(s), weights, 288, 8, 42);
   RunOptions o;
   o.mode = Mode::kOsaHcim;
   o.ose.candidates = {6, 8, 10};
@@ -346,16 +414,16 @@ TEST(Mac, ThresholdFinderMeetsConstraintsOnHeldOutData) {
 TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
   const MacShape s = Shape(8, 8, false);
   const auto weights = RandomWeights(s, 144, 8, 1);
-  const Calibration cal = DefaultCalibration();
-  const MacArray array(s, cal, weights, 144, 8, 42);
+  const calib::Macro macro = MacroFor(s);
+  const MacArray array(s, macro, weights, 144, 8, 42);
   const EvalOptions eval{.samples = 100, .seed = 1};
   const auto dcim = EvaluateSnr(array, RunOptions{.mode = Mode::kDcim}, UniformInputs(8), eval);
-  const EnergyCalibration& e = cal.energy;
+  const calib::Energies& e = macro.energy;
   EXPECT_EQ(dcim.counts.digital_cycles, 100 * 64 * 8);
   EXPECT_EQ(dcim.counts.analog_ops, 0);
   EXPECT_EQ(dcim.counts.macs, 100 * 144 * 8);
-  const double per_cycle =
-      144 * (e.e_dmult_row_j + e.e_precharge_row_j) + e.e_adder_tree_j + e.e_accumulate_j;
+  const double per_cycle = 144 * (e.dmult_row.energy_j + e.precharge_row.energy_j) +
+                           e.adder_tree.energy_j + e.accumulate.energy_j;
   EXPECT_NEAR(dcim.energy.total_j, 100 * 64 * 8 * per_cycle, kRelTol * dcim.energy.total_j);
   EXPECT_NEAR(dcim.energy.tops_per_w, 2.0 / dcim.energy.per_mac_j * 1e-12, 1e-9);
   double blocks = 0.0;
@@ -372,13 +440,75 @@ TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
   EXPECT_EQ(hcim.counts.analog_ops, 100 * 8 * 8);
   EXPECT_EQ(hcim.counts.adc_conversions, 100 * 8 * 8);
   EXPECT_EQ(hcim.counts.dac_cycles, 100 * 8);
-  EXPECT_NEAR(hcim.energy.adc_j, 100 * 64 * e.e_adc_conversion_j, kRelTol * hcim.energy.adc_j);
+  EXPECT_NEAR(hcim.energy.adc_j, 100 * 64 * e.adc_conversion.energy_j, kRelTol * hcim.energy.adc_j);
+  // Every DAC cycle drives every row once; every analog op counts its W = 1 rows by code.
+  std::int64_t dac_rows = 0, dac_j_rows = 0;
+  double dac_j = 0.0;
+  for (std::size_t d = 0; d < hcim.counts.dac_code_rows.size(); ++d) {
+    dac_rows += hcim.counts.dac_code_rows[d];
+    dac_j += static_cast<double>(hcim.counts.dac_code_rows[d]) * e.dac_row_j[d];
+    dac_j_rows += d == 0 ? 0 : hcim.counts.dac_code_rows[d];
+  }
+  EXPECT_EQ(dac_rows, 100 * 8 * 144);
+  EXPECT_GT(dac_j_rows, 0);
+  EXPECT_NEAR(hcim.energy.dac_j, dac_j, kRelTol * dac_j);
+  std::int64_t op_rows = 0;
+  for (std::int64_t n : hcim.counts.op_code_rows) {
+    op_rows += n;
+  }
+  EXPECT_GT(op_rows, 0);
+  EXPECT_LT(op_rows, 100 * 64 * 144);  // only the rows with W = 1
+  EXPECT_NEAR(hcim.energy.amult_j, 100 * 64 * e.op_baseline_j, kRelTol * hcim.energy.amult_j);
   EXPECT_LT(hcim.energy.total_j, dcim.energy.total_j);
   // 4b x 4b normalized to 8b x 8b divides the raw TOPS/W by 4.
   const MacShape s44 = Shape(4, 4, false);
-  const MacArray a44(s44, cal, RandomWeights(s44, 144, 8, 1), 144, 8, 42);
+  const MacArray a44(s44, MacroFor(s44), RandomWeights(s44, 144, 8, 1), 144, 8, 42);
   const auto d44 = EvaluateSnr(a44, RunOptions{.mode = Mode::kDcim}, UniformInputs(4), eval);
   EXPECT_NEAR(d44.energy.tops_per_w_8b_norm, d44.energy.tops_per_w / 4.0, 1e-9);
+}
+
+// The line is a superposition over rows: each W = 1 row at DAC code c adds h(c), however the
+// codes mix; the model counts the rows at each code. With a nonlinear h the code of an op
+// depends on the mix, not only on the ideal fraction.
+TEST(Mac, AnalogOpFollowsTheSuperpositionOfTheRows) {
+  MacShape s = Shape(4, 1, false, 16, 1);
+  calib::Macro macro = MacroFor(s);
+  // h(c) grows as c^2 (a strongly nonlinear DAC) on a 1 V full scale; the ADC covers it all.
+  for (std::size_t i = 0; i < macro.line.codes.size(); ++i) {
+    const double x = macro.line.codes[i] / 15.0;
+    macro.line.code_v[i] = x * x;
+    macro.line.code_static_sigma_v[i] = 0.0;
+  }
+  for (int k = 1; k < 8; ++k) {
+    macro.adc.transition_v[static_cast<std::size_t>(k - 1)] = k / 8.0;
+  }
+  const MacArray array(s, macro, std::vector<std::int32_t>(16, 1), 16, 1, 3);
+  RunOptions o;
+  o.boundary = 4;
+  o.switches.dynamic_noise = false;
+  o.switches.static_noise = false;
+  const MacRunner runner(array, o);
+  Rng noise(1);
+  const auto code_of = [&](const std::vector<std::int64_t>& counts) {
+    return runner.ConvertCode(0, 0, counts, noise);
+  };
+  std::vector<std::int64_t> counts(16, 0);
+  // 16 rows at code 15: 1 V, the top code. 16 rows at code 7: (7/15)^2 = 0.218 V: code 1.
+  counts[15] = 16;
+  EXPECT_EQ(code_of(counts), 7);
+  counts[15] = 0;
+  counts[7] = 16;
+  EXPECT_EQ(code_of(counts), 1);
+  // 8 rows at 15 and 8 at 0 have the same ideal fraction as 16 at 7.5 but add 0.5 V: code 4.
+  counts[7] = 0;
+  counts[15] = 8;
+  counts[0] = 8;
+  EXPECT_EQ(code_of(counts), 4);
+  // Bad counts are refused.
+  ExpectUsageError([&] { runner.ConvertCode(0, 0, std::vector<std::int64_t>(15, 0), noise); },
+                   "16 codes");
+  counts[0] = 9;
+  ExpectUsageError([&] { runner.ConvertCode(0, 0, counts, noise); }, "array has 16");
 }
 
 TEST(Mac, FastNormalHasUnitVariance) {
@@ -397,16 +527,6 @@ TEST(Mac, FastNormalHasUnitVariance) {
 
 // --- bad input ----------------------------------------------------------------------------------
 
-template <typename F>
-void ExpectUsageError(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
 TEST(MacBad, WidthsOutsideOneToEight) {
   for (int bad : {0, 9, -1}) {
     ExpectUsageError([&] { ValidateShape(Shape(bad, 8, false)); },
@@ -418,11 +538,8 @@ TEST(MacBad, WidthsOutsideOneToEight) {
   s.dac_bits = 3;
   ExpectUsageError([&] { ValidateShape(s); }, "analog window = 4");
   s = Shape(8, 8, false);
-  s.adc_range_hi_frac = 1.5;
-  ExpectUsageError([&] { ValidateShape(s); }, "ADC input range");
-  s = Shape(8, 8, false);
   s.rows = 0;
-  ExpectUsageError([&] { ValidateShape(s); }, "rows per array = 0");
+  ExpectUsageError([&] { ValidateShape(s); }, "rows = 0");
 }
 
 TEST(MacBad, BoundariesAndOseOptions) {
@@ -447,12 +564,12 @@ TEST(MacBad, OperandsOutsideTheirWidth) {
   const MacShape s = Shape(4, 4, true);
   auto w = RandomWeights(s, 10, 2, 1);
   w[3] = 8;
-  ExpectUsageError([&] { MacArray(s, DefaultCalibration(), w, 10, 2, 1); }, "weight 3");
+  ExpectUsageError([&] { MacArray(s, MacroFor(s), w, 10, 2, 1); }, "weight 3");
   w[3] = -9;
-  ExpectUsageError([&] { MacArray(s, DefaultCalibration(), w, 10, 2, 1); }, "-8..7");
+  ExpectUsageError([&] { MacArray(s, MacroFor(s), w, 10, 2, 1); }, "-8..7");
   w[3] = 0;
-  ExpectUsageError([&] { MacArray(s, DefaultCalibration(), w, 9, 2, 1); }, "expected 18 weights");
-  const MacArray array(s, DefaultCalibration(), w, 10, 2, 1);
+  ExpectUsageError([&] { MacArray(s, MacroFor(s), w, 9, 2, 1); }, "expected 18 weights");
+  const MacArray array(s, MacroFor(s), w, 10, 2, 1);
   const MacRunner runner(array, RunOptions{.mode = Mode::kDcim});
   MacRunner::Workspace ws;
   Rng noise(1);
@@ -466,24 +583,32 @@ TEST(MacBad, OperandsOutsideTheirWidth) {
   ExpectUsageError([&] { runner.Run(act, noise, ws, out, nullptr); }, "expected 10 activations");
 }
 
-TEST(MacBad, MismatchedCalibration) {
+TEST(MacBad, AMacroOfAnotherCircuitIsRefused) {
   const MacShape s = Shape(8, 8, false);
   const auto w = RandomWeights(s, 16, 1, 1);
-  ExpectUsageError([&] { MacArray(s, DefaultCalibration(4), w, 16, 1, 1); },
-                   "4-bit ADC but the shape asks for 3");
-  Calibration cal = DefaultCalibration();
-  cal.analog.adc_transition_static_sigma_lsb.resize(5);
-  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "has 5 entries");
-  cal = DefaultCalibration();
-  cal.analog.line.back().ideal_frac = 0.9;
-  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "cover ideal_frac 0..1");
-  cal = DefaultCalibration();
-  cal.analog.dac_bit_gain_error = {0.0, 0.0};
-  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "one per DAC bit");
-  cal = DefaultCalibration();
-  cal.energy.e_adc_conversion_j = -1.0;
-  ExpectUsageError([&] { MacArray(s, cal, w, 16, 1, 1); }, "e_adc_conversion_j");
-  ExpectUsageError([] { DefaultCalibration(0); }, "ADC bits = 0");
+  MacShape other = s;
+  other.adc_bits = 4;
+  ExpectUsageError([&] { MacArray(s, MacroFor(other), w, 16, 1, 1); },
+                   "ADC bits = 3 differs from the analytic macro's 4");
+  other = s;
+  other.rows = 16;
+  ExpectUsageError([&] { MacArray(s, MacroFor(other), w, 16, 1, 1); },
+                   "rows = 144 differs from the analytic macro's 16");
+  calib::Macro macro = MacroFor(s);
+  macro.adc.transition_static_sigma_v.resize(5);
+  ExpectUsageError([&] { MacArray(s, macro, w, 16, 1, 1); }, "has 5 entries");
+  macro = MacroFor(s);
+  macro.line.codes.back() = 14;
+  ExpectUsageError([&] { MacArray(s, macro, w, 16, 1, 1); }, "top code 15");
+  macro = MacroFor(s);
+  macro.line.code_v[3] = macro.line.code_v[2];
+  ExpectUsageError([&] { MacArray(s, macro, w, 16, 1, 1); }, "does not increase");
+  macro = MacroFor(s);
+  macro.energy.adc_conversion.energy_j = -1.0;
+  ExpectUsageError([&] { MacArray(s, macro, w, 16, 1, 1); }, "ADC conversion energy");
+  calib::Geometry g;
+  g.adc_bits = 0;
+  ExpectUsageError([&] { calib::AnalyticMacro({.geometry = g}); }, "ADC bits = 0");
 }
 
 TEST(MacBad, ThresholdSearchInputs) {
@@ -500,7 +625,7 @@ TEST(MacBad, ThresholdSearchInputs) {
   ExpectUsageError([&] { FindThresholds({}, 2, std::vector<double>{0.1}, zero); }, "non-empty");
   ExpectUsageError(
       [] {
-        EvaluateSnr(MacArray(Shape(2, 2, false), DefaultCalibration(),
+        EvaluateSnr(MacArray(Shape(2, 2, false), MacroFor(Shape(2, 2, false)),
                              std::vector<std::int32_t>(4, 1), 4, 1, 1),
                     RunOptions{}, UniformInputs(2), {.samples = 0});
       },
@@ -518,9 +643,9 @@ TEST(MacBad, BoundaryRangeText) {
 
 TEST(Mac, SweepWritesOneCsvLinePerBudgetRow) {
   const MacShape s = Shape(4, 4, false);
-  const MacArray array(s, DefaultCalibration(), RandomWeights(s, 144, 8, 1), 144, 8, 1);
-  const auto points =
-      SweepBoundaries(array, RunOptions{}, 3, 5, UniformInputs(4), {.samples = 64, .seed = 1});
+  const MacArray array(s, MacroFor(s), RandomWeights(s, 144, 8, 1), 144, 8, 1);
+  const auto points = SweepBoundaries(Chips({array}), RunOptions{}, 3, 5, UniformInputs(4),
+                                      {.samples = 64, .seed = 1});
   ASSERT_EQ(points.size(), 4u);  // DCIM + 3 boundaries
   const auto path = std::filesystem::temp_directory_path() / "cimchar_mac_sweep_test.csv";
   WriteSweepCsv(path, points);

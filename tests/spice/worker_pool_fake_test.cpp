@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
@@ -18,7 +20,8 @@ namespace cimchar::spice {
 namespace {
 
 // Interprets the deck as a script: "value X", "sleep S", "abort", "segv", "exit N", "die",
-// "throw", "big N" (a vector of N doubles).
+// "throw", "big N" (a vector of N doubles), "ppid" (the worker's parent process id), "handlers"
+// (1 for each of SIGINT and SIGTERM whose action is the default).
 class FakeSpiceEngine : public Engine {
  public:
   RunResult Run(const Job& job) override {
@@ -46,6 +49,14 @@ class FakeSpiceEngine : public Engine {
       r.message = "fake ControlledExit";
     } else if (verb == "throw") {
       throw std::runtime_error("fake engine failure");
+    } else if (verb == "ppid") {
+      r.vectors["ppid"] = {static_cast<double>(getppid())};
+    } else if (verb == "handlers") {
+      for (const int sig : {SIGINT, SIGTERM}) {
+        struct sigaction action {};
+        sigaction(sig, nullptr, &action);
+        r.vectors["default"].push_back(action.sa_handler == SIG_DFL ? 1.0 : 0.0);
+      }
     } else if (verb == "big") {
       r.vectors["big"].assign(static_cast<size_t>(arg), 0.25);
       r.message = job.deck.substr(0, 16);
@@ -189,6 +200,63 @@ TEST(WorkerPoolFake, LargeFramesRoundTrip) {
   EXPECT_EQ(r.vectors.at("big").size(), 1000000u);
   ASSERT_EQ(r.log.size(), 2u);
   EXPECT_EQ(r.log[1], deck);
+}
+
+TEST(WorkerPoolFake, StreamRunsFollowUpJobsAndTicks) {
+  // Job i (i < 10) sleeps briefly; its result asks for one follow-up job with id 100 + i.
+  constexpr double kTickS = 0.01;
+  WorkerPool pool(Options(2), Fake());
+  std::vector<std::uint64_t> queue;
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    queue.push_back(i);
+  }
+  std::vector<std::uint64_t> done;
+  int ticks = 0;
+  pool.Stream(
+      [&](Job& job, std::uint64_t& id) {
+        if (queue.empty()) {
+          return false;
+        }
+        id = queue.front();
+        queue.erase(queue.begin());
+        job = Script(id < 100 ? "sleep 0.03" : "value " + std::to_string(id));
+        return true;
+      },
+      [&](std::uint64_t id, RunResult&& r) {
+        ASSERT_EQ(r.outcome, Outcome::kOk) << r.message;
+        done.push_back(id);
+        if (id < 100) {
+          queue.push_back(100 + id);
+        } else {
+          EXPECT_EQ(r.vectors.at("x").front(), static_cast<double>(id));
+        }
+      },
+      [&] { ++ticks; }, kTickS);
+  std::sort(done.begin(), done.end());
+  ASSERT_EQ(done.size(), 20u);
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(done[i], i);
+    EXPECT_EQ(done[10 + i], 100 + i);
+  }
+  EXPECT_GT(ticks, 0) << "on_tick was never called while jobs ran";
+}
+
+TEST(WorkerPoolFake, WorkersComeFromTheSpawnerNotFromThisProcess) {
+  WorkerPool pool(Options(1), Fake());
+  // What this process does after the pool exists reaches no worker, even a replacement.
+  struct sigaction old_term {};
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGTERM, &ignore, &old_term);
+  pool.Run(Script("segv"));  // the replacement is forked now
+  const RunResult ppid = pool.Run(Script("ppid"));
+  const RunResult handlers = pool.Run(Script("handlers"));
+  sigaction(SIGTERM, &old_term, nullptr);
+  EXPECT_EQ(pool.replaced_workers(), 1);
+  ASSERT_EQ(ppid.outcome, Outcome::kOk);
+  EXPECT_NE(ppid.vectors.at("ppid").front(), static_cast<double>(getpid()));
+  ASSERT_EQ(handlers.outcome, Outcome::kOk);
+  EXPECT_EQ(handlers.vectors.at("default"), (std::vector<double>{1.0, 1.0}));
 }
 
 TEST(WorkerPoolFake, DestructorLeavesNoProcesses) {

@@ -1,67 +1,110 @@
-// The behavioral model against the transistor-level column for one Monte Carlo chip instance:
-// a smaller validation than `cimchar validate` runs by default (48 rows instead of 144, so it
-// finishes in about 80 s on two cores), with the targets. 120 vectors, not fewer: with
-// about a third of the SPICE errors at -1 LSB, one differing code moves the sigma ratio by
-// about 0.03 at 120 vectors but by about 0.1 to 0.25 at 40, so 40 vectors could not tell a
-// model that meets the 0.9-1.1 target from one that does not.
-
+// The whole validation on a small circuit (16 rows, real ngspice): tables characterized here,
+// the column run on held-out dies, the comparison; a second call reuses the SPICE run, and a
+// column that is not the tables' circuit (other rows, the tables' own dies) is refused.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <iostream>
-#include <sstream>
+#include <unistd.h>
 
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "characterize/recipe.h"
+#include "characterize/run.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "validate/validate.h"
 
 namespace cimchar::validate {
 namespace {
 
-constexpr int kVectors = 120;
-constexpr int kRows = 48;
+namespace fs = std::filesystem;
 
-ValidateOptions SmallRun() {
+constexpr int kRows = 16;
+
+// Characterizes the four tables of a 16-row macro at 1.0 V (two dies each) once.
+const fs::path& Tables() {
+  static const fs::path dir = [] {
+    const fs::path d =
+        fs::temp_directory_path() / ("cimchar_validate_" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    for (const std::string recipe : {"apath", "adc", "dac", "digital"}) {
+      std::map<std::string, std::string> o = {{"vdd", "1.0"}, {"samples", "2"}};
+      if (recipe == "apath") {
+        o["apath.rows"] = std::to_string(kRows);
+        o["apath.codes"] = "0 5 10 15";
+      }
+      const auto r = characterize::LoadRecipe(core::RecipesDir() / (recipe + ".ini"), "quick", o);
+      characterize::RunOptions run;
+      run.jobs = 2;
+      run.out = d / (recipe + ".h5");
+      run.progress = false;
+      characterize::RunCharacterization(r, run);
+    }
+    return d;
+  }();
+  return dir;
+}
+
+ValidateOptions Small(const fs::path& out) {
   ValidateOptions o;
-  o.vectors = kVectors;
-  o.rows = kRows;
+  o.lut_dir = Tables();
+  o.out_dir = out;
   o.jobs = 2;
-  o.vectors_per_job = 20;
-  o.die = 0;
+  o.progress = false;
+  o.chips = 50;
+  o.overrides = {{"column.rows", std::to_string(kRows)}, {"samples", "2"}, {"column.batches", "1"}};
   return o;
 }
 
-TEST(ValidateTest, ModelMatchesSpiceColumnForOneDie) {
-  const ValidationReport r = RunValidation(SmallRun());
+TEST(ValidateTest, TheWholePipelineOnASmallColumn) {
+  const fs::path out = Tables() / "validation";
+  const ValidationReport r = RunValidation(Small(out));
+  EXPECT_EQ(r.dies, 2);
+  EXPECT_EQ(r.vectors, 8);
+  EXPECT_EQ(r.point.vdd_v, 1.0);
+  EXPECT_NE(r.spice_seed, 20240601u);
+  ASSERT_EQ(r.spice.size(), 2u);
+  for (const auto& die : r.spice) {
+    for (int code : die) {
+      EXPECT_GE(code, 0);
+      EXPECT_LE(code, 7);
+    }
+  }
+  ASSERT_EQ(r.model.size(), 50u);
+  EXPECT_EQ(r.comparison.spice.conversions, 16);
+  EXPECT_EQ(r.comparison.model.conversions, 50 * 8);
+  EXPECT_TRUE(fs::exists(out / "column.h5"));
   std::ostringstream text;
   PrintReport(text, r);
-  std::cout << text.str();
-  ::testing::Test::RecordProperty("identical_codes", std::to_string(r.model.identical_fraction));
-  ::testing::Test::RecordProperty("sigma_ratio", std::to_string(r.model.sigma_ratio));
-  ASSERT_EQ(r.failed_jobs, 0);
-  ASSERT_EQ(r.model.compared, kVectors);
-  // The inputs span the ADC range: codes 0 and 2^b - 1 both occur among the ideal codes.
-  int lo = 8, hi = -1;
-  for (const auto& v : r.vectors) {
-    lo = std::min(lo, v.ideal_code);
-    hi = std::max(hi, v.ideal_code);
-  }
-  EXPECT_EQ(lo, 0);
-  EXPECT_EQ(hi, (1 << r.options.adc_bits) - 1);
-  EXPECT_GE(r.model.identical_fraction, kTargetIdentical);
-  EXPECT_GE(r.model.sigma_ratio, kTargetRatioLo);
-  EXPECT_LE(r.model.sigma_ratio, kTargetRatioHi);
+  EXPECT_NE(text.str().find("pooled error sigma ratio"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("result: "), std::string::npos);
+
+  // The same recipe again reuses the SPICE run; the comparison is the same.
+  const ValidationReport again = RunValidation(Small(out));
+  EXPECT_EQ(again.spice_s, 0.0);
+  EXPECT_EQ(again.spice, r.spice);
 }
 
-TEST(ValidateTest, RejectsBadOptions) {
-  ValidateOptions o = SmallRun();
-  o.vectors = 0;
+TEST(ValidateTest, AColumnThatIsNotTheTablesCircuitIsRefused) {
+  ValidateOptions o = Small(Tables() / "refused");
+  o.overrides["column.rows"] = "8";
+  EXPECT_THROW(
+      {
+        try {
+          RunValidation(o);
+        } catch (const UsageError& e) {
+          EXPECT_NE(std::string(e.what()).find("rows = 8"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      UsageError);
+  o = Small(Tables() / "refused");
+  o.overrides["seed"] = "20240601";  // the apath table's master seed
   EXPECT_THROW(RunValidation(o), UsageError);
-  o = SmallRun();
-  o.adc_range_hi_frac = 1.5;
-  EXPECT_THROW(RunValidation(o), UsageError);
-  o = SmallRun();
-  o.jobs = 0;
+  o = Small(Tables() / "refused");
+  o.lut_dir.clear();
   EXPECT_THROW(RunValidation(o), UsageError);
 }
 

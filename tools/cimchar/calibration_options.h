@@ -1,7 +1,8 @@
 #pragma once
 
-// The calibration and operating-point options shared by snr, compare, thresholds and validate,
-// bound onto mac::CalibrationChoice (defaults live there).
+// The options every model command shares, bound onto the library's request structs (defaults
+// live there): the characterized macro (tables, operating point, geometry checks), the operands,
+// and the evaluation set. The model itself is built by mac::SetUpModel.
 #include <cstdint>
 #include <iostream>
 #include <sstream>
@@ -12,52 +13,120 @@
 
 #include "core/error.h"
 #include "mac/evaluate.h"
-#include "mac/lut_calibration.h"
+#include "mac/setup.h"
 
 namespace cimchar::tool {
 
-inline boost::program_options::options_description CalibrationOptions(mac::CalibrationChoice& c) {
+// Raw values of the options that are "unset" unless given (geometry checks, analytic window).
+struct MacroArgs {
+  mac::ModelRequest request;
+  int rows = 0, columns = 0, dac_bits = 0, window = 0, adc_bits = 0;
+  double adc_lo = 0.0, adc_hi = 0.0;
+};
+
+inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
   namespace po = boost::program_options;
-  po::options_description d("Calibration (characterized tables; none given: analytic default)");
-  d.add_options()("lut", po::value(&c.lut_dir),
-                  "results folder holding apath.h5 adc.h5 digital.h5 dac.h5 (the names "
-                  "`cimchar characterize` writes); missing ones are reported as not characterized")(
-      "apath", po::value(&c.files.apath), "analog path table (overrides the folder's)")(
-      "adc", po::value(&c.files.adc), "ADC table")("digital", po::value(&c.files.digital),
+  mac::ModelRequest& r = a.request;
+  po::options_description d(
+      "The macro (characterized tables; none given: the analytic placeholder) and the operands");
+  d.add_options()("lut", po::value(&r.lut_dir),
+                  "results folder holding apath.h5 adc.h5 digital.h5 dac.h5 (the names tools/run "
+                  "writes); missing ones are reported as not characterized")(
+      "apath", po::value(&r.files.apath), "analog chain table (overrides the folder's)")(
+      "adc", po::value(&r.files.adc), "ADC table")("digital", po::value(&r.files.digital),
                                                    "digital (D_MULT, full adder) table")(
-      "dac", po::value(&c.files.dac), "DAC and precharge table")(
-      "corner", po::value(&c.point.corner)->default_value(c.point.corner), "process corner")(
-      "vdd", po::value(&c.point.vdd_v)->default_value(c.point.vdd_v),
-      "supply (V), interpolated; outside the table's axis is refused")(
-      "temp", po::value(&c.point.temp_c)->default_value(c.point.temp_c),
-      "temperature (degC), interpolated; outside the table's axis is refused");
+      "dac", po::value(&r.files.dac), "DAC and precharge table")(
+      "corner", po::value(&r.macro.point.corner)->default_value(r.macro.point.corner),
+      "process corner")("vdd", po::value(&r.macro.point.vdd_v)->default_value(r.macro.point.vdd_v),
+                        "supply (V), interpolated; outside the tables' axis is refused")(
+      "temp", po::value(&r.macro.point.temp_c)->default_value(r.macro.point.temp_c),
+      "temperature (degC), interpolated; outside the tables' axis is refused")(
+      "rows", po::value(&a.rows),
+      "rows per array; with tables, the tables' (a different value is refused); default 144")(
+      "columns", po::value(&a.columns), "columns per array; with tables, the tables'; default 8")(
+      "dac-bits", po::value(&a.dac_bits), "DAC bits; with tables, the tables'; default 4")(
+      "adc-bits", po::value(&a.adc_bits), "ADC bits; with tables, the tables'; default 3")(
+      "window", po::value(&a.window),
+      "analog window W in orders (<= DAC bits); default the DAC's bits")(
+      "adc-lo", po::value(&a.adc_lo),
+      "ADC window low end as a fraction of the line's full scale: analytic placeholder only "
+      "(default 0; with tables the converter's own window is used and this is refused)")(
+      "adc-hi", po::value(&a.adc_hi),
+      "ADC window high end, analytic placeholder only (default 0.5)")(
+      "abits", po::value(&r.activation_bits)->default_value(r.activation_bits),
+      "activation bits (1-8, unsigned)")(
+      "wbits", po::value(&r.weight_bits)->default_value(r.weight_bits), "weight bits (1-8)")(
+      "signed", po::bool_switch(&r.signed_weights), "two's complement weights");
   return d;
 }
 
-// The macro shape, the layer length and the evaluation set, bound onto the library structs.
-inline boost::program_options::options_description ModelOptions(mac::MacShape& shape,
-                                                                int& length,
-                                                                mac::EvalOptions& eval,
-                                                                std::string& inputs,
-                                                                std::uint64_t& chip_seed) {
+// The model the options ask for (mac::SetUpModel). Failures: as SetUpModel.
+inline mac::Model BuildModel(const boost::program_options::variables_map& vm, MacroArgs& a) {
+  calib::Request& m = a.request.macro;
+  const auto given = [&](const char* name) { return vm.count(name) != 0U; };
+  if (given("rows")) m.rows = a.rows;
+  if (given("columns")) m.columns = a.columns;
+  if (given("dac-bits")) m.dac_bits = a.dac_bits;
+  if (given("adc-bits")) m.adc_bits = a.adc_bits;
+  if (given("window")) m.analog_window = a.window;
+  if (given("adc-lo")) m.adc_lo_frac = a.adc_lo;
+  if (given("adc-hi")) m.adc_hi_frac = a.adc_hi;
+  return mac::SetUpModel(a.request);
+}
+
+// How many chip instances a figure is an expectation over, or one chip's value.
+struct ChipArgs {
+  int chips = 10;
+  std::uint64_t chip_seed = 0;
+};
+
+// The chips `args` ask for: with --chip-seed that one chip, else `chips` instances with seeds
+// 1.. . Random weights are redrawn per instance; a layer's own `weights` (length x outputs) are
+// programmed into every instance, which then differ in their static errors only.
+// Failures: as mac::Chips::Random and mac::MacArray.
+inline mac::Chips MakeChips(const boost::program_options::variables_map& vm,
+                            const ChipArgs& args,
+                            const mac::Model& model,
+                            int length,
+                            int outputs,
+                            const std::vector<std::int32_t>* weights = nullptr) {
+  const mac::MacShape& s = model.shape;
+  const bool one = vm.count("chip-seed") != 0U;
+  const int count = one ? 1 : args.chips;
+  const std::uint64_t first = one ? args.chip_seed : 1;
+  if (weights == nullptr) {
+    return mac::Chips::Random(s, model.macro, length, outputs, count, first);
+  }
+  if (count < 1) {
+    throw UsageError("--chips must be >= 1 (got " + std::to_string(count) + ")");
+  }
+  std::vector<mac::MacArray> arrays;
+  for (int k = 0; k < count; ++k) {
+    arrays.emplace_back(s, model.macro, *weights, length, outputs,
+                        first + static_cast<std::uint64_t>(k));
+  }
+  return mac::Chips(std::move(arrays));
+}
+
+// The layer length and the evaluation set, bound onto the library structs.
+inline boost::program_options::options_description EvalOptions(int& length,
+                                                               mac::EvalOptions& eval,
+                                                               std::string& inputs,
+                                                               ChipArgs& chips) {
   namespace po = boost::program_options;
-  po::options_description d("Macro, operands and evaluation");
-  d.add_options()("abits", po::value(&shape.activation_bits)->default_value(shape.activation_bits),
-                  "activation bits (1-8, unsigned)")(
-      "wbits", po::value(&shape.weight_bits)->default_value(shape.weight_bits),
-      "weight bits (1-8)")("signed", po::bool_switch(&shape.signed_weights),
-                           "two's complement weights")(
-      "rows", po::value(&shape.rows)->default_value(shape.rows), "rows per array")(
-      "columns", po::value(&shape.columns)->default_value(shape.columns), "columns per array")(
-      "length", po::value(&length)->default_value(length),
-      "dot-product length (tiled over arrays when longer than --rows)")(
-      "adc-bits", po::value(&shape.adc_bits)->default_value(shape.adc_bits), "ADC resolution")(
-      "inputs", po::value(&inputs)->default_value(inputs),
-      "uniform (random bits) | scaled (feature-map-like, saliency varies per vector)")(
+  po::options_description d("Operands and evaluation");
+  d.add_options()("length", po::value(&length)->default_value(length),
+                  "dot-product length (0: one array's rows; longer lengths are tiled over "
+                  "arrays)")("inputs", po::value(&inputs)->default_value(inputs),
+                             "uniform (random bits) | scaled (feature-map-like, saliency varies "
+                             "per vector)")(
       "samples", po::value(&eval.samples)->default_value(eval.samples), "input vectors")(
       "seed", po::value(&eval.seed)->default_value(eval.seed), "inputs and dynamic noise")(
-      "chip-seed", po::value(&chip_seed)->default_value(chip_seed),
-      "simulated chip instance (static errors) and weights")(
+      "chips", po::value(&chips.chips)->default_value(chips.chips),
+      "chip instances the SNR is an expectation over (weights and static errors redrawn; the "
+      "vectors are spread over them)")(
+      "chip-seed", po::value(&chips.chip_seed),
+      "report one chip instance's value instead (its weights and static errors)")(
       "threads", po::value(&eval.threads)->default_value(eval.threads),
       "worker threads (results do not depend on it)");
   return d;
@@ -73,8 +142,8 @@ inline mac::InputGenerator Inputs(const std::string& name, int activation_bits) 
   throw UsageError("--inputs '" + name + "': expected uniform or scaled");
 }
 
-inline void PrintNotes(const mac::LutCalibration& cal) {
-  for (const std::string& n : cal.notes) {
+inline void PrintNotes(const calib::Macro& macro) {
+  for (const std::string& n : macro.notes) {
     std::cout << "  # " << n << "\n";
   }
 }

@@ -7,10 +7,12 @@
 
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "mac/compare.h"
-#include "mac/lut_calibration.h"
 #include "mac/mac_model.h"
+#include "mac/setup.h"
+#include "mac/thresholds.h"
 
 namespace {
 
@@ -19,24 +21,25 @@ namespace mac = cimchar::mac;
 using cimchar::tool::ParseList;
 
 int RunCompare(const std::vector<std::string>& args) {
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::RunOptions run;
   run.mode = mac::Mode::kOsaHcim;
   mac::EvalOptions eval;
-  mac::CalibrationChoice calibration;
   std::string inputs = "scaled";
   std::string thresholds, losses, candidates = "5,6,7,8,9,10";
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
   int hcim_boundary = 8;
   std::int64_t calibration_samples = 2000;
+  int nq_full_scale = -1;
   po::options_description desc(
       "cimchar compare [options]\n\n"
       "DCIM (all digital), HCIM (fixed B_D/A) and OSA-HCIM (B_D/A per vector from the saliency\n"
       "evaluator) on the same inputs and chip: SNR, energy per MAC, TOPS/W (1 MAC = 2 OPs,\n"
       "8b-normalized), efficiency gain vs DCIM beside the paper's (1.56x, 1.95x) and the energy\n"
       "by block (paper Fig. 6: ADC 17 %). Without --thresholds, T is found by the Fig. 3(b)\n"
-      "search on a calibration set (seed + 1000) with the loss limits --losses");
+      "search on a calibration set (seed + 1000) with the loss limits --losses. With a layer\n"
+      "file, its first half of vectors is the calibration set and the second half is compared");
   desc.add_options()("help,h", "show this help")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary),
       "B_D/A of the HCIM row")("candidates", po::value(&candidates)->default_value(candidates),
@@ -48,10 +51,15 @@ int RunCompare(const std::vector<std::string>& args) {
       "input vectors of the threshold calibration set")(
       "ose-orders", po::value(&run.ose.orders)->default_value(run.ose.orders),
       "s: output orders the saliency evaluator computes digitally")(
-      "compensate", po::bool_switch(&run.compensate_discard),
-      "add the expected value of the discarded orders");
-  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+      "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
+      "count the N/Q unit maps to its top level: -1 follows the data (99th percentile of the "
+      "calibration set's counts), 0 = rows + 1")("compensate",
+                                                 po::bool_switch(&run.compensate_discard),
+                                                 "add the expected value of the discarded orders");
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
+  cimchar::tool::LayerArgs layer_args;
+  desc.add(cimchar::tool::LayerOptions(layer_args));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -60,36 +68,63 @@ int RunCompare(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  mac::ValidateShape(shape);
-  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-  shape = cal.shape;
+  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
+  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const mac::MacShape& shape = model.shape;
   run.ose.candidates = ParseList<int>("candidates", candidates);
-  const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
-  std::cout << "calibration:\n";
-  cimchar::tool::PrintNotes(cal);
+  mac::InputGenerator generator, cal_generator;
+  mac::EvalOptions cal_eval = eval;
+  cal_eval.seed = eval.seed + 1000;
+  cal_eval.samples = calibration_samples;
+  if (layer) {
+    if (layer->vectors < 2) {
+      throw cimchar::UsageError(
+          "compare --layer needs at least 2 input vectors (a calibration "
+          "and a test half)");
+    }
+    const std::int64_t half = layer->vectors / 2;
+    cal_generator = cimchar::tool::LayerInputs(cimchar::network::SliceVectors(*layer, 0, half));
+    generator = cimchar::tool::LayerInputs(
+        cimchar::network::SliceVectors(*layer, half, layer->vectors - half));
+    cal_eval.samples = vm["calibration-samples"].defaulted() ? half : calibration_samples;
+    eval.samples = vm["samples"].defaulted() ? layer->vectors - half : eval.samples;
+    std::cout << "layer: " << layer->description << " (calibration: the first " << half
+              << " vectors; compared: the other " << layer->vectors - half << ")\n";
+  } else {
+    generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
+    cal_generator = generator;
+  }
+  const int outputs = layer ? layer->outputs : shape.columns;
+  length = layer ? layer->length : (length > 0 ? length : shape.rows);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
+                                                       layer ? &layer->weights : nullptr);
+  const mac::MacArray& array = chip_set.front();
+  std::cout << "macro:\n";
+  cimchar::tool::PrintNotes(model.macro);
+  run.ose.nq_full_scale = nq_full_scale >= 0
+                              ? nq_full_scale
+                              : mac::SaliencyFullScale(array, run, cal_generator, cal_eval);
+  std::cout << "N/Q full scale: " << run.ose.nq_full_scale
+            << (nq_full_scale >= 0 ? "" : " (99th percentile of the calibration counts)") << "\n";
   if (!thresholds.empty()) {
     run.ose.thresholds = ParseList<std::int64_t>("thresholds", thresholds);
   } else {
     const std::vector<double> limits = losses.empty()
                                            ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                            : ParseList<double>("losses", losses);
-    mac::EvalOptions cal_eval = eval;
-    cal_eval.seed = eval.seed + 1000;
-    cal_eval.samples = calibration_samples;
     const mac::ThresholdResult found =
-        mac::CalibrateThresholds(array, run, limits, generator, cal_eval);
+        mac::CalibrateThresholds(array, run, limits, cal_generator, cal_eval);
     run.ose.thresholds = found.thresholds;
-    std::cout << "thresholds T found on " << calibration_samples << " calibration vectors:";
+    std::cout << "thresholds T found on " << cal_eval.samples << " calibration vectors:";
     for (std::size_t i = 0; i < found.thresholds.size(); ++i) {
       std::cout << " " << found.thresholds[i] << (found.met[i] ? "" : "(L missed)");
     }
     std::cout << "\n";
   }
-  const auto rows = mac::CompareModes(array, run, hcim_boundary, generator, eval);
-  std::cout << eval.samples << " " << inputs << " vectors, seed " << eval.seed << ", chip seed "
-            << chip_seed << "\n";
+  const auto rows = mac::CompareModes(chip_set, run, hcim_boundary, generator, eval);
+  std::cout << eval.samples << " " << (layer ? "layer" : inputs) << " vectors, seed " << eval.seed
+            << ", over " << chip_set.Count() << " chip instance(s)"
+            << "\n";
   mac::PrintComparison(std::cout, shape, rows);
   return 0;
 }

@@ -48,8 +48,13 @@ int RunInspect(const std::vector<std::string>& args) {
   }
   const lut::Store store = lut::Store::Open(file);
   const auto& prov = store.provenance();
+  const auto& shard = store.spec().shard;
   std::printf("file          %s (%s)\n", file.c_str(),
               store.complete() ? "complete" : "INCOMPLETE snapshot: resume the run to finish it");
+  if (!shard.whole()) {
+    std::printf("shard         %s of the run: `cimchar merge` joins the shards into the tables\n",
+                shard.Name().c_str());
+  }
   std::printf("created       %s\n", prov.created_utc.c_str());
   std::printf("cimchar       %s (%s)\n", prov.cimchar_version.c_str(), prov.cimchar_commit.c_str());
   std::printf("ngspice       %s\n", prov.ngspice_version.c_str());
@@ -76,7 +81,7 @@ int RunInspect(const std::vector<std::string>& args) {
   const auto& spec = store.spec();
   const lut::FailureSummary fails = store.Failures();
   std::printf("\nsamples       %zu recorded of %llu (%llu per grid point), %llu failed\n",
-              store.records().size(), static_cast<unsigned long long>(spec.SampleCount()),
+              store.records().size(), static_cast<unsigned long long>(spec.ShardSampleCount()),
               static_cast<unsigned long long>(spec.samples_per_point),
               static_cast<unsigned long long>(fails.failed));
   for (const auto& [reason, n] : fails.by_reason) {

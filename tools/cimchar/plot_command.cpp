@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "calib/read.h"
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
 #include "core/error.h"
@@ -18,7 +19,7 @@
 #include "exporters/plots.h"
 #include "lut/store.h"
 #include "mac/compare.h"
-#include "mac/lut_calibration.h"
+#include "mac/setup.h"
 #include "mac/sweep.h"
 
 namespace {
@@ -42,8 +43,8 @@ void AddPointOptions(po::options_description& d, PointArgs& p) {
       "temp", po::value(&p.temp_c), "temperature, degC (default: the only one)");
 }
 
-ex::OperatingPointRequest Point(const po::variables_map& vm, const PointArgs& p) {
-  ex::OperatingPointRequest r;
+ex::GridPointRequest Point(const po::variables_map& vm, const PointArgs& p) {
+  ex::GridPointRequest r;
   if (vm.count("corner") != 0U) {
     r.corner = p.corner;
   }
@@ -121,11 +122,10 @@ ex::SnrEnergyPlot SnrFromCsv(const std::string& path) {
 
 int PlotSnr(const std::vector<std::string>& args) {
   std::string csv, out, inputs = "uniform", boundaries = "5-10";
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::EvalOptions eval{.samples = 1000};
-  mac::CalibrationChoice calibration;
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
   po::options_description desc(
       "cimchar plot snr --out F.png [--csv SNR.csv | model options]\n\n"
       "SNR (and offset-removed SNR) and energy per MAC vs B_D/A on two y axes (paper Fig. 4b),\n"
@@ -133,8 +133,8 @@ int PlotSnr(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
       "csv", po::value(&csv), "CSV written by cimchar snr --out")(
       "boundaries", po::value(&boundaries)->default_value(boundaries), "B_D/A range B1-B2");
-  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
   po::variables_map vm;
   if (!Parse(args, desc, vm)) {
     return 0;
@@ -143,15 +143,14 @@ int PlotSnr(const std::vector<std::string>& args) {
   if (!csv.empty()) {
     plot = SnrFromCsv(csv);
   } else {
-    mac::ValidateShape(shape);
-    const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-    shape = cal.shape;
-    cimchar::tool::PrintNotes(cal);
+    const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+    const mac::MacShape& shape = model.shape;
+    length = length > 0 ? length : shape.rows;
+    cimchar::tool::PrintNotes(model.macro);
     const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
-    const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-    const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
+    const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
     const auto points = mac::SweepBoundaries(
-        array, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
+        chip_set, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
     plot = ex::SnrEnergyFromSweep(points);
   }
   ex::PlotSnrEnergy(plot, out);
@@ -212,31 +211,28 @@ int PlotHist(const std::vector<std::string>& args) {
 }
 
 int PlotDnl(const std::vector<std::string>& args) {
-  std::vector<std::string> luts;
-  std::string out;
-  PointArgs point;
+  std::string lut, out;
+  cimchar::calib::Request request;
   po::options_description desc(
       "cimchar plot dnl --lut ADC.h5 --out F.png [--corner --vdd --temp]\n\n"
-      "DNL and INL per code (end-point definition) from the mean transitions adc/transition_v");
+      "DNL and INL per code (end-point definition) of the characterized ADC's mean transitions");
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
-      "lut", po::value(&luts)->composing(), "run file(s) holding adc/transition_v");
-  AddPointOptions(desc, point);
+      "lut", po::value(&lut), "ADC table (adc.h5)")(
+      "corner", po::value(&request.point.corner)->default_value(request.point.corner), "corner")(
+      "vdd", po::value(&request.point.vdd_v)->default_value(request.point.vdd_v), "supply, V")(
+      "temp", po::value(&request.point.temp_c)->default_value(request.point.temp_c),
+      "temperature, degC");
   po::variables_map vm;
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  std::vector<cimchar::lut::Store> stores;
-  for (const auto& l : luts) {
-    stores.push_back(cimchar::lut::Store::Open(l));
-  }
-  if (stores.empty()) {
+  if (lut.empty()) {
     throw UsageError("--lut is required");
   }
-  ex::FromStoreOptions options;
-  options.point = Point(vm, point);
-  const ex::AdcModel adc = ex::AdcFromStores(stores, options);
-  ex::DnlInlPlot plot = ex::LinearityFromTransitions(adc.transition_mean_v);
-  plot.title = "ADC DNL and INL (" + std::to_string(adc.bits) + " bit, end-point)";
+  const cimchar::calib::Macro macro = cimchar::calib::ReadMacro({.adc = lut}, request);
+  ex::DnlInlPlot plot = ex::LinearityFromTransitions(macro.adc.transition_v);
+  plot.title = "ADC DNL and INL (" + std::to_string(macro.geometry.adc_bits) + " bit, end-point, " +
+               request.point.Describe() + ")";
   ex::PlotDnlInl(plot, out);
   for (std::size_t i = 0; i < plot.codes.size(); ++i) {
     std::cout << "code " << plot.codes[i] << ": DNL " << plot.dnl_lsb[i] << " LSB, INL "
@@ -248,12 +244,12 @@ int PlotDnl(const std::vector<std::string>& args) {
 
 int PlotBreakdown(const std::vector<std::string>& args) {
   std::string out, inputs = "scaled", candidates = "5,6,7,8,9,10", thresholds;
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::EvalOptions eval{.samples = 500};
-  mac::CalibrationChoice calibration;
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
   int hcim_boundary = 8;
+  int nq_full_scale = 0;
   po::options_description desc(
       "cimchar plot breakdown --out F.png [options]\n\n"
       "Energy per MAC by block (stacked) for DCIM, HCIM and OSA-HCIM (paper Fig. 6), priced\n"
@@ -262,33 +258,36 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary), "HCIM B_D/A")(
       "candidates", po::value(&candidates)->default_value(candidates), "OSA candidates B")(
-      "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)");
-  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+      "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)")(
+      "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
+      "N/Q full scale the thresholds were found with (cimchar thresholds saves it; 0 = rows + 1)");
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
   po::variables_map vm;
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  mac::ValidateShape(shape);
-  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-  shape = cal.shape;
-  cimchar::tool::PrintNotes(cal);
+  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const mac::MacShape& shape = model.shape;
+  length = length > 0 ? length : shape.rows;
+  cimchar::tool::PrintNotes(model.macro);
   mac::RunOptions osa{.mode = mac::Mode::kOsaHcim};
   osa.ose.candidates = cimchar::tool::ParseList<int>("candidates", candidates);
+  osa.ose.nq_full_scale = nq_full_scale;
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
   if (!thresholds.empty()) {
     osa.ose.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
   } else {
     mac::EvalOptions cal_eval = eval;
     cal_eval.seed = eval.seed + 1000;
     osa.ose.thresholds =
-        mac::CalibrateThresholds(array, osa, mac::DefaultLossConstraints(osa.ose.candidates.size()),
-                                 generator, cal_eval)
+        mac::CalibrateThresholds(chip_set.front(), osa,
+                                 mac::DefaultLossConstraints(osa.ose.candidates.size()), generator,
+                                 cal_eval)
             .thresholds;
   }
-  const auto rows = mac::CompareModes(array, osa, hcim_boundary, generator, eval);
+  const auto rows = mac::CompareModes(chip_set, osa, hcim_boundary, generator, eval);
   ex::StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
   for (const auto& row : rows) {
     plot.categories.push_back(row.name);

@@ -7,13 +7,13 @@
 
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "exporters/plots.h"
-#include "mac/calibration.h"
 #include "mac/evaluate.h"
-#include "mac/lut_calibration.h"
 #include "mac/mac_model.h"
 #include "mac/options.h"
+#include "mac/setup.h"
 #include "mac/sweep.h"
 
 namespace {
@@ -22,48 +22,26 @@ namespace po = boost::program_options;
 namespace mac = cimchar::mac;
 
 int RunSnr(const std::vector<std::string>& args) {
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::RunOptions run;
   mac::EvalOptions eval;
-  mac::CalibrationChoice calibration;
   std::string boundaries = "5-10";
   std::string inputs = "uniform";
   std::string out_csv;
   std::string out_plot;
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
   po::options_description desc("cimchar snr [options]");
   desc.add_options()("help,h", "show this help")(
-      "abits", po::value(&shape.activation_bits)->default_value(shape.activation_bits),
-      "activation bits (1-8, unsigned)")(
-      "wbits", po::value(&shape.weight_bits)->default_value(shape.weight_bits),
-      "weight bits (1-8)")("signed", po::bool_switch(&shape.signed_weights),
-                           "two's complement weights")(
-      "rows", po::value(&shape.rows)->default_value(shape.rows), "rows per array")(
-      "columns", po::value(&shape.columns)->default_value(shape.columns), "columns per array")(
-      "length", po::value(&length)->default_value(length),
-      "dot-product length (tiled over arrays when longer than --rows)")(
-      "adc-bits", po::value(&shape.adc_bits)->default_value(shape.adc_bits), "ADC resolution")(
-      "window", po::value(&shape.analog_window)->default_value(shape.analog_window),
-      "analog window W (orders)")(
-      "dac-bits", po::value(&shape.dac_bits)->default_value(shape.dac_bits), "DAC resolution")(
-      "adc-lo", po::value(&shape.adc_range_lo_frac)->default_value(shape.adc_range_lo_frac),
-      "ADC range low end, fraction of line full scale")(
-      "adc-hi", po::value(&shape.adc_range_hi_frac)->default_value(shape.adc_range_hi_frac),
-      "ADC range high end, fraction of line full scale")(
       "boundaries", po::value(&boundaries)->default_value(boundaries), "B_D/A range, B1-B2")(
       "compensate", po::bool_switch(&run.compensate_discard),
       "add the expected value of the discarded orders")(
-      "inputs", po::value(&inputs)->default_value(inputs), "uniform | scaled")(
-      "samples", po::value(&eval.samples)->default_value(eval.samples), "input vectors")(
-      "seed", po::value(&eval.seed)->default_value(eval.seed), "inputs and dynamic noise")(
-      "chip-seed", po::value(&chip_seed)->default_value(chip_seed),
-      "simulated chip instance (static errors)")(
-      "threads", po::value(&eval.threads)->default_value(eval.threads),
-      "worker threads (results do not depend on it)")(
       "out", po::value(&out_csv), "write every row of the sweep and budget to this CSV")(
       "plot", po::value(&out_plot), "draw SNR and energy per MAC vs B_D/A (.png or .svg)");
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
+  cimchar::tool::LayerArgs layer_args;
+  desc.add(cimchar::tool::LayerOptions(layer_args));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -72,21 +50,32 @@ int RunSnr(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  mac::ValidateShape(shape);
-  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-  shape = cal.shape;
+  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
+  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const mac::MacShape& shape = model.shape;
   const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
   const mac::InputGenerator generator =
-      inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
+      layer                 ? cimchar::tool::LayerInputs(*layer)
+      : inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
       : inputs == "scaled"
           ? mac::ScaledInputs(shape.activation_bits)
           : throw cimchar::UsageError("--inputs '" + inputs + "': expected uniform or scaled");
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
-  const auto points = mac::SweepBoundaries(array, run, first, last, generator, eval);
-  std::cout << "calibration:\n";
-  cimchar::tool::PrintNotes(cal);
-  std::cout << eval.samples << " vectors, seed " << eval.seed << ", chip seed " << chip_seed
+  if (layer && vm["samples"].defaulted()) {
+    // each of the layer's vectors once on every chip instance
+    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+  }
+  const int outputs = layer ? layer->outputs : shape.columns;
+  length = layer ? layer->length : (length > 0 ? length : shape.rows);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
+                                                       layer ? &layer->weights : nullptr);
+  if (layer) {
+    std::cout << "layer: " << layer->description << "\n";
+  }
+  const auto points = mac::SweepBoundaries(chip_set, run, first, last, generator, eval);
+  std::cout << "macro:\n";
+  cimchar::tool::PrintNotes(model.macro);
+  std::cout << eval.samples << " vectors, seed " << eval.seed << ", over " << chip_set.Count()
+            << " chip instance(s)"
             << "\n";
   mac::PrintSweep(std::cout, shape, points);
   if (!out_csv.empty()) {

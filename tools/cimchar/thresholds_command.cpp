@@ -9,10 +9,12 @@
 
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "mac/compare.h"
-#include "mac/lut_calibration.h"
 #include "mac/mac_model.h"
+#include "mac/setup.h"
+#include "mac/thresholds.h"
 
 namespace {
 
@@ -21,16 +23,16 @@ namespace mac = cimchar::mac;
 using cimchar::tool::ParseList;
 
 int RunThresholds(const std::vector<std::string>& args) {
-  mac::MacShape shape;
+  cimchar::tool::MacroArgs macro;
   mac::RunOptions run;
   run.mode = mac::Mode::kOsaHcim;
   mac::EvalOptions eval;
-  mac::CalibrationChoice calibration;
   std::string inputs = "scaled";
   std::string losses, candidates = "5,6,7,8,9,10";
   std::string out = "results/thresholds.txt";
-  std::uint64_t chip_seed = 1;
-  int length = shape.rows;
+  cimchar::tool::ChipArgs chips;
+  int length = 0;
+  int nq_full_scale = -1;
   po::options_description desc(
       "cimchar thresholds [options]\n\n"
       "Finds the saliency thresholds T[0..b-2] for candidates B[0..b-1] by the paper's Fig. 3(b)\n"
@@ -43,11 +45,16 @@ int RunThresholds(const std::vector<std::string>& args) {
       "losses", po::value(&losses), "loss limits L, non-decreasing (default 1e-5 x 10^i)")(
       "ose-orders", po::value(&run.ose.orders)->default_value(run.ose.orders),
       "s: output orders the saliency evaluator computes digitally")(
+      "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
+      "count the N/Q unit maps to its top level: -1 follows the data (99th percentile of the "
+      "counts on these vectors), 0 = rows + 1; saved with T")(
       "compensate", po::bool_switch(&run.compensate_discard),
       "add the expected value of the discarded orders")("out", po::value(&out)->default_value(out),
                                                         "where to save T");
-  desc.add(cimchar::tool::ModelOptions(shape, length, eval, inputs, chip_seed));
-  desc.add(cimchar::tool::CalibrationOptions(calibration));
+  desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
+  desc.add(cimchar::tool::MacroOptions(macro));
+  cimchar::tool::LayerArgs layer_args;
+  desc.add(cimchar::tool::LayerOptions(layer_args));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::store(po::command_line_parser(rest).options(desc).run(), vm);
@@ -56,22 +63,35 @@ int RunThresholds(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  mac::ValidateShape(shape);
-  const mac::LutCalibration cal = mac::ResolveCalibration(calibration, shape);
-  shape = cal.shape;
+  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
+  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const mac::MacShape& shape = model.shape;
   run.ose.candidates = ParseList<int>("candidates", candidates);
   const std::vector<double> limits = losses.empty()
                                          ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                          : ParseList<double>("losses", losses);
-  const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const auto weights = mac::RandomWeights(shape, length, shape.columns, chip_seed);
-  const mac::MacArray array(shape, cal.calibration, weights, length, shape.columns, chip_seed);
-  std::cout << "calibration:\n";
-  cimchar::tool::PrintNotes(cal);
+  const auto generator = layer ? cimchar::tool::LayerInputs(*layer)
+                               : cimchar::tool::Inputs(inputs, shape.activation_bits);
+  if (layer && vm["samples"].defaulted()) {
+    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+  }
+  const int outputs = layer ? layer->outputs : shape.columns;
+  length = layer ? layer->length : (length > 0 ? length : shape.rows);
+  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
+                                                       layer ? &layer->weights : nullptr);
+  const mac::MacArray& array = chip_set.front();
+  std::cout << "macro:\n";
+  cimchar::tool::PrintNotes(model.macro);
+  if (layer) {
+    std::cout << "layer: " << layer->description << "\n";
+  }
+  run.ose.nq_full_scale =
+      nq_full_scale >= 0 ? nq_full_scale : mac::SaliencyFullScale(array, run, generator, eval);
   const mac::ThresholdResult found = mac::CalibrateThresholds(array, run, limits, generator, eval);
   std::ostringstream text;
-  text << "# cimchar thresholds: " << eval.samples << " " << inputs << " vectors, seed "
-       << eval.seed << ", chip seed " << chip_seed << "\n";
+  text << "# cimchar thresholds: " << eval.samples << " " << (layer ? "layer" : inputs)
+       << " vectors, seed " << eval.seed << ", over " << chip_set.Count() << " chip instance(s)"
+       << "\n";
   text << "candidates =";
   for (int b : run.ose.candidates) {
     text << " " << b;
@@ -80,6 +100,7 @@ int RunThresholds(const std::vector<std::string>& args) {
   for (double l : limits) {
     text << " " << l;
   }
+  text << "\nnq_full_scale = " << run.ose.nq_full_scale;
   text << "\nthresholds =";
   for (auto t : found.thresholds) {
     text << " " << t;
@@ -103,7 +124,8 @@ int RunThresholds(const std::vector<std::string>& args) {
   if (!file) {
     throw cimchar::Error("cannot write '" + out + "'");
   }
-  std::cout << "wrote " << out << " (use: cimchar compare --thresholds ";
+  std::cout << "wrote " << out << " (use: cimchar compare --nq-full-scale " << run.ose.nq_full_scale
+            << " --thresholds ";
   for (std::size_t i = 0; i < found.thresholds.size(); ++i) {
     std::cout << (i ? "," : "") << found.thresholds[i];
   }

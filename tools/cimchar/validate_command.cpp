@@ -1,15 +1,19 @@
-// cimchar validate: the behavioral model against the transistor-level column in ngspice, for one
-// Monte Carlo chip instance (src/validate/validate.h).
+// cimchar validate: the table-calibrated model against the SPICE column on held-out Monte Carlo
+// dies, compared as distributions (src/validate/validate.h).
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
+#include "characterize/recipe.h"
 #include "cimchar/command.h"
-#include "netlist/template.h"
+#include "core/error.h"
+#include "distribute/comm.h"
 #include "validate/validate.h"
 
 namespace {
@@ -18,86 +22,87 @@ namespace po = boost::program_options;
 namespace validate = cimchar::validate;
 
 constexpr const char* kMethod = R"(
-Method. One chip instance (die) = Monte Carlo sample --die of master seed --seed: every
-transistor and capacitor gets the Pelgrom deviation drawn for (seed, die, instance name), as
-`cimchar characterize` applies them. With these deviations ngspice runs
-  - the die's calibration: the line transfer at dedicated patterns (all rows W = 1 at one DAC
-    code each) through the column deck, and the transitions of the die's ADC instance in a
-    standalone ADC deck (same instance name, staircase input, coarse then fine);
-  - N random vectors through the whole column: rows x A_MULT -> charge-sharing line -> 3-bit
-    SAR ADC, many conversions per transient, spread over the worker pool. Each row's GBL is an
-    ideal source at the DAC level code / 15 x VDD (the DAC is not validated here).
-The model is calibrated with the die's transfer and transitions (static sigmas zero: the die is
-fixed) and converts the same vectors through its own conversion path. Dynamic noise is off on
-both sides: ngspice 39 has no device noise in transient analysis. The ADC is a floor quantizer
-on [0, --adc-hi] of the hand-computed line full scale (transition k at k LSB), like the model's;
-by default the range follows from VREF = VDD/2, where this converter is characterized.
-Inputs: per vector a target fraction f ~ U(0, range top + 1 LSB); per row W ~ Bernoulli(sqrt f)
-and code ~ Binomial(15, sqrt f), so the codes span the ADC range.
-Error = code - ideal code (the ideal fraction through the ideal ADC). Reported: identical codes
-(target >= 95 %) and sigma ratio = sigma(model error) / sigma(SPICE error) (target 0.9-1.1);
-when SPICE's error sigma is 0 the ratio is 1 if the model's is 0 too, else infinity.
-Runtime: about 3-4 s of one core per 144-row conversion at 1.0 V; --jobs spreads them.
+Method. The SPICE side is a characterization run of the column recipe (default
+characterization/column.ini; its keys can be overridden like `cimchar characterize`'s, e.g.
+--samples 20 --column.batches 7 --vdd 0.6): every die (Monte Carlo sample of the recipe's own
+seed, never the tables') runs the whole column in ngspice (HCIMA units holding the weights, one
+DAC per row, A_MULT, the line, the SAR ADC) on fixed input vectors (per row W ~ Bernoulli(1/2),
+a uniform DAC code: a full analog window of uniform operands). The run is stored in
+OUT/column.h5 (resumable, reused when complete) through the same pipeline as every table.
+The model side is the characterized macro read from --lut at the column's operating point,
+converting the same vectors on --chips simulated chip instances, dynamic noise off on both sides
+(ngspice 39 has no device noise in transient analysis).
+Compared as distributions: error = code - ideal code; pooled error sigma (ratio, target
+0.9-1.1), per-instance mean and sigma, SNR with its 95 % bootstrap interval (difference target
+within 1 dB), and a two-sample chi-square test on the error histograms (target p >= 0.01).
 )";
 
 int RunValidate(const std::vector<std::string>& args) {
   validate::ValidateOptions o;
   o.jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::string out_csv;
-  std::string lut;
-  po::options_description desc("cimchar validate [options]");
+  std::string lut, recipe, out_dir = o.out_dir.string();
+  po::options_description desc("cimchar validate --lut DIR [options] [--KEY=VALUE ...]");
   desc.add_options()("help,h", "show this help and the method")(
-      "vectors", po::value(&o.vectors)->default_value(o.vectors), "random input vectors")(
-      "die", po::value(&o.die)->default_value(o.die),
-      "Monte Carlo sample index = the chip instance")(
-      "seed", po::value(&o.seed)->default_value(o.seed), "master seed of the mismatch draws")(
-      "input-seed", po::value(&o.input_seed)->default_value(o.input_seed),
-      "seed of the random input vectors")("vdd", po::value(&o.vdd_v)->default_value(o.vdd_v),
-                                          "supply (V), also the DAC full scale")(
-      "temp", po::value(&o.temp_c)->default_value(o.temp_c), "temperature (degC)")(
-      "corner", po::value(&o.corner)->default_value(o.corner), "process corner")(
-      "rows", po::value(&o.rows)->default_value(o.rows), "rows on the line")(
-      "adc-hi", po::value(&o.adc_range_hi_frac)->default_value(o.adc_range_hi_frac),
-      "ADC range top, fraction of the line full scale; 0: where VREF = VDD/2 (the ADC bench's "
-      "operating point) puts it")("mismatch-scale",
-                                  po::value(&o.mismatch.scale)->default_value(o.mismatch.scale),
-                                  "multiplies every Pelgrom sigma (0: the nominal chip)")(
-      "jobs", po::value(&o.jobs)->default_value(o.jobs), "ngspice worker processes")(
-      "tstep",
-      po::value(&o.column_step_s)
-          ->default_value(o.column_step_s, cimchar::netlist::FormatNumber(o.column_step_s)),
-      "column transient output step (s)")(
-      "tmax", po::value(&o.column_max_step_s)->default_value(o.column_max_step_s),
-      "largest internal step of the column transient (s); 0: --tstep")(
-      "per-job", po::value(&o.vectors_per_job)->default_value(o.vectors_per_job),
-      "conversions per transient")(
-      "lut", po::value(&lut),
-      "results folder with the characterized tables: also compare the model calibrated from "
-      "them for this die (their recipe must match this column: rows, seed, operating point)")(
-      "out", po::value(&out_csv),
-      "per-vector CSV: vector, ideal fraction, ideal code, SPICE code, model code, SPICE line "
-      "voltage");
-  po::variables_map vm;
+      "lut", po::value(&lut), "results folder with the tables the model is calibrated from")(
+      "recipe", po::value(&recipe), "column recipe (default characterization/column.ini)")(
+      "profile", po::value(&o.profile)->default_value(o.profile), "recipe profile: quick or full")(
+      "out", po::value(&out_dir)->default_value(out_dir),
+      "folder for column.h5 (the SPICE run), report.txt and codes.csv")(
+      "jobs,j", po::value(&o.jobs)->default_value(o.jobs), "ngspice worker processes")(
+      "resume", po::bool_switch(&o.resume), "finish an interrupted SPICE column run")(
+      "no-progress", "no progress bar or lines")(
+      "chips", po::value(&o.chips)->default_value(o.chips), "model chip instances")(
+      "first-chip", po::value(&o.first_chip)->default_value(o.first_chip),
+      "chip seed of the first model instance");
+  const po::options_description keys = cimchar::characterize::RecipeOptions();
+  po::options_description all;
+  all.add(desc).add(keys);
   std::vector<std::string> rest(args.begin() + 1, args.end());
-  po::store(po::command_line_parser(rest).options(desc).run(), vm);
+  const po::parsed_options parsed =
+      po::command_line_parser(rest).options(all).allow_unregistered().run();
+  po::variables_map vm;
+  po::store(parsed, vm);
   if (vm.count("help") != 0U) {
-    std::cout << desc << kMethod;
+    std::cout << desc << "\n" << keys << kMethod;
     return 0;
   }
   po::notify(vm);
-  o.lut_dir = lut;
-  o.progress = [](const std::string& line) { std::cerr << "[validate] " << line << std::endl; };
-  const validate::ValidationReport report = validate::RunValidation(o);
-  validate::PrintReport(std::cout, report);
-  if (!out_csv.empty()) {
-    validate::WriteVectorsCsv(out_csv, report);
-    std::cout << "wrote " << out_csv << "\n";
+  for (const auto& [k, v] : vm) {
+    if (keys.find_nothrow(k, false) != nullptr) {
+      o.overrides[k] = v.as<std::string>();
+    }
   }
-  return 0;
+  for (const auto& opt : parsed.options) {
+    if (!opt.unregistered) {
+      continue;
+    }
+    if (opt.string_key.find('.') == std::string::npos || opt.value.size() != 1) {
+      throw cimchar::UsageError("unknown option '" + opt.string_key + "'");
+    }
+    o.overrides[opt.string_key] = opt.value.front();
+  }
+  o.lut_dir = lut;
+  o.recipe = recipe;
+  o.out_dir = out_dir;
+  o.progress = vm.count("no-progress") == 0;
+  const cimchar::distribute::Launch launch = cimchar::distribute::LaunchedBy();
+  cimchar::distribute::CheckLaunch(launch, cimchar::distribute::BuiltWithMpi());
+  const validate::ValidationReport report = validate::RunValidation(o);
+  if (!report.root) {
+    return 0;  // under mpirun rank 0 compares and reports
+  }
+  validate::PrintReport(std::cout, report);
+  std::ostringstream text;
+  validate::PrintReport(text, report);
+  std::ofstream(o.out_dir / "report.txt") << text.str();
+  validate::WriteCodesCsv(o.out_dir / "codes.csv", report);
+  std::cout << "wrote " << (o.out_dir / "report.txt").string() << ", "
+            << (o.out_dir / "codes.csv").string() << "\n";
+  return validate::MeetsTargets(report.comparison) ? 0 : 1;
 }
 
 }  // namespace
 
 CIMCHAR_COMMAND("validate",
-                "the model against the SPICE column for one chip instance",
+                "the table-calibrated model against the SPICE column on held-out dies",
                 RunValidate);

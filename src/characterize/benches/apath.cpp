@@ -1,37 +1,70 @@
-// Analog path bench: N rows of A_MULT sampling one activation voltage, charge-shared onto the
-// line (netlists/benches/cs_line.sp). One transient per sample runs one cycle per point of the
-// `fraction` axis: in cycle j the first k_j rows hold W = 1 (GBL = VDD for every row), so the
-// ideal fraction of full scale is k_j / N.
-#include "characterize/benches/drivers.h"
-
+// Analog path bench: the whole chain of one column in front of its ADC, at the row count the
+// model simulates (netlists/benches/analog_chain.sp): HCIMA units whose split-port cells hold
+// the weights, one activation DAC per row driving its GBL, A_MULT sampling, the share switches,
+// the line with the ADC's input capacitance. One transient per Monte Carlo sample runs a
+// sequence of analog ops, each reading one cell of every unit (the weight pattern) with every
+// row's DAC at a chosen code:
+//   op "start"     settles the circuit (not measured);
+//   op "baseline"  every row W = 0 (cell 1), every DAC at the top code;
+//   op "code c"    every row W = 1 (cell 0) at DAC code c, for each c of the `code` axis;
+//   op "check 1"   the first half of the rows W = 1 (cell 2), every DAC at the top code;
+//   op "check 2"   random W (cell 3) and random codes (fixed pattern, seed kCheckSeed);
+//   op "end"       precharges the lines check 2 discharged (energy accounting only).
+// An op's energy runs from the end of its precharge to the end of the next op's precharge, so it
+// includes restoring the LBLs its own read discharged.
+// The model reads the line as a superposition (src/calib): V = baseline + sum over rows with
+// W = 1 of h(code), h(c) = (line_v(c) - baseline) / rows, interpolated linearly between the
+// measured codes. The checks measure how far one die's line departs from that prediction built
+// from the same die's ops (apath/superposition_error_v), so the table states its own validity.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <random>
+#include <sstream>
 
+#include "calib/schema.h"
+#include "characterize/benches/chain.h"
 #include "characterize/benches/common.h"
+#include "characterize/benches/drivers.h"
 #include "core/error.h"
 #include "measure/waveform.h"
 
 namespace cimchar::characterize::benches {
 namespace {
 
+namespace schema = calib::schema;
+
+constexpr std::uint64_t kCheckSeed = 7;  // the random pattern of check 2
+constexpr int kChecks = 2;
+
 class ApathBench final : public Bench {
  public:
-  explicit ApathBench(const Recipe& recipe) : recipe_(recipe) {
-    CheckBenchKeys(recipe,
-                   {"rows", "c_sample", "c_line", "points", "t_cycle", "t_sample", "t_edge"});
-    rows_ = RangedInt(recipe, "rows", 144, 1, 1024);
-    c_sample_f_ = RangedNumber(recipe, "c_sample", 2e-15, 1e-17, 1e-12, "F");
-    c_line_f_ = RangedNumber(recipe, "c_line", 0.25e-15 * rows_, 0.0, 1e-10, "F");
-    const int points = RangedInt(recipe, "points", 9, 2, std::min(rows_ + 1, 65));
-    t_edge_s_ = RangedNumber(recipe, "t_edge", 50e-12, 1e-12, 1e-9, "s");
-    t_sample_s_ = RangedNumber(recipe, "t_sample", 3e-9, 4 * t_edge_s_, 1e-6, "s");
-    t_cycle_s_ = RangedNumber(recipe, "t_cycle", 8e-9, t_sample_s_ + 12 * t_edge_s_, 1e-5, "s");
-    for (int j = 0; j < points; ++j) {
-      const int k = static_cast<int>(std::lround(static_cast<double>(j) * rows_ / (points - 1)));
-      active_.push_back(k);
-      fractions_.push_back(static_cast<double>(k) / rows_);
+  explicit ApathBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
+    std::vector<std::string> keys = AnalogChain::Keys();
+    keys.push_back("codes");
+    CheckBenchKeys(recipe, keys);
+    rows_ = chain_.rows();
+    dac_bits_ = chain_.dac_bits();
+    const int top = (1 << dac_bits_) - 1;
+    std::vector<double> all;
+    for (int c = 0; c <= top; ++c) {
+      all.push_back(c);
     }
+    for (double c : BenchNumbers(recipe, "codes", all)) {
+      if (c != std::floor(c) || c < 0 || c > top) {
+        throw UsageError("recipe key 'apath.codes': " + netlist::FormatNumber(c) +
+                         " is not a DAC code 0.." + std::to_string(top));
+      }
+      codes_.push_back(static_cast<int>(c));
+    }
+    std::sort(codes_.begin(), codes_.end());
+    codes_.erase(std::unique(codes_.begin(), codes_.end()), codes_.end());
+    if (codes_.front() != 0 || codes_.back() != top) {
+      throw UsageError("recipe key 'apath.codes' must include 0 and the top code " +
+                       std::to_string(top) + " (the model interpolates between measured codes)");
+    }
+    MakeOps();
   }
 
   std::string Name() const override { return "apath"; }
@@ -39,113 +72,216 @@ class ApathBench final : public Bench {
 
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
-    for (std::size_t j = 0; j < fractions_.size(); ++j) {
-      c.push_back({"line_v_" + std::to_string(j), "V"});
+    for (int code : codes_) {
+      c.push_back({"line_v_c" + std::to_string(code), "V"});
     }
-    for (std::size_t j = 0; j < fractions_.size(); ++j) {
-      c.push_back({"energy_op_j_" + std::to_string(j), "J"});
+    for (int code : codes_) {
+      c.push_back({"energy_op_j_c" + std::to_string(code), "J"});
+    }
+    c.push_back({"baseline_v", "V"});
+    c.push_back({"baseline_energy_j", "J"});
+    for (int k = 1; k <= kChecks; ++k) {
+      c.push_back({"superposition_error_v_" + std::to_string(k), "V"});
     }
     return c;
   }
 
   std::vector<lut::ReduceRequest> Quantities() const override {
-    const lut::Axis axis = lut::Axis::Numeric("fraction", "1", fractions_);
-    lut::ReduceRequest line{
-        .quantity = "apath/line_v", .units = "V", .columns = {}, .column_axis = axis};
-    lut::ReduceRequest energy{
-        .quantity = "apath/energy_op_j", .units = "J", .columns = {}, .column_axis = axis};
-    for (std::size_t j = 0; j < fractions_.size(); ++j) {
-      line.columns.push_back("line_v_" + std::to_string(j));
-      energy.columns.push_back("energy_op_j_" + std::to_string(j));
+    std::vector<double> codes(codes_.begin(), codes_.end());
+    const lut::Axis code_axis = lut::Axis::Numeric(std::string(schema::kCodeAxis), "1", codes);
+    const auto per_code = [&](std::string_view quantity, std::string_view units,
+                              const std::string& prefix) {
+      lut::ReduceRequest r{.quantity = std::string(quantity),
+                           .units = std::string(units),
+                           .columns = {},
+                           .column_axis = code_axis};
+      for (int code : codes_) {
+        r.columns.push_back(prefix + std::to_string(code));
+      }
+      return r;
+    };
+    lut::ReduceRequest checks{
+        .quantity = std::string(schema::kApathSuperpositionError),
+        .units = "V",
+        .columns = {},
+        .column_axis = lut::Axis::Numeric(std::string(schema::kCheckAxis), "1", {1, 2})};
+    for (int k = 1; k <= kChecks; ++k) {
+      checks.columns.push_back("superposition_error_v_" + std::to_string(k));
     }
-    return {line, energy};
+    return {per_code(schema::kApathLineV, "V", "line_v_c"),
+            per_code(schema::kApathEnergyOp, "J", "energy_op_j_c"),
+            {.quantity = std::string(schema::kApathBaselineV),
+             .units = "V",
+             .columns = {"baseline_v"},
+             .column_axis = std::nullopt},
+            {.quantity = std::string(schema::kApathBaselineEnergy),
+             .units = "J",
+             .columns = {"baseline_energy_j"},
+             .column_axis = std::nullopt},
+            checks};
+  }
+
+  std::vector<std::pair<std::string, std::string>> Parameters() const override {
+    std::ostringstream codes;
+    for (std::size_t k = 0; k < codes_.size(); ++k) {
+      codes << (k ? " " : "") << codes_[k];
+    }
+    auto p = chain_.Parameters("apath");
+    p.push_back({"apath.codes", codes.str()});
+    return p;
   }
 
   std::string Deck(const GridPoint& p, std::vector<std::filesystem::path>& inputs) const override {
-    std::vector<measure::LineRow> rows;
-    for (int r = 0; r < rows_; ++r) {
-      // Row r holds W = 1 from the first cycle whose active count exceeds r; W changes while
-      // SMP is high (start of a cycle).
-      std::size_t first = fractions_.size();
-      for (std::size_t j = 0; j < active_.size(); ++j) {
-        if (active_[j] > r) {
-          first = j;
-          break;
-        }
-      }
-      measure::LineRow row{.gbl = "gbl", .weight = false, .lbl_source = ""};
-      if (first == 0) {
-        row.weight = true;
-      } else if (first < fractions_.size()) {
-        const double t = static_cast<double>(first) * t_cycle_s_ + t_edge_s_;
-        row.lbl_source = Pwl({{0.0, 0.0}, {t, 0.0}, {t + t_edge_s_, p.vdd_v}});
-      }
-      rows.push_back(row);
-    }
     netlist::Bindings b;
-    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("c_sample", c_sample_f_);
-    b.Set("c_line", c_line_f_).Set("t_cycle", t_cycle_s_).Set("t_sample", t_sample_s_);
-    b.Set("t_edge", t_edge_s_).SetText("gbl", netlist::FormatNumber(p.vdd_v));
-    b.SetText("rows", measure::ChargeLineRows(rows));
-    return RenderBenchFile(recipe_, "benches/cs_line.sp", p.corner, b, inputs);
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("c_adc", chain_.c_adc_f());
+    chain_.Bind(b, p.vdd_v, chain_.TimingAt(p.vdd_v), ops_, weights_, Models(recipe_));
+    return RenderBenchFile(recipe_, "benches/analog_chain.sp", p.corner, b, inputs);
   }
 
-  std::vector<std::string> Analysis(const GridPoint& /*p*/) const override {
-    const double t_stop = t_cycle_s_ * static_cast<double>(fractions_.size());
-    return {"tran " + netlist::FormatNumber(t_edge_s_) + " " + netlist::FormatNumber(t_stop)};
+  std::vector<std::string> Analysis(const GridPoint& p) const override {
+    const double t_stop = chain_.TimingAt(p.vdd_v).Period() * static_cast<double>(ops_.size());
+    // No operating point: the cells start from their .ic values and every other node from 0;
+    // the first op ("start") brings the circuit to its periodic state and is not measured.
+    return {"tran " + netlist::FormatNumber(chain_.edge_s()) + " " + netlist::FormatNumber(t_stop) +
+            " uic"};
   }
 
   std::vector<std::string> Vectors(const GridPoint& /*p*/) const override {
-    return {"time", "v(line)", "i(vdd)", "i(vsmp)", "i(vsmpb)", "i(vrst)", "i(vsh)", "i(vshb)"};
-  }
-
-  std::vector<double> Measure(const GridPoint& p, const spice::RunResult& run) const override {
-    const auto t = Vec(run, "time");
-    const auto line = Vec(run, "v(line)");
-    std::vector<double> v(fractions_.size()), e(fractions_.size());
-    for (std::size_t j = 0; j < fractions_.size(); ++j) {
-      const double t0 = static_cast<double>(j) * t_cycle_s_;
-      const double t1 = std::min(t0 + t_cycle_s_, t.back());
-      v[j] = measure::MeanOver(t, line, t1 - 6 * t_edge_s_, t1 - 4 * t_edge_s_);
-      double energy = measure::SupplyEnergy(t, p.vdd_v, Vec(run, "i(vdd)"), t0, t1);
-      for (const char* ctl : {"i(vsmp)", "i(vsmpb)", "i(vrst)", "i(vsh)", "i(vshb)"}) {
-        energy += DriverEnergy(t, Vec(run, ctl), p.vdd_v, t0, t1);
-      }
-      e[j] = energy;
+    std::vector<std::string> v = {"time", "v(line)", "i(vddu)"};
+    for (const auto& c : AnalogChain::ControlNames()) {
+      v.push_back("i(v" + c + ")");
     }
-    v.insert(v.end(), e.begin(), e.end());
     return v;
   }
 
-  // Thermal noise of the sampled line, analytic: each row's sampling capacitor freezes kT/C_s
-  // when SMP opens and the line freezes kT/C_line when RST opens (charge variance kT·C each,
-  // kT·C_tot in all, spread over C_tot: kT/C_tot), and the shared network adds kT/C_tot when
-  // the line is sampled at the end of sharing: σ² = 2 kT / C_tot, C_tot = N·c_sample + c_line.
-  std::vector<double> DynamicSigma(const GridPoint& p) const override {
-    const double c_tot = rows_ * c_sample_f_ + c_line_f_;
-    const double sigma = std::sqrt(2.0 * KT(p.temp_c) / c_tot);
-    std::vector<double> out(2 * fractions_.size(), std::numeric_limits<double>::quiet_NaN());
-    for (std::size_t j = 0; j < fractions_.size(); ++j) {
-      out[j] = sigma;
+  std::vector<double> Measure(const GridPoint& p, const spice::RunResult& run) const override {
+    const ChainTiming tm = chain_.TimingAt(p.vdd_v);
+    const double period = tm.Period();
+    const double edge = tm.edge;
+    const auto t = Vec(run, "time");
+    const auto line = Vec(run, "v(line)");
+    const std::size_t ops = ops_.size() - 1;  // the last op only precharges
+    std::vector<double> v(ops), e(ops);
+    for (std::size_t k = 1; k < ops; ++k) {
+      const double t0 = static_cast<double>(k) * period;
+      const double share_end = t0 + tm.ShareOff();
+      v[k] = measure::MeanOver(t, line, share_end - 3 * edge, share_end - edge);
+      // An op's energy runs from the end of its own precharge to the end of the next op's, which
+      // restores the lines this op's read discharged.
+      const double e0 = t0 + tm.precharge;
+      const double e1 = std::min(e0 + period, t.back());
+      double energy = measure::SupplyEnergy(t, p.vdd_v, Vec(run, "i(vddu)"), e0, e1);
+      for (const auto& c : AnalogChain::ControlNames()) {
+        energy += DriverEnergy(t, Vec(run, "i(v" + c + ")"), p.vdd_v, e0, e1);
+      }
+      e[k] = energy;
+    }
+    std::vector<double> out;
+    const std::size_t first_code = 2;
+    for (std::size_t i = 0; i < codes_.size(); ++i) {
+      out.push_back(v[first_code + i]);
+    }
+    for (std::size_t i = 0; i < codes_.size(); ++i) {
+      out.push_back(e[first_code + i]);
+    }
+    const double baseline = v[1];
+    out.push_back(baseline);
+    out.push_back(e[1]);
+    // The superposition prediction from this die's own baseline and per-code ops.
+    std::vector<double> per_row(codes_.size());
+    for (std::size_t i = 0; i < codes_.size(); ++i) {
+      per_row[i] = (v[first_code + i] - baseline) / rows_;
+    }
+    for (int k = 0; k < kChecks; ++k) {
+      const std::size_t op = first_code + codes_.size() + static_cast<std::size_t>(k);
+      double predicted = baseline;
+      for (int r = 0; r < rows_; ++r) {
+        if (Weight(ops_[op].cell, r)) {
+          predicted += Interpolate(per_row, ops_[op].codes[static_cast<std::size_t>(r)]);
+        }
+      }
+      out.push_back(v[op] - predicted);
     }
     return out;
   }
 
+  // Thermal noise of the shared line, analytic: each row's sampling capacitor freezes kT/C_s
+  // when SMP opens and the line freezes kT/C when RST opens (charge variance kT C each, kT C_tot
+  // in all, spread over C_tot: kT/C_tot), and the shared network adds kT/C_tot when the ADC
+  // samples it: sigma^2 = 2 kT / C_tot, C_tot = rows c_sample + c_line + c_adc.
+  std::vector<double> DynamicSigma(const GridPoint& p) const override {
+    const double c_tot = rows_ * chain_.c_sample_f() + chain_.c_line_f() + chain_.c_adc_f();
+    const double sigma = std::sqrt(2.0 * KT(p.temp_c) / c_tot);
+    std::vector<double> out(Columns().size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < codes_.size(); ++i) {
+      out[i] = sigma;
+    }
+    out[2 * codes_.size()] = sigma;  // baseline_v
+    return out;
+  }
+
   std::string DynamicNoiseMethod() const override {
-    return "apath/line_v: analytic thermal noise sqrt(2 kT / C_tot), C_tot = rows * c_sample + "
-           "c_line from the rendered values and the grid temperature (kT/C frozen by the row "
-           "sampling and line reset, plus kT/C of the shared network when it is sampled); "
-           "energy: none";
+    return "apath/line_v and apath/baseline_v: analytic thermal noise sqrt(2 kT / C_tot), C_tot "
+           "= rows * c_sample + c_line + c_adc from the rendered values and the grid temperature "
+           "(kT/C frozen by the row sampling and the line reset, plus kT/C of the shared network "
+           "when the ADC samples it); energies and checks: none";
   }
 
  private:
+  // Stored weight of cell `cell` in row r.
+  bool Weight(int cell, int r) const {
+    return (weights_[static_cast<std::size_t>(r)] >> cell) & 1u;
+  }
+
+  // Per-row step at `code`, linear between the measured codes.
+  double Interpolate(const std::vector<double>& per_row, int code) const {
+    const auto it = std::lower_bound(codes_.begin(), codes_.end(), code);
+    const auto hi = static_cast<std::size_t>(it - codes_.begin());
+    if (codes_[hi] == code) {
+      return per_row[hi];
+    }
+    const std::size_t lo = hi - 1;
+    const double f = static_cast<double>(code - codes_[lo]) / (codes_[hi] - codes_[lo]);
+    return per_row[lo] + f * (per_row[hi] - per_row[lo]);
+  }
+
+  void MakeOps() {
+    const int top = (1 << dac_bits_) - 1;
+    std::mt19937_64 rng(kCheckSeed);
+    weights_.assign(static_cast<std::size_t>(rows_), 0);
+    for (int r = 0; r < rows_; ++r) {
+      unsigned w = 1u;                              // cell 0: W = 1; cell 1: W = 0
+      w |= (r < rows_ / 2 ? 1u : 0u) << 2;          // cell 2: first half
+      w |= static_cast<unsigned>(rng() & 1u) << 3;  // cell 3: random
+      w |= static_cast<unsigned>(r & 1) << 4;       // cells 4..7: idle, alternating
+      w |= static_cast<unsigned>((r + 1) & 1) << 5;
+      weights_[static_cast<std::size_t>(r)] = w;
+    }
+    const auto same = [&](int code) {
+      return std::vector<int>(static_cast<std::size_t>(rows_), code);
+    };
+    ops_.push_back(ChainOp{.cell = 1, .codes = same(0)});    // start
+    ops_.push_back(ChainOp{.cell = 1, .codes = same(top)});  // baseline
+    for (int code : codes_) {
+      ops_.push_back(ChainOp{.cell = 0, .codes = same(code)});
+    }
+    ops_.push_back(ChainOp{.cell = 2, .codes = same(top)});
+    std::vector<int> random(static_cast<std::size_t>(rows_));
+    for (int& c : random) {
+      c = static_cast<int>(rng() % static_cast<unsigned>(top + 1));
+    }
+    ops_.push_back(ChainOp{.cell = 3, .codes = random});
+    // A last op whose precharge restores what check 2 discharged (its read is not measured).
+    ops_.push_back(ChainOp{.cell = 0, .codes = same(0)});
+  }
+
   Recipe recipe_;
+  AnalogChain chain_;
   int rows_ = 144;
-  double c_sample_f_ = 2e-15;
-  double c_line_f_ = 0;
-  double t_cycle_s_ = 0, t_sample_s_ = 0, t_edge_s_ = 0;
-  std::vector<int> active_;
-  std::vector<double> fractions_;
+  int dac_bits_ = 4;
+  std::vector<int> codes_;
+  std::vector<unsigned> weights_;  // per row: bit k = the weight cell k stores
+  std::vector<ChainOp> ops_;
 };
 
 }  // namespace

@@ -104,10 +104,20 @@ std::vector<std::string> Numbered(const std::string& prefix, int count, int firs
 }
 
 std::string Pwl(const std::vector<std::pair<double, double>>& points) {
+  // A point at or before the previous one's time replaces its value (ngspice wants increasing
+  // times), so callers may add a step at a time already listed.
+  std::vector<std::pair<double, double>> pts;
+  for (const auto& p : points) {
+    if (!pts.empty() && p.first <= pts.back().first) {
+      pts.back().second = p.second;
+    } else {
+      pts.push_back(p);
+    }
+  }
   std::string s = "pwl(";
-  for (std::size_t k = 0; k < points.size(); ++k) {
-    s += (k ? " " : "") + netlist::FormatNumber(points[k].first) + " " +
-         netlist::FormatNumber(points[k].second);
+  for (std::size_t k = 0; k < pts.size(); ++k) {
+    s += (k ? " " : "") + netlist::FormatNumber(pts[k].first) + " " +
+         netlist::FormatNumber(pts[k].second);
   }
   return s + ")";
 }

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "mac/calibration.h"
+#include "calib/macro.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 
@@ -64,13 +64,14 @@ int main(int argc, char** argv) {
 
   cimchar::mac::MacShape shape;  // defaults: 8b x 8b, 144 x 8, 3-bit ADC, window 4
   const auto weights = cimchar::mac::RandomWeights(shape, kRows, kColumns, 1);
-  const MacArray array(shape, cimchar::mac::DefaultCalibration(), weights, kRows, kColumns, 7);
+  const MacArray array(shape, cimchar::calib::AnalyticMacro({.geometry = shape.geometry()}),
+                       weights, kRows, kColumns, 7);
   std::vector<std::int32_t> acts(vectors * kRows);
   {
     Rng rng(3);
     const auto gen = cimchar::mac::ScaledInputs(8);
     for (std::size_t n = 0; n < vectors; ++n) {
-      gen(rng, std::span(acts).subspan(n * kRows, kRows));
+      gen(static_cast<std::int64_t>(n), rng, std::span(acts).subspan(n * kRows, kRows));
     }
   }
   const double macs = static_cast<double>(vectors) * repeats * kRows * kColumns;

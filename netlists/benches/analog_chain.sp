@@ -1,0 +1,40 @@
+* The analog path of one column as the macro runs it: every row is an HCIMA unit (8 split-port
+* cells on LBL/LBLB, precharge, D_MULT, A_MULT) whose cells hold the weights, its own activation
+* DAC (a switch tree between the reference lines) driving the row's global bit line GBL, and the
+* share switch from the A_MULT's sampling capacitor onto the column's charge-sharing line, which
+* also carries the SAR ADC's input capacitance.
+*
+* One analog op (driven by the generated <controls>): PCHB low precharges LBL/LBLB while RST
+* empties the line and each row's DAC switches to the op's code; then AWLk reads cell k of every
+* unit onto LBL (W = 0 discharges it) while SMP samples AOUT = V(GBL) * W onto the sampling
+* capacitor; SMP falls (hold), the DACs return to code 0, RST falls and SH shares the held
+* charges onto the line, where the ADC would sample them.
+*
+* Placeholders: <models> <vdd> <temp> <c_sample> <c_line> <c_adc>
+*   <dac>       the DAC subcircuit (measure::ActivationDacSubckt)
+*   <refs>      the reference lines of the DACs (DacReferenceSources)
+*   <controls>  PCHB, AWL0..AWL7, SMP/SMPB, RST, SH/SHB sources (generated per op sequence)
+*   <rows>      the generated rows: unit, share switch, DAC with its bit buffers, GBL load,
+*               the cells' stored weights (.ic)
+* Supplies: vddu (HCIMA units: cells, precharge, A_MULT; measured), vddd (DACs and their bit
+*   buffers) and the reference lines vref<j> (the DAC energy is the dac bench's, not measured here);
+*   the control lines are ideal sources (driver energy from their currents).
+{{models}}
+.include ../cells/hcima.sp
+.include ../blocks/cs_line.sp
+{{dac}}
+.temp {{temp}}
+* Gear integration at reltol 1e-4: at ngspice's default 1e-3 the shared line moves by a few tenths
+* of a millivolt with the time steps (different in every Monte Carlo sample), which is of the
+* order of the line's static sigma at 144 rows.
+.options method=gear reltol=1e-4
+vddu vddu 0 {{vdd}}
+vddd vddd 0 {{vdd}}
+vss vss 0 0
+vgblb gblb 0 {{vdd}}
+{{refs}}
+{{controls}}
+{{rows}}
+cadc line vss {{c_adc}}
+xend line rst vss cs_line_end
+.end

@@ -1,0 +1,37 @@
+* One column of the macro end to end, for the validation: the analog chain of
+* netlists/benches/analog_chain.sp (HCIMA units holding the weights, one DAC per row on its GBL,
+* A_MULT sampling, share switches, the line) converted by the column's SAR ADC.
+*
+* Each op: as analog_chain.sp, with the ADC's sampling switch (ASMP) closed from the op start
+* (RST empties the line and the ADC's top plate together) until just before SH falls, so the
+* ADC holds the shared line; then CLK decides one bit per cycle and the code is valid on b0..
+* until the next op.
+*
+* Placeholders: as analog_chain.sp, and <adc> the ADC subcircuit (measure::SarAdcSubckt),
+*   <bits>, <adc_bits> its output nodes, <vref> <vcmp>, <asmp> <clk> the ADC's SMP and CLK sources.
+{{models}}
+.include ../cells/hcima.sp
+.include ../blocks/cs_line.sp
+.include ../blocks/strongarm.sp
+{{dac}}
+{{adc}}
+.temp {{temp}}
+* Gear integration at reltol 1e-4: at ngspice's default 1e-3 the shared line moves by a few tenths
+* of a millivolt with the time steps (different in every Monte Carlo sample), which is of the
+* order of the line's static sigma at 144 rows.
+.options method=gear reltol=1e-4
+vddu vddu 0 {{vdd}}
+vddd vddd 0 {{vdd}}
+vdda vdda 0 {{vdd}}
+vss vss 0 0
+vgblb gblb 0 {{vdd}}
+vref vref 0 {{vref}}
+vcmp vcmp 0 {{vcmp}}
+vasmp asmp 0 {{asmp}}
+vclk clk 0 {{clk}}
+{{refs}}
+{{controls}}
+{{rows}}
+xend line rst vss cs_line_end
+xadc line asmp clk vref vcmp {{adc_bits}} vdda vss sar_adc{{bits}}
+.end

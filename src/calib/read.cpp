@@ -1,0 +1,522 @@
+#include "calib/read.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "calib/schema.h"
+#include "core/error.h"
+#include "lut/store.h"
+#include "lut/table.h"
+#include "measure/block_netlists.h"
+
+namespace cimchar::calib {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+int CeilLog2(long long n) {
+  int bits = 0;
+  while ((1LL << bits) < n) {
+    ++bits;
+  }
+  return bits;
+}
+
+std::vector<lut::AxisExpectation> GridAxes() {
+  return {{std::string(schema::kCornerAxis), ""},
+          {std::string(schema::kVddAxis), "V"},
+          {std::string(schema::kTempAxis), "degC"}};
+}
+
+lut::TableExpectation Expect(const std::string& units, std::string_view bench_axis = {}) {
+  lut::TableExpectation e{.units = units, .axes = GridAxes()};
+  if (!bench_axis.empty()) {
+    e.axes.push_back({std::string(bench_axis), "1"});
+  }
+  return e;
+}
+
+bool Has(const lut::Store& store, std::string_view quantity, lut::Statistic stat) {
+  for (const lut::QuantityInfo& q : store.Quantities()) {
+    if (q.quantity == quantity && q.statistic == stat) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const lut::Table& Need(const lut::Store& store,
+                       std::string_view quantity,
+                       lut::Statistic stat,
+                       const lut::TableExpectation& expected) {
+  if (!Has(store, quantity, stat)) {
+    throw Error("'" + store.path().string() + "' has no table " + std::string(quantity) + "/" +
+                lut::StatisticName(stat) +
+                ", which the characterized macro needs (characterization/README.md lists the "
+                "contract); rerun the recipe that writes it");
+  }
+  return store.ReadTable(quantity, stat, expected);
+}
+
+const lut::Table* Optional(const lut::Store& store,
+                           std::string_view quantity,
+                           lut::Statistic stat,
+                           const lut::TableExpectation& expected) {
+  return Has(store, quantity, stat) ? &store.ReadTable(quantity, stat, expected) : nullptr;
+}
+
+lut::Coordinates At(const OperatingPoint& p) {
+  return {{std::string(schema::kCornerAxis), p.corner},
+          {std::string(schema::kVddAxis), p.vdd_v},
+          {std::string(schema::kTempAxis), p.temp_c}};
+}
+
+// Table::Lookup with the file named in a refusal; the table never extrapolates.
+double Look(const lut::Store& store, const lut::Table& table, const lut::Coordinates& where) {
+  try {
+    return table.Lookup(where);
+  } catch (const UsageError& e) {
+    throw UsageError("'" + store.path().string() + "': " + e.what() +
+                     " (the macro is interpolated inside the characterized grid and never "
+                     "extrapolated: choose a point inside it or characterize a wider grid)");
+  }
+}
+
+double LookOr(const lut::Store& store,
+              const lut::Table* table,
+              const lut::Coordinates& where,
+              double fallback) {
+  if (table == nullptr) {
+    return fallback;
+  }
+  const double v = Look(store, *table, where);
+  return std::isfinite(v) ? v : fallback;
+}
+
+// A resolved bench parameter ("apath.rows") from the store's recipe provenance: the "# resolved:"
+// block the runner writes, or the recipe's own key.
+std::optional<std::string> Parameter(const lut::Store& store, std::string_view key) {
+  std::istringstream in(store.provenance().recipe_text);
+  std::string line;
+  std::optional<std::string> found;
+  while (std::getline(in, line)) {
+    std::string text = line;
+    const std::string resolved = "# resolved:";
+    if (text.rfind(resolved, 0) == 0) {
+      text = text.substr(resolved.size());
+    } else if (!text.empty() && text[0] == '#') {
+      continue;
+    }
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) {
+      continue;
+    }
+    std::string k = text.substr(0, eq);
+    k.erase(std::remove(k.begin(), k.end(), ' '), k.end());
+    if (k == key) {
+      std::string v = text.substr(eq + 1);
+      v.erase(0, v.find_first_not_of(' '));
+      v.erase(v.find_last_not_of(' ') + 1);
+      found = v;
+    }
+  }
+  return found;
+}
+
+int IntParameter(const lut::Store& store, std::string_view key) {
+  const auto v = Parameter(store, key);
+  if (!v) {
+    throw UsageError("'" + store.path().string() + "' does not state " + std::string(key) +
+                     " (a table made by an older cimchar): rerun cimchar characterize " +
+                     std::string(key.substr(0, key.find('.'))));
+  }
+  try {
+    return std::stoi(*v);
+  } catch (const std::exception&) {
+    throw Error("'" + store.path().string() + "': " + std::string(key) + " = '" + *v +
+                "' is not an integer");
+  }
+}
+
+// A geometry field the caller asked for must equal the tables'.
+void Agree(const char* option,
+           const std::optional<int>& asked,
+           int table,
+           const char* what,
+           const fs::path& file) {
+  if (asked && *asked != table) {
+    throw UsageError("--" + std::string(option) + " " + std::to_string(*asked) +
+                     " disagrees with '" + file.string() + "', which was measured for " +
+                     std::to_string(table) + " " + what +
+                     "; a table describes one circuit: characterize that circuit (" + what + " = " +
+                     std::to_string(*asked) + ") or drop --" + option);
+  }
+}
+
+TableSource SourceOf(const std::string& role, const lut::Store& store) {
+  const lut::Provenance& p = store.provenance();
+  return {.role = role,
+          .file = fs::absolute(store.path()),
+          .sha256 = lut::Sha256File(store.path()),
+          .recipe_text = p.recipe_text,
+          .master_seed = p.master_seed,
+          .samples_per_point = store.spec().samples_per_point,
+          .ngspice_version = p.ngspice_version,
+          .cimchar_version = p.cimchar_version,
+          .cimchar_commit = p.cimchar_commit,
+          .created_utc = p.created_utc};
+}
+
+void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
+  const std::string file = store.path().string();
+  for (const lut::QuantityInfo& q : store.Quantities()) {
+    if (q.quantity == schema::kApathLineV &&
+        std::find(q.axes.begin(), q.axes.end(), "fraction") != q.axes.end()) {
+      throw UsageError("'" + file +
+                       "' holds apath/line_v over the ideal fraction: a table of the old line "
+                       "bench (no cells, no DACs in the chain); rerun cimchar characterize apath");
+    }
+  }
+  Geometry& g = m.geometry;
+  g.rows = IntParameter(store, schema::kApathRowsKey);
+  g.columns = IntParameter(store, schema::kApathColumnsKey);
+  g.dac_bits = IntParameter(store, schema::kApathDacBitsKey);
+  Agree("rows", request.rows, g.rows, "rows", store.path());
+  Agree("columns", request.columns, g.columns, "columns", store.path());
+  Agree("dac-bits", request.dac_bits, g.dac_bits, "DAC bits", store.path());
+
+  const auto per_code = Expect("V", schema::kCodeAxis);
+  const lut::Table& mean = Need(store, schema::kApathLineV, lut::Statistic::kMean, per_code);
+  const lut::Table& stat = Need(store, schema::kApathLineV, lut::Statistic::kStaticSigma, per_code);
+  const lut::Table* dyn =
+      Optional(store, schema::kApathLineV, lut::Statistic::kDynamicSigma, per_code);
+  LineTransfer& l = m.line;
+  l = {};
+  const lut::Coordinates at = At(request.point);
+  for (double c : mean.axis(schema::kCodeAxis).values()) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kCodeAxis)] = c;
+    l.codes.push_back(static_cast<int>(std::lround(c)));
+    l.code_v.push_back(Look(store, mean, p));
+    l.code_static_sigma_v.push_back(LookOr(store, &stat, p, 0.0));
+    l.code_dynamic_sigma_v.push_back(LookOr(store, dyn, p, 0.0));
+  }
+  const int top = (1 << g.dac_bits) - 1;
+  if (l.codes.empty() || l.codes.front() != 0 || l.codes.back() != top) {
+    throw Error("'" + file + "': apath/line_v's code axis must run from 0 to " +
+                std::to_string(top) + " (a " + std::to_string(g.dac_bits) + "-bit DAC)");
+  }
+  l.baseline_v =
+      Look(store, Need(store, schema::kApathBaselineV, lut::Statistic::kMean, Expect("V")), at);
+  if (const lut::Table* checks = Optional(store, schema::kApathSuperpositionError,
+                                          lut::Statistic::kMean, Expect("V", schema::kCheckAxis))) {
+    const lut::Table* spread =
+        Optional(store, schema::kApathSuperpositionError, lut::Statistic::kStaticSigma,
+                 Expect("V", schema::kCheckAxis));
+    double worst = 0.0;
+    for (double k : checks->axis(schema::kCheckAxis).values()) {
+      lut::Coordinates p = at;
+      p[std::string(schema::kCheckAxis)] = k;
+      worst =
+          std::max(worst, std::abs(Look(store, *checks, p)) + 3.0 * LookOr(store, spread, p, 0.0));
+    }
+    l.superposition_error_v = worst;
+  }
+  if (dyn == nullptr) {
+    m.notes.push_back("line dynamic noise: not characterized in " + file + ": 0");
+  }
+
+  Energies& e = m.energy;
+  const auto per_code_j = Expect("J", schema::kCodeAxis);
+  const lut::Table& op = Need(store, schema::kApathEnergyOp, lut::Statistic::kMean, per_code_j);
+  e.op_code_j.clear();
+  for (int c : l.codes) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kCodeAxis)] = static_cast<double>(c);
+    e.op_code_j.push_back(std::max(0.0, Look(store, op, p)));
+  }
+  e.op_baseline_j = std::max(
+      0.0, Look(store,
+                Need(store, schema::kApathBaselineEnergy, lut::Statistic::kMean, Expect("J")), at));
+  e.analog_how = "measured: apath/energy_op_j and apath/baseline_energy_j in " + file +
+                 " (cells, the LBL precharge after the read, A_MULT, sharing, line reset, control "
+                 "lines)";
+
+  std::ostringstream codes;
+  for (std::size_t i = 0; i < l.codes.size(); ++i) {
+    codes << (i ? "," : "") << l.codes[i];
+  }
+  m.notes.push_back("line: " + file + ", " + std::to_string(g.rows) + " rows, " +
+                    std::to_string(g.dac_bits) + "-bit DAC, codes " + codes.str() +
+                    " (linear in between); full scale " + Num(l.code_v.back() * 1e3) +
+                    " mV, baseline " + Num(l.baseline_v * 1e3) + " mV");
+}
+
+void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
+  const std::string file = store.path().string();
+  const auto per_code = Expect("V", schema::kCodeAxis);
+  const lut::Table& mean = Need(store, schema::kAdcTransitionV, lut::Statistic::kMean, per_code);
+  const lut::Table& stat =
+      Need(store, schema::kAdcTransitionV, lut::Statistic::kStaticSigma, per_code);
+  const lut::Table* dyn =
+      Optional(store, schema::kAdcTransitionV, lut::Statistic::kDynamicSigma, per_code);
+  const std::vector<double>& codes = mean.axis(schema::kCodeAxis).values();
+  const std::size_t n = codes.size();
+  int bits = 0;
+  while ((std::size_t{1} << bits) - 1 < n) {
+    ++bits;
+  }
+  if ((std::size_t{1} << bits) - 1 != n) {
+    throw Error("'" + file + "': adc/transition_v has " + std::to_string(n) +
+                " transitions, which is not 2^b - 1 for any ADC resolution b");
+  }
+  Agree("adc-bits", request.adc_bits, bits, "ADC bits", store.path());
+  m.geometry.adc_bits = bits;
+  const lut::Coordinates at = At(request.point);
+  AdcTransfer& a = m.adc;
+  a = {};
+  for (double c : codes) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kCodeAxis)] = c;
+    a.transition_v.push_back(Look(store, mean, p));
+    a.transition_static_sigma_v.push_back(LookOr(store, &stat, p, 0.0));
+    a.transition_dynamic_sigma_v.push_back(LookOr(store, dyn, p, 0.0));
+  }
+  a.window_lsb_v = 0.0;
+  if (n < 2) {
+    throw UsageError("'" + file +
+                     "': a 1-bit converter's single transition does not define its window; "
+                     "the macro needs an ADC of at least 2 bits");
+  }
+  const lut::Table& offset =
+      Need(store, schema::kAdcComparatorOffsetV, lut::Statistic::kStaticSigma, Expect("V"));
+  a.comparator_offset_sigma_v = LookOr(store, &offset, at, 0.0);
+  const lut::Table* offset_noise =
+      Optional(store, schema::kAdcComparatorOffsetV, lut::Statistic::kDynamicSigma, Expect("V"));
+  if (offset_noise != nullptr) {
+    a.comparator_noise_sigma_v = LookOr(store, offset_noise, at, 0.0);
+  } else {
+    double sq = 0.0;
+    for (double s : a.transition_dynamic_sigma_v) {
+      sq += s * s;
+    }
+    a.comparator_noise_sigma_v = std::sqrt(sq / static_cast<double>(n));
+  }
+  m.energy.adc_conversion = {
+      std::max(
+          0.0,
+          Look(store, Need(store, schema::kAdcEnergyConversion, lut::Statistic::kMean, Expect("J")),
+               at)),
+      "measured: adc/energy_conversion_j in " + file + " (what it includes: the file's recipe)"};
+  m.notes.push_back("ADC: " + file + ", " + std::to_string(bits) + " bits, window " +
+                    Num(a.LowV() * 1e3) + " .. " + Num(a.HighV() * 1e3) +
+                    " mV (end points of "
+                    "the transitions), LSB " +
+                    Num(a.LsbV() * 1e3) +
+                    " mV; comparator offset "
+                    "sigma " +
+                    Num(a.comparator_offset_sigma_v * 1e3) + " mV, noise " +
+                    Num(a.comparator_noise_sigma_v * 1e3) + " mV" +
+                    (dyn == nullptr ? " (no dynamic sigma table: noise 0)" : ""));
+}
+
+void ReadDigital(const lut::Store& store, const Request& request, Macro& m) {
+  const std::string file = store.path().string();
+  const auto expect = Expect("J", schema::kActivityAxis);
+  lut::Coordinates p = At(request.point);
+  p[std::string(schema::kActivityAxis)] = request.dmult_activity;
+  Energies& e = m.energy;
+  e.dmult_row = {
+      Look(store, Need(store, schema::kDigitalDmultEnergy, lut::Statistic::kMean, expect), p),
+      "measured: digital/dmult_energy_j at activity " + Num(request.dmult_activity) + " in " +
+          file};
+  p[std::string(schema::kActivityAxis)] = request.fa_activity;
+  const double fa_j =
+      Look(store, Need(store, schema::kDigitalFaEnergy, lut::Statistic::kMean, expect), p);
+  const Geometry& g = m.geometry;
+  const long long tree = measure::AdderTreeFullAdders(g.rows);
+  const int count_bits = CeilLog2(g.rows + 1LL);
+  // Rules for the blocks not characterized at transistor level, in full-adder evaluations.
+  const int accumulate = request.activation_bits + request.weight_bits + count_bits;
+  const int nq = count_bits;
+  constexpr int kOseSaliencyBits = 16;
+  constexpr int kOseThresholdCompares = 5;
+  const int ose = (1 + kOseThresholdCompares) * kOseSaliencyBits;
+  const std::string fa = " x digital/fa_energy_j at activity " + Num(request.fa_activity) + " (" +
+                         Num(fa_j * 1e15) + " fJ) in " + file;
+  e.adder_tree = {static_cast<double>(tree) * fa_j,
+                  "composed: " + std::to_string(tree) + " full adders of a ripple-carry tree" + fa};
+  e.accumulate = {accumulate * fa_j,
+                  "composed: one ripple add of " + std::to_string(accumulate) + " bits" + fa};
+  e.nq = {nq * fa_j, "composed: one adder row of " + std::to_string(nq) + " bits" + fa};
+  e.ose_eval = {ose * fa_j, "composed: " + std::to_string(1 + kOseThresholdCompares) + " adds of " +
+                                std::to_string(kOseSaliencyBits) + " bits" + fa};
+}
+
+void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
+  const std::string file = store.path().string();
+  const lut::Coordinates at = At(request.point);
+  m.energy.precharge_row = {
+      Look(store, Need(store, schema::kPrechargeEnergyRow, lut::Statistic::kMean, Expect("J")), at),
+      "measured: precharge/energy_row_j in " + file};
+  const lut::Table& dac =
+      Need(store, schema::kDacEnergy, lut::Statistic::kMean, Expect("J", schema::kCodeAxis));
+  const std::vector<double>& codes = dac.axis(schema::kCodeAxis).values();
+  const int top = (1 << m.geometry.dac_bits) - 1;
+  if (codes.size() != static_cast<std::size_t>(top) + 1 || codes.front() != 0 ||
+      codes.back() != top) {
+    throw UsageError(
+        "'" + file + "': dac/energy_j covers codes " + lut::FormatNumber(codes.front()) + ".." +
+        lut::FormatNumber(codes.back()) + " (" + std::to_string(codes.size()) +
+        " codes) but the line was measured with a " + std::to_string(m.geometry.dac_bits) +
+        "-bit DAC: characterize the DAC with dac.bits = " + std::to_string(m.geometry.dac_bits));
+  }
+  m.energy.dac_row_j.clear();
+  for (double c : codes) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kCodeAxis)] = c;
+    m.energy.dac_row_j.push_back(std::max(0.0, Look(store, dac, p)));
+  }
+  m.energy.dac_how = "measured: dac/energy_j in " + file +
+                     " (one row's DAC driving its GBL, return-to-zero, per code)";
+}
+
+}  // namespace
+
+Sources SourcesInFolder(const fs::path& dir) {
+  if (!fs::is_directory(dir)) {
+    throw UsageError("'" + dir.string() + "' is not a folder of characterization results");
+  }
+  Sources s;
+  const auto pick = [&](const char* name) {
+    const fs::path p = dir / (std::string(name) + ".h5");
+    return fs::exists(p) ? p : fs::path();
+  };
+  s.apath = pick("apath");
+  s.adc = pick("adc");
+  s.digital = pick("digital");
+  s.dac = pick("dac");
+  if (s.Empty()) {
+    throw UsageError("'" + dir.string() +
+                     "' holds none of apath.h5, adc.h5, digital.h5, dac.h5 (run cimchar "
+                     "characterize with those recipes, or name the files with --apath etc.)");
+  }
+  return s;
+}
+
+Macro ReadMacro(const Sources& sources, const Request& request) {
+  AnalyticOptions analytic;
+  Geometry& g = analytic.geometry;
+  g.rows = request.rows.value_or(g.rows);
+  g.columns = request.columns.value_or(g.columns);
+  g.dac_bits = request.dac_bits.value_or(g.dac_bits);
+  g.adc_bits = request.adc_bits.value_or(g.adc_bits);
+  g.analog_window = request.analog_window.value_or(g.dac_bits);
+  analytic.adc_lo_frac = request.adc_lo_frac.value_or(analytic.adc_lo_frac);
+  analytic.adc_hi_frac = request.adc_hi_frac.value_or(analytic.adc_hi_frac);
+  Macro m = AnalyticMacro(analytic);
+  m.point = request.point;
+  if (sources.Empty()) {
+    return m;
+  }
+  m.origin = "tables";
+  m.notes.clear();
+  m.notes.push_back("operating point: " + request.point.Describe() +
+                    " (interpolated; outside the grid is refused)");
+  std::optional<lut::Store> apath, adc, digital, dac;
+  const auto open = [&](const fs::path& p, const char* role, std::optional<lut::Store>& s) {
+    if (p.empty()) {
+      return;
+    }
+    s.emplace(lut::Store::Open(p));
+    if (!s->complete()) {
+      throw UsageError("'" + p.string() +
+                       "' is a snapshot of an unfinished run (no tables yet): resume it with "
+                       "cimchar characterize ... --resume");
+    }
+    m.sources.push_back(SourceOf(role, *s));
+  };
+  open(sources.apath, "apath", apath);
+  open(sources.adc, "adc", adc);
+  open(sources.digital, "digital", digital);
+  open(sources.dac, "dac", dac);
+
+  if (apath) {
+    ReadApath(*apath, request, m);
+  } else {
+    m.notes.push_back(
+        "line, analog op and DAC energies: not characterized (no apath table): analytic "
+        "placeholder (ideal line, 1 % static sigma)");
+  }
+  m.geometry.analog_window = request.analog_window.value_or(m.geometry.dac_bits);
+  if (adc) {
+    if (request.adc_lo_frac || request.adc_hi_frac) {
+      throw UsageError(
+          "--adc-lo/--adc-hi set the ADC window of the analytic placeholder only; the window of "
+          "a characterized converter is where its transitions are (" +
+          sources.adc.string() +
+          "): characterize the ADC with other adc.vref/adc.vcm keys to move it");
+    }
+    ReadAdc(*adc, request, m);
+  } else {
+    m.notes.push_back(
+        "ADC: not characterized (no adc table): analytic placeholder (ideal transitions over "
+        "the requested window)");
+    if (apath) {
+      // The placeholder's window is in fractions of full scale: place it on this line.
+      const double fs = m.FullScaleV();
+      const int levels = 1 << m.geometry.adc_bits;
+      const double lo = m.line.baseline_v + analytic.adc_lo_frac * (fs - m.line.baseline_v);
+      const double lsb =
+          (analytic.adc_hi_frac - analytic.adc_lo_frac) * (fs - m.line.baseline_v) / levels;
+      for (int k = 1; k < levels; ++k) {
+        m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
+      }
+      m.adc.window_lsb_v = lsb;
+    }
+  }
+  if (digital) {
+    ReadDigital(*digital, request, m);
+  } else {
+    m.notes.push_back(
+        "digital energies (D_MULT, adder tree, accumulate, N/Q, OSE): not characterized (no "
+        "digital table): analytic placeholders");
+  }
+  if (dac) {
+    ReadDac(*dac, request, m);
+  } else {
+    m.notes.push_back("precharge energy: not characterized (no dac table): analytic placeholder");
+  }
+
+  // Can the line reach every ADC code?
+  const AdcTransfer& a = m.adc;
+  if (a.transition_v.back() >= m.FullScaleV()) {
+    m.notes.push_back("WARNING: the ADC's top transition (" + Num(a.transition_v.back() * 1e3) +
+                      " mV) lies above the line's full scale (" + Num(m.FullScaleV() * 1e3) +
+                      " mV): the top code is unreachable");
+  }
+  if (a.transition_v.front() <= m.line.baseline_v) {
+    m.notes.push_back("WARNING: the ADC's first transition (" + Num(a.transition_v.front() * 1e3) +
+                      " mV) lies below the line's baseline (" + Num(m.line.baseline_v * 1e3) +
+                      " mV): code 0 is unreachable");
+  }
+  if (m.line.superposition_error_v >= 0.0) {
+    m.notes.push_back("line superposition (bench checks, |mean| + 3 sigma): " +
+                      Num(m.line.superposition_error_v * 1e3) +
+                      " mV = " + Num(m.line.superposition_error_v / a.LsbV()) + " ADC LSB");
+  }
+  ValidateMacro(m);
+  return m;
+}
+
+}  // namespace cimchar::calib

@@ -1,0 +1,66 @@
+#pragma once
+
+// The only reader of the characterization tables (characterization/README.md is the contract;
+// calib/schema.h spells the names): it turns the HDF5 stores into the characterized macro at one
+// operating point, once. Never touches SPICE.
+
+#include <filesystem>
+#include <optional>
+
+#include "calib/macro.h"
+
+namespace cimchar::lut {
+class Store;
+}
+
+namespace cimchar::calib {
+
+// The stores a macro is read from, one per recipe. An empty path means "not characterized":
+// that part keeps the analytic placeholder's value and the notes say so.
+struct Sources {
+  std::filesystem::path apath;    // apath.ini: the analog chain
+  std::filesystem::path adc;      // adc.ini: the SAR ADC
+  std::filesystem::path digital;  // digital.ini: D_MULT and adder-tree energies
+  std::filesystem::path dac;      // dac.ini: precharge energy
+
+  bool Empty() const { return apath.empty() && adc.empty() && digital.empty() && dac.empty(); }
+};
+
+// The stores in a results folder: <dir>/{apath,adc,digital,dac}.h5, the names tools/run writes.
+// A file that does not exist leaves its path empty. Failures: UsageError when `dir` is not a
+// folder or holds none of them. Thread-safety: pure.
+Sources SourcesInFolder(const std::filesystem::path& dir);
+
+// What the caller asks of the macro besides the operating point. Every geometry field given must
+// equal what the tables were measured for (they describe one circuit); with no table it shapes
+// the analytic placeholder. The analog window may be narrowed below the DAC's bits.
+struct Request {
+  OperatingPoint point;
+  std::optional<int> rows;
+  std::optional<int> columns;
+  std::optional<int> dac_bits;
+  std::optional<int> analog_window;
+  std::optional<int> adc_bits;
+  // The ADC window as fractions of the line's full scale: only for the analytic placeholder (a
+  // characterized converter's window is where its transitions are; asking for another one with
+  // tables is refused).
+  std::optional<double> adc_lo_frac;
+  std::optional<double> adc_hi_frac;
+  // Activities the digital energies are read at (the model's inputs set them; defaults are
+  // those of uniform random bits).
+  double dmult_activity = 0.375;
+  double fa_activity = 0.5;
+  // Operand widths: the accumulator's word is a + w + ceil(log2(rows + 1)) bits.
+  int activation_bits = 8;
+  int weight_bits = 8;
+};
+
+// Reads the macro at `request.point` from `sources` (all empty: the analytic placeholder).
+// Failures: UsageError for an operating point outside a table's axes (no extrapolation: names
+// the file, the axis, the value and the range) or an unknown corner, a geometry field that
+// differs from the tables' (naming the option, both values and the file), a table made for an
+// older contract (naming what to rerun), an unfinished run; Error for a missing or unreadable
+// file or a missing quantity (naming the file and the quantity). Thread-safety: pure.
+Macro ReadMacro(const Sources& sources, const Request& request);
+
+}  // namespace cimchar::calib

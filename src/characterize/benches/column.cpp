@@ -1,0 +1,191 @@
+// Column bench: one column of the macro end to end (netlists/benches/column_chain.sp) for the
+// validation of the behavioral model: the analog chain of the apath bench (the same generator,
+// benches/chain.h) converted by the SAR ADC. Each grid point of the `batch` axis converts
+// AnalogChain::kCells input vectors, one per cell of every unit (the vectors' weights are the
+// cells' stored bits); every Monte Carlo sample is one die. The vectors come from
+// ColumnVectors(input seed, batch), so the validation can rebuild them.
+#include <algorithm>
+#include <cmath>
+
+#include "characterize/benches/chain.h"
+#include "characterize/benches/common.h"
+#include "characterize/benches/drivers.h"
+#include "core/error.h"
+#include "measure/waveform.h"
+
+namespace cimchar::characterize::benches {
+namespace {
+
+class ColumnBench final : public Bench {
+ public:
+  explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
+    std::vector<std::string> keys = AnalogChain::Keys();
+    for (const char* k : {"batches", "input_seed", "adc_bits", "adc_c_unit", "adc_c_top_parasitic",
+                          "adc_vref", "adc_t_clk", "adc_t_clk_low_vdd"}) {
+      keys.push_back(k);
+    }
+    CheckBenchKeys(recipe, keys);
+    batches_ = RangedInt(recipe, "batches", 1, 1, 100000);
+    input_seed_ = static_cast<std::uint64_t>(RangedInt(recipe, "input_seed", 1, 0, 1 << 30));
+    adc_bits_ = RangedInt(recipe, "adc_bits", 3, 2, 6);
+    c_unit_f_ = RangedNumber(recipe, "adc_c_unit", 5e-15, 1e-17, 1e-12, "F");
+    c_par_f_ = RangedNumber(recipe, "adc_c_top_parasitic", 4e-15, 0.0, 1e-11, "F");
+    vref_frac_ = RangedNumber(recipe, "adc_vref", 1.0, 0.05, 1.0, "of VDD");
+    t_clk_s_ = RangedNumber(recipe, "adc_t_clk", 1e-9, 5 * chain_.edge_s(), 1e-6, "s");
+    t_clk_low_s_ = RangedNumber(recipe, "adc_t_clk_low_vdd", 4e-9, 5 * chain_.edge_s(), 1e-6, "s");
+  }
+
+  std::string Name() const override { return "column"; }
+
+  std::vector<BenchAxis> Axes() const override {
+    std::vector<double> b;
+    for (int k = 1; k <= batches_; ++k) {
+      b.push_back(k);
+    }
+    return {{.name = "batch", .units = "1", .values = b}};
+  }
+
+  std::vector<Column> Columns() const override {
+    std::vector<Column> c;
+    for (int k = 0; k < AnalogChain::kCells; ++k) {
+      c.push_back({"code_" + std::to_string(k), "1"});
+    }
+    for (int k = 0; k < AnalogChain::kCells; ++k) {
+      c.push_back({"line_v_" + std::to_string(k), "V"});
+    }
+    return c;
+  }
+
+  std::vector<std::pair<std::string, std::string>> Parameters() const override {
+    auto p = chain_.Parameters("column");
+    p.push_back({"column.adc_bits", std::to_string(adc_bits_)});
+    p.push_back({"column.input_seed", std::to_string(input_seed_)});
+    p.push_back({"column.batches", std::to_string(batches_)});
+    return p;
+  }
+
+  std::string Deck(const GridPoint& p, std::vector<std::filesystem::path>& inputs) const override {
+    const int batch = static_cast<int>(std::lround(p.block.at(0)));
+    const ChainTiming tm = Timing(p.vdd_v);
+    std::vector<ChainOp> ops;
+    std::vector<unsigned> weights;
+    Ops(batch, ops, weights);
+    const double gain =
+        std::ldexp(c_unit_f_, adc_bits_) / (std::ldexp(c_unit_f_, adc_bits_) + c_par_f_);
+    const double vref = vref_frac_ * p.vdd_v;
+    const double vcmp =
+        (std::ldexp(1.0, adc_bits_) - 1.5) * gain * vref / std::ldexp(1.0, adc_bits_);
+    netlist::Bindings b;
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("vref", vref).Set("vcmp", vcmp);
+    chain_.Bind(b, p.vdd_v, tm, ops, weights, Models(recipe_));
+    b.SetText("adc", measure::SarAdcSubckt({.bits = adc_bits_,
+                                            .c_unit_f = c_unit_f_,
+                                            .vdd_v = p.vdd_v,
+                                            .models = Models(recipe_)}));
+    b.Set("bits", adc_bits_).SetText("adc_bits", measure::SarAdcPorts(adc_bits_));
+    b.SetText("asmp", AdcSample(p.vdd_v, tm, ops.size()));
+    b.SetText("clk", AdcClock(p.vdd_v, tm, ops.size()));
+    return RenderBenchFile(recipe_, "benches/column_chain.sp", p.corner, b, inputs);
+  }
+
+  std::vector<std::string> Analysis(const GridPoint& p) const override {
+    const ChainTiming tm = Timing(p.vdd_v);
+    const double t_stop = tm.Period() * (AnalogChain::kCells + 1);
+    // The ADC decides on clock edges: resolve them as the ADC bench does (20 ps).
+    return {"tran 2e-11 " + netlist::FormatNumber(t_stop) + " uic"};
+  }
+
+  std::vector<std::string> Vectors(const GridPoint& /*p*/) const override {
+    std::vector<std::string> v = {"time", "v(line)"};
+    for (int b = 0; b < adc_bits_; ++b) {
+      v.push_back("v(b" + std::to_string(b) + ")");
+    }
+    return v;
+  }
+
+  std::vector<double> Measure(const GridPoint& p, const spice::RunResult& run) const override {
+    const ChainTiming tm = Timing(p.vdd_v);
+    const auto t = Vec(run, "time");
+    const auto line = Vec(run, "v(line)");
+    std::vector<double> codes, lines;
+    for (int k = 0; k < AnalogChain::kCells; ++k) {
+      const double t0 = (k + 1) * tm.Period();
+      std::vector<double> levels;
+      for (int b = 0; b < adc_bits_; ++b) {
+        levels.push_back(measure::ValueAt(t, Vec(run, "v(b" + std::to_string(b) + ")"),
+                                          t0 + tm.Period() - 0.25 * Clk(p.vdd_v)));
+      }
+      codes.push_back(static_cast<double>(measure::CodeFromLevels(levels, p.vdd_v / 2)));
+      const double hold = t0 + tm.ShareOff() - 2 * tm.edge;
+      lines.push_back(measure::MeanOver(t, line, hold - 2 * tm.edge, hold));
+    }
+    codes.insert(codes.end(), lines.begin(), lines.end());
+    return codes;
+  }
+
+ private:
+  double Clk(double vdd) const {
+    return vdd < 0.8 && recipe_.bench_keys.count("column.adc_t_clk") == 0 ? t_clk_low_s_ : t_clk_s_;
+  }
+
+  ChainTiming Timing(double vdd) const { return chain_.TimingAt(vdd, (adc_bits_ + 1) * Clk(vdd)); }
+
+  // The start op (not measured) and the batch's vectors, one per cell.
+  void Ops(int batch, std::vector<ChainOp>& ops, std::vector<unsigned>& weights) const {
+    weights.assign(static_cast<std::size_t>(chain_.rows()), 0u);
+    ops.push_back(
+        {.cell = 0, .codes = std::vector<int>(static_cast<std::size_t>(chain_.rows()), 0)});
+    for (int k = 0; k < AnalogChain::kCells; ++k) {
+      const ColumnVector v = ColumnVectors(input_seed_, batch, k, chain_.rows(), chain_.dac_bits());
+      for (int r = 0; r < chain_.rows(); ++r) {
+        weights[static_cast<std::size_t>(r)] |=
+            static_cast<unsigned>(v.weight[static_cast<std::size_t>(r)]) << k;
+      }
+      ops.push_back({.cell = k, .codes = v.code});
+    }
+  }
+
+  // ASMP: high from each op's start until two edges before SH falls.
+  std::string AdcSample(double vdd, const ChainTiming& tm, std::size_t ops) const {
+    std::vector<std::pair<double, double>> pts = {{0.0, vdd}};
+    for (std::size_t k = 0; k < ops; ++k) {
+      const double t0 = static_cast<double>(k) * tm.Period();
+      pts.push_back({t0, vdd});
+      pts.push_back({t0 + tm.ShareOff() - 2 * tm.edge, vdd});
+      pts.push_back({t0 + tm.ShareOff() - tm.edge, 0.0});
+      pts.push_back({t0 + tm.Period() - tm.edge, 0.0});
+    }
+    return Pwl(pts);
+  }
+
+  // CLK: `bits` pulses after SH falls, rising at (j + 1/2) t_clk and falling at (j + 1) t_clk.
+  std::string AdcClock(double vdd, const ChainTiming& tm, std::size_t ops) const {
+    const double clk = Clk(vdd);
+    std::vector<std::pair<double, double>> pts = {{0.0, 0.0}};
+    for (std::size_t k = 0; k < ops; ++k) {
+      const double t0 = static_cast<double>(k) * tm.Period() + tm.ShareOff();
+      for (int j = 0; j < adc_bits_; ++j) {
+        pts.push_back({t0 + (j + 0.5) * clk, 0.0});
+        pts.push_back({t0 + (j + 0.5) * clk + tm.edge, vdd});
+        pts.push_back({t0 + (j + 1.0) * clk, vdd});
+        pts.push_back({t0 + (j + 1.0) * clk + tm.edge, 0.0});
+      }
+    }
+    return Pwl(pts);
+  }
+
+  Recipe recipe_;
+  AnalogChain chain_;
+  int batches_ = 1;
+  std::uint64_t input_seed_ = 1;
+  int adc_bits_ = 3;
+  double c_unit_f_ = 0, c_par_f_ = 0, vref_frac_ = 1.0, t_clk_s_ = 0, t_clk_low_s_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe) {
+  return std::make_unique<ColumnBench>(recipe);
+}
+
+}  // namespace cimchar::characterize::benches

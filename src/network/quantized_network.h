@@ -1,0 +1,97 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "network/image_set.h"
+#include "network/layer_data.h"
+
+// A quantized feed-forward CNN with integer-only inference, read from the HDF5 file format
+// "cimchar-qnet-1" (tools/networks/fashion_mnist/README.md documents it; train.py writes it).
+//
+// Every layer is a dot product per output value: conv layers (stride, zero padding) over the
+// (C, H, W) map, linear layers over the flattened map. Integer arithmetic, exactly as the
+// reference that made the file:
+//   acc = sum_k w[k, m] a[k] + bias[m]                               (int64)
+//   requant layers: y = clamp((acc * multiplier[m] + 2^(shift[m]-1)) >> shift[m], 0, 2^a - 1)
+//   then an optional max-pool (pool x pool, stride pool) on the requantized map;
+//   the logits layer: prediction = the first m with the largest acc.
+
+namespace cimchar::network {
+
+enum class LayerKind { kConv, kLinear };
+
+struct QuantLayer {
+  std::string name;  // "layer0", ...
+  LayerKind kind = LayerKind::kConv;
+  ConvGeometry geometry;  // input map and kernel; linear layers: 1x1 kernel over a 1x1 map of
+                          // `length` channels
+  int outputs = 0;
+  bool logits = false;  // the final layer: no requantization, argmax
+  int pool = 1;         // max-pool after requantization (1 = none)
+  int activation_bits = 8;
+  int weight_bits = 8;
+  bool signed_weights = true;
+  std::vector<std::int32_t> weights;  // Length() x outputs, row-major (mac::MacArray's layout)
+  std::vector<std::int64_t> bias;     // outputs
+  std::vector<std::int64_t> multiplier;
+  std::vector<std::int64_t> shift;
+
+  int Length() const { return geometry.Length(); }
+  // Output map size before pooling (conv) or 1x1 (linear).
+  int OutHeight() const { return kind == LayerKind::kConv ? geometry.OutHeight() : 1; }
+  int OutWidth() const { return kind == LayerKind::kConv ? geometry.OutWidth() : 1; }
+  // Dot products per image.
+  std::int64_t Positions() const { return static_cast<std::int64_t>(OutHeight()) * OutWidth(); }
+
+  // The requantized value of channel m for accumulator `acc` (bias included).
+  std::int32_t Requantize(int m, std::int64_t acc) const {
+    const std::int64_t s = shift[static_cast<std::size_t>(m)];
+    std::int64_t y = acc * multiplier[static_cast<std::size_t>(m)];
+    y = s > 0 ? (y + (std::int64_t{1} << (s - 1))) >> s : y;
+    const std::int64_t top = (std::int64_t{1} << activation_bits) - 1;
+    return static_cast<std::int32_t>(y < 0 ? 0 : (y > top ? top : y));
+  }
+};
+
+struct QuantizedNetwork {
+  std::string path;
+  std::string name;
+  int input_channels = 1;
+  int input_height = 0;
+  int input_width = 0;
+  int classes = 0;
+  std::vector<QuantLayer> layers;
+  // What the file says about itself.
+  std::int64_t calibration_first = 0;  // the calibration split: train[first, first + count)
+  std::int64_t calibration_count = 0;
+  std::int64_t reference_test_correct = 0;  // integer reference on the whole test set
+  std::int64_t reference_test_images = 0;
+  double float_test_accuracy = 0.0;
+  std::vector<std::uint8_t> reference_predictions;  // integer reference, per test image
+  std::string provenance;                           // torch version, seed, command, one line each
+
+  std::int64_t MacsPerImage() const;
+};
+
+// Reads a network file. Failures: UsageError naming the file and the object for a wrong format
+// tag, a missing or malformed layer (shape, count, multiplier/shift out of range), layers whose
+// sizes do not chain, or weights beyond their stated width. Ownership: returns a value.
+// Thread-safety: pure.
+QuantizedNetwork ReadNetwork(const std::filesystem::path& path);
+
+// The integer reference for one image (C H W bytes): the predicted class. When `layer_inputs`
+// is non-null it receives, per layer, the input vectors of that layer (Positions() x Length(),
+// row-major) — the exact activations a calibration uses. Failures: none for a valid network.
+// Thread-safety: pure.
+int ReferencePredict(const QuantizedNetwork& net,
+                     const std::uint8_t* image,
+                     std::vector<std::vector<std::int32_t>>* layer_inputs = nullptr);
+
+// Max-pool of a (C, H, W) map, window and stride `pool`; H and W become H / pool, W / pool.
+// Failures: none. Thread-safety: pure.
+void MaxPool(std::vector<std::int32_t>& map, int channels, int& height, int& width, int pool);
+
+}  // namespace cimchar::network

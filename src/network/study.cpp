@@ -1,0 +1,522 @@
+#include "network/study.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+#include "core/error.h"
+#include "exporters/atomic_file.h"
+#include "mac/evaluate.h"
+
+namespace cimchar::network {
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+mac::RunOptions OsaBase(const StudyOptions& options) {
+  mac::RunOptions o;
+  o.mode = mac::Mode::kOsaHcim;
+  o.ose.orders = options.ose_orders;
+  o.ose.candidates = options.candidates;
+  o.compensate_discard = options.compensate;
+  return o;
+}
+
+// LayerOsa::quarter_passes and quarter_cost from the calibration loss.
+void QuarterCosts(const mac::LossData& loss, std::size_t candidates, LayerOsa& lo) {
+  constexpr int kQuarters = 4;
+  const std::size_t passes = loss.saliency.size();
+  std::vector<std::int64_t> sorted(loss.saliency);
+  std::sort(sorted.begin(), sorted.end());
+  // Quarter q holds S in [edge[q], edge[q+1]).
+  std::vector<std::int64_t> edge(kQuarters + 1);
+  for (int q = 0; q < kQuarters; ++q) {
+    edge[static_cast<std::size_t>(q)] = sorted[passes * static_cast<std::size_t>(q) / kQuarters];
+  }
+  edge[kQuarters] = sorted.back() + 1;
+  auto quarter = [&](std::int64_t s) {
+    int q = 0;
+    while (q + 1 < kQuarters && s >= edge[static_cast<std::size_t>(q) + 1]) {
+      ++q;
+    }
+    return q;
+  };
+  lo.quarter_passes.assign(kQuarters, 0.0);
+  for (std::int64_t s : loss.saliency) {
+    lo.quarter_passes[static_cast<std::size_t>(quarter(s))] += 1.0 / static_cast<double>(passes);
+  }
+  for (std::size_t m = 0; m + 1 < candidates; ++m) {
+    std::vector<int> choice(passes, static_cast<int>(m));
+    const double base = loss.loss(choice);
+    const double all = lo.candidate_loss[m + 1] - base;
+    std::vector<double> share(kQuarters, 0.0);
+    for (int q = 0; q < kQuarters; ++q) {
+      for (std::size_t p = 0; p < passes; ++p) {
+        choice[p] = quarter(loss.saliency[p]) == q ? static_cast<int>(m + 1) : static_cast<int>(m);
+      }
+      share[static_cast<std::size_t>(q)] = all > 0.0 ? (loss.loss(choice) - base) / all : 0.0;
+    }
+    lo.quarter_cost.push_back(std::move(share));
+  }
+}
+
+std::string Percent(double x) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", 100.0 * x);
+  return b;
+}
+
+}  // namespace
+
+std::vector<double> LevelLimits(const std::vector<int>& candidates,
+                                const std::vector<double>& candidate_loss,
+                                double level) {
+  if (candidates.size() < 2 || candidate_loss.size() != candidates.size()) {
+    throw UsageError("OSA-HCIM needs at least 2 B_D/A candidates, each with its loss");
+  }
+  if (!(level >= candidates.front() && level <= candidates.back())) {
+    throw UsageError("OSA level " + std::to_string(level) + " is outside the candidates " +
+                     std::to_string(candidates.front()) + ".." + std::to_string(candidates.back()));
+  }
+  std::size_t k = 0;
+  while (k + 2 < candidates.size() && level > candidates[k + 1]) {
+    ++k;
+  }
+  const double f = (level - candidates[k]) / (candidates[k + 1] - candidates[k]);
+  const double lo = candidate_loss[k];
+  const double hi = std::max(lo, candidate_loss[k + 1]);
+  const double limit =
+      lo > 0.0 ? std::exp((1.0 - f) * std::log(lo) + f * std::log(hi)) : lo + f * (hi - lo);
+  return std::vector<double>(candidates.size() - 1, limit);
+}
+
+OsaCalibration CalibrateOsa(const MacNetwork& net,
+                            const ImageSet& calibration,
+                            const StudyOptions& options) {
+  for (double level : options.levels) {
+    LevelLimits(options.candidates, std::vector<double>(options.candidates.size(), 1.0), level);
+  }
+  const QuantizedNetwork& q = net.Network();
+  const auto inputs = ReferenceLayerInputs(q, calibration, options.calibration_vectors,
+                                           options.calibration_seed, options.inference.threads);
+  OsaCalibration cal;
+  cal.settings.resize(options.levels.size());
+  for (std::size_t s = 0; s < options.levels.size(); ++s) {
+    cal.settings[s].level = options.levels[s];
+  }
+  const std::size_t b = options.candidates.size();
+  for (std::size_t li = 0; li < q.layers.size(); ++li) {
+    const QuantLayer& l = q.layers[li];
+    const mac::MacArray& array = net.Array(li);
+    auto data = std::make_shared<const std::vector<std::int32_t>>(inputs[li]);
+    LayerOsa lo;
+    lo.vectors = static_cast<std::int64_t>(data->size()) / l.Length();
+    const mac::InputGenerator gen = mac::DataInputs(data, l.Length(), l.activation_bits);
+    const mac::EvalOptions eval{.samples = lo.vectors,
+                                .seed = options.calibration_seed,
+                                .threads = options.inference.threads};
+    mac::RunOptions osa = OsaBase(options);
+    ValidateRunOptions(array.Shape(), [&] {
+      mac::RunOptions probe = osa;
+      probe.ose.thresholds.assign(b - 1, 0);
+      return probe;
+    }());
+    lo.nq_full_scale = mac::SaliencyFullScale(array, osa, gen, eval, options.nq_percentile);
+    osa.ose.nq_full_scale = lo.nq_full_scale;
+    const mac::LossData loss = mac::MakeRelativeMseLoss(array, osa, gen, eval);
+    const std::size_t passes = loss.saliency.size();
+    for (std::size_t m = 0; m < b; ++m) {
+      lo.candidate_loss.push_back(loss.loss(std::vector<int>(passes, static_cast<int>(m))));
+    }
+    lo.zero_saliency_fraction =
+        static_cast<double>(std::count(loss.saliency.begin(), loss.saliency.end(), 0)) /
+        static_cast<double>(std::max<std::size_t>(1, passes));
+    QuarterCosts(loss, b, lo);
+    for (OsaSetting& setting : cal.settings) {
+      setting.limits.push_back(LevelLimits(options.candidates, lo.candidate_loss, setting.level));
+      setting.thresholds.push_back(mac::FindThresholds(loss.saliency, static_cast<int>(b),
+                                                       setting.limits.back(), loss.loss));
+    }
+    cal.layers.push_back(std::move(lo));
+  }
+  return cal;
+}
+
+NetworkConfig OsaConfig(const MacNetwork& net,
+                        const OsaCalibration& calibration,
+                        std::size_t setting,
+                        const StudyOptions& options) {
+  char name[64];
+  std::snprintf(name, sizeof name, "OSA L@%g", calibration.settings[setting].level);
+  NetworkConfig config{name, {}};
+  for (std::size_t li = 0; li < net.Layers(); ++li) {
+    mac::RunOptions o = OsaBase(options);
+    o.ose.nq_full_scale = calibration.layers[li].nq_full_scale;
+    o.ose.thresholds = calibration.settings[setting].thresholds[li].thresholds;
+    config.layers.push_back(o);
+  }
+  return config;
+}
+
+Study RunStudy(const MacNetwork& net,
+               const ImageSet& calibration,
+               const ImageSet& test,
+               const StudyOptions& options) {
+  Study study;
+  const QuantizedNetwork& q = net.Network();
+  study.network = q.path + " (" + q.name + ")";
+  study.test_images = test.source;
+  study.calibration_images = calibration.source;
+  study.candidates = options.candidates;
+  if (test.Count() == q.reference_test_images) {
+    study.reference_correct = q.reference_test_correct;
+  }
+  auto start = std::chrono::steady_clock::now();
+  study.osa = CalibrateOsa(net, calibration, options);
+  study.calibration_seconds = Seconds(start);
+  auto run = [&](StudyPoint p) {
+    const auto t0 = std::chrono::steady_clock::now();
+    p.result = RunNetwork(net, p.config, test, options.inference);
+    p.seconds = Seconds(t0);
+    study.points.push_back(std::move(p));
+  };
+  mac::RunOptions dcim;
+  dcim.mode = mac::Mode::kDcim;
+  run({.name = "DCIM",
+       .mode = mac::Mode::kDcim,
+       .config = UniformConfig("DCIM", dcim, net.Layers())});
+  study.reference_predictions_equal =
+      study.reference_correct >= 0 &&
+      study.points.front().result.predictions == q.reference_predictions;
+  for (int bd = options.hcim_boundaries.first; bd <= options.hcim_boundaries.second; ++bd) {
+    mac::RunOptions h;
+    h.mode = mac::Mode::kHcim;
+    h.boundary = bd;
+    h.compensate_discard = options.compensate;
+    const std::string name = "HCIM B=" + std::to_string(bd);
+    run({.name = name,
+         .mode = mac::Mode::kHcim,
+         .boundary = bd,
+         .config = UniformConfig(name, h, net.Layers())});
+  }
+  for (std::size_t s = 0; s < study.osa.settings.size(); ++s) {
+    NetworkConfig config = OsaConfig(net, study.osa, s, options);
+    const std::string name = config.name;
+    run({.name = name,
+         .mode = mac::Mode::kOsaHcim,
+         .level = study.osa.settings[s].level,
+         .config = std::move(config)});
+  }
+  return study;
+}
+
+const StudyPoint* BestHcimAt(const Study& study, double accuracy, double tolerance) {
+  const StudyPoint* best = nullptr;
+  for (const StudyPoint& p : study.points) {
+    if (p.mode != mac::Mode::kHcim || p.result.Accuracy() < accuracy - tolerance) {
+      continue;
+    }
+    if (best == nullptr || p.result.energy.per_mac_j < best->result.energy.per_mac_j) {
+      best = &p;
+    }
+  }
+  return best;
+}
+
+const StudyPoint* OperatingOsaPoint(const Study& study) {
+  if (study.points.empty()) {
+    return nullptr;
+  }
+  const double dcim = study.points.front().result.Accuracy();
+  const StudyPoint* best = nullptr;
+  const StudyPoint* most_accurate = nullptr;
+  for (const StudyPoint& p : study.points) {
+    if (p.mode != mac::Mode::kOsaHcim) {
+      continue;
+    }
+    if (dcim - p.result.Accuracy() < 0.02 &&
+        (best == nullptr || p.result.energy.per_mac_j < best->result.energy.per_mac_j)) {
+      best = &p;
+    }
+    if (most_accurate == nullptr || p.result.Accuracy() > most_accurate->result.Accuracy()) {
+      most_accurate = &p;
+    }
+  }
+  return best != nullptr ? best : most_accurate;
+}
+
+double HcimAccuracyAt(const Study& study, double per_mac_j) {
+  const StudyPoint* below = nullptr;  // the nearest HCIM point spending more
+  const StudyPoint* above = nullptr;  // the nearest HCIM point spending less
+  for (const StudyPoint& p : study.points) {
+    if (p.mode != mac::Mode::kHcim) {
+      continue;
+    }
+    const double e = p.result.energy.per_mac_j;
+    if (e >= per_mac_j && (below == nullptr || e < below->result.energy.per_mac_j)) {
+      below = &p;
+    }
+    if (e <= per_mac_j && (above == nullptr || e > above->result.energy.per_mac_j)) {
+      above = &p;
+    }
+  }
+  if (below == nullptr || above == nullptr) {
+    return std::nan("");
+  }
+  const double e0 = below->result.energy.per_mac_j;
+  const double e1 = above->result.energy.per_mac_j;
+  if (e0 == e1) {
+    return below->result.Accuracy();
+  }
+  const double t = (e0 - per_mac_j) / (e0 - e1);
+  return (1.0 - t) * below->result.Accuracy() + t * above->result.Accuracy();
+}
+
+namespace {
+
+// "B=7 12% B=8 60% ..." over the passes of `counts`.
+std::string Mix(const mac::ActionCounts& counts) {
+  std::string s;
+  char b[32];
+  for (std::size_t bd = 0; bd < counts.boundary_histogram.size(); ++bd) {
+    const std::int64_t n = counts.boundary_histogram[bd];
+    if (n > 0 && counts.array_passes > 0) {
+      const double share =
+          100.0 * static_cast<double>(n) / static_cast<double>(counts.array_passes);
+      std::snprintf(b, sizeof b, share < 1.0 ? "%sB%zu:%.1f%%" : "%sB%zu:%.0f%%",
+                    s.empty() ? "" : " ", bd, share);
+      s += b;
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
+  if (study.points.empty()) {
+    return;
+  }
+  const StudyPoint& dcim = study.points.front();
+  const double dcim_acc = dcim.result.Accuracy();
+  const double dcim_j = dcim.result.energy.per_mac_j;
+  char line[512];
+  out << "network: " << study.network << "\n";
+  out << "test images: " << study.test_images << "; OSA thresholds from "
+      << study.calibration_images << "\n";
+  if (study.reference_correct >= 0) {
+    out << "integer reference (the network file): " << study.reference_correct << "/"
+        << dcim.result.images << " correct; DCIM on the macro model: " << dcim.result.correct
+        << (study.reference_predictions_equal ? ", every prediction identical"
+                                              : ", predictions DIFFER from the reference")
+        << "\n";
+  }
+  out << "\nAccuracy vs energy efficiency (paper Fig. 8: HCIM 1.56x and OSA-HCIM 1.95x vs DCIM "
+         "at < 2 % accuracy loss, ResNet18/CIFAR100)\n";
+  out << "  point         accuracy  loss-vs-DCIM  fJ/MAC  TOPS/W  gain-vs-DCIM  images/s  B_D/A "
+         "use (array passes)\n";
+  for (const StudyPoint& p : study.points) {
+    const auto& r = p.result;
+    const double gain = r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0;
+    std::snprintf(line, sizeof line, "  %-12s %8s %%  %9.2f %%  %6.1f  %6.2f  %12.2f  %8.0f  %s\n",
+                  p.name.c_str(), Percent(r.Accuracy()).c_str(), 100.0 * (dcim_acc - r.Accuracy()),
+                  r.energy.per_mac_j * 1e15, r.energy.tops_per_w_8b_norm, gain,
+                  p.seconds > 0 ? static_cast<double>(r.images) / p.seconds : 0.0,
+                  p.mode == mac::Mode::kDcim ? "all digital" : Mix(r.counts).c_str());
+    out << line;
+  }
+  out << "  OSE (N/Q units and saliency decisions), share of each OSA point's energy:";
+  for (const StudyPoint& p : study.points) {
+    if (p.mode == mac::Mode::kOsaHcim && p.result.energy.total_j > 0.0) {
+      std::snprintf(line, sizeof line, " %s %.2f %%;", p.name.c_str(),
+                    100.0 * p.result.energy.ose_j / p.result.energy.total_j);
+      out << line;
+    }
+  }
+  out << "\n";
+  // The paper's comparison: the best gain at < 2 % loss for each mode.
+  auto best_within = [&](mac::Mode mode, double loss) -> const StudyPoint* {
+    const StudyPoint* best = nullptr;
+    for (const StudyPoint& p : study.points) {
+      if (p.mode == mode && dcim_acc - p.result.Accuracy() < loss &&
+          (best == nullptr || p.result.energy.per_mac_j < best->result.energy.per_mac_j)) {
+        best = &p;
+      }
+    }
+    return best;
+  };
+  out << "\n  at < 2 % accuracy loss vs DCIM:       ours                     paper\n";
+  for (const auto& [mode, paper] :
+       {std::pair{mac::Mode::kHcim, "1.56x"}, std::pair{mac::Mode::kOsaHcim, "1.95x"}}) {
+    const StudyPoint* p = best_within(mode, 0.02);
+    if (p == nullptr) {
+      std::snprintf(line, sizeof line, "    %-8s  no point within 2 %%               %s\n",
+                    mode == mac::Mode::kHcim ? "HCIM" : "OSA-HCIM", paper);
+    } else {
+      std::snprintf(line, sizeof line, "    %-8s  %5.2fx (%s, %s %%)   %s\n",
+                    mode == mac::Mode::kHcim ? "HCIM" : "OSA-HCIM",
+                    dcim_j / p->result.energy.per_mac_j, p->name.c_str(),
+                    Percent(p->result.Accuracy()).c_str(), paper);
+    }
+    out << line;
+  }
+  out << "\nOSA-HCIM vs the most efficient HCIM at equal accuracy (HCIM accuracy >= OSA - "
+      << 100.0 * tolerance << " %):\n";
+  for (const StudyPoint& p : study.points) {
+    if (p.mode != mac::Mode::kOsaHcim) {
+      continue;
+    }
+    const StudyPoint* h = BestHcimAt(study, p.result.Accuracy(), tolerance);
+    if (h == nullptr) {
+      std::snprintf(line, sizeof line, "  %-12s %s %%: no HCIM point that accurate\n",
+                    p.name.c_str(), Percent(p.result.Accuracy()).c_str());
+    } else {
+      std::snprintf(line, sizeof line,
+                    "  %-12s %s %%, %.2f TOPS/W  vs  %s %s %%, %.2f TOPS/W: OSA %.3fx %s\n",
+                    p.name.c_str(), Percent(p.result.Accuracy()).c_str(),
+                    p.result.energy.tops_per_w_8b_norm, h->name.c_str(),
+                    Percent(h->result.Accuracy()).c_str(), h->result.energy.tops_per_w_8b_norm,
+                    h->result.energy.per_mac_j / p.result.energy.per_mac_j,
+                    p.result.energy.per_mac_j < h->result.energy.per_mac_j ? "(more efficient)"
+                                                                           : "(less efficient)");
+    }
+    out << line;
+  }
+  out << "\nOSA-HCIM vs HCIM time-sharing its two neighbouring boundaries at the same energy "
+         "(accuracy difference; > 0: OSA better):\n";
+  for (const StudyPoint& p : study.points) {
+    if (p.mode != mac::Mode::kOsaHcim) {
+      continue;
+    }
+    const double h = HcimAccuracyAt(study, p.result.energy.per_mac_j);
+    if (std::isnan(h)) {
+      std::snprintf(line, sizeof line, "  %-12s outside the HCIM energy range\n", p.name.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "  %-12s %s %% vs %s %%: %+.2f %%\n", p.name.c_str(),
+                    Percent(p.result.Accuracy()).c_str(), Percent(h).c_str(),
+                    100.0 * (p.result.Accuracy() - h));
+    }
+    out << line;
+  }
+  out << "\nB_D/A use per layer (array passes, test set):\n";
+  const std::size_t layers = dcim.result.layer_counts.size();
+  for (const StudyPoint& p : study.points) {
+    if (p.mode != mac::Mode::kOsaHcim) {
+      continue;
+    }
+    out << "  " << p.name << "\n";
+    for (std::size_t li = 0; li < layers; ++li) {
+      out << "    layer" << li << ": " << Mix(p.result.layer_counts[li]) << "\n";
+    }
+  }
+  out << "\nOSA calibration (per layer, " << study.calibration_images << "):\n";
+  out << "  layer  vectors  N/Q full scale  S=0 passes  loss with every pass at each candidate\n";
+  for (std::size_t li = 0; li < study.osa.layers.size(); ++li) {
+    const LayerOsa& lo = study.osa.layers[li];
+    std::snprintf(line, sizeof line, "  layer%zu %8lld  %14d  %9.1f %% ", li,
+                  static_cast<long long>(lo.vectors), lo.nq_full_scale,
+                  100.0 * lo.zero_saliency_fraction);
+    out << line;
+    for (double l : lo.candidate_loss) {
+      std::snprintf(line, sizeof line, " %.2e", l);
+      out << line;
+    }
+    out << "\n";
+  }
+  out << "\nDoes the saliency predict the loss? Passes split into quarters by S (lowest first): "
+         "share of the passes, then each quarter's share of the loss increase when every pass "
+         "moves from B_m to B_(m+1) (equal shares: S tells nothing about the error)\n";
+  for (std::size_t li = 0; li < study.osa.layers.size(); ++li) {
+    const LayerOsa& lo = study.osa.layers[li];
+    out << "  layer" << li << "  passes    ";
+    for (double p : lo.quarter_passes) {
+      std::snprintf(line, sizeof line, " %5.1f%%", 100.0 * p);
+      out << line;
+    }
+    out << "\n";
+    for (std::size_t m = 0; m < lo.quarter_cost.size(); ++m) {
+      std::snprintf(line, sizeof line, "          loss %2d->%-2d", study.candidates[m],
+                    study.candidates[m + 1]);
+      out << line;
+      for (double c : lo.quarter_cost[m]) {
+        std::snprintf(line, sizeof line, " %5.1f%%", 100.0 * c);
+        out << line;
+      }
+      out << "\n";
+    }
+  }
+  for (const OsaSetting& s : study.osa.settings) {
+    std::snprintf(line, sizeof line, "  level %g: thresholds T per layer (loss reached / limit)\n",
+                  s.level);
+    out << line;
+    for (std::size_t li = 0; li < s.thresholds.size(); ++li) {
+      out << "    layer" << li << ":";
+      const mac::ThresholdResult& t = s.thresholds[li];
+      for (std::size_t i = 0; i < t.thresholds.size(); ++i) {
+        std::snprintf(line, sizeof line, " %lld (%.2e/%.2e%s)",
+                      static_cast<long long>(t.thresholds[i]), t.losses[i], s.limits[li][i],
+                      t.met[i] ? "" : " missed");
+        out << line;
+      }
+      out << "\n";
+    }
+  }
+  std::snprintf(line, sizeof line, "calibration %.1f s; inference", study.calibration_seconds);
+  out << line;
+  for (const StudyPoint& p : study.points) {
+    std::snprintf(line, sizeof line, " %s %.1f s;", p.name.c_str(), p.seconds);
+    out << line;
+  }
+  out << "\n";
+}
+
+void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
+  std::ostringstream csv;
+  const std::size_t layers =
+      study.points.empty() ? 0 : study.points.front().result.layer_counts.size();
+  std::size_t max_b = 0;
+  for (const StudyPoint& p : study.points) {
+    max_b = std::max(max_b, p.result.counts.boundary_histogram.size());
+  }
+  csv << "point,mode,boundary,level,images,correct,accuracy,energy_per_mac_j,tops_per_w_8b_norm,"
+         "gain_vs_dcim,seconds";
+  for (std::size_t b = 0; b < max_b; ++b) {
+    csv << ",passes_b" << b;
+  }
+  for (std::size_t li = 0; li < layers; ++li) {
+    for (std::size_t b = 0; b < max_b; ++b) {
+      csv << ",layer" << li << "_passes_b" << b;
+    }
+  }
+  csv << "\n";
+  const double dcim_j = study.points.empty() ? 0.0 : study.points.front().result.energy.per_mac_j;
+  char buf[256];
+  for (const StudyPoint& p : study.points) {
+    const auto& r = p.result;
+    std::snprintf(buf, sizeof buf, "%s,%s,%d,%.4f,%lld,%lld,%.6f,%.6e,%.6f,%.6f,%.3f",
+                  p.name.c_str(), mac::ModeName(p.mode).c_str(), p.boundary, p.level,
+                  static_cast<long long>(r.images), static_cast<long long>(r.correct), r.Accuracy(),
+                  r.energy.per_mac_j, r.energy.tops_per_w_8b_norm,
+                  r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0, p.seconds);
+    csv << buf;
+    auto hist = [&](const mac::ActionCounts& c) {
+      for (std::size_t b = 0; b < max_b; ++b) {
+        csv << "," << (b < c.boundary_histogram.size() ? c.boundary_histogram[b] : 0);
+      }
+    };
+    hist(r.counts);
+    for (std::size_t li = 0; li < layers; ++li) {
+      hist(r.layer_counts[li]);
+    }
+    csv << "\n";
+  }
+  exporters::WriteFilesAtomically({{path, csv.str()}});
+}
+
+}  // namespace cimchar::network

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "mac/options.h"
+#include "mac/thresholds.h"
+#include "network/image_set.h"
+#include "network/inference.h"
+#include "network/quantized_network.h"
+
+// The network study, the analogue of paper Fig. 8: test-set accuracy against energy efficiency
+// for DCIM, HCIM at each B_D/A and OSA-HCIM at several loss limits, with the OSA thresholds
+// found on a calibration split (never on the test images).
+//
+// OSA calibration, per layer, on exact activations of the calibration images:
+//  1. the N/Q full scale F follows the data's range (mac::SaliencyFullScale);
+//  2. the loss is the relative MSE of the layer's MAC outputs (mac::MakeRelativeMseLoss);
+//     l_m = the loss with every pass at candidate B_m;
+//  3. an OSA point is named by a level x in B_D/A units between two candidates B_k <= x <=
+//     B_(k+1): every limit L_i of the Fig. 3(b) search is the layer's loss at that level,
+//     l_k^(1-f) l_(k+1)^f with f = (x - B_k) / (B_(k+1) - B_k) — between the all-B_k and the
+//     all-B_(k+1) losses, so the search mixes boundaries (salient passes at B_k or finer, the
+//     others at B_(k+1) or coarser) instead of landing on one. A level equal to a candidate
+//     asks for that candidate's loss: every pass there, HCIM with the OSE's overhead.
+
+namespace cimchar::network {
+
+struct StudyOptions {
+  std::pair<int, int> hcim_boundaries = {5, 10};  // HCIM at every B_D/A in the range
+  std::vector<int> candidates = {5, 6, 7, 8, 9, 10};
+  // s: three orders (6 of the 64 bit pairs of 8b x 8b) measured better than two on the
+  // reference network at equal energy.
+  int ose_orders = 3;
+  std::vector<double> levels = {5.5, 6.5, 7.5, 8.5, 9.5};  // one OSA point each (B_D/A units)
+  std::int64_t calibration_vectors = 20000;  // per layer, drawn from the calibration split
+  double nq_percentile = mac::kSaliencyFullScalePercentile;
+  bool compensate = false;  // add the expected value of discarded orders
+  std::uint64_t calibration_seed = 1;
+  InferenceOptions inference;  // test-set noise seed, threads, progress
+};
+
+// The OSA calibration of one layer.
+struct LayerOsa {
+  int nq_full_scale = 0;
+  std::vector<double> candidate_loss;   // l_m: every pass at candidate m (calibration split)
+  std::int64_t vectors = 0;             // calibration vectors used
+  double zero_saliency_fraction = 0.0;  // passes with S = 0
+  // How much the saliency tells about the loss: the passes split into quarters by saliency
+  // (lowest first; equal S stay in one quarter, so a quarter may be empty) ...
+  std::vector<double> quarter_passes;  // ... share of the passes in each quarter
+  // ... and, per adjacent candidate pair (B_m -> B_(m+1)), each quarter's share of the loss
+  // increase when every pass moves from B_m to B_(m+1). A saliency that predicts the error gives
+  // the low quarters small shares; shares equal to quarter_passes mean it tells nothing.
+  std::vector<std::vector<double>> quarter_cost;
+};
+
+// One OSA operating point: per layer, the limits and the thresholds found.
+struct OsaSetting {
+  double level = 0.0;
+  std::vector<std::vector<double>> limits;       // per layer, L[0..b-2]
+  std::vector<mac::ThresholdResult> thresholds;  // per layer
+};
+
+// Calibrates every layer on `calibration` and finds the thresholds of each level.
+// Failures: UsageError for invalid options (a level outside the candidates' range, fewer than two
+// candidates) or images that do not fit the network. Thread-safety: reentrant; uses
+// options.inference.threads.
+struct OsaCalibration {
+  std::vector<LayerOsa> layers;
+  std::vector<OsaSetting> settings;  // one per level
+};
+OsaCalibration CalibrateOsa(const MacNetwork& net,
+                            const ImageSet& calibration,
+                            const StudyOptions& options);
+
+// The network configuration of an OSA setting. Failures: none. Thread-safety: pure.
+NetworkConfig OsaConfig(const MacNetwork& net,
+                        const OsaCalibration& calibration,
+                        std::size_t setting,
+                        const StudyOptions& options);
+
+struct StudyPoint {
+  std::string name;  // "DCIM", "HCIM B=8", "OSA L@7.5"
+  mac::Mode mode = mac::Mode::kDcim;
+  int boundary = 0;    // HCIM
+  double level = 0.0;  // OSA
+  NetworkConfig config;
+  InferenceResult result;
+  double seconds = 0.0;  // wall time of the inference
+};
+
+struct Study {
+  std::string network;      // path and name
+  std::string test_images;  // source
+  std::string calibration_images;
+  std::vector<int> candidates;  // OSA candidates B
+  OsaCalibration osa;
+  std::vector<StudyPoint> points;            // DCIM first
+  std::int64_t reference_correct = -1;       // the file's integer reference on the same images
+  bool reference_predictions_equal = false;  // DCIM's predictions are the reference's, each one
+  double calibration_seconds = 0.0;
+};
+
+// The limits L[0..b-2] of `level` for a layer whose all-candidate losses are `candidate_loss`.
+// Failures: UsageError for a level outside [B_0, B_(b-1)]. Thread-safety: pure.
+std::vector<double> LevelLimits(const std::vector<int>& candidates,
+                                const std::vector<double>& candidate_loss,
+                                double level);
+
+// DCIM, HCIM at every boundary of the range, OSA-HCIM at every level; thresholds from
+// `calibration`, accuracy and energy on `test`. Failures: as CalibrateOsa and RunNetwork.
+// Thread-safety: reentrant.
+Study RunStudy(const MacNetwork& net,
+               const ImageSet& calibration,
+               const ImageSet& test,
+               const StudyOptions& options);
+
+// The human-readable report: the Fig. 8 table (accuracy, loss vs DCIM, TOPS/W, gain vs DCIM
+// beside the paper's), the B_D/A mix per layer of each OSA point, the OSA-vs-HCIM comparison
+// at equal accuracy (+-`tolerance`), and the calibration. Failures: none.
+void PrintStudy(std::ostream& out, const Study& study, double tolerance = 0.005);
+
+// One CSV line per point (and per layer: usage of each B_D/A); written atomically.
+// Failures: Error naming the path.
+void WriteStudyCsv(const std::filesystem::path& path, const Study& study);
+
+// The OSA point the figures show: the most efficient one within 2 % of DCIM's accuracy (the
+// paper's criterion), else the most accurate one; nullptr without OSA points. Failures: none.
+const StudyPoint* OperatingOsaPoint(const Study& study);
+
+// The accuracy HCIM reaches at energy per MAC `per_mac_j` by time-sharing its two neighbouring
+// boundaries (linear between the HCIM points around it); NaN outside their range. Failures: none.
+double HcimAccuracyAt(const Study& study, double per_mac_j);
+
+// The most efficient HCIM point whose accuracy is at least `accuracy - tolerance`; nullptr when
+// none. Failures: none. Thread-safety: pure.
+const StudyPoint* BestHcimAt(const Study& study, double accuracy, double tolerance);
+
+}  // namespace cimchar::network

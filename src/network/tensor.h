@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+// Integer arrays read from NumPy .npy files and HDF5 datasets: the layer data a designer exports
+// from a framework (activations, weights) and the quantized network's tensors.
+
+namespace cimchar::network {
+
+// An integer N-d array, row-major (C order), with where it came from for error messages.
+struct IntTensor {
+  std::vector<std::int64_t> shape;
+  std::vector<std::int64_t> values;  // product(shape) values
+  std::string source;                // "<file>" or "<file>:/dataset", named by every error
+  std::string dtype;                 // the stored element type, e.g. "int8", "uint8", "int32"
+
+  std::int64_t Size() const;
+  // "(16, 1, 3, 3)". Failures: none.
+  std::string ShapeText() const;
+  // The position of flat index `index` as "[i, j, k]". Failures: none.
+  std::string IndexText(std::int64_t index) const;
+};
+
+// Reads a NumPy .npy file (format versions 1.0-3.0) holding an integer array: dtypes
+// int8/16/32/64 and uint8/16/32/64, little-endian or single-byte, C order.
+// Failures: UsageError naming the file for a missing or unreadable file, a file that is not .npy,
+// a floating-point, boolean or other non-integer dtype ("quantize first"), big-endian data,
+// Fortran order, a uint64 value above 2^63-1, or data shorter than the header says.
+// Ownership: returns a value. Thread-safety: pure.
+IntTensor ReadNpy(const std::filesystem::path& path);
+
+// Writes `tensor` as a .npy file (format 1.0) with element type `dtype` ("int8", "uint8",
+// "int16", "uint16", "int32", "uint32" or "int64"); written to a temporary file and renamed.
+// Failures: UsageError for an unknown dtype, a value that does not fit it (naming its index) or a
+// shape that does not match the values; Error naming the path when it cannot be written.
+// Thread-safety: one writer per path.
+void WriteNpy(const std::filesystem::path& path, const IntTensor& tensor, const std::string& dtype);
+
+}  // namespace cimchar::network

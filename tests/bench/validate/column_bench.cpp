@@ -1,0 +1,152 @@
+// Speed of the whole-column transient (characterization/column.ini: 144 HCIMA units, one DAC per
+// row, A_MULT, the line and the SAR ADC; one die, one batch of 8 vectors at 1.0 V) under three
+// settings, all on the same deck and the same die's mismatch:
+//   before    the published card (rbodymod = rgatemod = 1), no bypass, trapezoidal reltol 1e-3
+//             (the settings characterization used before the speed work)
+//   shipped   the project's card (no body/gate resistor networks), bypass, gear reltol 1e-4
+//   reference the project's card, no bypass, gear reltol 1e-5 (the tight run)
+// Prints seconds of ngspice analysis per vector for each, the ratio before/shipped, and whether
+// the shipped run's codes equal the reference's and by how much its line voltages differ.
+//
+// Usage: column_bench [--rows N] [--vdd V]
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "characterize/bench.h"
+#include "characterize/recipe.h"
+#include "core/paths.h"
+#include "netlist/devices.h"
+#include "spice/ngspice_session.h"
+#include "variation/mismatch.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace ch = cimchar::characterize;
+using Clock = std::chrono::steady_clock;
+
+struct Outcome {
+  double seconds_per_vector = 0.0;
+  std::vector<double> codes;
+  std::vector<double> lines;
+};
+
+Outcome Run(const ch::Bench& bench,
+            const ch::GridPoint& point,
+            const std::string& deck,
+            const std::vector<std::string>& commands) {
+  cimchar::spice::NgspiceSession session;
+  cimchar::spice::Job job{.deck = deck,
+                          .commands = commands,
+                          .vectors = bench.Vectors(point),
+                          .timeout_s = 7200.0,
+                          .reuse_circuit = false};
+  const auto t0 = Clock::now();
+  const cimchar::spice::RunResult r = session.Run(job);
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!r.ok()) {
+    std::fprintf(stderr, "column_bench: run failed: %s\n", r.message.c_str());
+    std::exit(1);
+  }
+  const std::vector<double> values = bench.Measure(point, r);
+  Outcome o;
+  const std::size_t n = values.size() / 2;
+  o.codes.assign(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n));
+  o.lines.assign(values.begin() + static_cast<std::ptrdiff_t>(n), values.end());
+  o.seconds_per_vector = (r.analysis_s > 0.0 ? r.analysis_s : wall) / static_cast<double>(n);
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string rows = "144";
+  std::string vdd = "1.0";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--rows") {
+      rows = argv[i + 1];
+    } else if (k == "--vdd") {
+      vdd = argv[i + 1];
+    }
+  }
+  const ch::Recipe recipe = ch::LoadRecipe(cimchar::core::RecipesDir() / "column.ini", "quick",
+                                           {{"column.rows", rows}, {"vdd", vdd}, {"samples", "1"}});
+  const auto bench = ch::MakeBench(recipe);
+  const auto grid = ch::MakeGrid(recipe, bench->Axes());
+  const ch::GridPoint& point = grid.front();
+  std::vector<fs::path> inputs;
+  const std::string deck = bench->Deck(point, inputs);
+  std::vector<std::string> alters = cimchar::variation::AlterCommands(cimchar::variation::DrawMismatch(
+      cimchar::netlist::EnumerateDevices(deck), recipe.mismatch, recipe.seed, 0));
+  const std::vector<std::string> analysis = bench->Analysis(point);
+
+  // The published card: the project's with the body and gate resistor networks back on.
+  const fs::path dir = fs::temp_directory_path() / "cimchar_column_bench";
+  fs::create_directories(dir);
+  const fs::path card = cimchar::core::NetlistsDir() / "models" / "ptm65.lib";
+  {
+    std::ifstream in(card);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text = std::regex_replace(text, std::regex("rbodymod= 0            rgatemod= 0"),
+                              "rbodymod= 1            rgatemod= 1");
+    std::ofstream(dir / "ptm65.lib") << text;
+  }
+  const std::string options = ".options method=gear reltol=1e-4";
+  const auto variant = [&](bool published_card, const std::string& opts) {
+    std::string d = deck;
+    if (published_card) {
+      d = std::regex_replace(d, std::regex(card.string()), (dir / "ptm65.lib").string());
+    }
+    const auto at = d.find(options);
+    if (at == std::string::npos) {
+      std::fprintf(stderr, "column_bench: the deck has no '%s' line\n", options.c_str());
+      std::exit(1);
+    }
+    return d.replace(at, options.size(), opts);
+  };
+  const auto commands = [&](bool bypass) {
+    std::vector<std::string> c;
+    if (bypass) {
+      c.push_back("option bypass=1");
+    }
+    c.insert(c.end(), alters.begin(), alters.end());
+    c.insert(c.end(), analysis.begin(), analysis.end());
+    return c;
+  };
+  std::printf("whole column, %s rows, %s V, one die, 8 vectors (characterization/column.ini)\n",
+              rows.c_str(), vdd.c_str());
+  const Outcome shipped = Run(*bench, point, deck, commands(true));
+  std::printf("shipped   (project card, bypass, gear reltol 1e-4): %8.2f s per vector\n",
+              shipped.seconds_per_vector);
+  const Outcome reference =
+      Run(*bench, point, variant(false, ".options method=gear reltol=1e-5"), commands(false));
+  std::printf("reference (project card, gear reltol 1e-5):          %8.2f s per vector\n",
+              reference.seconds_per_vector);
+  const Outcome before = Run(*bench, point, variant(true, "* trapezoidal, reltol 1e-3"), commands(false));
+  std::printf("before    (published card, trap reltol 1e-3):        %8.2f s per vector\n",
+              before.seconds_per_vector);
+  std::printf("speed-up before / shipped: %.2fx\n",
+              before.seconds_per_vector / shipped.seconds_per_vector);
+  int same = 0;
+  double worst = 0.0;
+  for (std::size_t k = 0; k < shipped.codes.size(); ++k) {
+    same += shipped.codes[k] == reference.codes[k] ? 1 : 0;
+    worst = std::max(worst, std::abs(shipped.lines[k] - reference.lines[k]));
+    std::printf("  vector %zu: code shipped %g reference %g before %g; line %.3f / %.3f / %.3f mV\n",
+                k, shipped.codes[k], reference.codes[k], before.codes[k], shipped.lines[k] * 1e3,
+                reference.lines[k] * 1e3, before.lines[k] * 1e3);
+  }
+  std::printf("shipped vs reference: %d / %zu codes identical, largest line difference %.3f mV "
+              "(target: all identical, within 1 mV)\n",
+              same, shipped.codes.size(), worst * 1e3);
+  return 0;
+}

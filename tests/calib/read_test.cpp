@@ -1,0 +1,322 @@
+// The characterized macro read from small synthetic stores written with lut::RunWriter in the
+// table contract's format (no ngspice): values at and between grid points, the refusals.
+#include "calib/read.h"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "calib/schema.h"
+#include "core/error.h"
+#include "lut/reduce.h"
+#include "lut/store.h"
+#include "mac/mac_model.h"
+#include "mac/setup.h"
+
+namespace cimchar::calib {
+namespace {
+
+namespace fs = std::filesystem;
+using lut::Axis;
+using lut::Record;
+using lut::RunSpec;
+using lut::Statistic;
+
+constexpr double kRelTol = 1e-12;
+constexpr int kSamples = 4;
+constexpr int kRows = 16;
+const std::vector<double> kCodes = {0, 5, 10, 15};
+
+fs::path TempDir(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("cimchar_calib_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<Axis> Grid() {
+  return {Axis::Categorical("corner", {"tt", "ss"}), Axis::Numeric("vdd", "V", {0.6, 1.0}),
+          Axis::Numeric("temp", "degC", {25.0, 85.0})};
+}
+
+// Per-die deviation of sample s: deterministic and zero-mean over the 4 samples.
+double Die(std::uint64_t s) { return (static_cast<double>(s) - 1.5) * 1e-3; }
+// The line: 0.6 vdd c / 15 with every row W = 1 at code c, a -5 mV baseline, the die's offset.
+double LineV(double vdd, double code, std::uint64_t s) {
+  return -5e-3 + 0.6 * vdd * code / 15.0 + Die(s);
+}
+// The ADC: transitions at k LSB, LSB = 0.3 vdd / 8 (its window is the lower half of the line).
+double TransitionV(double vdd, int k, std::uint64_t s) {
+  return -5e-3 + 0.3 * vdd / 8 * k + 0.5 * Die(s);
+}
+
+lut::Provenance Prov(const std::string& recipe, std::uint64_t seed) {
+  return {.recipe_text = recipe, .master_seed = seed, .ngspice_version = "test"};
+}
+
+// Writes a store with one value per sample per column and the given reductions.
+struct Writer {
+  RunSpec spec;
+  std::unique_ptr<lut::RunWriter> writer;
+  std::vector<lut::QuantityTable> tables;
+  void Reduce(const lut::ReduceRequest& r, bool dynamic = false) {
+    const auto red = lut::ReduceSamples(spec, writer->Records(), r);
+    tables.push_back({Statistic::kMean, red.mean});
+    tables.push_back({Statistic::kStaticSigma, red.static_sigma});
+    if (dynamic) {
+      tables.push_back({Statistic::kDynamicSigma,
+                        lut::Table(r.quantity, r.units, red.mean.axes(),
+                                   std::vector<double>(red.mean.values().size(), 2e-4))});
+    }
+  }
+};
+
+void WriteApath(const fs::path& out, const std::string& extra_recipe = "") {
+  Writer w;
+  w.spec = {.grid = Grid(), .samples_per_point = kSamples, .columns = {}};
+  std::vector<std::string> line, energy;
+  for (double c : kCodes) {
+    line.push_back("line_v_c" + std::to_string(static_cast<int>(c)));
+    energy.push_back("energy_op_j_c" + std::to_string(static_cast<int>(c)));
+  }
+  for (const auto& n : line) w.spec.columns.push_back({.name = n, .units = "V"});
+  for (const auto& n : energy) w.spec.columns.push_back({.name = n, .units = "J"});
+  w.spec.columns.push_back({.name = "baseline_v", .units = "V"});
+  w.spec.columns.push_back({.name = "baseline_energy_j", .units = "J"});
+  w.spec.columns.push_back({.name = "check_1", .units = "V"});
+  w.spec.columns.push_back({.name = "check_2", .units = "V"});
+  w.writer = lut::RunWriter::Create(
+      out, w.spec,
+      Prov("bench = apath\n" + extra_recipe + "# resolved: apath.rows = " + std::to_string(kRows) +
+               "\n# resolved: apath.columns = 8\n# resolved: "
+               "apath.dac_bits = 4\n",
+           11));
+  for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
+    const double vdd = w.spec.grid[1].values()[w.spec.GridIndex(g)[1]];
+    for (std::uint64_t s = 0; s < kSamples; ++s) {
+      Record r{.grid_point = g, .sample = s};
+      for (double c : kCodes) r.values.push_back(LineV(vdd, c, s));
+      for (double c : kCodes) r.values.push_back(1e-13 * vdd * vdd * (1 + c / 15));
+      r.values.push_back(-5e-3 + Die(s));
+      r.values.push_back(1e-13 * vdd * vdd);
+      r.values.push_back(1e-4);
+      r.values.push_back(-2e-4);
+      w.writer->Append(r);
+    }
+  }
+  const Axis code = Axis::Numeric("code", "1", kCodes);
+  w.Reduce({.quantity = "apath/line_v", .units = "V", .columns = line, .column_axis = code}, true);
+  w.Reduce({.quantity = "apath/energy_op_j", .units = "J", .columns = energy, .column_axis = code});
+  w.Reduce({.quantity = "apath/baseline_v", .units = "V", .columns = {"baseline_v"}});
+  w.Reduce({.quantity = "apath/baseline_energy_j", .units = "J", .columns = {"baseline_energy_j"}});
+  w.Reduce({.quantity = "apath/superposition_error_v",
+            .units = "V",
+            .columns = {"check_1", "check_2"},
+            .column_axis = Axis::Numeric("check", "1", {1, 2})});
+  w.writer->Finalize(w.tables);
+}
+
+void WriteAdc(const fs::path& out, int bits) {
+  const int n = (1 << bits) - 1;
+  Writer w;
+  w.spec = {.grid = Grid(), .samples_per_point = kSamples, .columns = {}};
+  std::vector<std::string> cols;
+  std::vector<double> codes;
+  for (int k = 1; k <= n; ++k) {
+    cols.push_back("transition_v_" + std::to_string(k));
+    codes.push_back(k);
+    w.spec.columns.push_back({.name = cols.back(), .units = "V"});
+  }
+  w.spec.columns.push_back({.name = "comparator_offset_v", .units = "V"});
+  w.spec.columns.push_back({.name = "energy_conversion_j", .units = "J"});
+  w.writer = lut::RunWriter::Create(out, w.spec, Prov("bench = adc\n", 12));
+  for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
+    const double vdd = w.spec.grid[1].values()[w.spec.GridIndex(g)[1]];
+    for (std::uint64_t s = 0; s < kSamples; ++s) {
+      Record r{.grid_point = g, .sample = s};
+      for (int k = 1; k <= n; ++k) r.values.push_back(TransitionV(vdd, k, s));
+      r.values.push_back(0.5 * Die(s));
+      r.values.push_back(4e-13 * vdd * vdd);
+      w.writer->Append(r);
+    }
+  }
+  w.Reduce({.quantity = "adc/transition_v",
+            .units = "V",
+            .columns = cols,
+            .column_axis = Axis::Numeric("code", "1", codes)},
+           true);
+  w.Reduce(
+      {.quantity = "adc/comparator_offset_v", .units = "V", .columns = {"comparator_offset_v"}});
+  w.Reduce(
+      {.quantity = "adc/energy_conversion_j", .units = "J", .columns = {"energy_conversion_j"}});
+  w.writer->Finalize(w.tables);
+}
+
+void WriteDac(const fs::path& out, int bits) {
+  Writer w;
+  w.spec = {.grid = Grid(), .samples_per_point = 2, .columns = {}};
+  std::vector<std::string> cols;
+  std::vector<double> codes;
+  for (int c = 0; c < (1 << bits); ++c) {
+    cols.push_back("energy_j_" + std::to_string(c));
+    codes.push_back(c);
+    w.spec.columns.push_back({.name = cols.back(), .units = "J"});
+  }
+  w.spec.columns.push_back({.name = "precharge_energy_row_j", .units = "J"});
+  w.writer = lut::RunWriter::Create(out, w.spec, Prov("bench = dac\n", 13));
+  for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
+    for (std::uint64_t s = 0; s < 2; ++s) {
+      Record r{.grid_point = g, .sample = s};
+      for (double c : codes) r.values.push_back(1e-15 * c);
+      r.values.push_back(3e-15);
+      w.writer->Append(r);
+    }
+  }
+  w.Reduce({.quantity = "dac/energy_j",
+            .units = "J",
+            .columns = cols,
+            .column_axis = Axis::Numeric("code", "1", codes)});
+  w.Reduce(
+      {.quantity = "precharge/energy_row_j", .units = "J", .columns = {"precharge_energy_row_j"}});
+  w.writer->Finalize(w.tables);
+}
+
+const Sources& Synthetic() {
+  static const Sources sources = [] {
+    const fs::path dir = TempDir("stores");
+    Sources s{
+        .apath = dir / "apath.h5", .adc = dir / "adc.h5", .digital = {}, .dac = dir / "dac.h5"};
+    WriteApath(s.apath);
+    WriteAdc(s.adc, 3);
+    WriteDac(s.dac, 4);
+    return s;
+  }();
+  return sources;
+}
+
+template <typename F>
+void ExpectUsageError(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+Request At(double vdd) {
+  Request r;
+  r.point = {.corner = "tt", .vdd_v = vdd, .temp_c = 25.0};
+  return r;
+}
+
+TEST(CalibRead, TheMacroOnAndBetweenGridPoints) {
+  for (double vdd : {0.6, 0.8, 1.0}) {
+    const Macro m = ReadMacro(Synthetic(), At(vdd));
+    EXPECT_EQ(m.origin, "tables");
+    EXPECT_EQ(m.geometry.rows, kRows);
+    EXPECT_EQ(m.geometry.dac_bits, 4);
+    EXPECT_EQ(m.geometry.adc_bits, 3);
+    ASSERT_EQ(m.line.codes.size(), kCodes.size());
+    for (std::size_t i = 0; i < kCodes.size(); ++i) {
+      // Linear in vdd, so interpolation between 0.6 and 1.0 is exact.
+      EXPECT_NEAR(m.line.code_v[i], -5e-3 + 0.6 * vdd * kCodes[i] / 15.0, 1e-12);
+      EXPECT_GT(m.line.code_static_sigma_v[i], 0.0);
+      EXPECT_NEAR(m.line.code_dynamic_sigma_v[i], 2e-4, kRelTol);
+    }
+    EXPECT_NEAR(m.line.baseline_v, -5e-3, 1e-12);
+    // h(code) is interpolated between the measured codes.
+    EXPECT_NEAR(m.line.StepV(7, kRows), 0.6 * vdd * 7 / 15.0 / kRows, 1e-12);
+    EXPECT_NEAR(m.line.superposition_error_v, 2e-4, 1e-12);
+    EXPECT_NEAR(m.adc.LsbV(), 0.3 * vdd / 8, 1e-12);
+    EXPECT_NEAR(m.adc.LowV(), -5e-3, 1e-12);
+    EXPECT_GT(m.adc.comparator_offset_sigma_v, 0.0);
+    ASSERT_EQ(m.energy.dac_row_j.size(), 16U);
+    EXPECT_NEAR(m.energy.dac_row_j[9], 9e-15, 1e-27);
+    EXPECT_NEAR(m.energy.precharge_row.energy_j, 3e-15, 1e-27);
+    EXPECT_EQ(m.sources.size(), 3U);
+    for (const TableSource& s : m.sources) {
+      EXPECT_EQ(s.sha256, lut::Sha256File(s.file));
+      EXPECT_FALSE(s.recipe_text.empty());
+    }
+  }
+  // Every code of the ADC is reachable from this line: no warning in the notes.
+  const Macro m = ReadMacro(Synthetic(), At(1.0));
+  for (const auto& n : m.notes) {
+    EXPECT_EQ(n.find("WARNING"), std::string::npos) << n;
+  }
+}
+
+TEST(CalibRead, TheModelRunsOnTheMacro) {
+  mac::ModelRequest r;
+  r.files = Synthetic();
+  r.macro = At(1.0);
+  const mac::Model model = mac::SetUpModel(r);
+  EXPECT_EQ(model.shape.rows, kRows);
+  const auto weights = std::vector<std::int32_t>(kRows * 8, 3);
+  EXPECT_NO_THROW(mac::MacArray(model.shape, model.macro, weights, kRows, 8, 1));
+}
+
+TEST(CalibRead, AnotherCircuitIsRefused) {
+  Request r = At(1.0);
+  r.rows = 144;
+  ExpectUsageError([&] { ReadMacro(Synthetic(), r); }, "--rows 144 disagrees with");
+  r = At(1.0);
+  r.adc_bits = 4;
+  ExpectUsageError([&] { ReadMacro(Synthetic(), r); }, "measured for 3 ADC bits");
+  r = At(1.0);
+  r.adc_hi_frac = 0.4;
+  ExpectUsageError([&] { ReadMacro(Synthetic(), r); }, "--adc-lo/--adc-hi");
+  // A DAC table of another resolution than the line's.
+  const fs::path dir = TempDir("dac3");
+  WriteDac(dir / "dac.h5", 3);
+  Sources s = Synthetic();
+  s.dac = dir / "dac.h5";
+  ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "characterize the DAC with dac.bits = 4");
+}
+
+TEST(CalibRead, OutsideTheGridIsRefusedNamingTheFile) {
+  ExpectUsageError([&] { ReadMacro(Synthetic(), At(1.2)); }, "apath.h5");
+  Request r = At(1.0);
+  r.point.corner = "ff";
+  ExpectUsageError([&] { ReadMacro(Synthetic(), r); }, "ff");
+}
+
+TEST(CalibRead, TablesOfTheOldLineBenchAreRefused) {
+  const fs::path dir = TempDir("old");
+  RunSpec spec{.grid = Grid(), .samples_per_point = 2, .columns = {}};
+  std::vector<Axis> grid = Grid();
+  grid.push_back(Axis::Numeric("fraction", "1", {0.0, 1.0}));
+  spec.grid = grid;
+  spec.columns = {{.name = "line_v", .units = "V"}};
+  auto writer = lut::RunWriter::Create(dir / "apath.h5", spec, Prov("bench = apath\n", 1));
+  for (std::uint64_t g = 0; g < spec.GridPointCount(); ++g) {
+    for (std::uint64_t s = 0; s < 2; ++s) {
+      writer->Append({.grid_point = g, .sample = s, .values = {0.1 * s}});
+    }
+  }
+  const auto red = lut::ReduceSamples(
+      spec, writer->Records(), {.quantity = "apath/line_v", .units = "V", .columns = {"line_v"}});
+  writer->Finalize({{Statistic::kMean, red.mean}});
+  Sources s;
+  s.apath = dir / "apath.h5";
+  ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "old line bench");
+}
+
+TEST(CalibRead, NoTableGivesTheLabelledPlaceholder) {
+  const Macro m = ReadMacro({}, At(1.0));
+  EXPECT_EQ(m.origin, "analytic");
+  ASSERT_FALSE(m.notes.empty());
+  EXPECT_NE(m.notes.front().find("analytic placeholder"), std::string::npos);
+  ExpectUsageError([] { SourcesInFolder(fs::temp_directory_path() / "cimchar_no_such_dir"); },
+                   "not a folder");
+}
+
+}  // namespace
+}  // namespace cimchar::calib

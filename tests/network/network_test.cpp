@@ -1,0 +1,346 @@
+// The reference network on the macro model: exactness of DCIM, HCIM's accuracy trend, OSA
+// thresholds found on the calibration split and checked on the test split, determinism, and bad
+// network and image files. Needs the Debian package dataset-fashion-mnist.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "calib/macro.h"
+#include "mac/evaluate.h"
+#include "mac/thresholds.h"
+#include "network/hdf5_data.h"
+#include "network/image_set.h"
+#include "network/inference.h"
+#include "network/quantized_network.h"
+#include "network/study.h"
+
+namespace cimchar::network {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The thresholds' loss on the test split may exceed the calibration limit by sampling: the
+// calibration set is 4000 vectors per layer; this bound is about five standard errors.
+constexpr double kLossSamplingTolerance = 0.30;
+// HCIM accuracy may rise by this much from one B_D/A to the next (noise on 500 images).
+constexpr double kAccuracyNoise = 0.01;
+// The exactness checks run on the whole test set; the sanitizer build (unoptimized, about 30x
+// slower) checks the first 1000 images, prediction by prediction.
+#ifdef NDEBUG
+constexpr std::int64_t kExactImages = 10000;
+#else
+constexpr std::int64_t kExactImages = 1000;
+#endif
+
+fs::path NetworkPath() {
+  return fs::path(CIMCHAR_SOURCE_DIR) / "tools/networks/fashion_mnist/network.h5";
+}
+
+const QuantizedNetwork& Net() {
+  static const QuantizedNetwork net = ReadNetwork(NetworkPath());
+  return net;
+}
+
+const ImageSet& TestSet() {
+  static const ImageSet set = ReadFashionMnist(kFashionMnistDir, "test");
+  return set;
+}
+
+ImageSet Calibration() {
+  return ReadFashionMnist(kFashionMnistDir, "train", Net().calibration_first,
+                          Net().calibration_count);
+}
+
+ImageSet FirstImages(const ImageSet& set, std::int64_t count) {
+  ImageSet s = set;
+  s.pixels.resize(static_cast<std::size_t>(count) * s.height * s.width);
+  s.labels.resize(static_cast<std::size_t>(count));
+  return s;
+}
+
+TEST(QuantizedNetwork, FileDescribesAMacroSizedNetwork) {
+  const QuantizedNetwork& q = Net();
+  ASSERT_EQ(q.layers.size(), 4U);
+  for (const QuantLayer& l : q.layers) {
+    if (l.kind == LayerKind::kConv) {
+      EXPECT_EQ(l.Length(), 144) << l.name << " should fill one 144-row array";
+    }
+    EXPECT_EQ(l.activation_bits, 8);
+    EXPECT_EQ(l.weight_bits, 8);
+  }
+  EXPECT_EQ(q.reference_test_images, 10000);
+  EXPECT_EQ(q.reference_predictions.size(), 10000U);
+  EXPECT_GT(q.reference_test_correct, 8800);  // a working classifier
+}
+
+// The reference's correct count on the first `count` test images.
+std::int64_t ReferenceCorrect(std::int64_t count) {
+  std::int64_t correct = 0;
+  for (std::int64_t n = 0; n < count; ++n) {
+    correct += Net().reference_predictions[static_cast<std::size_t>(n)] ==
+               TestSet().labels[static_cast<std::size_t>(n)];
+  }
+  return correct;
+}
+
+TEST(QuantizedNetwork, IntegerReferenceInCppEqualsTheFile) {
+  const QuantizedNetwork& q = Net();
+  const ImageSet test = FirstImages(TestSet(), kExactImages);
+  std::int64_t correct = 0;
+  for (std::int64_t n = 0; n < test.Count(); ++n) {
+    const int pred = ReferencePredict(q, test.Image(n));
+    ASSERT_EQ(pred, q.reference_predictions[static_cast<std::size_t>(n)]) << "test image " << n;
+    correct += pred == test.labels[static_cast<std::size_t>(n)];
+  }
+  EXPECT_EQ(correct, ReferenceCorrect(kExactImages));
+  if (kExactImages == q.reference_test_images) {
+    EXPECT_EQ(correct, q.reference_test_correct);
+  }
+}
+
+TEST(Inference, DcimOnTheMacroEqualsTheIntegerReferenceExactly) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  mac::RunOptions dcim;
+  dcim.mode = mac::Mode::kDcim;
+  const ImageSet test = FirstImages(TestSet(), kExactImages);
+  const InferenceResult r = RunNetwork(macros, UniformConfig("DCIM", dcim, q.layers.size()), test,
+                                       {.seed = 1, .threads = 2});
+  EXPECT_EQ(r.correct, ReferenceCorrect(kExactImages));
+  if (kExactImages == q.reference_test_images) {
+    EXPECT_EQ(r.correct, q.reference_test_correct);
+  }
+  EXPECT_TRUE(
+      std::equal(r.predictions.begin(), r.predictions.end(), q.reference_predictions.begin()));
+  EXPECT_EQ(r.counts.analog_ops, 0);
+  EXPECT_EQ(r.counts.macs, q.MacsPerImage() * test.Count());
+}
+
+TEST(Inference, HcimAccuracyFallsAsTheBoundaryGrows) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const ImageSet test = FirstImages(TestSet(), 500);
+  std::vector<double> accuracy;
+  std::vector<double> energy;
+  for (int b = 5; b <= 10; ++b) {
+    mac::RunOptions h;
+    h.boundary = b;
+    const InferenceResult r = RunNetwork(macros, UniformConfig("HCIM", h, q.layers.size()), test,
+                                         {.seed = 1, .threads = 2});
+    accuracy.push_back(r.Accuracy());
+    energy.push_back(r.energy.per_mac_j);
+  }
+  for (std::size_t i = 1; i < accuracy.size(); ++i) {
+    EXPECT_LE(accuracy[i], accuracy[i - 1] + kAccuracyNoise) << "B_D/A " << 5 + i;
+    EXPECT_LT(energy[i], energy[i - 1]) << "B_D/A " << 5 + i;
+  }
+  EXPECT_LT(accuracy.back(), accuracy.front() - 0.2);
+}
+
+TEST(Inference, ResultsDoNotDependOnTheThreadCount) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const ImageSet test = FirstImages(TestSet(), 100);
+  mac::RunOptions h;
+  h.boundary = 8;
+  const NetworkConfig config = UniformConfig("HCIM", h, q.layers.size());
+  const InferenceResult one = RunNetwork(macros, config, test, {.seed = 3, .threads = 1});
+  const InferenceResult two = RunNetwork(macros, config, test, {.seed = 3, .threads = 2});
+  EXPECT_EQ(one.predictions, two.predictions);
+  EXPECT_EQ(one.energy.total_j, two.energy.total_j);
+  const InferenceResult other_seed = RunNetwork(macros, config, test, {.seed = 4, .threads = 2});
+  EXPECT_EQ(other_seed.counts.adc_conversions, one.counts.adc_conversions);
+}
+
+TEST(Osa, ThresholdsFromTheCalibrationSplitMeetTheirLimitsOnTheTestSplit) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  StudyOptions options;
+  options.levels = {6.5};
+  options.calibration_vectors = 4000;
+  options.inference.threads = 2;
+  const OsaCalibration cal = CalibrateOsa(macros, Calibration(), options);
+  ASSERT_EQ(cal.settings.size(), 1U);
+  const OsaSetting& s = cal.settings.front();
+  // The test split's exact layer inputs, through the same loss.
+  const auto test_inputs = ReferenceLayerInputs(q, FirstImages(TestSet(), 500), 4000, 2, 2);
+  for (std::size_t li = 0; li < q.layers.size(); ++li) {
+    const LayerOsa& lo = cal.layers[li];
+    // The limit sits between the all-B6 and the all-B7 losses, so OSA must mix.
+    EXPECT_GT(s.limits[li].front(), lo.candidate_loss[1]);
+    EXPECT_LT(s.limits[li].front(), lo.candidate_loss[2]);
+    ASSERT_TRUE(std::all_of(s.thresholds[li].met.begin(), s.thresholds[li].met.end(),
+                            [](bool m) { return m; }));
+    const QuantLayer& l = q.layers[li];
+    auto data = std::make_shared<const std::vector<std::int32_t>>(test_inputs[li]);
+    mac::RunOptions o;
+    o.mode = mac::Mode::kOsaHcim;
+    o.ose.orders = options.ose_orders;
+    o.ose.candidates = options.candidates;
+    o.ose.nq_full_scale = lo.nq_full_scale;
+    const mac::LossData test_loss = mac::MakeRelativeMseLoss(
+        macros.Array(li), o, mac::DataInputs(data, l.Length(), l.activation_bits),
+        {.samples = static_cast<std::int64_t>(data->size()) / l.Length(), .seed = 7, .threads = 2});
+    const auto& t = s.thresholds[li].thresholds;
+    const std::vector<int> choice = mac::AssignCandidates(test_loss.saliency, t, t.size());
+    const double loss = test_loss.loss(choice);
+    EXPECT_LE(loss, s.limits[li].back() * (1.0 + kLossSamplingTolerance)) << l.name;
+    // Both neighbouring candidates are used on the test split. Not in layer 0 under the
+    // analytic default calibration: its 3-bit ADC reconstructs an empty line at half an LSB, so
+    // the background patches (saliency 0) carry the largest error and stay at B=6.
+    if (li == 0) {
+      continue;
+    }
+    std::vector<std::int64_t> used(options.candidates.size(), 0);
+    for (int c : choice) {
+      ++used[static_cast<std::size_t>(c)];
+    }
+    const auto passes = static_cast<double>(choice.size());
+    EXPECT_GT(static_cast<double>(used[1]) / passes, 0.1) << l.name << ": B=6";
+    EXPECT_GT(static_cast<double>(used[2]) / passes, 0.1) << l.name << ": B=7";
+  }
+}
+
+TEST(Osa, LevelLimitsSitBetweenTheCandidateLosses) {
+  const std::vector<int> b = {5, 6, 7};
+  const std::vector<double> l = {1e-4, 4e-4, 1.6e-3};
+  constexpr double kRelTol = 1e-12;
+  EXPECT_NEAR(LevelLimits(b, l, 5.5).front(), 2e-4, 2e-4 * kRelTol);
+  EXPECT_NEAR(LevelLimits(b, l, 6.5).back(), 8e-4, 8e-4 * kRelTol);
+  EXPECT_NEAR(LevelLimits(b, l, 7.0).front(), 1.6e-3, 1.6e-3 * kRelTol);
+  EXPECT_EQ(LevelLimits(b, l, 6.5).size(), 2U);
+  EXPECT_THROW(LevelLimits(b, l, 4.5), UsageError);
+  EXPECT_THROW(LevelLimits(b, l, 7.5), UsageError);
+}
+
+TEST(Osa, SaliencyFullScaleFollowsTheData) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const auto inputs = ReferenceLayerInputs(q, FirstImages(Calibration(), 100), 2000, 1, 2);
+  const QuantLayer& l = q.layers[1];
+  auto data = std::make_shared<const std::vector<std::int32_t>>(inputs[1]);
+  mac::RunOptions o;
+  o.mode = mac::Mode::kOsaHcim;
+  const mac::EvalOptions eval{.samples = static_cast<std::int64_t>(data->size()) / l.Length()};
+  const auto gen = mac::DataInputs(data, l.Length(), 8);
+  const int f99 = mac::SaliencyFullScale(macros.Array(1), o, gen, eval, 99.0);
+  const int f50 = mac::SaliencyFullScale(macros.Array(1), o, gen, eval, 50.0);
+  // Real feature maps rarely set their top bits: the counts stay far below the 144 rows.
+  EXPECT_LT(f99, 72);
+  EXPECT_GE(f99, f50);
+  EXPECT_GE(f50, 1);
+  // With the data's full scale fewer passes have saliency 0 than with rows + 1.
+  auto zero_share = [&](int full_scale) {
+    o.ose.nq_full_scale = full_scale;
+    o.ose.thresholds.assign(o.ose.candidates.size() - 1, 0);
+    const mac::MacRunner runner(macros.Array(1), o);
+    mac::MacRunner::Workspace ws;
+    std::int64_t zeros = 0, passes = 0;
+    std::vector<std::int64_t> s(2);
+    std::vector<int> b(2);
+    for (std::int64_t n = 0; n < eval.samples; ++n) {
+      runner.Saliency(std::span(*data).subspan(static_cast<std::size_t>(n) * l.Length(),
+                                               static_cast<std::size_t>(l.Length())),
+                      ws, s, b);
+      zeros += std::count(s.begin(), s.end(), 0);
+      passes += 2;
+    }
+    return static_cast<double>(zeros) / static_cast<double>(passes);
+  };
+  EXPECT_LT(zero_share(f99), zero_share(0));
+}
+
+TEST(OsaStudy, SmallStudyReportsEveryModeAndWritesItsFiles) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  StudyOptions options;
+  options.hcim_boundaries = {6, 7};
+  options.levels = {6.5};
+  options.calibration_vectors = 1000;
+  options.inference.threads = 2;
+  const Study study =
+      RunStudy(macros, FirstImages(Calibration(), 200), FirstImages(TestSet(), 100), options);
+  ASSERT_EQ(study.points.size(), 4U);  // DCIM, HCIM 6, HCIM 7, OSA 6.5
+  EXPECT_EQ(study.points.front().mode, mac::Mode::kDcim);
+  EXPECT_EQ(study.points.back().mode, mac::Mode::kOsaHcim);
+  std::ostringstream report;
+  PrintStudy(report, study);
+  EXPECT_NE(report.str().find("OSA L@6.5"), std::string::npos);
+  EXPECT_NE(report.str().find("HCIM B=7"), std::string::npos);
+  const fs::path csv = fs::temp_directory_path() / "cimchar_network_study_test.csv";
+  WriteStudyCsv(csv, study);
+  std::ifstream in(csv);
+  std::string header, line;
+  std::getline(in, header);
+  int rows = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4);
+  EXPECT_NE(header.find("layer3_passes_b7"), std::string::npos);
+  fs::remove(csv);
+}
+
+TEST(NetworkBad, BadNetworkAndImageFilesAreClearErrors) {
+  const fs::path dir = fs::temp_directory_path() / "cimchar_network_bad_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    Hdf5Data f = Hdf5Data::Create(dir / "other.h5");
+    f.WriteAttr("/", "format", std::string("something-else"));
+    f.Close();
+  }
+  try {
+    ReadNetwork(dir / "other.h5");
+    FAIL() << "expected an error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("cimchar-qnet-1"), std::string::npos) << e.what();
+  }
+  {
+    Hdf5Data f = Hdf5Data::Create(dir / "nolayer.h5");
+    f.WriteAttr("/", "format", std::string("cimchar-qnet-1"));
+    f.WriteAttr("/", "name", std::string("x"));
+    for (const char* a : {"input_channels", "input_height", "input_width", "classes"}) {
+      f.WriteAttr("/", a, 1);
+    }
+    f.WriteAttr("/", "layers", 1);
+    f.Close();
+  }
+  try {
+    ReadNetwork(dir / "nolayer.h5");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer0"), std::string::npos) << e.what();
+  }
+  try {
+    ReadIdxImages(dir / "none-images.gz", dir / "none-labels.gz");
+    FAIL() << "expected an error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("dataset-fashion-mnist"), std::string::npos) << e.what();
+  }
+  {
+    std::ofstream out(dir / "short-images", std::ios::binary);
+    const unsigned char header[] = {0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28};
+    out.write(reinterpret_cast<const char*>(header), sizeof header);
+    out << "only a few bytes";
+  }
+  try {
+    ReadIdxImages(dir / "short-images", dir / "short-images");
+    FAIL() << "expected an error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ReadFashionMnist(kFashionMnistDir, "test", 9990, 20), UsageError);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cimchar::network

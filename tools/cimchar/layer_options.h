@@ -1,0 +1,84 @@
+#pragma once
+
+// The layer-data options of snr, compare and thresholds: a designer's own layer (.npy or HDF5,
+// network/layer_data.h) instead of random weights and synthetic inputs.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "mac/evaluate.h"
+#include "mac/options.h"
+#include "mac/setup.h"
+#include "network/layer_data.h"
+
+namespace cimchar::tool {
+
+struct LayerArgs {
+  std::string layer;        // one HDF5 file with /activations and /weights
+  std::string activations;  // or two .npy files
+  std::string weights;
+  int stride = 1;
+  int padding = 0;
+};
+
+inline boost::program_options::options_description LayerOptions(LayerArgs& a) {
+  namespace po = boost::program_options;
+  po::options_description d(
+      "Layer data (a real layer instead of random weights and --inputs; see README 'Layer data')");
+  d.add_options()("layer", po::value(&a.layer),
+                  "HDF5 layer file: /activations (N,K) or (N,C,H,W), /weights (M,K) or "
+                  "(M,C,kh,kw), integer codes; attributes activation_bits, weight_bits, "
+                  "signed_weights, stride, padding")("activations", po::value(&a.activations),
+                                                     "input vectors or feature maps, .npy")(
+      "weights", po::value(&a.weights), "weights, .npy (PyTorch layout)")(
+      "stride", po::value(&a.stride)->default_value(a.stride),
+      "convolution stride (feature-map activations)")(
+      "padding", po::value(&a.padding)->default_value(a.padding),
+      "convolution zero padding (feature-map activations)");
+  return d;
+}
+
+// The layer the options name, or nothing. The operand format comes from the file's attributes or
+// from --abits/--wbits/--signed when given (a contradiction is an error); `request` takes the
+// layer's widths. Failures: UsageError from network::LoadLayer.
+inline std::optional<network::LayerData> LoadLayerIfGiven(
+    const LayerArgs& a, const boost::program_options::variables_map& vm, mac::ModelRequest& shape) {
+  if (a.layer.empty() && a.activations.empty() && a.weights.empty()) {
+    return std::nullopt;
+  }
+  network::LayerSource source;
+  source.activations = a.layer.empty() ? a.activations : a.layer;
+  source.weights = a.layer.empty() ? a.weights : a.layer;
+  const auto given = [&](const char* name) {
+    return vm.count(name) != 0U && !vm[name].defaulted();
+  };
+  if (given("abits")) {
+    source.activation_bits = shape.activation_bits;
+  }
+  if (given("wbits")) {
+    source.weight_bits = shape.weight_bits;
+  }
+  if (shape.signed_weights) {
+    source.signed_weights = true;
+  }
+  if (given("stride")) {
+    source.stride = a.stride;
+  }
+  if (given("padding")) {
+    source.padding = a.padding;
+  }
+  network::LayerData layer = network::LoadLayer(source);
+  shape.activation_bits = layer.activation_bits;
+  shape.weight_bits = layer.weight_bits;
+  shape.signed_weights = layer.signed_weights;
+  return layer;
+}
+
+// The layer's vectors as an input source.
+inline mac::InputGenerator LayerInputs(const network::LayerData& layer) {
+  return mac::DataInputs(layer.inputs, layer.length, layer.activation_bits);
+}
+
+}  // namespace cimchar::tool

@@ -1,0 +1,251 @@
+// cimchar network KIND: a quantized CNN through the behavioral macro (study: paper Fig. 7/8
+// analogues; export-layer: one layer's real operands as a layer file for snr/compare/thresholds).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "cimchar/calibration_options.h"
+#include "cimchar/command.h"
+#include "core/error.h"
+#include "core/paths.h"
+#include "exporters/atomic_file.h"
+#include "mac/setup.h"
+#include "mac/sweep.h"
+#include "network/image_set.h"
+#include "network/inference.h"
+#include "network/layer_data.h"
+#include "network/quantized_network.h"
+#include "network/study.h"
+#include "network/study_plots.h"
+
+namespace {
+
+namespace po = boost::program_options;
+namespace mac = cimchar::mac;
+namespace calib = cimchar::calib;
+namespace net = cimchar::network;
+using cimchar::UsageError;
+using cimchar::tool::ParseList;
+
+std::string DefaultNetwork() {
+  return (cimchar::core::ProjectHome() / "tools/networks/fashion_mnist/network.h5").string();
+}
+
+// Options every kind shares: the network, the data set and the thread count.
+struct Common {
+  std::string network = DefaultNetwork();
+  std::string data = net::kFashionMnistDir;
+  int threads = 1;
+};
+
+void AddCommon(po::options_description& d, Common& c) {
+  d.add_options()("net", po::value(&c.network)->default_value(c.network),
+                  "quantized network file (format cimchar-qnet-1)")(
+      "data", po::value(&c.data)->default_value(c.data),
+      "Fashion-MNIST folder (Debian package dataset-fashion-mnist)")(
+      "threads", po::value(&c.threads)->default_value(c.threads),
+      "worker threads (results do not depend on it)");
+}
+
+bool Parse(const std::vector<std::string>& args,
+           const po::options_description& desc,
+           po::variables_map& vm) {
+  std::vector<std::string> rest(args.begin() + 2, args.end());
+  po::store(po::command_line_parser(rest).options(desc).run(), vm);
+  if (vm.count("help") != 0U) {
+    std::cout << desc << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
+net::ImageSet CalibrationSplit(const Common& c, const net::QuantizedNetwork& q) {
+  return net::ReadFashionMnist(c.data, "train", q.calibration_first, q.calibration_count);
+}
+
+int Study(const std::vector<std::string>& args) {
+  Common common;
+  cimchar::tool::MacroArgs macro;
+  net::StudyOptions options;
+  std::string boundaries = "5-10", candidates = "5,6,7,8,9,10", levels = "5.5,6.5,7.5,8.5,9.5";
+  std::string out_dir = "results/network";
+  std::int64_t test_images = -1;
+  std::int64_t map_image = 0;
+  std::uint64_t chip_seed = 1;
+  po::options_description desc(
+      "cimchar network study [options]\n\n"
+      "The paper's Fig. 8 on a real network: test accuracy against energy efficiency for DCIM,\n"
+      "HCIM at every B_D/A and OSA-HCIM at several loss limits, every conv/linear layer tiled\n"
+      "over the behavioral macro (calibrated from the characterized tables with --lut). OSA\n"
+      "thresholds are found per layer on the network's calibration split (training images the\n"
+      "network was not trained on) and evaluated on the test set. Per layer the N/Q full scale\n"
+      "follows the data, and the loss limit of an OSA point at level x (B_k <= x <= B_(k+1)) is\n"
+      "the layer's loss between the all-B_k and the all-B_(k+1) losses. Writes to --out:\n"
+      "study.txt (the report), study.csv, accuracy_vs_tops.png (Fig. 8), bda_map_layer0.png\n"
+      "(Fig. 7a: B_D/A per pixel of the first layer for one test image) and\n"
+      "bda_use_per_layer.png (Fig. 7b)");
+  desc.add_options()("help,h", "show this help")("out", po::value(&out_dir)->default_value(out_dir),
+                                                 "output folder")(
+      "test-images", po::value(&test_images)->default_value(test_images),
+      "test images to classify (-1: all 10000)")(
+      "boundaries", po::value(&boundaries)->default_value(boundaries), "HCIM B_D/A range B1-B2")(
+      "candidates", po::value(&candidates)->default_value(candidates), "OSA candidates B")(
+      "levels", po::value(&levels)->default_value(levels),
+      "OSA points in B_D/A units: the loss limit of level x between candidates B_k and B_(k+1) "
+      "is l_k^(1-f) l_(k+1)^f, f = (x - B_k)/(B_(k+1) - B_k), l_m the all-B_m loss")(
+      "ose-orders", po::value(&options.ose_orders)->default_value(options.ose_orders),
+      "s: output orders the saliency evaluator computes digitally")(
+      "calibration-vectors",
+      po::value(&options.calibration_vectors)->default_value(options.calibration_vectors),
+      "input vectors per layer drawn from the calibration split")(
+      "nq-percentile", po::value(&options.nq_percentile)->default_value(options.nq_percentile),
+      "percentile of the calibration 1-bit MAC counts that sets the N/Q full scale")(
+      "compensate", po::bool_switch(&options.compensate),
+      "add the expected value of the discarded orders")(
+      "seed", po::value(&options.inference.seed)->default_value(options.inference.seed),
+      "per-conversion noise of the test run")("chip-seed",
+                                              po::value(&chip_seed)->default_value(chip_seed),
+                                              "simulated chip instance (static errors)")(
+      "map-image", po::value(&map_image)->default_value(map_image),
+      "test image drawn in the B_D/A map");
+  AddCommon(desc, common);
+  desc.add(cimchar::tool::MacroOptions(macro));
+  po::variables_map vm;
+  if (!Parse(args, desc, vm)) {
+    return 0;
+  }
+  options.inference.threads = common.threads;
+  options.inference.progress = true;
+  options.calibration_seed = options.inference.seed;
+  options.hcim_boundaries = mac::ParseBoundaryRange(boundaries, mac::MacShape{});
+  options.candidates = ParseList<int>("candidates", candidates);
+  options.levels = ParseList<double>("levels", levels);
+
+  const net::QuantizedNetwork q = net::ReadNetwork(common.network);
+  const mac::Model cal = cimchar::tool::BuildModel(vm, macro);
+  const calib::OperatingPoint& point = macro.request.macro.point;
+  const net::ImageSet test = net::ReadFashionMnist(common.data, "test", 0, test_images);
+  const net::ImageSet cal_set = CalibrationSplit(common, q);
+  std::cout << "calibration:\n";
+  cimchar::tool::PrintNotes(cal.macro);
+  const net::MacNetwork macros(q, cal.shape, cal.macro, chip_seed);
+  const net::Study study = net::RunStudy(macros, cal_set, test, options);
+
+  std::filesystem::create_directories(out_dir);
+  std::ostringstream report;
+  report << "cimchar network study: " << test.Count() << " test images, seed "
+         << options.inference.seed << ", chip seed " << chip_seed << ", operating point "
+         << point.corner << " " << point.vdd_v << " V " << point.temp_c << " degC\n";
+  for (const std::string& n : cal.macro.notes) {
+    report << "  # " << n << "\n";
+  }
+  report << q.provenance << "\n";
+  net::PrintStudy(report, study);
+  std::cout << report.str();
+  const std::filesystem::path dir(out_dir);
+  cimchar::exporters::WriteFilesAtomically({{dir / "study.txt", report.str()}});
+  net::WriteStudyCsv(dir / "study.csv", study);
+  net::PlotAccuracyVsEfficiency(study, dir / "accuracy_vs_tops.png");
+  // Fig. 7: the first layer of one test image, and the use per layer, at the OSA operating point.
+  const net::StudyPoint* osa = net::OperatingOsaPoint(study);
+  if (osa != nullptr) {
+    const net::QuantLayer& first = q.layers.front();
+    const std::vector<int> map = net::BoundaryMap(macros, osa->config, test.Image(map_image),
+                                                  map_image, 0, options.inference);
+    net::PlotLayerBoundaryMap(
+        test, map_image, map, first.OutWidth(), first.OutHeight(), macros.Array(0).ColumnTiles(), 0,
+        "Layer 0 B_D/A per output pixel, test image " + std::to_string(map_image) + " (" +
+            osa->name + ", channels 0-" + std::to_string(cal.shape.columns - 1) + ")",
+        dir / "bda_map_layer0.png");
+    net::PlotBoundaryUsage(*osa, dir / "bda_use_per_layer.png");
+  }
+  std::cout << "wrote " << (dir / "study.txt").string() << ", study.csv, accuracy_vs_tops.png"
+            << (osa != nullptr ? ", bda_map_layer0.png, bda_use_per_layer.png" : "") << "\n";
+  return 0;
+}
+
+int ExportLayer(const std::vector<std::string>& args) {
+  Common common;
+  std::size_t layer = 1;
+  std::int64_t vectors = 2000;
+  std::string out;
+  std::uint64_t seed = 1;
+  po::options_description desc(
+      "cimchar network export-layer --layer L --out FILE.h5|PREFIX [options]\n\n"
+      "Writes one layer of the network with real operands: its exact input vectors (im2col\n"
+      "patches) on the calibration split and its weights, as one HDF5 layer file (FILE.h5) or two\n"
+      ".npy files (PREFIX_activations.npy, PREFIX_weights.npy) — the files cimchar snr, compare\n"
+      "and thresholds read with --layer / --activations and --weights");
+  desc.add_options()("help,h", "show this help")("layer", po::value(&layer)->default_value(layer),
+                                                 "layer index (0 = first)")(
+      "vectors", po::value(&vectors)->default_value(vectors), "input vectors, drawn at random")(
+      "seed", po::value(&seed)->default_value(seed), "which vectors are drawn")(
+      "out", po::value(&out), "FILE.h5, or a prefix for two .npy files");
+  AddCommon(desc, common);
+  po::variables_map vm;
+  if (!Parse(args, desc, vm)) {
+    return 0;
+  }
+  if (out.empty()) {
+    throw UsageError("--out FILE.h5 or --out PREFIX is required");
+  }
+  const net::QuantizedNetwork q = net::ReadNetwork(common.network);
+  if (layer >= q.layers.size()) {
+    throw UsageError("--layer " + std::to_string(layer) + ": the network has layers 0.." +
+                     std::to_string(q.layers.size() - 1));
+  }
+  const net::ImageSet cal_set = CalibrationSplit(common, q);
+  auto inputs = net::ReferenceLayerInputs(q, cal_set, vectors, seed, common.threads);
+  const net::QuantLayer& l = q.layers[layer];
+  net::LayerData data;
+  data.length = l.Length();
+  data.outputs = l.outputs;
+  data.vectors = static_cast<std::int64_t>(inputs[layer].size()) / l.Length();
+  data.inputs = std::make_shared<const std::vector<std::int32_t>>(std::move(inputs[layer]));
+  data.weights = l.weights;
+  data.activation_bits = l.activation_bits;
+  data.weight_bits = l.weight_bits;
+  data.signed_weights = l.signed_weights;
+  data.description = q.name + " " + l.name + ": " + std::to_string(data.vectors) +
+                     " exact input vectors from " + cal_set.source;
+  const std::filesystem::path path(out);
+  if (path.extension() == ".h5") {
+    net::WriteLayerHdf5(path, data);
+    std::cout << "wrote " << out << " (" << data.description << ")\n";
+  } else {
+    net::WriteLayerNpy(path, data);
+    std::cout << "wrote " << out << "_activations.npy and " << out << "_weights.npy ("
+              << data.description << ")\n";
+  }
+  return 0;
+}
+
+int RunNetworkCommand(const std::vector<std::string>& args) {
+  static const std::map<std::string, int (*)(const std::vector<std::string>&)> kKinds = {
+      {"study", Study}, {"export-layer", ExportLayer}};
+  if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
+    std::cout << "cimchar network KIND [options]   (KIND --help for more)\n"
+                 "  study         accuracy vs TOPS/W of DCIM, HCIM and OSA-HCIM on the test set\n"
+                 "                (paper Fig. 8), B_D/A map and use per layer (Fig. 7)\n"
+                 "  export-layer  one layer's real input vectors and weights as a layer file\n";
+    return args.size() < 2 ? 2 : 0;
+  }
+  const auto it = kKinds.find(args[1]);
+  if (it == kKinds.end()) {
+    throw UsageError("unknown network kind '" + args[1] + "'; kinds: study, export-layer");
+  }
+  return it->second(args);
+}
+
+}  // namespace
+
+CIMCHAR_COMMAND("network",
+                "a quantized CNN on the macro model: accuracy vs TOPS/W (Fig. 8), B_D/A maps",
+                RunNetworkCommand);
