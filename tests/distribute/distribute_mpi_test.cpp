@@ -76,7 +76,7 @@ fs::path Reference(const std::string& samples) {
   if (!fs::exists(out)) {
     std::vector<std::string> argv = Characterize(out, samples);
     argv.back() = "--out=" + out.string();
-    argv[7] = "--jobs=2";
+    argv[5] = "--jobs=2";
     const Outcome r = testing::Run(argv, TempDir() / ("reference_" + samples));
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
   }
