@@ -195,48 +195,71 @@ ComponentEnergy Scalar(const std::string& component,
 
 void EnergiesOf(const calib::Macro& macro, ExportModel& model) {
   const calib::Energies& e = macro.energy;
-  const double rows = macro.geometry.rows;
+  const int rows = macro.geometry.rows;
   const std::string no_area = "cimchar characterizes netlists, not layouts: no area";
-  model.energies.push_back(
-      {.component = "digital_column",
-       .action = "mac_1b_cycle",
-       .points = {{.arguments = {},
-                   .energy_j = rows * (e.dmult_row.energy_j + e.precharge_row.energy_j) +
-                               e.adder_tree.energy_j}},
-       .area_um2 = std::nullopt,
-       .area_note = no_area});
-  ComponentEnergy op{.component = "analog_line",
-                     .action = "analog_op",
-                     .points = {},
-                     .area_um2 = std::nullopt,
-                     .area_note = no_area};
-  for (std::size_t i = 0; i < macro.line.codes.size(); ++i) {
-    op.points.push_back({.arguments = {{"code", macro.line.codes[i]}}, .energy_j = e.op_code_j[i]});
+  const auto points = [&](const std::string& component, const std::string& action,
+                          std::vector<EnergyPoint> pts) {
+    model.energies.push_back({.component = component,
+                              .action = action,
+                              .points = std::move(pts),
+                              .area_um2 = std::nullopt,
+                              .area_note = no_area});
+  };
+  std::vector<EnergyPoint> tree;
+  for (int n : {0, rows / 4, rows / 2, 3 * rows / 4, rows}) {
+    tree.push_back({.arguments = {{"ones", n}},
+                    .energy_j = e.adder_tree_j[static_cast<std::size_t>(n)]});
   }
-  model.energies.push_back(std::move(op));
-  ComponentEnergy dac{.component = "dac_row",
-                      .action = "drive",
-                      .points = {},
-                      .area_um2 = std::nullopt,
-                      .area_note = no_area};
+  points("adder_tree", "evaluate", std::move(tree));
+  points("dmult", "multiply",
+         {{.arguments = {{"w", 0}, {"a", 0}}, .energy_j = e.dmult_w0.energy_j},
+          {.arguments = {{"w", 0}, {"a", 1}}, .energy_j = e.dmult_w0.energy_j},
+          {.arguments = {{"w", 1}, {"a", 0}}, .energy_j = e.dmult_w1_a0.energy_j},
+          {.arguments = {{"w", 1}, {"a", 1}}, .energy_j = e.dmult_w1_a1.energy_j}});
+  std::vector<EnergyPoint> op;
+  for (std::size_t i = 0; i < macro.line.codes.size(); ++i) {
+    op.push_back({.arguments = {{"code", macro.line.codes[i]}}, .energy_j = e.op_code_j[i]});
+  }
+  points("analog_line", "analog_op", std::move(op));
+  std::vector<EnergyPoint> dac;
   for (std::size_t c = 0; c < e.dac_row_j.size(); ++c) {
-    dac.points.push_back(
+    dac.push_back(
         {.arguments = {{"code", static_cast<std::int64_t>(c)}}, .energy_j = e.dac_row_j[c]});
   }
-  model.energies.push_back(std::move(dac));
+  points("dac_row", "drive", std::move(dac));
+  points("accumulator", "accumulate",
+         {{.arguments = {{"toggled_bits", 0}}, .energy_j = e.accumulate.energy_j},
+          {.arguments = {{"toggled_bits", e.accumulator_bits}},
+           .energy_j = e.accumulate.energy_j + e.accumulator_bits * e.accumulate_toggle_j}});
   model.energies.push_back(Scalar("adc", "convert", e.adc_conversion));
-  model.energies.push_back(Scalar("precharge_row", "precharge", e.precharge_row));
+  model.energies.push_back(Scalar("precharge_row", "precharge", e.precharge_row_cycle));
+  model.energies.push_back(Scalar("precharge_lblb", "restore", e.precharge_lblb));
+  model.energies.push_back(Scalar("dwl_row", "pulse", e.wordline_dwl));
+  model.energies.push_back(Scalar("awl_row", "pulse", e.wordline_awl));
+  model.energies.push_back(Scalar("din_row", "toggle", e.din_toggle));
+  model.energies.push_back(Scalar("leakage_row", "cycle", e.leakage_row_cycle));
+  model.energies.push_back(Scalar("leakage_column", "cycle",
+                                  {e.leakage_tree_cycle.energy_j +
+                                       e.leakage_accumulator_cycle.energy_j,
+                                   e.leakage_tree_cycle.how + "; " +
+                                       e.leakage_accumulator_cycle.how}));
   model.energies.push_back(Scalar("ose", "evaluate", e.ose_eval));
-  model.energies.push_back(Scalar("accumulator", "accumulate", e.accumulate));
+  model.energies.push_back(Scalar("nq", "normalize", e.nq));
   for (const auto& [what, how] : std::vector<std::pair<std::string, std::string>>{
            {"analog_line.analog_op", e.analog_how},
            {"dac_row.drive", e.dac_how},
            {"adc.convert", e.adc_conversion.how},
-           {"precharge_row.precharge", e.precharge_row.how},
-           {"ose.evaluate", e.ose_eval.how},
+           {"adder_tree.evaluate", e.adder_tree_how},
+           {"dmult.multiply", e.dmult_w1_a1.how},
            {"accumulator.accumulate", e.accumulate.how},
-           {"digital_column.dmult", e.dmult_row.how},
-           {"digital_column.adder_tree", e.adder_tree.how}}) {
+           {"precharge_row.precharge", e.precharge_row_cycle.how},
+           {"precharge_lblb.restore", e.precharge_lblb.how},
+           {"dwl_row.pulse", e.wordline_dwl.how},
+           {"awl_row.pulse", e.wordline_awl.how},
+           {"din_row.toggle", e.din_toggle.how},
+           {"leakage_row.cycle", e.leakage_row_cycle.how},
+           {"ose.evaluate", e.ose_eval.how},
+           {"nq.normalize", e.nq.how}}) {
     model.provenance["energy." + what] = how;
   }
 }

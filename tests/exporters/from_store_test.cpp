@@ -235,7 +235,9 @@ TEST_F(FromStore, DerivesTheAnalogPathInAdcLsb) {
 TEST_F(FromStore, EveryActionHasAnEnergyAndItsSource) {
   const ExportModel m = Model();
   for (const char* what :
-       {"digital_column", "analog_line", "dac_row", "adc", "precharge_row", "ose", "accumulator"}) {
+       {"adder_tree", "dmult", "analog_line", "dac_row", "adc", "precharge_row", "precharge_lblb",
+        "dwl_row", "awl_row", "din_row", "leakage_row", "leakage_column", "ose", "nq",
+        "accumulator"}) {
     EXPECT_TRUE(std::any_of(m.energies.begin(), m.energies.end(), [&](const ComponentEnergy& e) {
       return e.component == what;
     })) << what;

@@ -25,8 +25,11 @@ constexpr const char* kFormatHelp = R"(Formats (files written inside --out, a fo
   accelergy  ERT.yaml: ERT.version, ERT.tables[].name "<macro>.<component>",
                actions[].name, actions[].arguments, actions[].energy (pJ per action);
              ART.yaml: ART.tables[].name, area (um^2; not derived: cimchar has no layouts).
-             Components: digital_column.mac_1b_cycle (activity_pct), analog_line.analog_op
-             (fraction_pct), adc.convert, dac_row.drive (code), precharge_row.precharge.
+             Components: adder_tree.evaluate (ones), dmult.multiply (w, a),
+             analog_line.analog_op (code), dac_row.drive (code), adc.convert,
+             accumulator.accumulate (toggled_bits), precharge_row.precharge,
+             precharge_lblb.restore, dwl_row.pulse, awl_row.pulse, din_row.toggle,
+             leakage_row.cycle, leakage_column.cycle, ose.evaluate, nq.normalize.
              Needs at least one energy table.
   neurosim   neurosim_adc_noise.csv: output (code), mean (LSB), std (LSB, static and dynamic
              in quadrature); neurosim_adc_noise.meta.json. Needs adc/transition_v.

@@ -39,6 +39,7 @@
 #include <numeric>
 #include <random>
 
+#include "calib/schema.h"
 #include "characterize/benches/common.h"
 #include "characterize/benches/drivers.h"
 #include "core/error.h"
@@ -47,6 +48,8 @@
 
 namespace cimchar::characterize::benches {
 namespace {
+
+namespace schema = calib::schema;
 
 constexpr const char* kDeck =
     R"(* {{title}}
@@ -277,31 +280,46 @@ class AdderTreeBench final : public DigitalTimeline {
 
   std::string Name() const override { return "adder_tree"; }
 
+  std::vector<std::pair<std::string, std::string>> Parameters() const override {
+    return {{std::string(schema::kAdderTreeRowsKey), std::to_string(rows_)},
+            {std::string(schema::kAdderTreeStructureKey),
+             measure::AdderTreeStructureName(structure_)}};
+  }
+
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
     for (std::size_t s = 0; s < ones_.size(); ++s) {
       c.push_back({"energy_j_" + std::to_string(s), "J"});
     }
-    c.insert(c.end(),
-             {{"delay_s", "s"}, {"leakage_w", "W"}, {"leakage_cycle_j", "J"}, {"cycle_s", "s"}});
+    for (const auto& [name, units] : Scalars()) {
+      c.push_back({name.substr(name.find('/') + 1), units});
+    }
     return c;
   }
 
   std::vector<lut::ReduceRequest> Quantities() const override {
-    lut::ReduceRequest energy{.quantity = "adder_tree/energy_j", .units = "J"};
+    lut::ReduceRequest energy{.quantity = std::string(schema::kAdderTreeEnergy), .units = "J"};
     std::vector<double> axis;
     for (std::size_t s = 0; s < ones_.size(); ++s) {
       energy.columns.push_back("energy_j_" + std::to_string(s));
       axis.push_back(static_cast<double>(ones_[s]) / rows_);
     }
-    energy.column_axis = lut::Axis::Numeric("ones", "1", axis);
+    energy.column_axis = lut::Axis::Numeric(std::string(schema::kOnesAxis), "1", axis);
     std::vector<lut::ReduceRequest> out = {energy};
-    for (const auto& c : Columns()) {
-      if (c.name.rfind("energy_j_", 0) != 0) {
-        out.push_back({.quantity = "adder_tree/" + c.name, .units = c.units, .columns = {c.name}});
-      }
+    for (const auto& [name, units] : Scalars()) {
+      out.push_back(
+          {.quantity = name, .units = units, .columns = {name.substr(name.find('/') + 1)}});
     }
     return out;
+  }
+
+  // The single-valued quantities, in Measure()'s order: name, units.
+  static std::vector<std::pair<std::string, std::string>> Scalars() {
+    const auto q = [](std::string_view name, const char* units) {
+      return std::pair{std::string(name), std::string(units)};
+    };
+    return {q(schema::kAdderTreeDelay, "s"), q(schema::kAdderTreeLeakage, "W"),
+            q(schema::kAdderTreeLeakageCycle, "J"), q(schema::kAdderTreeCycle, "s")};
   }
 
   std::vector<std::string> ProvenanceNotes() const override {
@@ -451,6 +469,11 @@ class DigitalBench final : public DigitalTimeline {
 
   std::string Name() const override { return "digital"; }
 
+  std::vector<std::pair<std::string, std::string>> Parameters() const override {
+    return {{std::string(schema::kDigitalAccBitsKey), std::to_string(acc_bits_)},
+            {std::string(schema::kDigitalColumnsKey), std::to_string(columns_)}};
+  }
+
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
     for (std::size_t s = 0; s < toggles_grid_.size(); ++s) {
@@ -468,8 +491,8 @@ class DigitalBench final : public DigitalTimeline {
   }
 
   std::vector<lut::ReduceRequest> Quantities() const override {
-    lut::ReduceRequest acc{.quantity = "digital/accumulator_energy_j", .units = "J"};
-    lut::ReduceRequest dmult{.quantity = "digital/dmult_energy_j", .units = "J"};
+    lut::ReduceRequest acc{.quantity = std::string(schema::kDigitalAccumulatorEnergy), .units = "J"};
+    lut::ReduceRequest dmult{.quantity = std::string(schema::kDigitalDmultEnergy), .units = "J"};
     for (std::size_t s = 0; s < toggles_grid_.size(); ++s) {
       acc.columns.push_back("accumulator_energy_j_" + std::to_string(s));
     }
@@ -480,9 +503,9 @@ class DigitalBench final : public DigitalTimeline {
         dmult.columns.push_back("dmult_energy_j_" + std::to_string(w) + "_" + std::to_string(a));
       }
     }
-    acc.column_axis = lut::Axis::Numeric("toggles", "1", toggles_grid_);
-    dmult.column_axis = lut::Axis::Numeric("w_activity", "1", levels);
-    dmult.inner_column_axis = lut::Axis::Numeric("a_activity", "1", levels);
+    acc.column_axis = lut::Axis::Numeric(std::string(schema::kTogglesAxis), "1", toggles_grid_);
+    dmult.column_axis = lut::Axis::Numeric(std::string(schema::kWActivityAxis), "1", levels);
+    dmult.inner_column_axis = lut::Axis::Numeric(std::string(schema::kAActivityAxis), "1", levels);
     std::vector<lut::ReduceRequest> out = {acc, dmult};
     for (const auto& [name, units] : Scalars()) {
       out.push_back(
@@ -589,17 +612,15 @@ class DigitalBench final : public DigitalTimeline {
  private:
   // The single-valued quantities, in Measure()'s order: name, units.
   static std::vector<std::pair<std::string, std::string>> Scalars() {
-    return {{"precharge/lbl_energy_j", "J"},
-            {"precharge/lblb_energy_j", "J"},
-            {"precharge/row_cycle_energy_j", "J"},
-            {"wordline/dwl_energy_j", "J"},
-            {"wordline/awl_energy_j", "J"},
-            {"din/toggle_energy_j", "J"},
-            {"leakage/row_w", "W"},
-            {"leakage/row_cycle_j", "J"},
-            {"leakage/accumulator_w", "W"},
-            {"leakage/accumulator_cycle_j", "J"},
-            {"digital/cycle_s", "s"}};
+    const auto q = [](std::string_view name, const char* units) {
+      return std::pair{std::string(name), std::string(units)};
+    };
+    return {q(schema::kPrechargeLbl, "J"),        q(schema::kPrechargeLblb, "J"),
+            q(schema::kPrechargeRowCycle, "J"),   q(schema::kWordlineDwl, "J"),
+            q(schema::kWordlineAwl, "J"),         q(schema::kDinToggle, "J"),
+            q(schema::kLeakageRow, "W"),          q(schema::kLeakageRowCycle, "J"),
+            q(schema::kLeakageAccumulator, "W"),  q(schema::kLeakageAccumulatorCycle, "J"),
+            q(schema::kDigitalCycle, "s")};
   }
 
   // GBLB toggles in cycles 1 .. DinToggles() (an even number: as many rises as falls).
