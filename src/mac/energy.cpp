@@ -59,6 +59,51 @@ EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& other) {
   return *this;
 }
 
+std::vector<std::pair<std::string, std::vector<std::string>>> EnergySources(
+    const calib::Macro& macro) {
+  const calib::Energies& e = macro.energy;
+  const auto distinct = [](std::initializer_list<const std::string*> hows) {
+    std::vector<std::string> out;
+    for (const std::string* h : hows) {
+      if (std::find(out.begin(), out.end(), *h) == out.end()) {
+        out.push_back(*h);
+      }
+    }
+    return out;
+  };
+  return {
+      {"dmult", distinct({&e.dmult_w0.how, &e.dmult_w1_a0.how, &e.dmult_w1_a1.how})},
+      {"adder_tree", {e.adder_tree_how}},
+      {"precharge", distinct({&e.precharge_row_cycle.how, &e.precharge_lblb.how})},
+      {"wordline", distinct({&e.wordline_dwl.how, &e.wordline_awl.how})},
+      {"din", {e.din_toggle.how}},
+      {"leakage", distinct({&e.leakage_row_cycle.how, &e.leakage_tree_cycle.how,
+                            &e.leakage_accumulator_cycle.how})},
+      {"amult", {e.analog_how}},
+      {"dac", {e.dac_how}},
+      {"adc", {e.adc_conversion.how}},
+      {"ose", distinct({&e.nq.how, &e.ose_eval.how})},
+      {"accumulate", {e.accumulate.how}},
+  };
+}
+
+void PrintEnergySources(std::ostream& out, const calib::Macro& macro) {
+  out << "  energy sources by block:\n";
+  std::string not_measured;
+  for (const auto& [block, hows] : EnergySources(macro)) {
+    bool measured = true;
+    for (const std::string& how : hows) {
+      out << "    " << block << ": " << how << "\n";
+      measured = measured && how.rfind("measured: ", 0) == 0;
+    }
+    if (!measured) {
+      not_measured += (not_measured.empty() ? "" : ", ") + block;
+    }
+  }
+  out << "  blocks not measured at transistor level (composed or placeholder): "
+      << (not_measured.empty() ? "none" : not_measured) << "\n";
+}
+
 EnergyBreakdown ComputeEnergy(const MacShape& shape,
                               const calib::Macro& macro,
                               const ActionCounts& counts) {

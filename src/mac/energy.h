@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,15 @@ struct EnergyBreakdown {
   // Adds the blocks and the total (per-MAC figures are the caller's).
   EnergyBreakdown& operator+=(const EnergyBreakdown& other);
 };
+
+// Where each block of EnergyBreakdown::Blocks() takes its energies from, in the same order:
+// (block, the distinct `how` of the actions priced in it). Failures: none.
+std::vector<std::pair<std::string, std::vector<std::string>>> EnergySources(
+    const calib::Macro& macro);
+
+// Prints EnergySources one block a line, then names the blocks that are not all measured
+// ("composed" or the analytic placeholder). Failures: none.
+void PrintEnergySources(std::ostream& out, const calib::Macro& macro);
 
 // Prices `counts` with the macro's energies for arrays of `shape`: the analog op as its baseline
 // plus the per-row steps of the W = 1 rows at their codes, the DACs per row at the code they
