@@ -24,9 +24,12 @@
 .include ../blocks/cs_line.sp
 {{dac}}
 .temp {{temp}}
-* Gear integration at reltol 1e-4: at ngspice's default 1e-3 the shared line moves by a few tenths
-* of a millivolt with the time steps (different in every Monte Carlo sample), which is of the
-* order of the line's static sigma at 144 rows.
+* Gear integration at reltol 1e-4 (the recipe's spice_options can tighten it). The line carries an
+* integration error that differs with the time steps of every Monte Carlo sample; measured on an
+* 8-row line at 1.0 V, 12 dies (tests/characterize/data/apath_small.ini), code 0: static sigma
+* 0.080 mV at reltol 1e-6 (mismatch), about 0.3 mV at 1e-4. At 144 rows the mismatch part shrinks
+* to tens of uV, so apath/line_v's static sigma is an upper bound set by the integrator: a few
+* tenths of a mV, below 1 % of an ADC LSB (characterization/README.md).
 .options method=gear reltol=1e-4
 vddu vddu 0 {{vdd}}
 vddd vddd 0 {{vdd}}

@@ -2,13 +2,13 @@
 * netlists/benches/analog_chain.sp (HCIMA units holding the weights, one DAC per row on its GBL,
 * A_MULT sampling, share switches, the line) converted by the column's SAR ADC.
 *
-* Each op: as analog_chain.sp, with the ADC's sampling switch (ASMP) closed from the op start
-* (RST empties the line and the ADC's top plate together) until just before SH falls, so the
-* ADC holds the shared line; then CLK decides one bit per cycle and the code is valid on b0..
-* until the next op.
+* Each op: as analog_chain.sp, with the ADC sampling (ASMP high: its sampling capacitor's bottom
+* plate on the line, its top plate at VCM) from the op start (RST empties the line and the
+* sampling capacitor together) until just before SH falls, so the ADC holds the shared line;
+* then CLK decides one bit per cycle and the code is valid on b0.. until the next op.
 *
 * Placeholders: as analog_chain.sp, and <adc> the ADC subcircuit (measure::SarAdcSubckt),
-*   <bits>, <adc_bits> its output nodes, <vref> <vcmp>, <asmp> <clk> the ADC's SMP and CLK sources.
+*   <bits>, <adc_bits> its output nodes, <vref> <vcm>, <asmp> <clk> the ADC's SMP and CLK sources.
 {{models}}
 .include ../cells/hcima.sp
 .include ../blocks/cs_line.sp
@@ -26,12 +26,12 @@ vdda vdda 0 {{vdd}}
 vss vss 0 0
 vgblb gblb 0 {{vdd}}
 vref vref 0 {{vref}}
-vcmp vcmp 0 {{vcmp}}
+vcm vcm 0 {{vcm}}
 vasmp asmp 0 {{asmp}}
 vclk clk 0 {{clk}}
 {{refs}}
 {{controls}}
 {{rows}}
 xend line rst vss cs_line_end
-xadc line asmp clk vref vcmp {{adc_bits}} vdda vss sar_adc{{bits}}
+xadc line asmp clk vref vcm {{adc_bits}} vdda vss sar_adc{{bits}}
 .end

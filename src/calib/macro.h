@@ -67,8 +67,9 @@ struct AdcTransfer {
   std::vector<double> transition_dynamic_sigma_v;  // per conversion
   double comparator_offset_sigma_v = 0.0;          // static: moves every transition together
   double comparator_noise_sigma_v = 0.0;           // dynamic: per decision, input-referred
-  // Largest shift of a transition caused by the previous conversion's code (kickback), LSB;
-  // < 0 when not characterized.
+  // Largest shift of a transition caused by the previous conversion's code (kickback and the
+  // comparator's memory), LSB, mean over dies; < 0 when not characterized. The model leaves the
+  // history out (calib notes say whether it is below schema::kAdcHistoryNegligibleLsb).
   double history_shift_lsb = -1.0;
 
   int Bits() const;

@@ -317,6 +317,26 @@ void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
           Look(store, Need(store, schema::kAdcEnergyConversion, lut::Statistic::kMean, Expect("J")),
                at)),
       "measured: adc/energy_conversion_j in " + file + " (what it includes: the file's recipe)"};
+  // History (kickback, comparator memory): a die's largest transition shift over the previous
+  // codes, averaged over dies; its spread across dies is in the note.
+  const lut::Table* history =
+      Optional(store, schema::kAdcHistoryShiftMaxLsb, lut::Statistic::kMean, Expect("1"));
+  if (history != nullptr) {
+    const lut::Table* history_sigma =
+        Optional(store, schema::kAdcHistoryShiftMaxLsb, lut::Statistic::kStaticSigma, Expect("1"));
+    a.history_shift_lsb = Look(store, *history, at);
+    const double sigma = LookOr(store, history_sigma, at, 0.0);
+    const bool negligible = a.history_shift_lsb < schema::kAdcHistoryNegligibleLsb;
+    m.notes.push_back(std::string(negligible ? "" : "WARNING: ") +
+                      "ADC history shift (a die's largest transition shift after any previous "
+                      "code, mean over dies): " +
+                      Num(a.history_shift_lsb) + " LSB (sigma across dies " + Num(sigma) +
+                      " LSB), " + (negligible ? "below " : "not below ") +
+                      Num(schema::kAdcHistoryNegligibleLsb) + " LSB: the model leaves it out" +
+                      (negligible ? "" : " although it matters"));
+  } else {
+    m.notes.push_back("ADC history shift: not characterized (no adc/history_shift_max_lsb)");
+  }
   m.notes.push_back("ADC: " + file + ", " + std::to_string(bits) + " bits, window " +
                     Num(a.LowV() * 1e3) + " .. " + Num(a.HighV() * 1e3) +
                     " mV (end points of "

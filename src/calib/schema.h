@@ -28,6 +28,12 @@ inline constexpr std::string_view kApathBaselineEnergy = "apath/baseline_energy_
 inline constexpr std::string_view kAdcTransitionV = "adc/transition_v";  // V over code 1..2^b-1
 inline constexpr std::string_view kAdcComparatorOffsetV = "adc/comparator_offset_v";  // V
 inline constexpr std::string_view kAdcEnergyConversion = "adc/energy_conversion_j";   // J
+// Largest |shift| of a transition after any previous code (kickback, comparator memory), per
+// die, in LSB; adc/history_shift_lsb holds every transition after every previous code.
+inline constexpr std::string_view kAdcHistoryShiftMaxLsb = "adc/history_shift_max_lsb";  // 1
+// The history shift (mean over dies of adc/history_shift_max_lsb) below which the model leaves
+// it out (AdcTransfer::history_shift_lsb).
+inline constexpr double kAdcHistoryNegligibleLsb = 0.1;
 
 // adder_tree.ini: one column's adder tree (popcount of the rows' D_MULT outputs) with its
 // output register.

@@ -6,19 +6,26 @@
 
 #include "exporters/atomic_file.h"
 #include "exporters/export_model.h"
+#include "mac/energy.h"
 
 namespace cimchar::exporters {
 
-// The consumers cimchar exports to. Files written per format (inside the output folder):
-//   accelergy: ERT.yaml, ART.yaml (Accelergy 0.4 reference tables; energy in pJ, area in um^2)
-//   neurosim:  neurosim_adc_noise.csv (output,mean,std) + neurosim_adc_noise.meta.json
-//   aihwkit:   aihwkit.json (IOParameters keyword arguments + notes)
-//   asim:      asim.json (ASiM layer keyword arguments + notes)
-//   crosssim:  crosssim.json (SarADCParameters attributes + notes)
-//   csv:       one <quantity>.csv per table + tables.meta.json
+// The consumers cimchar exports to, and the files written per format (inside the output folder;
+// docs/exports.md names the consumer's code each file was checked against):
+//   accelergy: ERT.yaml (energy per action, pJ), ART.yaml (no areas), action_counts.yaml (the
+//              reference run's counts), accelergy.meta.json (units, components, provenance)
+//   neurosim:  neurosim_output_noise.csv (output,mean,std per ideal count), neurosim.meta.json
+//   aihwkit:   aihwkit.json (IOParameters and MappingParameter keyword arguments, approximations)
+//   asim:      asim.json (ASiMLinear / ASiMConv2d keyword arguments, split per B_D/A)
+//   crosssim:  crosssim.json and crosssim_quantizer.json (CrossSimParameters.from_json inputs:
+//              SAR ADC, quantizer ADC), crosssim.meta.json
+//   csv:       one <quantity>_<statistic>.csv per table + tables.meta.json
 //   json:      tables.json
-// Every file carries (or sits next to a file carrying) the LUT provenance; quantities a consumer
-// needs but cimchar could not derive are listed under "not_derived" with the reason.
+// Every export carries (or sits next to a file carrying) the provenance: the exporting binary's
+// commit (marked dirty when it was built from a dirty tree) and, per table, its file, SHA-256,
+// recipe, seed and commit. Quantities a consumer reads that cimchar cannot derive are listed
+// under "not_derived", approximations a consumer forces under "approximations" with their
+// measured error.
 enum class ExportFormat { kAccelergy, kNeuroSim, kAihwkit, kAsim, kCrossSim, kCsv, kJson };
 
 // The command-line name of each format, in the order above. Thread-safe.
@@ -40,5 +47,11 @@ std::vector<PendingFile> RenderExport(ExportFormat format, const ExportModel& mo
 std::vector<std::filesystem::path> WriteExport(ExportFormat format,
                                                const ExportModel& model,
                                                const std::filesystem::path& out_dir);
+
+// An Accelergy action-count file (top key action_counts, version 0.4) for what the model counted
+// in `counts`, naming the components of `model` ("<macro>.<component>"): with the ERT of the same
+// model, Accelergy's energy estimate of it equals mac::ComputeEnergy of `counts`. Failures: none.
+// Thread-safety: pure.
+std::string AccelergyActionCounts(const mac::ActionCounts& counts, const ExportModel& model);
 
 }  // namespace cimchar::exporters

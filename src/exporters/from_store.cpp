@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "core/build_info.h"
 #include "core/error.h"
 #include "lut/axis.h"
 #include "lut/table.h"
@@ -15,332 +16,286 @@ namespace cimchar::exporters {
 namespace {
 
 constexpr double kKelvinAtZeroCelsius = 273.15;
-// Quadrature of a standard normal die-to-die deviation: z in [-kZMax, kZMax] in kZSteps steps.
-constexpr double kZMax = 8.0;
-constexpr int kZSteps = 320;
 
 std::string Describe(double value, const std::string& units) {
   return lut::FormatNumber(value) + (units.empty() ? "" : " " + units);
 }
 
-double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+constexpr const char* kNoArea =
+    "cimchar characterizes netlists, not layouts; ART.yaml lists no area for it, so Timeloop "
+    "keeps its own area model (Accelergy reads no ART file)";
 
-// Output statistics of an ADC at input v from independent Gaussian transitions: the static
-// (die-to-die) and dynamic (per-conversion) variances of the code, and its mean.
-struct CodeMoments {
-  double mean = 0.0;
-  double static_var = 0.0;
-  double dynamic_var = 0.0;
-};
-CodeMoments Moments(double v,
-                    const std::vector<double>& t,
-                    const std::vector<double>& s,
-                    const std::vector<double>& d) {
-  CodeMoments m;
-  for (std::size_t k = 0; k < t.size(); ++k) {
-    // q(x): probability that one conversion of a die whose transition sits at x reads >= k+1.
-    auto q = [&](double x) {
-      if (d[k] > 0.0) {
-        return NormalCdf((v - x) / d[k]);
-      }
-      return v >= x ? 1.0 : 0.0;
-    };
-    double e1 = 0.0;
-    double e2 = 0.0;
-    double e_dyn = 0.0;
-    if (s[k] > 0.0) {
-      double weight_sum = 0.0;
-      for (int i = 0; i <= kZSteps; ++i) {
-        const double z = -kZMax + 2.0 * kZMax * i / kZSteps;
-        const double w = std::exp(-0.5 * z * z);
-        const double p = q(t[k] + s[k] * z);
-        e1 += w * p;
-        e2 += w * p * p;
-        e_dyn += w * p * (1.0 - p);
-        weight_sum += w;
-      }
-      e1 /= weight_sum;
-      e2 /= weight_sum;
-      e_dyn /= weight_sum;
-    } else {
-      e1 = q(t[k]);
-      e2 = e1 * e1;
-      e_dyn = e1 * (1.0 - e1);
-    }
-    m.mean += e1;
-    m.static_var += std::max(0.0, e2 - e1 * e1);
-    m.dynamic_var += e_dyn;
-  }
-  return m;
+// Every Timeloop-facing action of a component whose `read` costs `energy_j`: Timeloop maps its
+// storage actions to read/write/update/leak and its arithmetic actions to compute
+// (include/model/topology.hpp); the model charges nothing for write, update and leak.
+std::vector<PricedAction> TimeloopActions(double energy_j) {
+  return {{.action = "read", .code = std::nullopt, .energy_j = energy_j},
+          {.action = "compute", .code = std::nullopt, .energy_j = energy_j},
+          {.action = "write", .code = std::nullopt, .energy_j = 0.0},
+          {.action = "update", .code = std::nullopt, .energy_j = 0.0},
+          {.action = "leak", .code = std::nullopt, .energy_j = 0.0}};
 }
 
-// The ADC model of the macro: transitions, per-code statistics, window and linearity.
-AdcModel AdcOf(const calib::Macro& macro) {
-  const calib::AdcTransfer& a = macro.adc;
-  AdcModel adc;
-  adc.bits = macro.geometry.adc_bits;
-  adc.input_low_v = a.LowV();
-  adc.input_high_v = a.HighV();
-  adc.transition_mean_v = a.transition_v;
-  adc.transition_static_sigma_v = a.transition_static_sigma_v;
-  adc.comparator_offset_sigma_v = a.comparator_offset_sigma_v;
-  adc.comparator_noise_sigma_v = a.comparator_noise_sigma_v;
-  const double lsb = a.LsbV();
-  const auto n = static_cast<int>(a.transition_v.size());
-  const std::vector<double>& t = a.transition_v;
-  const std::vector<double>& s = a.transition_static_sigma_v;
-  const std::vector<double>& d = a.transition_dynamic_sigma_v;
-  for (int code = 0; code <= n; ++code) {
-    const double v = adc.input_low_v + (code + 0.5) * lsb;
-    const CodeMoments m = Moments(v, t, s, d);
-    double s2 = 0.0;
-    double d2 = 0.0;
-    int bounds = 0;
-    for (const int k : {code - 1, code}) {
-      if (k >= 0 && k < n) {
-        s2 += s[k] * s[k];
-        d2 += d[k] * d[k];
-        ++bounds;
-      }
-    }
-    adc.codes.push_back({.code = code,
-                         .mean_lsb = m.mean,
-                         .static_sigma_lsb = std::sqrt(m.static_var),
-                         .dynamic_sigma_lsb = std::sqrt(m.dynamic_var),
-                         .mean_v = v,
-                         .static_sigma_v = std::sqrt(s2 / bounds),
-                         .dynamic_sigma_v = std::sqrt(d2 / bounds)});
-  }
-  if (n >= 3) {
-    const DnlInlPlot lin = LinearityFromTransitions(t);
-    adc.dnl_lsb = lin.dnl_lsb;
-    adc.inl_lsb = lin.inl_lsb;
-  }
-  return adc;
+Component Priced(const std::string& name, const std::string& unit, const calib::ActionEnergy& e) {
+  return {.name = name, .unit = unit, .how = e.how, .actions = TimeloopActions(e.energy_j)};
 }
 
-// The analog chain in front of the ADC as a straight line over the MAC units inside the ADC
-// window (the uniform-code transfer: every row W = 1 at one code), with its spreads in LSB.
-void AnalogOf(const calib::Macro& macro, ExportModel& model) {
-  const calib::LineTransfer& l = macro.line;
-  const int top = (1 << macro.geometry.dac_bits) - 1;
-  const double full_mac = static_cast<double>(macro.geometry.rows) * top;
-  const double lsb_v = macro.adc.LsbV();
-  AnalogPathModel& a = model.analog;
-  std::vector<std::size_t> used;
-  for (std::size_t i = 0; i < l.codes.size(); ++i) {
-    if (l.code_v[i] <= macro.adc.HighV() + lsb_v) {
-      used.push_back(i);
+// The reference run whose per-action means price the data-dependent components: the one at the
+// requested boundary, or (when it has no analog op) the closest boundary that has some.
+const ReferenceRun& AnalogReference(const std::vector<ReferenceRun>& runs, int boundary) {
+  const ReferenceRun* best = &runs[static_cast<std::size_t>(boundary)];
+  int distance = 1 << 30;
+  for (const ReferenceRun& r : runs) {
+    if (r.counts.analog_ops > 0 && std::abs(r.boundary - boundary) < distance) {
+      distance = std::abs(r.boundary - boundary);
+      best = &r;
     }
   }
-  if (used.size() < 2) {
-    used = {0, l.codes.size() - 1};
-  }
-  double sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (std::size_t i : used) {
-    const double x = static_cast<double>(l.codes[i]) / top * full_mac;
-    sx += x;
-    sy += l.code_v[i];
-    sxx += x * x;
-    sxy += x * l.code_v[i];
-  }
-  const double n = static_cast<double>(used.size());
-  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  const double intercept = (sy - slope * sx) / n;
-  a.transfer_gain_v = slope;
-  a.transfer_offset_v = intercept;
-  double s2 = 0.0, d2 = 0.0, worst = 0.0;
-  for (std::size_t i : used) {
-    const double x = static_cast<double>(l.codes[i]) / top * full_mac;
-    s2 += l.code_static_sigma_v[i] * l.code_static_sigma_v[i];
-    d2 += l.code_dynamic_sigma_v[i] * l.code_dynamic_sigma_v[i];
-    worst = std::max(worst, std::abs(l.code_v[i] - (intercept + slope * x)));
-  }
-  a.static_sigma_v = std::sqrt(s2 / n);
-  a.dynamic_sigma_v = std::sqrt(d2 / n);
-  a.static_sigma_lsb = a.static_sigma_v / lsb_v;
-  a.dynamic_sigma_lsb = a.dynamic_sigma_v / lsb_v;
-  a.max_nonlinearity_lsb = worst / lsb_v;
-  const double small =
-      (l.code_v[1] - l.code_v[0]) / (static_cast<double>(l.codes[1] - l.codes[0]) / top);
-  const double top_frac =
-      std::clamp((macro.adc.HighV() - l.code_v[0]) / (l.code_v.back() - l.code_v[0]), 0.0, 1.0);
-  if (small > 0.0 && top_frac > 0.0) {
-    // The uniform-code transfer at the top of the ADC window against its first segment's slope.
-    double y = l.code_v.back();
-    for (std::size_t i = 1; i < l.codes.size(); ++i) {
-      const double x0 = static_cast<double>(l.codes[i - 1]) / top;
-      const double x1 = static_cast<double>(l.codes[i]) / top;
-      if (top_frac <= x1) {
-        y = l.code_v[i - 1] + (top_frac - x0) / (x1 - x0) * (l.code_v[i] - l.code_v[i - 1]);
-        break;
-      }
-    }
-    a.compression_full_scale = 1.0 - (y - l.code_v[0]) / (small * top_frac);
-  }
-  if (a.transfer_gain_v > 0.0) {
-    model.geometry.adc_lsb_mac = lsb_v / a.transfer_gain_v;
-  }
+  return *best;
 }
 
-ComponentEnergy Scalar(const std::string& component,
-                       const std::string& action,
-                       const calib::ActionEnergy& e) {
-  return {.component = component,
-          .action = action,
-          .points = {{.arguments = {}, .energy_j = e.energy_j}},
-          .area_um2 = std::nullopt,
-          .area_note = "cimchar characterizes netlists, not layouts: no area"};
-}
-
-void EnergiesOf(const calib::Macro& macro, ExportModel& model) {
+std::vector<Component> ComponentsOf(const calib::Macro& macro,
+                                    const mac::MacShape& shape,
+                                    const std::vector<ReferenceRun>& runs,
+                                    int boundary) {
   const calib::Energies& e = macro.energy;
-  const int rows = macro.geometry.rows;
-  const std::string no_area = "cimchar characterizes netlists, not layouts: no area";
-  const auto points = [&](const std::string& component, const std::string& action,
-                          std::vector<EnergyPoint> pts) {
-    model.energies.push_back({.component = component,
-                              .action = action,
-                              .points = std::move(pts),
-                              .area_um2 = std::nullopt,
-                              .area_note = no_area});
+  const double rows = shape.rows;
+  std::vector<Component> out;
+  // The digital side is priced by its activity, as the model prices it (mac::ComputeEnergy):
+  // `read` is the mean over the reference run, the named actions are the measured energies the
+  // action counts (AccelergyActionCounts) charge.
+  const ReferenceRun& digital_ref = runs[static_cast<std::size_t>(boundary)];
+  const std::string digital_text = "read: mean over the model's run at HCIM B_D/A = " +
+                                   std::to_string(digital_ref.boundary) + " on " +
+                                   std::to_string(digital_ref.vectors) +
+                                   " uniform random input vectors";
+  const auto mean = [](double energy_j, double count, double otherwise) {
+    return count > 0.0 ? energy_j / count : otherwise;
   };
-  std::vector<EnergyPoint> tree;
-  for (int n : {0, rows / 4, rows / 2, 3 * rows / 4, rows}) {
-    tree.push_back({.arguments = {{"ones", n}},
-                    .energy_j = e.adder_tree_j[static_cast<std::size_t>(n)]});
+  const mac::ActionCounts& dc_counts = digital_ref.counts;
+  Component dmult{
+      .name = "dmult",
+      .unit = "one row's D_MULT in one digital 1-bit MAC cycle",
+      .how = digital_text + "; w0, w1_a0, w1_a1 (by the row's weight bit W and activation A): " +
+             e.dmult_w1_a1.how,
+      .actions = TimeloopActions(mean(digital_ref.energy.dmult_j,
+                                      static_cast<double>(dc_counts.digital_cycles) * rows,
+                                      e.dmult_w0.energy_j))};
+  dmult.actions.push_back({.action = "w0", .code = std::nullopt, .energy_j = e.dmult_w0.energy_j});
+  dmult.actions.push_back(
+      {.action = "w1_a0", .code = std::nullopt, .energy_j = e.dmult_w1_a0.energy_j});
+  dmult.actions.push_back(
+      {.action = "w1_a1", .code = std::nullopt, .energy_j = e.dmult_w1_a1.energy_j});
+  out.push_back(std::move(dmult));
+  Component tree{
+      .name = "adder_tree",
+      .unit = "one column's adder tree (with its output register) in one digital 1-bit MAC cycle",
+      .how = digital_text + "; evaluate (code = the tree's inputs at 1): " + e.adder_tree_how,
+      .actions = TimeloopActions(mean(digital_ref.energy.adder_tree_j,
+                                      static_cast<double>(dc_counts.digital_cycles),
+                                      e.adder_tree_j.front()))};
+  for (std::size_t n = 0; n < e.adder_tree_j.size(); ++n) {
+    tree.actions.push_back(
+        {.action = "evaluate", .code = static_cast<int>(n), .energy_j = e.adder_tree_j[n]});
   }
-  points("adder_tree", "evaluate", std::move(tree));
-  points("dmult", "multiply",
-         {{.arguments = {{"w", 0}, {"a", 0}}, .energy_j = e.dmult_w0.energy_j},
-          {.arguments = {{"w", 0}, {"a", 1}}, .energy_j = e.dmult_w0.energy_j},
-          {.arguments = {{"w", 1}, {"a", 0}}, .energy_j = e.dmult_w1_a0.energy_j},
-          {.arguments = {{"w", 1}, {"a", 1}}, .energy_j = e.dmult_w1_a1.energy_j}});
-  std::vector<EnergyPoint> op;
-  for (std::size_t i = 0; i < macro.line.codes.size(); ++i) {
-    op.push_back({.arguments = {{"code", macro.line.codes[i]}}, .energy_j = e.op_code_j[i]});
+  out.push_back(std::move(tree));
+  Component precharge{
+      .name = "precharge",
+      .unit = "one row's precharge in one array cycle",
+      .how = digital_text + "; row_cycle: " + e.precharge_row_cycle.how +
+             "; lblb (one LBLB a digital read discharged): " + e.precharge_lblb.how,
+      .actions = TimeloopActions(mean(digital_ref.energy.precharge_j,
+                                      static_cast<double>(dc_counts.array_cycles) * rows,
+                                      e.precharge_row_cycle.energy_j))};
+  precharge.actions.push_back(
+      {.action = "row_cycle", .code = std::nullopt, .energy_j = e.precharge_row_cycle.energy_j});
+  precharge.actions.push_back(
+      {.action = "lblb", .code = std::nullopt, .energy_j = e.precharge_lblb.energy_j});
+  out.push_back(std::move(precharge));
+  Component wordline{
+      .name = "wordline",
+      .unit = "one row's word-line pulse (DWL in a digital cycle, AWL in an analog op)",
+      .how = digital_text + "; dwl: " + e.wordline_dwl.how + "; awl: " + e.wordline_awl.how,
+      .actions = TimeloopActions(mean(
+          digital_ref.energy.wordline_j,
+          static_cast<double>(dc_counts.digital_array_cycles + dc_counts.dac_cycles) * rows,
+          e.wordline_dwl.energy_j))};
+  wordline.actions.push_back(
+      {.action = "dwl", .code = std::nullopt, .energy_j = e.wordline_dwl.energy_j});
+  wordline.actions.push_back(
+      {.action = "awl", .code = std::nullopt, .energy_j = e.wordline_awl.energy_j});
+  out.push_back(std::move(wordline));
+  out.push_back(Priced("din", "one toggle of a row's GBLB (digital activation bit)", e.din_toggle));
+  Component leakage{
+      .name = "leakage",
+      .unit = "one array cycle of one array (its rows, adder trees and accumulators)",
+      .how = e.leakage_row_cycle.how + "; " + e.leakage_tree_cycle.how + "; " +
+             e.leakage_accumulator_cycle.how,
+      .actions = TimeloopActions(rows * e.leakage_row_cycle.energy_j +
+                                 shape.columns * (e.leakage_tree_cycle.energy_j +
+                                                  e.leakage_accumulator_cycle.energy_j))};
+  out.push_back(std::move(leakage));
+
+  const ReferenceRun& ref = AnalogReference(runs, boundary);
+  const std::string ref_text = "the model's run at HCIM B_D/A = " + std::to_string(ref.boundary) +
+                               " on " + std::to_string(ref.vectors) +
+                               " uniform random input vectors";
+  const double analog_ops = static_cast<double>(ref.counts.analog_ops);
+  Component line{.name = "analog_line",
+                 .unit =
+                     "one analog op of one column (cells read, A_MULT sampling, charge "
+                     "sharing, line reset)",
+                 .how = "read: mean over " + ref_text + "; row_off, row_on: " + e.analog_how +
+                        " (an op = row_off for each W = 0 row + row_on at its DAC code for each "
+                        "W = 1 row)",
+                 .actions = {}};
+  const double mean_op = analog_ops > 0.0 ? ref.energy.amult_j / analog_ops : e.op_baseline_j;
+  line.actions = TimeloopActions(mean_op);
+  line.actions.push_back(
+      {.action = "row_off", .code = std::nullopt, .energy_j = e.op_baseline_j / rows});
+  const int top = (1 << shape.dac_bits) - 1;
+  for (int d = 0; d <= top; ++d) {
+    line.actions.push_back(
+        {.action = "row_on",
+         .code = d,
+         .energy_j = e.op_baseline_j / rows + e.OpStepJ(macro.line, d, shape.rows)});
   }
-  points("analog_line", "analog_op", std::move(op));
-  std::vector<EnergyPoint> dac;
-  for (std::size_t c = 0; c < e.dac_row_j.size(); ++c) {
-    dac.push_back(
-        {.arguments = {{"code", static_cast<std::int64_t>(c)}}, .energy_j = e.dac_row_j[c]});
+  out.push_back(std::move(line));
+
+  double driven = 0.0;
+  for (std::int64_t n : ref.counts.dac_code_rows) {
+    driven += static_cast<double>(n);
   }
-  points("dac_row", "drive", std::move(dac));
-  points("accumulator", "accumulate",
-         {{.arguments = {{"toggled_bits", 0}}, .energy_j = e.accumulate.energy_j},
-          {.arguments = {{"toggled_bits", e.accumulator_bits}},
-           .energy_j = e.accumulate.energy_j + e.accumulator_bits * e.accumulate_toggle_j}});
-  model.energies.push_back(Scalar("adc", "convert", e.adc_conversion));
-  model.energies.push_back(Scalar("precharge_row", "precharge", e.precharge_row_cycle));
-  model.energies.push_back(Scalar("precharge_lblb", "restore", e.precharge_lblb));
-  model.energies.push_back(Scalar("dwl_row", "pulse", e.wordline_dwl));
-  model.energies.push_back(Scalar("awl_row", "pulse", e.wordline_awl));
-  model.energies.push_back(Scalar("din_row", "toggle", e.din_toggle));
-  model.energies.push_back(Scalar("leakage_row", "cycle", e.leakage_row_cycle));
-  model.energies.push_back(Scalar("leakage_column", "cycle",
-                                  {e.leakage_tree_cycle.energy_j +
-                                       e.leakage_accumulator_cycle.energy_j,
-                                   e.leakage_tree_cycle.how + "; " +
-                                       e.leakage_accumulator_cycle.how}));
-  model.energies.push_back(Scalar("ose", "evaluate", e.ose_eval));
-  model.energies.push_back(Scalar("nq", "normalize", e.nq));
-  for (const auto& [what, how] : std::vector<std::pair<std::string, std::string>>{
-           {"analog_line.analog_op", e.analog_how},
-           {"dac_row.drive", e.dac_how},
-           {"adc.convert", e.adc_conversion.how},
-           {"adder_tree.evaluate", e.adder_tree_how},
-           {"dmult.multiply", e.dmult_w1_a1.how},
-           {"accumulator.accumulate", e.accumulate.how},
-           {"precharge_row.precharge", e.precharge_row_cycle.how},
-           {"precharge_lblb.restore", e.precharge_lblb.how},
-           {"dwl_row.pulse", e.wordline_dwl.how},
-           {"awl_row.pulse", e.wordline_awl.how},
-           {"din_row.toggle", e.din_toggle.how},
-           {"leakage_row.cycle", e.leakage_row_cycle.how},
-           {"ose.evaluate", e.ose_eval.how},
-           {"nq.normalize", e.nq.how}}) {
-    model.provenance["energy." + what] = how;
+  Component dac{
+      .name = "dac",
+      .unit = "one row's activation DAC driving its GBL for one analog cycle",
+      .how = "read: mean over " + ref_text + "; drive: " + e.dac_how,
+      .actions = TimeloopActions(driven > 0.0 ? ref.energy.dac_j / driven : e.dac_row_j.front())};
+  for (int d = 0; d <= top; ++d) {
+    dac.actions.push_back(
+        {.action = "drive", .code = d, .energy_j = e.dac_row_j[static_cast<std::size_t>(d)]});
   }
+  out.push_back(std::move(dac));
+  out.push_back(Priced("adc", "one conversion of one column's SAR ADC", e.adc_conversion));
+  out.push_back(Priced("nq", "one column's N/Q unit for one saliency 1-bit MAC", e.nq));
+  out.push_back(
+      Priced("ose", "one saliency decision (one per array pass in OSA-HCIM)", e.ose_eval));
+  Component accumulator{
+      .name = "accumulator",
+      .unit = "one shift-and-add into a column accumulator",
+      .how = digital_text + "; accumulate (no register bit changing) and toggle (per bit that "
+             "changes): " + e.accumulate.how,
+      .actions = TimeloopActions(mean(digital_ref.energy.accumulate_j,
+                                      static_cast<double>(dc_counts.accumulations),
+                                      e.accumulate.energy_j))};
+  accumulator.actions.push_back(
+      {.action = "accumulate", .code = std::nullopt, .energy_j = e.accumulate.energy_j});
+  accumulator.actions.push_back(
+      {.action = "toggle", .code = std::nullopt, .energy_j = e.accumulate_toggle_j});
+  out.push_back(std::move(accumulator));
+
+  const ReferenceRun& at = runs[static_cast<std::size_t>(boundary)];
+  out.push_back({.name = "mac",
+                 .unit = "one multi-bit MAC (one row of one column, " +
+                         std::to_string(shape.activation_bits) + "b x " +
+                         std::to_string(shape.weight_bits) +
+                         "b) at HCIM B_D/A = " + std::to_string(boundary),
+                 .how = "the model's energy per MAC on " + std::to_string(at.vectors) +
+                        " uniform random input vectors (every block above)",
+                 .actions = TimeloopActions(at.energy.per_mac_j)});
+  for (const ReferenceRun& r : runs) {
+    out.push_back({.name = "mac_bda" + std::to_string(r.boundary),
+                   .unit = "one multi-bit MAC at HCIM B_D/A = " + std::to_string(r.boundary) +
+                           (r.boundary == 0 ? " (every order digital: DCIM)" : ""),
+                   .how = "the model's energy per MAC on " + std::to_string(r.vectors) +
+                          " uniform random input vectors",
+                   .actions = TimeloopActions(r.energy.per_mac_j)});
+  }
+  return out;
 }
 
 }  // namespace
 
-std::map<std::string, std::string> MacroProvenance(const calib::Macro& macro) {
-  std::map<std::string, std::string> out;
-  out["macro.origin"] = macro.origin;
-  for (std::size_t i = 0; i < macro.sources.size(); ++i) {
-    const calib::TableSource& src = macro.sources[i];
-    const std::string prefix = "lut" + std::to_string(i) + ".";
-    out[prefix + "role"] = src.role;
-    out[prefix + "file"] = src.file.string();
-    out[prefix + "file_sha256"] = src.sha256;
-    out[prefix + "recipe"] = src.recipe_text;
-    out[prefix + "master_seed"] = std::to_string(src.master_seed);
-    out[prefix + "samples_per_point"] = std::to_string(src.samples_per_point);
-    out[prefix + "ngspice_version"] = src.ngspice_version;
-    out[prefix + "cimchar_version"] = src.cimchar_version;
-    out[prefix + "cimchar_commit"] = src.cimchar_commit;
-    out[prefix + "created_utc"] = src.created_utc;
+bool IsDirtyCommit(const std::string& commit) {
+  constexpr std::string_view kDirty = "-dirty";
+  return commit.size() >= kDirty.size() &&
+         commit.compare(commit.size() - kDirty.size(), kDirty.size(), kDirty) == 0;
+}
+
+const ReferenceRun& ExportModel::Reference() const {
+  for (const ReferenceRun& r : reference_runs) {
+    if (r.boundary == views.reference_boundary) {
+      return r;
+    }
   }
-  for (std::size_t i = 0; i < macro.notes.size(); ++i) {
-    out["note." + std::to_string(i)] = macro.notes[i];
-  }
-  return out;
+  throw Error("internal: no reference run at B_D/A " + std::to_string(views.reference_boundary));
+}
+
+Provenance ProvenanceOf(const calib::Macro& macro) {
+  return {.cimchar_version = core::kVersion,
+          .cimchar_commit = core::kGitCommit,
+          .cimchar_dirty = core::kGitDirty,
+          .origin = macro.origin,
+          .tables = macro.sources,
+          .notes = macro.notes};
 }
 
 ExportModel ModelFromMacro(const calib::Macro& macro,
                            const mac::MacShape& shape,
+                           const ViewOptions& views,
                            const std::string& macro_name) {
+  ValidateViewOptions(shape, views);
   ExportModel model;
-  model.provenance = MacroProvenance(macro);
+  model.provenance = ProvenanceOf(macro);
   model.operating_point = macro.point;
-  model.geometry = {.name = macro_name,
-                    .rows = macro.geometry.rows,
-                    .columns = macro.geometry.columns,
-                    .columns_per_adc = 1,
-                    .activation_bits = shape.activation_bits,
-                    .weight_bits = shape.weight_bits,
-                    .dac_bits = macro.geometry.dac_bits,
-                    .analog_orders = macro.geometry.analog_window,
-                    .adc_lsb_mac = 0.0};
-  model.adc = AdcOf(macro);
-  const std::string end_point =
-      "the ADC window is the end-point fit of the characterized transitions, so gain 1 and "
-      "offset 0 hold by construction";
-  model.not_derived["adc.gain"] = end_point;
-  model.not_derived["adc.offset_lsb"] = end_point;
-  AnalogOf(macro, model);
-  EnergiesOf(macro, model);
+  model.macro_name = macro_name;
+  model.shape = shape;
+  model.views = views;
+  model.op = OpTransferOf(macro, shape);
+  model.counts = CountTableOf(macro, shape, views);
+  model.op_error = OpErrorOf(macro, shape, views);
+  model.noiseless_patterns = NoiselessPatternsOf(macro, shape, views);
+  model.reference_runs = ReferenceRunsOf(macro, shape, views);
+  model.splits = SplitsOf(macro, shape);
+  model.components = ComponentsOf(macro, shape, model.reference_runs, views.reference_boundary);
+  for (const Component& c : model.components) {
+    model.not_derived["area." + c.name] = kNoArea;
+  }
   return model;
 }
 
-std::map<std::string, std::string> StoreProvenance(const lut::Store& store,
-                                                   const std::string& prefix) {
-  const lut::Provenance& p = store.provenance();
-  std::map<std::string, std::string> out;
-  out[prefix + "file"] = store.path().string();
-  out[prefix + "complete"] = store.complete() ? "yes" : "no (snapshot of an unfinished run)";
-  out[prefix + "recipe"] = p.recipe_text;
-  out[prefix + "master_seed"] = std::to_string(p.master_seed);
-  out[prefix + "ngspice_version"] = p.ngspice_version;
-  out[prefix + "cimchar_version"] = p.cimchar_version;
-  out[prefix + "cimchar_commit"] = p.cimchar_commit;
-  out[prefix + "created_utc"] = p.created_utc;
-  out[prefix + "samples_per_point"] = std::to_string(store.spec().samples_per_point);
-  for (const auto& [file, sha] : p.input_sha256) {
-    out[prefix + "input_sha256." + file] = sha;
+std::string TableUnits(const std::string& name, const std::string& file_units) {
+  if (!file_units.empty() && file_units != "1") {
+    return file_units;
   }
-  return out;
+  const auto ends_with = [&](std::string_view tail) {
+    return name.size() >= tail.size() &&
+           name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (ends_with("_lsb")) {
+    return "LSB";
+  }
+  if (name == "code" || name == "inner_code") {
+    return "code";
+  }
+  if (name == "activity") {
+    return "fraction";
+  }
+  if (name == "check" || name == "batch") {
+    return "index";
+  }
+  return "dimensionless";
 }
 
-std::vector<TableView> TableViewsFromStore(const lut::Store& store) {
+std::vector<TableView> TableViewsFromStore(const lut::Store& store,
+                                           const calib::TableSource& source) {
   std::vector<TableView> views;
   for (const auto& info : store.Quantities()) {
     const lut::Table& table = store.ReadTable(info.quantity, info.statistic);
     TableView view;
     view.quantity = info.quantity + "/" + lut::StatisticName(info.statistic);
-    view.units = table.units();
+    view.file_units = table.units();
+    view.units = TableUnits(info.quantity, table.units());
     switch (info.statistic) {
       case lut::Statistic::kMean:
         view.description = "mean over Monte Carlo samples";
@@ -354,14 +309,26 @@ std::vector<TableView> TableViewsFromStore(const lut::Store& store) {
     }
     for (const auto& axis : table.axes()) {
       view.axes.push_back({.name = axis.name(),
-                           .units = axis.units(),
+                           .units = TableUnits(axis.name(), axis.units()),
                            .values = axis.values(),
                            .labels = axis.labels()});
     }
     view.data = table.values();
+    view.source = source;
     views.push_back(std::move(view));
   }
   return views;
+}
+
+std::vector<TableView> TablesOfMacro(const calib::Macro& macro) {
+  std::vector<TableView> out;
+  for (const calib::TableSource& source : macro.sources) {
+    const lut::Store store = lut::Store::Open(source.file);
+    for (auto& view : TableViewsFromStore(store, source)) {
+      out.push_back(std::move(view));
+    }
+  }
+  return out;
 }
 
 DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {

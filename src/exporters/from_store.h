@@ -29,29 +29,36 @@ struct GridPointRequest {
   std::optional<double> temp_c;       // temperature, degrees Celsius (a kelvin axis is converted)
 };
 
-// The export view of a characterized macro (src/calib): ADC transitions and per-code
-// statistics, the analog chain as a line over MAC units, the energy of each action, the
-// provenance of every table (file, its SHA-256, recipe, seed, commit) and the macro's notes.
-// Operand widths come from `shape`. Failures: none beyond the macro's own validity.
-// Ownership: returns a value. Thread-safety: pure.
+// The export model of a characterized macro (src/calib) and the behavioral model on it: the
+// provenance of every table (file, its SHA-256, recipe, seed, commit, clean or dirty), the
+// model's views (exporters/model_view.h: the transfer of one analog op, the per-count table, the
+// per-op error, the reference runs) and the energy of every action as Accelergy components.
+// Operand widths come from `shape`. csv/json tables are added by TablesOfMacro.
+// Failures: UsageError from the model for an invalid shape or view options. Ownership: returns
+// a value. Thread-safety: pure.
 ExportModel ModelFromMacro(const calib::Macro& macro,
                            const mac::MacShape& shape,
+                           const ViewOptions& views = {},
                            const std::string& macro_name = "osa_hcim");
 
-// The macro's provenance as flat text attributes ("lut0.file", "lut0.file_sha256", ...).
-// Failures: none. Thread-safety: pure.
-std::map<std::string, std::string> MacroProvenance(const calib::Macro& macro);
+// The provenance of `macro` and of the binary running now. Failures: none. Thread-safety: pure.
+Provenance ProvenanceOf(const calib::Macro& macro);
 
-// Every table of `store` (each quantity and statistic, named "<quantity>/<statistic>") with its
-// axes and units, for the csv and json exports.
-// Failures: none beyond what Store::Open checked. Ownership: returns copies. Thread-safety: pure.
-std::vector<TableView> TableViewsFromStore(const lut::Store& store);
+// Every table of every file the macro was read from (each quantity and statistic, named
+// "<quantity>/<statistic>"), with its axes, units that say what they count (TableUnits) and the
+// file's provenance. Failures: Error for a file that can no longer be read. Thread-safety: pure.
+std::vector<TableView> TablesOfMacro(const calib::Macro& macro);
 
-// The provenance of `store` as flat text attributes, each key prefixed with `prefix`
-// ("lut0." -> "lut0.file", "lut0.recipe", "lut0.master_seed", "lut0.input_sha256.<file>", ...).
-// Failures: none. Ownership: returns a value. Thread-safety: pure.
-std::map<std::string, std::string> StoreProvenance(const lut::Store& store,
-                                                   const std::string& prefix);
+// Every table of `store`, each carrying `source` as its provenance. Failures: none beyond what
+// Store::Open checked. Ownership: returns copies. Thread-safety: pure.
+std::vector<TableView> TableViewsFromStore(const lut::Store& store,
+                                           const calib::TableSource& source);
+
+// What the values of a table or an axis named `name` with the file's units `file_units` are
+// counted in: the file's units when it has some, and for dimensionless ones ("1") the schema's
+// meaning: "LSB" for quantities named *_lsb, "code" for DAC/ADC code axes, "fraction" for
+// activity, "index" for check and batch axes. Failures: none. Thread-safety: pure.
+std::string TableUnits(const std::string& name, const std::string& file_units);
 
 // DNL and INL of the interior codes 1 .. 2^b - 2 from mean transition levels (end-point
 // definition: LSB = (T_last - T_first) / (2^b - 2); INL is the deviation of each code's lower

@@ -14,13 +14,13 @@ Reduction ReduceSamples(const RunSpec& spec,
   if (request.columns.empty()) {
     throw UsageError("reduction of '" + request.quantity + "' names no column");
   }
-  if (request.inner_column_axis && !request.column_axis) {
+  if (request.inner_axis && !request.column_axis) {
     throw UsageError("reduction of '" + request.quantity +
-                     "' has an inner column axis without a column axis");
+                     "' has an inner axis but no column axis");
   }
   const std::size_t spanned = (request.column_axis ? request.column_axis->size() : 1) *
-                              (request.inner_column_axis ? request.inner_column_axis->size() : 1);
-  if (spanned != request.columns.size()) {
+                              (request.inner_axis ? request.inner_axis->size() : 1);
+  if (request.columns.size() != spanned) {
     throw UsageError("reduction of '" + request.quantity + "' has " +
                      std::to_string(request.columns.size()) +
                      " columns; several columns need column axes spanning that many");
@@ -86,10 +86,11 @@ Reduction ReduceSamples(const RunSpec& spec,
     begin = end;
   }
   std::vector<Axis> axes = spec.grid;
-  for (const auto* axis : {&request.column_axis, &request.inner_column_axis}) {
-    if (*axis) {
-      axes.push_back(**axis);
-    }
+  if (request.column_axis) {
+    axes.push_back(*request.column_axis);
+  }
+  if (request.inner_axis) {
+    axes.push_back(*request.inner_axis);
   }
   const bool mean_missing =
       std::any_of(mean.begin(), mean.end(), [](double v) { return std::isnan(v); });

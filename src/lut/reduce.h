@@ -18,14 +18,14 @@ struct ReduceRequest {
   std::vector<std::string> columns{};  // one column, or one per entry of `column_axis`
   // With several columns: the trailing axis they span (e.g. a "code" axis, column c at index c).
   std::optional<Axis> column_axis{};
-  // With a second trailing axis after `column_axis`: the columns span both, row-major (column
-  // i * inner.size() + j at (column_axis[i], inner_column_axis[j])).
-  std::optional<Axis> inner_column_axis{};
+  // Optionally a second trailing axis after column_axis: the columns then span both, row-major
+  // (column i * inner_axis.size() + j at (column_axis[i], inner_axis[j])).
+  std::optional<Axis> inner_axis{};
 };
 
 // Mean and static (fixed-pattern) sigma across Monte Carlo samples.
 struct Reduction {
-  Table mean;                          // axes: grid axes, then column_axis if given
+  Table mean;                          // axes: grid axes, then column_axis, inner_axis if given
   Table static_sigma;                  // sample standard deviation (n - 1), same axes
   std::vector<uint64_t> ok_samples{};  // per grid point, samples that did not fail
 };

@@ -228,6 +228,15 @@ double MacArray::Interp(const std::vector<double>& table, double frac) const {
   return table[index] + t * (table[index + 1] - table[index]);
 }
 
+double MacArray::CodeFraction(int code) const {
+  if (code < 0 || static_cast<std::size_t>(code) >= code_frac_.size()) {
+    throw UsageError("ADC code " + std::to_string(code) + " is outside 0.." +
+                     std::to_string(code_frac_.size() - 1) + " of the macro's " +
+                     std::to_string(shape_.adc_bits) + "-bit ADC");
+  }
+  return code_frac_[static_cast<std::size_t>(code)];
+}
+
 double MacArray::InverseFrac(double v) const {
   const double pos = (v - inverse_v0_) / inverse_dv_;
   const int index = std::clamp(static_cast<int>(std::floor(pos)), 0, kGrid - 1);
@@ -391,6 +400,26 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
   if (shape.signed_weights) {
     weight_sign_[w - 1] = -1.0;
   }
+}
+
+MacRunner::Domain MacRunner::DomainOf(int boundary, int i, int j) const {
+  const MacShape& shape = array_->Shape();
+  if (boundary < 0 || static_cast<std::size_t>(boundary) >= plans_.size() || i < 0 ||
+      i >= shape.weight_bits || j < 0 || j >= shape.activation_bits) {
+    throw UsageError("DomainOf: B_D/A " + std::to_string(boundary) + ", weight bit " +
+                     std::to_string(i) + ", activation bit " + std::to_string(j) +
+                     " is outside B_D/A 0.." + std::to_string(plans_.size() - 1) + ", i 0.." +
+                     std::to_string(shape.weight_bits - 1) + ", j 0.." +
+                     std::to_string(shape.activation_bits - 1));
+  }
+  const BitPlan& bp = plans_[static_cast<std::size_t>(boundary)].bits[static_cast<std::size_t>(i)];
+  if (j >= bp.digital_lo) {
+    return Domain::kDigital;
+  }
+  if (j >= bp.analog_lo && j <= bp.analog_hi) {
+    return Domain::kAnalog;
+  }
+  return Domain::kDiscarded;
 }
 
 int MacRunner::ChooseBoundary(std::int64_t saliency) const {

@@ -58,6 +58,15 @@ class MacArray {
   void PackActivations(std::span<const std::int32_t> activations,
                        std::vector<std::uint64_t>& planes) const;
 
+  // The ideal fraction of full scale (sum over rows of W x DAC code, over rows x (2^d - 1)) that
+  // ADC code `code` is read back as (the centre of its mean input interval through the line's
+  // uniform-code transfer, clamped to [0, 1]): the value every analog op of the model takes.
+  // Failures: UsageError for a code outside 0 .. 2^b - 1. Thread-safety: const.
+  double CodeFraction(int code) const;
+  // The ideal fraction whose mean line voltage on the uniform-code transfer is `line_v` (linear
+  // outside the measured codes). Failures: none. Thread-safety: const.
+  double IdealFraction(double line_v) const { return InverseFrac(line_v); }
+
  private:
   friend class MacRunner;
   struct ColumnStatic {
@@ -155,6 +164,12 @@ class MacRunner {
                   Rng& noise) const;
 
   const RunOptions& Options() const { return options_; }
+
+  // Where the 1-bit MAC of weight bit i and activation bit j runs at B_D/A `boundary` (the plan
+  // Run follows; in OSA-HCIM the saliency orders are digital whatever the boundary).
+  // Failures: UsageError for a boundary, i or j outside the shape's range. Thread-safety: const.
+  enum class Domain { kDigital, kAnalog, kDiscarded };
+  Domain DomainOf(int boundary, int i, int j) const;
 
  private:
   struct BitPlan {

@@ -334,6 +334,34 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   geometry_check("dac_bits", chain.dac_bits(), macro.geometry.dac_bits);
   const std::string adc_bits = RecipeValue(recipe, "column.adc_bits");
   geometry_check("adc_bits", adc_bits.empty() ? 3 : std::stoi(adc_bits), macro.geometry.adc_bits);
+  // The column's converter must be the one the adc table describes: its resolved operating
+  // point (adc.vref, adc.range_of_vref, adc.vcm, adc.c_unit) against the column's keys.
+  for (const calib::TableSource& s : macro.sources) {
+    if (s.role != "adc") {
+      continue;
+    }
+    const auto column_adc = characterize::benches::ColumnAdc(recipe);
+    const std::pair<const char*, double> keys[] = {{"vref", column_adc.vref_of_vdd},
+                                                   {"range_of_vref", column_adc.range_of_vref},
+                                                   {"vcm", column_adc.vcm_v},
+                                                   {"c_unit", column_adc.c_unit_f}};
+    for (const auto& [key, column_value] : keys) {
+      const std::string tag = "# resolved: adc." + std::string(key) + " = ";
+      const std::size_t at = s.recipe_text.find(tag);
+      if (at == std::string::npos) {
+        continue;  // a table from before the key existed: nothing to compare
+      }
+      const double table_value = std::stod(s.recipe_text.substr(at + tag.size()));
+      if (std::abs(table_value - column_value) > 1e-9 * std::max(1.0, std::abs(table_value))) {
+        throw UsageError("the column recipe's ADC has column.adc_" + std::string(key) + " = " +
+                         netlist::FormatNumber(column_value) + " but " + s.file.string() +
+                         " was measured with adc." + key + " = " +
+                         netlist::FormatNumber(table_value) +
+                         ": the validation converts with the ADC the tables describe (set "
+                         "column.adc_" + key + ")");
+      }
+    }
+  }
   for (const calib::TableSource& s : macro.sources) {
     if (s.master_seed == recipe.seed) {
       throw UsageError("the column recipe's seed " + std::to_string(recipe.seed) +

@@ -279,7 +279,7 @@ void WriteDigital(const fs::path& out) {
             .units = "J",
             .columns = dmult,
             .column_axis = Axis::Numeric(std::string(schema::kWActivityAxis), "1", levels),
-            .inner_column_axis = Axis::Numeric(std::string(schema::kAActivityAxis), "1", levels)});
+            .inner_axis = Axis::Numeric(std::string(schema::kAActivityAxis), "1", levels)});
   for (std::size_t k = 0; k < kDigitalScalars.size(); ++k) {
     w.Reduce({.quantity = std::string(kDigitalScalars[k]),
               .units = "J",

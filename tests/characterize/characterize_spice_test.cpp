@@ -43,8 +43,11 @@ const char* const kCimchar = CIMCHAR_BIN;
 // capacitor, so the static sigma of the line must halve: 0.5 within ±0.1.
 constexpr double kPelgromRatio = 0.5;
 constexpr double kPelgromTol = 0.1;
-// 4x c_sample and c_line (capacitor mismatch only): each capacitor's sigma(C)/C halves, but the
-// line's sigma shrinks by less than that because the switches' junction capacitance on the line
+// The physics checks of static sigma integrate tightly (recipe key spice_options), so that the
+// integration error is far below the mismatch they measure.
+constexpr const char* kTightIntegration = "reltol=1e-6";
+// 4x c_sample, c_line and c_adc (capacitor mismatch only): each capacitor's sigma(C)/C halves, but
+// the line's sigma shrinks by less than that because the switches' junction capacitance on the line
 // does not scale with c_sample. Band: clearly smaller, at most 0.8 and at least 0.4.
 constexpr double kCapRatioMin = 0.4;
 constexpr double kCapRatioMax = 0.8;
@@ -481,12 +484,14 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   // Pelgrom: sigma = A / sqrt(W·L) for transistors and capacitors alike, so halving every
   // coefficient (A_VT, A_beta, capacitor sigma at 1 fF) is the same as 4x the area of every
   // device. Same seed and samples: each die keeps its normalised deviations, only their size
-  // changes. One supply, 12 dies. The bench integrates with reltol 1e-6: with ngspice's
-  // default 1e-3 the integration error of the shared line (~0.1 % of its voltage, different in
-  // every sample) is as large as the mismatch sigma of this small line.
+  // changes. One supply, 12 dies, integrated at reltol 1e-6 without bypass: at the bench's
+  // default 1e-4 the integration error of the line, different in every sample, is 3-4x the
+  // mismatch sigma at code 0 of this 8-row line (and 0.05 mV remain at 1e-5), so the sigma would
+  // not follow the area.
   const fs::path small = TempDir() / "pelgrom_1x.h5";
   const fs::path large = TempDir() / "pelgrom_4x.h5";
-  const std::map<std::string, std::string> common = {{"vdd", "1.0"}, {"samples", "12"}};
+  const std::map<std::string, std::string> common = {
+      {"vdd", "1.0"}, {"samples", "12"}, {"spice_options", kTightIntegration}};
   auto with_scale = [&](const char* scale) {
     auto o = common;
     o["mismatch.scale"] = scale;
@@ -505,19 +510,30 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
 }
 
 TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
-  // Capacitor mismatch only; 4x c_sample and c_line.
+  // Capacitor mismatch only; 4x every capacitor of the line; tight integration as above.
   const fs::path small = TempDir() / "cap_1x.h5";
   const fs::path large = TempDir() / "cap_4x.h5";
-  const std::map<std::string, std::string> common = {
-      {"vdd", "1.0"}, {"samples", "12"}, {"mismatch.avt", "0"}, {"mismatch.abeta", "0"}};
-  auto with_caps = [&](const char* c) {
+  const std::map<std::string, std::string> common = {{"vdd", "1.0"},
+                                                     {"samples", "12"},
+                                                     {"mismatch.avt", "0"},
+                                                     {"mismatch.abeta", "0"},
+                                                     {"spice_options", kTightIntegration}};
+  // At 1x: c_sample 2 fF, c_line 8 rows x the default 0.25 fF per row, c_adc the default 49 fF
+  // (the ADC's capacitance holds most of the line's charge, so it is scaled too).
+  auto with_caps = [&](double k) {
+    auto farads = [](double c) {
+      std::ostringstream s;
+      s << c;
+      return s.str();
+    };
     auto o = common;
-    o["apath.c_sample"] = c;
-    o["apath.c_line"] = c;  // 8 rows x the default 0.25 fF per row = 2 fF at 1x
+    o["apath.c_sample"] = farads(2e-15 * k);
+    o["apath.c_line"] = farads(2e-15 * k);
+    o["apath.c_adc"] = farads(4.9e-14 * k);
     return o;
   };
-  ASSERT_EQ(RunLibrary(with_caps("2e-15"), small, 2).failed, 0u);
-  ASSERT_EQ(RunLibrary(with_caps("8e-15"), large, 2).failed, 0u);
+  ASSERT_EQ(RunLibrary(with_caps(1.0), small, 2).failed, 0u);
+  ASSERT_EQ(RunLibrary(with_caps(4.0), large, 2).failed, 0u);
   const auto s1 = Values(small, "apath/line_v", lut::Statistic::kStaticSigma);
   const auto s4 = Values(large, "apath/line_v", lut::Statistic::kStaticSigma);
   ASSERT_EQ(s1.size(), 2u);

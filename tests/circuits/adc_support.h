@@ -1,28 +1,31 @@
 #pragma once
 
-// SAR ADC operating point shared by the ADC and column benches.
+// SAR ADC operating point shared by the ADC and column benches: the adc recipe's defaults
+// (characterization/adc.ini; measure::SarAdcOptions, kSarVrefOfVdd, kSarVcmV).
 
 #include <cmath>
+
+#include "measure/block_netlists.h"
 
 namespace cimchar::circuits_test {
 
 constexpr int kAdcBits = 3;
-constexpr double kAdcUnitF = 5e-15;
-// Estimated parasitic capacitance on the ADC's top plate (comparator gate, sampling-switch
-// junctions); the ADC bench reports the gain it implies.
-constexpr double kAdcTopParasiticF = 4e-15;
 
-// Share of the top-plate capacitance that the array's bottom plates drive.
-inline double AdcGain() {
-  const double array = std::ldexp(kAdcUnitF, kAdcBits);
-  return array / (array + kAdcTopParasiticF);
+inline measure::SarAdcOptions AdcOptions(double vdd_v,
+                                         measure::SarLogic logic = measure::SarLogic::kTransistor) {
+  return {.bits = kAdcBits, .vdd_v = vdd_v, .logic = logic};
 }
 
-// Comparator reference that puts the code transitions at (D - 1/2) LSB, LSB = g vref / 2^bits.
-inline double AdcVcmp(double vref_v) {
-  return (std::ldexp(1.0, kAdcBits) - 1.5) * AdcGain() * vref_v / std::ldexp(1.0, kAdcBits);
+inline double AdcVref(double vdd_v) { return measure::kSarVrefOfVdd * vdd_v; }
+
+// The converter's LSB: its transitions lie at D * LSB (D = 1 .. 2^bits - 1) up to offsets.
+inline double AdcLsb(double vdd_v) {
+  return measure::SarAdcOptions{}.range_of_vref * AdcVref(vdd_v) / std::ldexp(1.0, kAdcBits);
 }
 
+// The adc recipe's clock period and sampling time (adc.t_clk_low_vdd and t_sample_low_vdd below
+// 0.8 V).
 inline double AdcClock(double vdd_v) { return vdd_v < 0.8 ? 4e-9 : 1e-9; }
+inline double AdcSampleTime(double vdd_v) { return vdd_v < 0.8 ? 2e-9 : 1e-9; }
 
 }  // namespace cimchar::circuits_test

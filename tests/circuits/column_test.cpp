@@ -10,8 +10,8 @@
 // - The switches' capacitances in the hand computation: a row holds its charge on c_hold, not
 //   c_sample, and adds c_share, not c_sample, to the line (both measured small-signal on one
 //   row, row_cap.sp: 2.84 / 3.79 fF at 1.0 V for c_sample = 2 fF).
-// - A settled ADC input: at 0.6 V the ADC's sampling switch charges its 44 fF top plate with a
-//   time constant of about 1 ns, so the line is shared for 5 ns there.
+// - A settled ADC input: at 0.6 V the line charges the ADC's sampling capacitor through its
+//   input switch more slowly, so the line is shared for 5 ns there.
 // Left out of the hand computation and inside the half-LSB margin: the -11 / -13 mV (1.0 / 0.6
 // V) the share and reset switches inject into the line, and the ADC's own offsets.
 
@@ -86,12 +86,13 @@ double RowUnits(const Vector& v) {
 }
 
 // Hand computation: each row holds c_hold * V(GBL) * W; sharing spreads the charge over every
-// capacitor on the line, c_total = rows * c_share + c_line + the ADC's array and top-plate
-// parasitic (its sampling switch is on). The ADC's full scale is matched to the line's, so
-// code = round(2^bits * units / rows) (transitions at (D - 1/2) LSB), capped at 2^bits - 1.
+// capacitor on the line, c_total = rows * c_share + c_line + the ADC's sampling capacitor (its
+// input switch is on). The ADC's range is matched to the line's full scale (VREF = VDD, the
+// range a share of it), so code = floor(2^bits * units / rows) (transitions at D LSB), capped
+// at 2^bits - 1. The vectors put the line at code centres.
 long long ExpectedCode(const Vector& v) {
   double d = std::ldexp(RowUnits(v) / kRows, kAdcBits);
-  return std::min<long long>(std::llround(std::floor(d + 0.5)), (1 << kAdcBits) - 1);
+  return std::min<long long>(std::llround(std::floor(d)), (1 << kAdcBits) - 1);
 }
 
 class ColumnTest : public ::testing::TestWithParam<double> {};
@@ -108,18 +109,23 @@ TEST_P(ColumnTest, HandComputedCodes) {
   const double ta = ts + (vdd < 0.8 ? 5e-9 : 1e-9);
   const double te = 5e-11;
   const double tconv = measure::SarConversionTime(kAdcBits, ta, tclk);
-  // sum(code/15 * active) = 0, 36, 72, 90, 108 -> codes 0, 2, 4, 5, 6.
+  // sum(code/15 * active) = 9, 45, 81, 99, 117 (code centres: 18 units per LSB) -> codes 0, 2,
+  // 4, 5, 6.
   const std::vector<Vector> vectors = {
-      {{0, 0, 0}, {15, 15, 15}},   {{36, 0, 0}, {15, 0, 0}},     {{48, 24, 0}, {15, 15, 0}},
-      {{48, 48, 39}, {5, 15, 10}}, {{48, 48, 42}, {15, 10, 10}},
+      {{9, 0, 0}, {15, 0, 0}},     {{45, 0, 0}, {15, 0, 0}},       {{48, 33, 0}, {15, 15, 0}},
+      {{48, 48, 19}, {15, 10, 15}}, {{48, 48, 21}, {15, 15, 15}},
   };
   const RowCaps caps = MeasureRowCaps(vdd, v_fs / 3);
   ASSERT_GT(caps.hold_f, kCSample);
   ASSERT_GT(caps.share_f, caps.hold_f);
-  const double c_adc = std::ldexp(kAdcUnitF, kAdcBits) + kAdcTopParasiticF;
-  const double c_total = kRows * caps.share_f + kCLine + c_adc;
-  const double line_fs = v_fs * kRows * caps.hold_f / c_total;
-  const double vref = line_fs / AdcGain();
+  // The ADC's range r VDD equals the line's full scale, its sampling capacitor is
+  // 2^bits c_unit / r: line_fs (rows c_share + c_line) + 2^bits c_unit VDD = v_fs rows c_hold.
+  measure::SarAdcOptions adc = AdcOptions(vdd);
+  const double line_fs =
+      (v_fs * kRows * caps.hold_f - std::ldexp(adc.c_unit_f, kAdcBits) * vdd) /
+      (kRows * caps.share_f + kCLine);
+  adc.range_of_vref = line_fs / AdcVref(vdd);
+  ASSERT_LE(adc.range_of_vref, 1.0);
   const std::string k = "column_" + VddTag(vdd);
   Report(k + "_row_c_hold", caps.hold_f * 1e15, "fF");
   Report(k + "_row_c_share", caps.share_f * 1e15, "fF");
@@ -156,26 +162,25 @@ TEST_P(ColumnTest, HandComputedCodes) {
   }
   netlist::Bindings b;
   b.Set("vdd", vdd).Set("temp", 27.0).Set("c_sample", kCSample).Set("c_line", kCLine);
-  b.Set("vref", vref).Set("vcmp", AdcVcmp(vref));
+  b.Set("vref", AdcVref(vdd)).Set("vcm", measure::kSarVcmV);
   b.Set("t_conv", tconv).Set("t_share_start", ts).Set("t_sample_adc", ta).Set("t_edge", te);
-  b.SetText("adc_smp", measure::SarSamplePwl(kAdcBits, vdd, ta, tclk, te));
-  b.SetText("clk", measure::SarClockPwl(kAdcBits, vdd, ta, tclk, te));
-  b.SetText("adc", measure::SarAdcSubckt(
-                       {.bits = kAdcBits, .c_unit_f = kAdcUnitF, .vdd_v = vdd, .models = {}}));
+  const int n = static_cast<int>(vectors.size());
+  b.SetText("adc_smp", measure::SarSamplePwl(kAdcBits, vdd, ta, tclk, te, n));
+  b.SetText("clk", measure::SarClockPwl(kAdcBits, vdd, ta, tclk, te, n));
+  b.SetText("adc", measure::SarAdcSubckt(adc));
   b.Set("bits", kAdcBits).SetText("adc_bits", measure::SarAdcPorts(kAdcBits));
   b.SetText("dacs", dacs).SetText("rows", measure::ChargeLineRows(rows));
   const double t_stop = static_cast<double>(vectors.size()) * tconv;
-  std::vector<std::string> vec = {"time", "v(line)", "v(xadc.vx)"};
+  std::vector<std::string> vec = {"time", "v(line)", "v(xadc.bots)"};
   for (int g = 0; g < kGroups; ++g) {
     vec.push_back("v(xr" + std::to_string(g * kGroupRows) + ".cs)");
   }
   for (int b = 0; b < kAdcBits; ++b) {
     vec.push_back("v(b" + std::to_string(b) + ")");
   }
-  // 20 ps steps: at 50 ps the XSPICE-clocked comparator of this deck can make a decision the
-  // circuit would not (the ADC bench and the column bench use 20 ps too).
-  auto r = RunBench(k, RenderBench("column.sp", b), {"tran 2e-11 " + netlist::FormatNumber(t_stop)},
-                    vec, 400.0);
+  // The adc bench's steps (every clock edge is a breakpoint of its PWL).
+  auto r = RunBench(k, RenderBench("column.sp", b),
+                    {"tran 2.5e-11 " + netlist::FormatNumber(t_stop) + " 0 2e-10"}, vec, 400.0);
   ASSERT_TRUE(r.ok());
   const auto& t = r.vectors.at("time");
   double max_sample_error = 0.0;
@@ -199,10 +204,10 @@ TEST_P(ColumnTest, HandComputedCodes) {
     }
     const long long code = measure::CodeFromLevels(levels, vdd / 2);
     const double v_line = measure::ValueAt(t, r.vectors.at("v(line)"), t0 + ta - 2 * te);
-    // The ADC's top plate has followed the line when its sampling switch opens.
+    // The ADC's sampling capacitor has followed the line when its sampling ends.
     max_adc_input_error = std::max(
         max_adc_input_error,
-        std::abs(measure::ValueAt(t, r.vectors.at("v(xadc.vx)"), t0 + ta - 2 * te) - v_line));
+        std::abs(measure::ValueAt(t, r.vectors.at("v(xadc.bots)"), t0 + ta - 2 * te) - v_line));
     const double v_hand = line_fs * RowUnits(vectors[c]) / kRows;
     const std::string kv = k + "_vector" + std::to_string(c);
     Report(kv + "_line", v_line * 1e3, "mV");

@@ -15,7 +15,6 @@
 #include "calib/macro.h"
 #include "core/error.h"
 #include "exporters/bda_map.h"
-#include "exporters/export_test_model.h"
 #include "exporters/exporters.h"
 #include "lut/store.h"
 #include "mac/options.h"
@@ -165,107 +164,118 @@ class FromStore : public ::testing::Test {
   GridPointRequest Point(double vdd = 1.0) {
     return {.corner = "tt", .vdd_v = vdd, .temp_c = 25.0};
   }
+  static mac::MacShape Shape() {
+    mac::MacShape s;
+    static_cast<calib::Geometry&>(s) = TestMacro().geometry;
+    return s;
+  }
   ExportModel Model() {
-    ExportModel m = ModelFromMacro(TestMacro(), mac::MacShape{});
-    for (auto& view : TableViewsFromStore(stores_[0])) {
-      m.tables.push_back(std::move(view));
-    }
-    return m;
+    return ModelFromMacro(TestMacro(), Shape(),
+                          {.reference_vectors = 8, .chips = 64, .patterns = 4, .seed = 3});
   }
   TempDir dir_;
   fs::path adc_;
   std::vector<lut::Store> stores_;
 };
 
-int RunChecker(const std::string& format, const fs::path& out_dir, const fs::path& expected) {
-  const std::string script = std::string(CIMCHAR_EXPORTERS_TEST_DIR) + "/check_export.py";
-  const std::string command = std::string(CIMCHAR_SYSTEM_PYTHON) + " '" + script + "' " + format +
-                              " '" + out_dir.string() + "' '" + expected.string() + "'";
-  return std::system(command.c_str());
+TEST_F(FromStore, CarriesTheMacrosProvenanceAndTheBinarysCommit) {
+  const ExportModel m = Model();
+  ASSERT_EQ(m.provenance.tables.size(), 1u);
+  EXPECT_EQ(m.provenance.tables[0].file, "/tables/adc.h5");
+  EXPECT_EQ(m.provenance.tables[0].sha256, "feed");
+  EXPECT_EQ(m.provenance.tables[0].cimchar_commit, "abc");
+  EXPECT_EQ(m.provenance.origin, "tables");
+  EXPECT_FALSE(m.provenance.cimchar_commit.empty());
+  EXPECT_EQ(IsDirtyCommit(m.provenance.cimchar_commit), m.provenance.cimchar_dirty);
 }
 
-TEST_F(FromStore, EveryFormatParsesWithItsConsumer) {
-  const ExportModel model = Model();
-  for (const auto& name : ExportFormatNames()) {
-    SCOPED_TRACE(name);
-    const ExportFormat format = ParseExportFormat(name);
-    const fs::path out = dir_.path() / ("out_" + name);
-    const auto written = WriteExport(format, model, out);
-    ASSERT_FALSE(written.empty());
-    const fs::path expected = dir_.path() / ("expected_" + name + ".json");
-    std::ofstream(expected) << testing_model::Expectations(model, false).ToJson();
-    EXPECT_EQ(RunChecker(name, out, expected), 0);
+TEST(DirtyCommit, OnlyTheSuffixMarksADirtyBuild) {
+  EXPECT_TRUE(IsDirtyCommit("0123abcd-dirty"));
+  EXPECT_FALSE(IsDirtyCommit("0123abcd"));
+  EXPECT_FALSE(IsDirtyCommit("dirty"));
+  EXPECT_FALSE(IsDirtyCommit(""));
+}
+
+TEST_F(FromStore, TheOpTransferIsTheModels) {
+  const ExportModel m = Model();
+  const OpTransfer& op = m.op;
+  ASSERT_EQ(op.transitions.size(), static_cast<std::size_t>(kTransitions));
+  ASSERT_EQ(op.levels.size(), static_cast<std::size_t>(kTransitions) + 1);
+  EXPECT_EQ(op.full_scale, 144.0 * 15.0);
+  for (std::size_t k = 1; k < op.transitions.size(); ++k) {
+    EXPECT_GT(op.transitions[k], op.transitions[k - 1]);
+  }
+  for (std::size_t k = 0; k < op.transitions.size(); ++k) {
+    // Each code's read-back value lies between its transitions.
+    EXPECT_LT(op.levels[k], op.transitions[k]);
+    EXPECT_GT(op.levels[k + 1], op.transitions[k]);
+    EXPECT_GT(op.dynamic_sigma[k], 0.0);
+    EXPECT_GT(op.static_sigma[k], op.dynamic_sigma[k]);
+  }
+  // The noiseless code steps where the transitions are (away from them by a count).
+  ASSERT_EQ(op.codes_by_count.size(), static_cast<std::size_t>(op.full_scale) + 1);
+  for (std::size_t u = 0; u < op.codes_by_count.size(); ++u) {
+    const double x = static_cast<double>(u);
+    if (std::any_of(op.transitions.begin(), op.transitions.end(),
+                    [&](double t) { return std::abs(x - t) < 1.0; })) {
+      continue;
+    }
+    int expected = 0;
+    for (double t : op.transitions) {
+      expected += x > t ? 1 : 0;
+    }
+    EXPECT_EQ(op.codes_by_count[u], expected) << u;
   }
 }
 
-TEST_F(FromStore, CarriesTheMacrosProvenance) {
-  const ExportModel m = Model();
-  EXPECT_EQ(m.provenance.at("lut0.file"), "/tables/adc.h5");
-  EXPECT_EQ(m.provenance.at("lut0.file_sha256"), "feed");
-  EXPECT_EQ(m.provenance.at("lut0.master_seed"), "77");
-  EXPECT_EQ(m.provenance.at("lut0.ngspice_version"), "ngspice-39");
-  EXPECT_EQ(m.provenance.at("lut0.cimchar_commit"), "abc");
-  EXPECT_EQ(m.provenance.at("macro.origin"), "tables");
-  EXPECT_EQ(m.provenance.count("energy.adc.convert"), 1u);
-}
-
-TEST_F(FromStore, TheAdcIsTheMacros) {
-  const ExportModel m = Model();
-  ASSERT_EQ(m.adc.bits, 3);
-  ASSERT_EQ(m.adc.transition_mean_v.size(), 7u);
-  EXPECT_NEAR(m.adc.transition_mean_v[0], Transition(1, 1.0), kRelTol);
-  EXPECT_NEAR(m.adc.LsbV(), TestMacro().adc.LsbV(), kRelTol);
-  // A near-ideal converter reads each code centre as that code.
-  for (const auto& c : m.adc.codes) {
-    EXPECT_NEAR(c.mean_lsb, c.code, 0.1) << c.code;
-    EXPECT_GT(c.static_sigma_lsb, 0.0);
-  }
-}
-
-TEST_F(FromStore, DerivesTheAnalogPathInAdcLsb) {
-  const ExportModel m = Model();
-  const double lsb_v = m.adc.LsbV();
-  EXPECT_NEAR(m.analog.static_sigma_lsb, 0.002 / lsb_v, 1e-9);
-  EXPECT_NEAR(m.analog.dynamic_sigma_lsb, 0.0005 / lsb_v, 1e-9);
-  ASSERT_TRUE(m.analog.compression_full_scale.has_value());
-  EXPECT_GT(*m.analog.compression_full_scale, 0.0);
-  EXPECT_GT(m.geometry.adc_lsb_mac, 0.0);
-}
-
-TEST_F(FromStore, EveryActionHasAnEnergyAndItsSource) {
+TEST_F(FromStore, EveryBlockIsAComponentWithTimeloopsActions) {
   const ExportModel m = Model();
   for (const char* what :
-       {"adder_tree", "dmult", "analog_line", "dac_row", "adc", "precharge_row", "precharge_lblb",
-        "dwl_row", "awl_row", "din_row", "leakage_row", "leakage_column", "ose", "nq",
-        "accumulator"}) {
-    EXPECT_TRUE(std::any_of(m.energies.begin(), m.energies.end(), [&](const ComponentEnergy& e) {
-      return e.component == what;
-    })) << what;
+       {"dmult", "adder_tree", "precharge", "wordline", "din", "leakage", "analog_line", "dac",
+        "adc", "nq", "ose", "accumulator", "mac", "mac_bda0", "mac_bda15"}) {
+    const auto it = std::find_if(m.components.begin(), m.components.end(),
+                                 [&](const Component& c) { return c.name == what; });
+    ASSERT_NE(it, m.components.end()) << what;
+    for (const char* action : {"read", "compute", "write", "update", "leak"}) {
+      EXPECT_TRUE(std::any_of(it->actions.begin(), it->actions.end(),
+                              [&](const PricedAction& a) { return a.action == action; }))
+          << what << "." << action;
+    }
+    EXPECT_EQ(m.not_derived.count(std::string("area.") + what), 1u) << what;
   }
-  for (const auto& e : m.energies) {
-    EXPECT_FALSE(e.area_um2.has_value());
-  }
+  ASSERT_EQ(m.splits.size(), 16u);
+  EXPECT_EQ(m.splits[0].digital, 64);  // B_D/A = 0: everything digital
+  EXPECT_EQ(m.splits[15].digital, 0);
 }
 
-TEST_F(FromStore, TablesCoverEveryQuantityAndStatistic) {
-  const auto views = TableViewsFromStore(stores_[0]);
+TEST_F(FromStore, TablesCoverEveryQuantityAndStatisticWithUnitsThatSayWhatTheyAre) {
+  const calib::TableSource source{.role = "adc", .file = adc_, .sha256 = "ab"};
+  const auto views = TableViewsFromStore(stores_[0], source);
   ASSERT_EQ(views.size(), 6u);
   const auto it = std::find_if(views.begin(), views.end(), [](const TableView& v) {
     return v.quantity == "adc/transition_v/mean";
   });
   ASSERT_NE(it, views.end());
   EXPECT_EQ(it->units, "V");
+  EXPECT_EQ(it->source.file, adc_);
   ASSERT_EQ(it->axes.size(), 4u);
   EXPECT_EQ(it->axes[3].name, "code");
+  EXPECT_EQ(it->axes[3].units, "code");
   std::size_t size = 1;
   for (const auto& a : it->axes) {
     size *= a.Size();
   }
   EXPECT_EQ(it->data.size(), size);
+  EXPECT_EQ(TableUnits("adc/dnl_lsb", "1"), "LSB");
+  EXPECT_EQ(TableUnits("activity", "1"), "fraction");
+  EXPECT_EQ(TableUnits("adc/transition_v", "V"), "V");
+  EXPECT_EQ(TableUnits("something", "1"), "dimensionless");
 }
 
 TEST_F(FromStore, UnwritableOutputLeavesNothing) {
-  const ExportModel m = Model();
+  ExportModel m;
+  m.provenance = ProvenanceOf(TestMacro());
+  m.tables = TableViewsFromStore(stores_[0], {.role = "adc", .file = adc_, .sha256 = "ab"});
   const fs::path blocker = dir_.path() / "a_file";
   std::ofstream(blocker) << "x";
   EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, blocker / "out"), Error);

@@ -758,5 +758,44 @@ TEST(Mac, SweepWritesOneCsvLinePerBudgetRow) {
   EXPECT_THROW(WriteSweepCsv("/nonexistent-dir/x.csv", points), Error);
 }
 
+// The read-back and the plan the exports show: each code reads back inside its own interval,
+// the ideal fraction inverts the line, and DomainOf is the split Run counts.
+TEST(Mac, ReadBackAndPlanAreTheOnesRunUses) {
+  const MacShape s = Shape(8, 8, false);
+  const calib::Macro macro = MacroFor(s);
+  const MacArray array(s, macro, RandomWeights(s, 144, 8, 1), 144, 8, 1);
+  const auto& t = macro.adc.transition_v;
+  for (int code = 0; code < (1 << s.adc_bits); ++code) {
+    const double x = array.CodeFraction(code);
+    if (code > 0) {
+      EXPECT_GT(x, array.IdealFraction(t[static_cast<std::size_t>(code - 1)])) << code;
+    }
+    if (code < static_cast<int>(t.size())) {
+      EXPECT_LT(x, array.IdealFraction(t[static_cast<std::size_t>(code)])) << code;
+    }
+  }
+  EXPECT_NEAR(array.IdealFraction(macro.line.UniformV(15, 72, 144)), 0.5, 1e-3);
+  ExpectUsageError([&] { array.CodeFraction(1 << s.adc_bits); }, "ADC code 8");
+  for (int b : {0, 5, 8, 15}) {
+    RunOptions run;
+    run.boundary = b;
+    const MacRunner runner(array, run);
+    int digital = 0;
+    for (int i = 0; i < s.weight_bits; ++i) {
+      for (int j = 0; j < s.activation_bits; ++j) {
+        const auto d = runner.DomainOf(b, i, j);
+        digital += d == MacRunner::Domain::kDigital ? 1 : 0;
+        EXPECT_EQ(d == MacRunner::Domain::kDigital, i + j >= b) << b << " " << i << " " << j;
+        EXPECT_EQ(d == MacRunner::Domain::kAnalog, i + j < b && i + j >= b - s.analog_window);
+      }
+    }
+    const SnrResult r = EvaluateSnr(array, run, UniformInputs(8), {.samples = 2, .seed = 1});
+    EXPECT_EQ(r.counts.digital_cycles, static_cast<std::int64_t>(digital) * s.columns * 2) << b;
+  }
+  const MacRunner runner(array, RunOptions{});
+  ExpectUsageError([&] { runner.DomainOf(16, 0, 0); }, "B_D/A 16");
+  ExpectUsageError([&] { runner.DomainOf(8, 8, 0); }, "weight bit 8");
+}
+
 }  // namespace
 }  // namespace cimchar::mac

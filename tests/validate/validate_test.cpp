@@ -1,6 +1,7 @@
 // The whole validation on a small circuit (16 rows, real ngspice): tables characterized here,
 // the column run on held-out dies, the comparison; a second call reuses the SPICE run, and a
-// column that is not the tables' circuit (other rows, the tables' own dies) is refused.
+// column that is not the tables' circuit (other rows, another ADC operating point, the tables'
+// own dies) is refused.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -96,6 +97,21 @@ TEST(ValidateTest, AColumnThatIsNotTheTablesCircuitIsRefused) {
           RunValidation(o);
         } catch (const UsageError& e) {
           EXPECT_NE(std::string(e.what()).find("rows = 8"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      UsageError);
+  // A converter at another operating point than the adc table's, named with both values.
+  o = Small(Tables() / "refused");
+  o.overrides["column.adc_vcm"] = "0.45";
+  EXPECT_THROW(
+      {
+        try {
+          RunValidation(o);
+        } catch (const UsageError& e) {
+          EXPECT_NE(std::string(e.what()).find("column.adc_vcm = 0.45"), std::string::npos)
+              << e.what();
+          EXPECT_NE(std::string(e.what()).find("adc.vcm = 0.5"), std::string::npos) << e.what();
           throw;
         }
       },

@@ -1,8 +1,6 @@
-// cimchar export: write a calibrated model from characterization run files in a consumer's own
-// format (Accelergy, NeuroSim, aihwkit, ASiM, CrossSim, CSV, JSON).
-#include <cmath>
+// cimchar export: write the characterized macro and the model on it in a consumer's own format
+// (Accelergy/Timeloop, NeuroSim, aihwkit, ASiM, CrossSim, CSV, JSON).
 #include <iostream>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +11,6 @@
 #include "core/error.h"
 #include "exporters/exporters.h"
 #include "exporters/from_store.h"
-#include "lut/store.h"
 
 namespace {
 
@@ -21,50 +18,59 @@ namespace po = boost::program_options;
 namespace ex = cimchar::exporters;
 namespace mac = cimchar::mac;
 
-constexpr const char* kFormatHelp = R"(Formats (files written inside --out, a folder):
-  accelergy  ERT.yaml: ERT.version, ERT.tables[].name "<macro>.<component>",
-               actions[].name, actions[].arguments, actions[].energy (pJ per action);
-             ART.yaml: ART.tables[].name, area (um^2; not derived: cimchar has no layouts).
-             Components: adder_tree.evaluate (ones), dmult.multiply (w, a),
-             analog_line.analog_op (code), dac_row.drive (code), adc.convert,
-             accumulator.accumulate (toggled_bits), precharge_row.precharge,
-             precharge_lblb.restore, dwl_row.pulse, awl_row.pulse, din_row.toggle,
-             leakage_row.cycle, leakage_column.cycle, ose.evaluate, nq.normalize.
-             Needs at least one energy table.
-  neurosim   neurosim_adc_noise.csv: output (code), mean (LSB), std (LSB, static and dynamic
-             in quadrature); neurosim_adc_noise.meta.json. Needs adc/transition_v.
-  aihwkit    aihwkit.json: IOParameters out_bound, out_res, out_noise, out_nonlinearity,
-             out_scale (aihwkit output units). Needs adc/transition_v and apath/line_v.
-  asim       asim.json: module_kwargs wbit, xbit, adc_prec, nrow, act_enc, rand_noise_sigma,
-             non_linear_sigma (% of the column range). Needs adc/transition_v, apath/line_v.
-  crosssim   crosssim.json: SarADCParameters bits, sigma_comparator (fraction of the ADC
-             window), sigma_capacitor, gain_db, group_size. Needs adc/transition_v and
-             adc/comparator_offset_v.
-  csv        <quantity>_<statistic>.csv per table ("name [units]" header, axis columns then
-             the value) + tables.meta.json. Every table, every grid point.
-  json       tables.json: tables[].quantity, units, axes[] (name, units, values|labels),
-             shape, data (row-major, null = failed sample).
-Every export carries the provenance of each LUT (lutN.file, recipe, master_seed,
-input_sha256.*, ngspice_version, cimchar_commit) and lists under "not_derived" what the LUTs
-could not give. docs/exports.md has the details.)";
+constexpr const char* kFormatHelp =
+    R"(Formats (files written inside --out, a folder; docs/exports.md has each in full):
+  accelergy  ERT.yaml (pJ per action; components dmult, adder_tree, precharge, wordline, din,
+             leakage, analog_line, dac, adc, nq, ose, accumulator, mac, mac_bda<B>; actions
+             read/compute for Timeloop, and for exact pricing the data-dependent actions:
+             dmult w0/w1_a0/w1_a1, adder_tree evaluate (code = inputs at 1), precharge
+             row_cycle/lblb, wordline dwl/awl, accumulator accumulate/toggle, analog_line
+             row_on/row_off and dac drive (code = DAC code)),
+             ART.yaml (no area: an empty table Timeloop accepts), action_counts.yaml (the
+             reference run: Accelergy's estimate of it is the model's energy),
+             accelergy.meta.json (units, what each action is, provenance).
+  neurosim   neurosim_output_noise.csv: output (ideal count of one analog op, one row per
+             count 0 .. rows x (2^n - 1)), mean and std (counts); neurosim.meta.json: the
+             NeuroSim options to use (--output_noise -1, --adc_precision, ...).
+  aihwkit    aihwkit.json: rpu_config.forward (IOParameters: DAC step, ADC step and bound,
+             noise, no bound/noise management) and rpu_config.mapping (tile = rows x columns).
+  asim       asim.json: ASiMLinear/ASiMConv2d keyword arguments (bit-serial, hybrid_levels per
+             B_D/A, noise equivalent to the model's op error).
+  crosssim   crosssim.json: CrossSimParameters.from_json input (SAR ADC with the calibrated
+             range); crosssim.meta.json: units, approximations, provenance.
+  csv        <quantity>_<statistic>.csv per table ("name [units]" header) + tables.meta.json.
+  json       tables.json: every table with axes, units, data and its file's provenance.
+Consumer formats state the approximations the consumer forces, with their error measured on
+the model, and list what cannot be derived under "not_derived".)";
 
 int RunExport(const std::vector<std::string>& args) {
   std::string format_name;
   std::string out;
   std::string macro_name = "osa_hcim";
+  ex::ViewOptions views;
   cimchar::tool::MacroArgs macro;
   po::options_description desc(
       "cimchar export --format NAME --out DIR (--lut DIR | --apath F --adc F ...) [options]\n\n"
       "Reads the characterized macro from the tables at one operating point (interpolated, never\n"
-      "extrapolated) and writes it in a consumer's format; csv and json write the tables\n"
-      "themselves. Files are written to temporary names and renamed, so a failure leaves none\n"
-      "half-written.\n\nOptions");
+      "extrapolated), runs the behavioral model on it and writes what a consumer reads; csv and\n"
+      "json write the tables themselves. Files are written to temporary names and renamed, so a\n"
+      "failure leaves none half-written.\n\nOptions");
   desc.add_options()("help,h", "show this help and the formats")(
       "format", po::value(&format_name),
       "accelergy | neurosim | aihwkit | asim | crosssim | csv | json")(
       "out", po::value(&out), "output folder (created if missing)")(
       "macro-name", po::value(&macro_name)->default_value(macro_name),
-      "component prefix in the Accelergy tables");
+      "component prefix in the Accelergy tables")(
+      "boundary", po::value(&views.reference_boundary)->default_value(views.reference_boundary),
+      "HCIM B_D/A of the reference run (Accelergy means and action counts, ASiM's "
+      "hybrid_levels)")("vectors",
+                        po::value(&views.reference_vectors)->default_value(views.reference_vectors),
+                        "uniform random input vectors per reference run")(
+      "chips", po::value(&views.chips)->default_value(views.chips),
+      "simulated chip instances behind each statistic (NeuroSim table, op error)")(
+      "patterns", po::value(&views.patterns)->default_value(views.patterns),
+      "random row patterns measuring the per-count table's approximation")(
+      "seed", po::value(&views.seed)->default_value(views.seed), "seed of every model draw");
   desc.add(cimchar::tool::MacroOptions(macro));
   po::variables_map vm;
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -84,14 +90,16 @@ int RunExport(const std::vector<std::string>& args) {
         "cimchar export writes a characterized macro: give its tables with --lut DIR or "
         "--apath/--adc/--digital/--dac");
   }
-  ex::ExportModel exported = ex::ModelFromMacro(model.macro, model.shape, macro_name);
+  ex::ExportModel exported;
   if (format == ex::ExportFormat::kCsv || format == ex::ExportFormat::kJson) {
-    for (const auto& source : model.macro.sources) {
-      const auto store = cimchar::lut::Store::Open(source.file);
-      for (auto& view : ex::TableViewsFromStore(store)) {
-        exported.tables.push_back(std::move(view));
-      }
-    }
+    exported.provenance = ex::ProvenanceOf(model.macro);
+    exported.tables = ex::TablesOfMacro(model.macro);
+  } else {
+    exported = ex::ModelFromMacro(model.macro, model.shape, views, macro_name);
+  }
+  if (exported.provenance.cimchar_dirty) {
+    std::cout << "note: cimchar was built from a dirty tree (" << exported.provenance.cimchar_commit
+              << "): the export says so\n";
   }
   const auto written = ex::WriteExport(format, exported, out);
   for (const auto& [what, why] : exported.not_derived) {
@@ -106,5 +114,5 @@ int RunExport(const std::vector<std::string>& args) {
 }  // namespace
 
 CIMCHAR_COMMAND("export",
-                "write a calibrated model for Accelergy, NeuroSim, aihwkit, ... ",
+                "write the characterized macro and its model for Accelergy, NeuroSim, aihwkit, ...",
                 RunExport);

@@ -46,6 +46,17 @@ struct ColumnVector {
 // Failures: none. Thread-safety: pure.
 ColumnVector ColumnVectors(std::uint64_t seed, int batch, int k, int rows, int dac_bits);
 
+// The column bench's converter operating point (column.adc_* keys with the adc recipe's
+// defaults), for the validation to compare with the adc table's. Throws UsageError for a key out
+// of range, naming it.
+struct ColumnBenchAdc {
+  double c_unit_f = 0.0;
+  double vref_of_vdd = 0.0;    // VREF / VDD
+  double range_of_vref = 0.0;  // input range / VREF
+  double vcm_v = 0.0;          // comparator common mode, V
+};
+ColumnBenchAdc ColumnAdc(const Recipe& recipe);
+
 class AnalogChain {
  public:
   static constexpr int kCells = 8;  // cells per HCIMA unit (netlists/cells/hcima.sp)

@@ -20,17 +20,21 @@ class ColumnBench final : public Bench {
  public:
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
-    for (const char* k : {"batches", "input_seed", "adc_bits", "adc_c_unit", "adc_c_top_parasitic",
-                          "adc_vref", "adc_t_clk", "adc_t_clk_low_vdd"}) {
+    for (const char* k : {"batches", "input_seed", "adc_bits", "adc_c_unit", "adc_vref",
+                          "adc_range_of_vref", "adc_vcm", "adc_logic", "adc_t_clk",
+                          "adc_t_clk_low_vdd"}) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
     batches_ = RangedInt(recipe, "batches", 1, 1, 100000);
     input_seed_ = static_cast<std::uint64_t>(RangedInt(recipe, "input_seed", 1, 0, 1 << 30));
     adc_bits_ = RangedInt(recipe, "adc_bits", 3, 2, 6);
-    c_unit_f_ = RangedNumber(recipe, "adc_c_unit", 5e-15, 1e-17, 1e-12, "F");
-    c_par_f_ = RangedNumber(recipe, "adc_c_top_parasitic", 4e-15, 0.0, 1e-11, "F");
-    vref_frac_ = RangedNumber(recipe, "adc_vref", 1.0, 0.05, 1.0, "of VDD");
+    const ColumnBenchAdc adc = ColumnAdc(recipe);
+    c_unit_f_ = adc.c_unit_f;
+    vref_frac_ = adc.vref_of_vdd;
+    range_of_vref_ = adc.range_of_vref;
+    vcm_v_ = adc.vcm_v;
+    logic_ = SarLogicKey(recipe, "adc_logic");
     t_clk_s_ = RangedNumber(recipe, "adc_t_clk", 1e-9, 5 * chain_.edge_s(), 1e-6, "s");
     t_clk_low_s_ = RangedNumber(recipe, "adc_t_clk_low_vdd", 4e-9, 5 * chain_.edge_s(), 1e-6, "s");
   }
@@ -59,6 +63,12 @@ class ColumnBench final : public Bench {
   std::vector<std::pair<std::string, std::string>> Parameters() const override {
     auto p = chain_.Parameters("column");
     p.push_back({"column.adc_bits", std::to_string(adc_bits_)});
+    p.push_back({"column.adc_c_unit", netlist::FormatNumber(c_unit_f_)});
+    p.push_back({"column.adc_vref", netlist::FormatNumber(vref_frac_)});
+    p.push_back({"column.adc_range_of_vref", netlist::FormatNumber(range_of_vref_)});
+    p.push_back({"column.adc_vcm", netlist::FormatNumber(vcm_v_)});
+    p.push_back({"column.adc_logic",
+                 logic_ == measure::SarLogic::kXspice ? "xspice" : "transistor"});
     p.push_back({"column.input_seed", std::to_string(input_seed_)});
     p.push_back({"column.batches", std::to_string(batches_)});
     return p;
@@ -70,17 +80,15 @@ class ColumnBench final : public Bench {
     std::vector<ChainOp> ops;
     std::vector<unsigned> weights;
     Ops(batch, ops, weights);
-    const double gain =
-        std::ldexp(c_unit_f_, adc_bits_) / (std::ldexp(c_unit_f_, adc_bits_) + c_par_f_);
-    const double vref = vref_frac_ * p.vdd_v;
-    const double vcmp =
-        (std::ldexp(1.0, adc_bits_) - 1.5) * gain * vref / std::ldexp(1.0, adc_bits_);
     netlist::Bindings b;
-    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("vref", vref).Set("vcmp", vcmp);
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("vref", vref_frac_ * p.vdd_v);
+    b.Set("vcm", vcm_v_);
     chain_.Bind(b, p.vdd_v, tm, ops, weights, Models(recipe_));
     b.SetText("adc", measure::SarAdcSubckt({.bits = adc_bits_,
                                             .c_unit_f = c_unit_f_,
+                                            .range_of_vref = range_of_vref_,
                                             .vdd_v = p.vdd_v,
+                                            .logic = logic_,
                                             .models = Models(recipe_)}));
     b.Set("bits", adc_bits_).SetText("adc_bits", measure::SarAdcPorts(adc_bits_));
     b.SetText("asmp", AdcSample(p.vdd_v, tm, ops.size()));
@@ -179,10 +187,24 @@ class ColumnBench final : public Bench {
   int batches_ = 1;
   std::uint64_t input_seed_ = 1;
   int adc_bits_ = 3;
-  double c_unit_f_ = 0, c_par_f_ = 0, vref_frac_ = 1.0, t_clk_s_ = 0, t_clk_low_s_ = 0;
+  double c_unit_f_ = 0, vref_frac_ = 1.0, range_of_vref_ = 0, vcm_v_ = 0;
+  double t_clk_s_ = 0, t_clk_low_s_ = 0;
+  measure::SarLogic logic_ = measure::SarLogic::kTransistor;
 };
 
 }  // namespace
+
+// The converter's keys and defaults are the adc bench's (characterization/adc.ini), so the
+// column converts with the ADC the tables describe.
+ColumnBenchAdc ColumnAdc(const Recipe& recipe) {
+  const measure::SarAdcOptions d;
+  return {.c_unit_f = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F"),
+          .vref_of_vdd = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0,
+                                      "of VDD"),
+          .range_of_vref =
+              RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, ""),
+          .vcm_v = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V")};
+}
 
 std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe) {
   return std::make_unique<ColumnBench>(recipe);

@@ -80,6 +80,19 @@ int RangedInt(const Recipe& r, const std::string& key, int fallback, int lo, int
   return v;
 }
 
+measure::SarLogic SarLogicKey(const Recipe& r, const std::string& key) {
+  const auto it = r.bench_keys.find(r.bench + "." + key);
+  if (it == r.bench_keys.end() || it->second == "transistor") {
+    return measure::SarLogic::kTransistor;
+  }
+  if (it->second == "xspice") {
+    return measure::SarLogic::kXspice;
+  }
+  throw UsageError("recipe key '" + r.bench + "." + key + "' = '" + it->second +
+                   "': use 'transistor' (the converter's whole energy) or 'xspice' (faster; its "
+                   "SAR logic draws no supply current)");
+}
+
 std::span<const double> Vec(const spice::RunResult& run, const std::string& name) {
   auto it = run.vectors.find(name);
   if (it == run.vectors.end() || it->second.empty()) {

@@ -51,6 +51,8 @@ double RangedNumber(const Recipe& r,
                     double hi,
                     const std::string& unit);
 int RangedInt(const Recipe& r, const std::string& key, int fallback, int lo, int hi);
+// The SAR ADC's logic key: "transistor" (default) or "xspice". Throws UsageError otherwise.
+measure::SarLogic SarLogicKey(const Recipe& r, const std::string& key);
 
 // A vector of a finished run; throws cimchar::Error naming it when it is missing or empty.
 std::span<const double> Vec(const spice::RunResult& run, const std::string& name);

@@ -505,7 +505,7 @@ class DigitalBench final : public DigitalTimeline {
     }
     acc.column_axis = lut::Axis::Numeric(std::string(schema::kTogglesAxis), "1", toggles_grid_);
     dmult.column_axis = lut::Axis::Numeric(std::string(schema::kWActivityAxis), "1", levels);
-    dmult.inner_column_axis = lut::Axis::Numeric(std::string(schema::kAActivityAxis), "1", levels);
+    dmult.inner_axis = lut::Axis::Numeric(std::string(schema::kAActivityAxis), "1", levels);
     std::vector<lut::ReduceRequest> out = {acc, dmult};
     for (const auto& [name, units] : Scalars()) {
       out.push_back(
