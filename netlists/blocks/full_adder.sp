@@ -1,4 +1,4 @@
-* 28-transistor mirror full adder (the cell the digital adder tree is composed of).
+* 28-transistor mirror full adder (the cell of the digital adder tree and accumulator).
 *
 * full_adder  A B CI S CO VDD VSS
 *   24-transistor mirror adder (carry stage 10T, sum stage 14T, both inverting) plus an output
@@ -6,15 +6,8 @@
 *   Sizes (L=65n): NMOS 240n, PMOS 480n in the stacks (2x for hole mobility, roughly equal
 *   rise/fall with the stacks' depth); output inverters 200n/400n.
 *
-* Adder-tree composition rule (used for the digital adder tree's energy): a tree summing N
-* one-bit inputs is built level by level from ripple-carry adders: level l = 1, 2, ... pairs up
-* the n_(l-1) operands of the level before (n_0 = N) with floor(n_(l-1)/2) adders of l full-adder
-* cells each (l-bit operands; an odd operand passes on), leaving n_l = ceil(n_(l-1)/2), until one
-* operand is left:
-*     N_FA = sum_l l * floor(n_(l-1) / 2)          (144 inputs: 72+72+54+36+20+12+7+8 = 281)
-* and the tree's energy per evaluation is N_FA x E_FA(activity), with E_FA the energy of one
-* cell averaged over its input transitions (digital/fa_energy_j, characterization/digital.ini).
-* The rule ignores wiring.
+* The digital adder tree and the accumulator are generated from this cell and half_adder.sp
+* (measure::MakeAdderTree, measure::MakeAccumulator in src/measure/digital_netlists.h).
 .subckt full_adder a b ci s co vdd vss
 * carry stage: cob = not(maj(a, b, ci))
 mp1 p1 a vdd vdd {{pmos}} w=480e-9 l=65e-9

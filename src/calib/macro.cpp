@@ -172,13 +172,33 @@ void ValidateMacro(const Macro& m) {
   }
   for (const auto& [name, action] : std::vector<std::pair<std::string, const ActionEnergy*>>{
            {"ADC conversion energy", &e.adc_conversion},
-           {"D_MULT energy", &e.dmult_row},
-           {"adder tree energy", &e.adder_tree},
-           {"precharge energy", &e.precharge_row},
+           {"D_MULT energy (W = 0)", &e.dmult_w0},
+           {"D_MULT energy (W = 1, A = 0)", &e.dmult_w1_a0},
+           {"D_MULT energy (W = 1, A = 1)", &e.dmult_w1_a1},
+           {"LBLB precharge energy", &e.precharge_lblb},
+           {"row precharge energy per cycle", &e.precharge_row_cycle},
+           {"DWL pulse energy", &e.wordline_dwl},
+           {"AWL pulse energy", &e.wordline_awl},
+           {"GBLB toggle energy", &e.din_toggle},
+           {"row leakage per cycle", &e.leakage_row_cycle},
+           {"adder-tree leakage per cycle", &e.leakage_tree_cycle},
+           {"accumulator leakage per cycle", &e.leakage_accumulator_cycle},
            {"accumulate energy", &e.accumulate},
            {"N/Q energy", &e.nq},
            {"OSE decision energy", &e.ose_eval}}) {
     CheckNonNegative(name, action->energy_j);
+  }
+  CheckNonNegative("accumulator energy per toggled bit", e.accumulate_toggle_j);
+  if (e.accumulator_bits < 2 || e.accumulator_bits > 62) {
+    Fail("the accumulator has " + std::to_string(e.accumulator_bits) + " bits; 2 .. 62 expected");
+  }
+  if (e.adder_tree_j.size() != static_cast<std::size_t>(m.geometry.rows) + 1) {
+    Fail("the adder-tree energy has " + std::to_string(e.adder_tree_j.size()) +
+         " entries; a tree of " + std::to_string(m.geometry.rows) + " inputs needs one per count " +
+         "of inputs at 1, 0 .. " + std::to_string(m.geometry.rows));
+  }
+  for (double j : e.adder_tree_j) {
+    CheckNonNegative("adder-tree energy", j);
   }
 }
 
@@ -241,10 +261,27 @@ Macro AnalyticMacro(const AnalyticOptions& options) {
   e.analog_how = placeholder;
   e.dac_how = placeholder;
   e.adc_conversion = {0.45e-12, placeholder};
-  e.dmult_row = {1.5e-15, placeholder};
-  e.adder_tree = {0.75e-12, placeholder};
-  e.precharge_row = {0.5e-15, placeholder};
-  e.accumulate = {30e-15, placeholder};
+  // D_MULT: 1.5 fJ per row on average over uniform random bits (W = 0 half the rows).
+  e.dmult_w0 = {0.5e-15, placeholder};
+  e.dmult_w1_a0 = {1.5e-15, placeholder};
+  e.dmult_w1_a1 = {3.5e-15, placeholder};
+  // Adder tree: 0.75 pJ at a quarter of the inputs at 1 (uniform random bits), 0.15 pJ at none.
+  for (int n = 0; n <= m.geometry.rows; ++n) {
+    e.adder_tree_j.push_back(0.15e-12 + 0.6e-12 * n / (0.25 * rows));
+  }
+  e.adder_tree_how = placeholder;
+  // Row-long lines of about 25 fF (wire and the 8 units' gates) at 1 V.
+  e.precharge_lblb = {0.5e-15, placeholder};
+  e.precharge_row_cycle = {25e-15, placeholder};
+  e.wordline_dwl = {25e-15, placeholder};
+  e.wordline_awl = {25e-15, placeholder};
+  e.din_toggle = {12e-15, placeholder};
+  e.leakage_row_cycle = {1e-15, placeholder};
+  e.leakage_tree_cycle = {4e-15, placeholder};
+  e.leakage_accumulator_cycle = {1e-15, placeholder};
+  // 30 fJ per shift-and-add with the ~10 of 24 bits random operands change.
+  e.accumulate = {10e-15, placeholder};
+  e.accumulate_toggle_j = 2e-15;
   e.nq = {20e-15, placeholder};
   e.ose_eval = {50e-15, placeholder};
   m.notes.push_back(

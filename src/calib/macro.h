@@ -90,19 +90,38 @@ struct ActionEnergy {
 
 // The energies the model prices its action counts with.
 struct Energies {
-  // One analog op of one column (cells read, A_MULT sampling, sharing, line reset and the
-  // control lines): op_baseline_j with every row W = 0, op_code_j[i] with every row W = 1 at
-  // line.codes[i]; a mixed op is baseline plus the per-row steps (superposition, as the line).
+  // One analog op of one column (cells read, the LBL precharge restoring what the read
+  // discharged, A_MULT sampling, sharing, line reset and the column's control lines; the
+  // row-shared PCHB and AWL lines are precharge_row_cycle and wordline_awl): op_baseline_j
+  // with every row W = 0, op_code_j[i] with every row W = 1 at line.codes[i]; a mixed op is baseline plus the per-row steps (superposition, as the line).
   double op_baseline_j = 0.0;
   std::vector<double> op_code_j;
   // One row's DAC driving its GBL for one analog cycle, per DAC code 0 .. 2^d - 1 (shared by
   // the columns of the array).
   std::vector<double> dac_row_j;
   ActionEnergy adc_conversion;  // one conversion of one column's ADC
-  ActionEnergy dmult_row;       // one D_MULT per row and digital cycle
-  ActionEnergy adder_tree;      // one column's adder tree per digital cycle
-  ActionEnergy precharge_row;   // LBL/LBLB precharge of one row per cycle
-  ActionEnergy accumulate;      // one shift-and-add into a column accumulator
+  // Digital side, per the action's own activity (characterization/README.md, digital tables).
+  // D_MULT of one row in one digital cycle, by the row's digital weight bit W and activation A.
+  ActionEnergy dmult_w0;     // W = 0 (LBLB stays high; A toggles as random data do)
+  ActionEnergy dmult_w1_a0;  // W = 1, A = 0 (LBLB falls, the output stays 0)
+  ActionEnergy dmult_w1_a1;  // W = 1, A = 1 (the output rises to drive the tree)
+  // One column's adder tree (with its output register) per digital cycle, by the number of its
+  // inputs at 1: adder_tree_j[n], n = 0 .. rows.
+  std::vector<double> adder_tree_j;
+  std::string adder_tree_how;
+  ActionEnergy precharge_lblb;       // restoring one LBLB a digital read discharged
+  ActionEnergy precharge_row_cycle;  // one row's PCHB line and driver, once per array cycle
+  ActionEnergy wordline_dwl;         // one row's DWL pulse (a digital cycle)
+  ActionEnergy wordline_awl;         // one row's AWL pulse (an analog op)
+  ActionEnergy din_toggle;           // one toggle of a row's GBLB (digital activation bit)
+  ActionEnergy leakage_row_cycle;    // one row of units and its drivers, one array cycle
+  ActionEnergy leakage_tree_cycle;   // one column's adder tree with its register, one cycle
+  ActionEnergy leakage_accumulator_cycle;  // one column's accumulator, one array cycle
+  // One shift-and-add into a column accumulator: accumulate.energy_j with no register bit
+  // changing, plus accumulate_toggle_j per bit that changes.
+  ActionEnergy accumulate;
+  double accumulate_toggle_j = 0.0;
+  int accumulator_bits = 24;  // its register: a + w + ceil(log2(rows + 1)) for 8b x 8b, 144 rows
   ActionEnergy nq;              // the N/Q unit of one column per saliency 1-bit MAC
   ActionEnergy ose_eval;        // one saliency decision per array pass
   std::string analog_how;       // source of op_*_j
@@ -115,7 +134,7 @@ struct Energies {
 
 // One table file the macro was read from.
 struct TableSource {
-  std::string role;  // "apath", "adc", "digital", "dac", "cell"
+  std::string role;  // "apath", "adc", "adder_tree", "digital", "dac", "cell"
   std::filesystem::path file;
   std::string sha256;       // of the .h5 file itself
   std::string recipe_text;  // effective recipe and resolved bench parameters

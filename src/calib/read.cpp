@@ -10,7 +10,6 @@
 #include "core/error.h"
 #include "lut/store.h"
 #include "lut/table.h"
-#include "measure/block_netlists.h"
 
 namespace cimchar::calib {
 
@@ -249,8 +248,8 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
       0.0, Look(store,
                 Need(store, schema::kApathBaselineEnergy, lut::Statistic::kMean, Expect("J")), at));
   e.analog_how = "measured: apath/energy_op_j and apath/baseline_energy_j in " + file +
-                 " (cells, the LBL precharge after the read, A_MULT, sharing, line reset, control "
-                 "lines)";
+                 " (cells, the LBL precharge after the read, A_MULT, sharing, line reset, the "
+                 "column's control lines; PCHB and AWL are per row, from the digital table)";
 
   std::ostringstream codes;
   for (std::size_t i = 0; i < l.codes.size(); ++i) {
@@ -350,45 +349,133 @@ void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
                     (dyn == nullptr ? " (no dynamic sigma table: noise 0)" : ""));
 }
 
+// A single-valued quantity's mean at the operating point.
+double Scalar(const lut::Store& store,
+              std::string_view quantity,
+              const std::string& units,
+              const lut::Coordinates& at) {
+  return Look(store, Need(store, quantity, lut::Statistic::kMean, Expect(units)), at);
+}
+
+void ReadAdderTree(const lut::Store& store, const Request& request, Macro& m) {
+  const std::string file = store.path().string();
+  const int rows = IntParameter(store, schema::kAdderTreeRowsKey);
+  if (rows != m.geometry.rows) {
+    throw UsageError("'" + file + "' was measured for an adder tree of " + std::to_string(rows) +
+                     " inputs, but the macro has " + std::to_string(m.geometry.rows) +
+                     " rows: characterize adder_tree with adder_tree.rows = " +
+                     std::to_string(m.geometry.rows));
+  }
+  const std::string structure =
+      Parameter(store, schema::kAdderTreeStructureKey).value_or("(structure not stated)");
+  const lut::Coordinates at = At(request.point);
+  const lut::Table& energy =
+      Need(store, schema::kAdderTreeEnergy, lut::Statistic::kMean, Expect("J", schema::kOnesAxis));
+  Energies& e = m.energy;
+  e.adder_tree_j.clear();
+  for (int n = 0; n <= rows; ++n) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kOnesAxis)] = static_cast<double>(n) / rows;
+    e.adder_tree_j.push_back(std::max(0.0, Look(store, energy, p)));
+  }
+  e.adder_tree_how = "measured: adder_tree/energy_j over the fraction of inputs at 1 in " + file +
+                     " (" + structure + " tree of " + std::to_string(rows) +
+                     " inputs with its output register; " + Num(e.adder_tree_j.front() * 1e15) +
+                     " fJ with no input at 1, " + Num(e.adder_tree_j[rows / 4] * 1e15) +
+                     " fJ at a quarter)";
+  const double cycle_s = Scalar(store, schema::kAdderTreeCycle, "s", at);
+  e.leakage_tree_cycle = {
+      std::max(0.0, Scalar(store, schema::kAdderTreeLeakageCycle, "J", at)),
+      "measured: adder_tree/leakage_cycle_j in " + file + " (over a cycle of " +
+          Num(cycle_s * 1e9) + " ns)"};
+  m.notes.push_back("adder tree: " + file + ", " + structure + ", " + std::to_string(rows) +
+                    " inputs, cycle " + Num(cycle_s * 1e9) + " ns");
+}
+
 void ReadDigital(const lut::Store& store, const Request& request, Macro& m) {
   const std::string file = store.path().string();
-  const auto expect = Expect("J", schema::kActivityAxis);
-  lut::Coordinates p = At(request.point);
-  p[std::string(schema::kActivityAxis)] = request.dmult_activity;
+  const lut::Coordinates at = At(request.point);
   Energies& e = m.energy;
-  e.dmult_row = {
-      Look(store, Need(store, schema::kDigitalDmultEnergy, lut::Statistic::kMean, expect), p),
-      "measured: digital/dmult_energy_j at activity " + Num(request.dmult_activity) + " in " +
-          file};
-  p[std::string(schema::kActivityAxis)] = request.fa_activity;
-  const double fa_j =
-      Look(store, Need(store, schema::kDigitalFaEnergy, lut::Statistic::kMean, expect), p);
+  const std::string in = " in " + file;
+
+  // D_MULT per row class: the bilinear table's corners (w_activity, a_activity); the W = 0
+  // rows at a_activity 1/2, where their activation bits alternate as random data's do.
+  lut::TableExpectation dmult_axes = Expect("J", schema::kWActivityAxis);
+  dmult_axes.axes.push_back({std::string(schema::kAActivityAxis), "1"});
+  const lut::Table& dmult =
+      Need(store, schema::kDigitalDmultEnergy, lut::Statistic::kMean, dmult_axes);
+  const auto dmult_at = [&](double w, double a) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kWActivityAxis)] = w;
+    p[std::string(schema::kAActivityAxis)] = a;
+    return std::max(0.0, Look(store, dmult, p));
+  };
+  const std::string dm = "measured: digital/dmult_energy_j at ";
+  e.dmult_w0 = {dmult_at(0.0, 0.5), dm + "w_activity 0, a_activity 0.5" + in};
+  e.dmult_w1_a0 = {dmult_at(1.0, 0.0), dm + "w_activity 1, a_activity 0" + in};
+  e.dmult_w1_a1 = {dmult_at(1.0, 1.0), dm + "w_activity 1, a_activity 1" + in};
+
+  // The accumulator: its table is a line in the fraction of register bits that change.
+  const int acc_bits = IntParameter(store, schema::kDigitalAccBitsKey);
+  const lut::Table& acc = Need(store, schema::kDigitalAccumulatorEnergy, lut::Statistic::kMean,
+                               Expect("J", schema::kTogglesAxis));
+  const auto acc_at = [&](double toggles) {
+    lut::Coordinates p = at;
+    p[std::string(schema::kTogglesAxis)] = toggles;
+    return Look(store, acc, p);
+  };
+  const double acc0 = std::max(0.0, acc_at(0.0));
+  const double acc1 = std::max(acc0, acc_at(1.0));
+  e.accumulate = {acc0, "measured: digital/accumulator_energy_j over register toggles" + in +
+                            " (" + std::to_string(acc_bits) + " bits; " + Num(acc0 * 1e15) +
+                            " fJ + " + Num((acc1 - acc0) / acc_bits * 1e15) +
+                            " fJ per bit that changes)"};
+  e.accumulate_toggle_j = (acc1 - acc0) / acc_bits;
+  e.accumulator_bits = acc_bits;
+
+  e.precharge_lblb = {std::max(0.0, Scalar(store, schema::kPrechargeLblb, "J", at)),
+                      "measured: precharge/lblb_energy_j" + in + " (per discharged LBLB)"};
+  e.precharge_row_cycle = {
+      std::max(0.0, Scalar(store, schema::kPrechargeRowCycle, "J", at)),
+      "measured: precharge/row_cycle_energy_j" + in + " (per row, once per array cycle)"};
+  e.wordline_dwl = {std::max(0.0, Scalar(store, schema::kWordlineDwl, "J", at)),
+                    "measured: wordline/dwl_energy_j" + in};
+  e.wordline_awl = {std::max(0.0, Scalar(store, schema::kWordlineAwl, "J", at)),
+                    "measured: wordline/awl_energy_j" + in};
+  e.din_toggle = {std::max(0.0, Scalar(store, schema::kDinToggle, "J", at)),
+                  "measured: din/toggle_energy_j" + in};
+  const double cycle_s = Scalar(store, schema::kDigitalCycle, "s", at);
+  const std::string over = " (over a cycle of " + Num(cycle_s * 1e9) + " ns)";
+  e.leakage_row_cycle = {std::max(0.0, Scalar(store, schema::kLeakageRowCycle, "J", at)),
+                         "measured: leakage/row_cycle_j" + in + over};
+  e.leakage_accumulator_cycle = {
+      std::max(0.0, Scalar(store, schema::kLeakageAccumulatorCycle, "J", at)),
+      "measured: leakage/accumulator_cycle_j" + in + over};
+
+  // No netlist yet: the N/Q unit and the OSE decision logic, composed from the accumulator's
+  // energy per bit at half its bits changing.
   const Geometry& g = m.geometry;
-  const long long tree = measure::AdderTreeFullAdders(g.rows);
+  const double per_bit = (acc0 + 0.5 * (acc1 - acc0)) / acc_bits;
   const int count_bits = CeilLog2(g.rows + 1LL);
-  // Rules for the blocks not characterized at transistor level, in full-adder evaluations.
-  const int accumulate = request.activation_bits + request.weight_bits + count_bits;
-  const int nq = count_bits;
   constexpr int kOseSaliencyBits = 16;
   constexpr int kOseThresholdCompares = 5;
-  const int ose = (1 + kOseThresholdCompares) * kOseSaliencyBits;
-  const std::string fa = " x digital/fa_energy_j at activity " + Num(request.fa_activity) + " (" +
-                         Num(fa_j * 1e15) + " fJ) in " + file;
-  e.adder_tree = {static_cast<double>(tree) * fa_j,
-                  "composed: " + std::to_string(tree) + " full adders of a ripple-carry tree" + fa};
-  e.accumulate = {accumulate * fa_j,
-                  "composed: one ripple add of " + std::to_string(accumulate) + " bits" + fa};
-  e.nq = {nq * fa_j, "composed: one adder row of " + std::to_string(nq) + " bits" + fa};
-  e.ose_eval = {ose * fa_j, "composed: " + std::to_string(1 + kOseThresholdCompares) + " adds of " +
-                                std::to_string(kOseSaliencyBits) + " bits" + fa};
+  const int ose_bits = (1 + kOseThresholdCompares) * kOseSaliencyBits;
+  const std::string bit = " bits x the accumulator's energy per bit at half its bits changing (" +
+                          Num(per_bit * 1e15) + " fJ" + in + ")";
+  e.nq = {count_bits * per_bit,
+          "composed (no netlist): one " + std::to_string(count_bits) + "-bit add," + " " +
+              std::to_string(count_bits) + bit};
+  e.ose_eval = {ose_bits * per_bit, "composed (no netlist): " +
+                                        std::to_string(1 + kOseThresholdCompares) + " adds of " +
+                                        std::to_string(kOseSaliencyBits) + " bits, " +
+                                        std::to_string(ose_bits) + bit};
+  m.notes.push_back("digital: " + file + ", accumulator of " + std::to_string(acc_bits) +
+                    " bits, cycle " + Num(cycle_s * 1e9) + " ns");
 }
 
 void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
   const std::string file = store.path().string();
   const lut::Coordinates at = At(request.point);
-  m.energy.precharge_row = {
-      Look(store, Need(store, schema::kPrechargeEnergyRow, lut::Statistic::kMean, Expect("J")), at),
-      "measured: precharge/energy_row_j in " + file};
   const lut::Table& dac =
       Need(store, schema::kDacEnergy, lut::Statistic::kMean, Expect("J", schema::kCodeAxis));
   const std::vector<double>& codes = dac.axis(schema::kCodeAxis).values();
@@ -424,11 +511,12 @@ Sources SourcesInFolder(const fs::path& dir) {
   };
   s.apath = pick("apath");
   s.adc = pick("adc");
+  s.adder_tree = pick("adder_tree");
   s.digital = pick("digital");
   s.dac = pick("dac");
   if (s.Empty()) {
     throw UsageError("'" + dir.string() +
-                     "' holds none of apath.h5, adc.h5, digital.h5, dac.h5 (run cimchar "
+                     "' holds none of apath.h5, adc.h5, adder_tree.h5, digital.h5, dac.h5 (run cimchar "
                      "characterize with those recipes, or name the files with --apath etc.)");
   }
   return s;
@@ -453,7 +541,7 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   m.notes.clear();
   m.notes.push_back("operating point: " + request.point.Describe() +
                     " (interpolated; outside the grid is refused)");
-  std::optional<lut::Store> apath, adc, digital, dac;
+  std::optional<lut::Store> apath, adc, adder_tree, digital, dac;
   const auto open = [&](const fs::path& p, const char* role, std::optional<lut::Store>& s) {
     if (p.empty()) {
       return;
@@ -468,6 +556,7 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   };
   open(sources.apath, "apath", apath);
   open(sources.adc, "adc", adc);
+  open(sources.adder_tree, "adder_tree", adder_tree);
   open(sources.digital, "digital", digital);
   open(sources.dac, "dac", dac);
 
@@ -505,17 +594,38 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
       m.adc.window_lsb_v = lsb;
     }
   }
+  if (adder_tree) {
+    ReadAdderTree(*adder_tree, request, m);
+  } else {
+    // The placeholder's tree, for the row count the tables set.
+    m.energy.adder_tree_j = AnalyticMacro({.geometry = m.geometry}).energy.adder_tree_j;
+    m.notes.push_back(
+        "adder tree energy and leakage: not characterized (no adder_tree table): analytic "
+        "placeholders");
+  }
   if (digital) {
     ReadDigital(*digital, request, m);
   } else {
     m.notes.push_back(
-        "digital energies (D_MULT, adder tree, accumulate, N/Q, OSE): not characterized (no "
-        "digital table): analytic placeholders");
+        "D_MULT, accumulator, precharge, word-line, GBLB and leakage energies, N/Q, OSE: not "
+        "characterized (no digital table): analytic placeholders");
+  }
+  if (adder_tree && digital) {
+    const auto cycle = [&](const lut::Store& s, std::string_view q) {
+      return Scalar(s, q, "s", At(request.point));
+    };
+    const double tree_s = cycle(*adder_tree, schema::kAdderTreeCycle);
+    const double digital_s = cycle(*digital, schema::kDigitalCycle);
+    if (std::abs(tree_s - digital_s) > 1e-6 * digital_s) {
+      m.notes.push_back("WARNING: the adder tree's leakage is over a cycle of " +
+                        Num(tree_s * 1e9) + " ns, the digital table's over " +
+                        Num(digital_s * 1e9) + " ns: characterize both with one t_cycle");
+    }
   }
   if (dac) {
     ReadDac(*dac, request, m);
   } else {
-    m.notes.push_back("precharge energy: not characterized (no dac table): analytic placeholder");
+    m.notes.push_back("DAC energy: not characterized (no dac table): analytic placeholder");
   }
 
   // Can the line reach every ADC code?

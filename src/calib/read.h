@@ -20,13 +20,17 @@ namespace cimchar::calib {
 struct Sources {
   std::filesystem::path apath;    // apath.ini: the analog chain
   std::filesystem::path adc;      // adc.ini: the SAR ADC
-  std::filesystem::path digital;  // digital.ini: D_MULT and adder-tree energies
-  std::filesystem::path dac;      // dac.ini: precharge energy
+  std::filesystem::path adder_tree;  // adder_tree.ini: the adder tree
+  std::filesystem::path digital;  // digital.ini: accumulator, D_MULT, precharge, drivers, leakage
+  std::filesystem::path dac;      // dac.ini: DAC energy
 
-  bool Empty() const { return apath.empty() && adc.empty() && digital.empty() && dac.empty(); }
+  bool Empty() const {
+    return apath.empty() && adc.empty() && adder_tree.empty() && digital.empty() && dac.empty();
+  }
 };
 
-// The stores in a results folder: <dir>/{apath,adc,digital,dac}.h5, the names tools/run writes.
+// The stores in a results folder: <dir>/{apath,adc,adder_tree,digital,dac}.h5, the names
+// tools/run writes.
 // A file that does not exist leaves its path empty. Failures: UsageError when `dir` is not a
 // folder or holds none of them. Thread-safety: pure.
 Sources SourcesInFolder(const std::filesystem::path& dir);
@@ -46,13 +50,6 @@ struct Request {
   // tables is refused).
   std::optional<double> adc_lo_frac;
   std::optional<double> adc_hi_frac;
-  // Activities the digital energies are read at (the model's inputs set them; defaults are
-  // those of uniform random bits).
-  double dmult_activity = 0.375;
-  double fa_activity = 0.5;
-  // Operand widths: the accumulator's word is a + w + ceil(log2(rows + 1)) bits.
-  int activation_bits = 8;
-  int weight_bits = 8;
 };
 
 // Reads the macro at `request.point` from `sources` (all empty: the analytic placeholder).

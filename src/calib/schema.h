@@ -15,7 +15,6 @@ inline constexpr std::string_view kTempAxis = "temp";  // degC
 // Bench axes.
 inline constexpr std::string_view kCodeAxis = "code";          // DAC code or ADC transition, 1
 inline constexpr std::string_view kCheckAxis = "check";        // superposition check, 1
-inline constexpr std::string_view kActivityAxis = "activity";  // toggle fraction, 1
 
 // apath.ini: the analog chain of one column (cells, DACs, A_MULT, line with the ADC's input).
 inline constexpr std::string_view kApathLineV = "apath/line_v";          // V over code
@@ -36,21 +35,49 @@ inline constexpr std::string_view kAdcHistoryShiftMaxLsb = "adc/history_shift_ma
 // it out (AdcTransfer::history_shift_lsb).
 inline constexpr double kAdcHistoryNegligibleLsb = 0.1;
 
-// digital.ini: D_MULT and the adder tree.
-inline constexpr std::string_view kDigitalDmultEnergy = "digital/dmult_energy_j";  // J / activity
-inline constexpr std::string_view kDigitalFaEnergy = "digital/fa_energy_j";        // J / activity
+// adder_tree.ini: one column's adder tree (popcount of the rows' D_MULT outputs) with its
+// output register.
+inline constexpr std::string_view kOnesAxis = "ones";  // fraction of the tree's inputs at 1
+inline constexpr std::string_view kAdderTreeEnergy = "adder_tree/energy_j";    // J over ones
+inline constexpr std::string_view kAdderTreeDelay = "adder_tree/delay_s";      // s
+inline constexpr std::string_view kAdderTreeLeakage = "adder_tree/leakage_w";  // W
+inline constexpr std::string_view kAdderTreeLeakageCycle = "adder_tree/leakage_cycle_j";  // J
+inline constexpr std::string_view kAdderTreeCycle = "adder_tree/cycle_s";                 // s
+
+// digital.ini: the accumulator, D_MULT and one row of units with its line drivers.
+inline constexpr std::string_view kTogglesAxis = "toggles";        // accumulator bits changing
+inline constexpr std::string_view kWActivityAxis = "w_activity";   // rows with W = 1
+inline constexpr std::string_view kAActivityAxis = "a_activity";   // of those, A = 1
+inline constexpr std::string_view kDigitalAccumulatorEnergy =
+    "digital/accumulator_energy_j";  // J over toggles
+inline constexpr std::string_view kDigitalDmultEnergy =
+    "digital/dmult_energy_j";  // J over w_activity, a_activity
+inline constexpr std::string_view kPrechargeLbl = "precharge/lbl_energy_j";    // J per line
+inline constexpr std::string_view kPrechargeLblb = "precharge/lblb_energy_j";  // J per line
+inline constexpr std::string_view kPrechargeRowCycle = "precharge/row_cycle_energy_j";  // J
+inline constexpr std::string_view kWordlineDwl = "wordline/dwl_energy_j";               // J
+inline constexpr std::string_view kWordlineAwl = "wordline/awl_energy_j";               // J
+inline constexpr std::string_view kDinToggle = "din/toggle_energy_j";                   // J
+inline constexpr std::string_view kLeakageRow = "leakage/row_w";                        // W
+inline constexpr std::string_view kLeakageRowCycle = "leakage/row_cycle_j";             // J
+inline constexpr std::string_view kLeakageAccumulator = "leakage/accumulator_w";        // W
+inline constexpr std::string_view kLeakageAccumulatorCycle = "leakage/accumulator_cycle_j";  // J
+inline constexpr std::string_view kDigitalCycle = "digital/cycle_s";                         // s
 
 // cell.ini.
 inline constexpr std::string_view kCellLeakage = "cell/leakage_w";  // W
 
 // dac.ini.
-inline constexpr std::string_view kDacEnergy = "dac/energy_j";                     // J over code
-inline constexpr std::string_view kPrechargeEnergyRow = "precharge/energy_row_j";  // J
+inline constexpr std::string_view kDacEnergy = "dac/energy_j";  // J over code
 
 // Bench parameters a run resolves and records in its provenance (recipe text, "# resolved"
 // block): the macro geometry the tables were measured for.
 inline constexpr std::string_view kApathRowsKey = "apath.rows";
 inline constexpr std::string_view kApathColumnsKey = "apath.columns";
 inline constexpr std::string_view kApathDacBitsKey = "apath.dac_bits";
+inline constexpr std::string_view kAdderTreeRowsKey = "adder_tree.rows";
+inline constexpr std::string_view kAdderTreeStructureKey = "adder_tree.tree";
+inline constexpr std::string_view kDigitalAccBitsKey = "digital.acc_bits";
+inline constexpr std::string_view kDigitalColumnsKey = "digital.columns";
 
 }  // namespace cimchar::calib::schema

@@ -66,6 +66,9 @@ class Bench {
   virtual std::string Name() const = 0;
   // One line on how the dynamic noise was obtained (stored as provenance).
   virtual std::string DynamicNoiseMethod() const { return "none"; }
+  // Further one-line statements stored with the recipe provenance (what the tables' circuits
+  // are, what stays composed rather than measured), one "# note: " line each.
+  virtual std::vector<std::string> ProvenanceNotes() const { return {}; }
   // The bench's parameters after defaults were applied ("apath.rows" -> "144"), recorded in the
   // provenance so a reader knows the circuit the tables describe. Default: none.
   virtual std::vector<std::pair<std::string, std::string>> Parameters() const { return {}; }

@@ -19,9 +19,10 @@ namespace fs = std::filesystem;
 po::options_description RecipeOptions() {
   po::options_description d("Recipe keys (in the file, or --key=value on the command line)");
   auto s = [] { return po::value<std::string>(); };
-  d.add_options()                                                                           //
-      ("bench", s(), "bench driver: adc, apath, digital, cell, dac (see cimchar benches)")  //
-      ("title", s(), "free text describing the table")                                      //
+  d.add_options()  //
+      ("bench", s(),
+       "bench driver: adc, apath, adder_tree, digital, cell, dac (see cimchar benches)")  //
+      ("title", s(), "free text describing the table")                                    //
       ("models", s(),
        "model library file (.lib with corner sections); default "
        "models/ptm65.lib from the project's netlists/")                                       //

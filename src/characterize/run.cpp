@@ -131,12 +131,15 @@ std::vector<lut::QuantityTable> RunTables(const Recipe& recipe,
 namespace {
 
 // The effective recipe, the bench's resolved parameters (the circuit the tables describe, read
-// by src/calib) and how the dynamic noise was obtained; the last line stays last (a merge checks
-// it).
+// by src/calib), its notes (what the circuits are, what stays composed) and how the dynamic noise
+// was obtained; the last line stays last (a merge checks it).
 std::string ProvenanceRecipeText(const Recipe& recipe, const Bench& bench) {
   std::string text = RecipeText(recipe);
   for (const auto& [key, value] : bench.Parameters()) {
     text += "# resolved: " + key + " = " + value + "\n";
+  }
+  for (const auto& note : bench.ProvenanceNotes()) {
+    text += "# note: " + note + "\n";
   }
   return text + "# dynamic noise: " + bench.DynamicNoiseMethod() + "\n";
 }

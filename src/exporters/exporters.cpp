@@ -1192,10 +1192,40 @@ std::string AccelergyActionCounts(const mac::ActionCounts& counts, const ExportM
         .Set("name", prefix + "." + component)
         .Set("action_counts", Document::MakeArray().Push(count("read", n)));
   };
+  const auto named = [&](const std::string& component,
+                         const std::vector<std::pair<std::string, std::int64_t>>& actions) {
+    Document list = Document::MakeArray();
+    for (const auto& [action, n] : actions) {
+      list.Push(count(action, n));
+    }
+    return Document().Set("name", prefix + "." + component).Set("action_counts", std::move(list));
+  };
   Document local = Document::MakeArray();
-  local.Push(one("dmult", counts.digital_cycles * rows));
-  local.Push(one("adder_tree", counts.digital_cycles));
-  local.Push(one("precharge", counts.digital_cycles * rows));
+  // The digital side by its activity, as mac::ComputeEnergy prices it.
+  std::int64_t ones = 0;
+  Document tree = Document::MakeArray();
+  for (std::size_t n = 0; n < counts.tree_ones.size(); ++n) {
+    if (counts.tree_ones[n] != 0) {
+      ones += counts.tree_ones[n] * static_cast<std::int64_t>(n);
+      tree.Push(Document()
+                    .Set("name", "evaluate")
+                    .Set("arguments", Document().Set("code", static_cast<std::int64_t>(n)))
+                    .Set("counts", counts.tree_ones[n]));
+    }
+  }
+  if (tree.AsArray().empty()) {
+    tree.Push(count("read", 0));
+  }
+  local.Push(named("dmult", {{"w0", counts.digital_cycles * rows - counts.digital_w1_rows},
+                             {"w1_a0", counts.digital_w1_rows - ones},
+                             {"w1_a1", ones}}));
+  local.Push(Document().Set("name", prefix + ".adder_tree").Set("action_counts", std::move(tree)));
+  local.Push(named("precharge",
+                   {{"row_cycle", counts.array_cycles * rows}, {"lblb", counts.digital_w1_rows}}));
+  local.Push(named("wordline", {{"dwl", counts.digital_array_cycles * rows},
+                                {"awl", counts.dac_cycles * rows}}));
+  local.Push(one("din", counts.din_toggles));
+  local.Push(one("leakage", counts.array_cycles));
   std::int64_t rows_on = 0;
   Document line = Document::MakeArray();
   for (std::size_t d = 0; d < counts.op_code_rows.size(); ++d) {
@@ -1227,7 +1257,8 @@ std::string AccelergyActionCounts(const mac::ActionCounts& counts, const ExportM
   local.Push(one("adc", counts.adc_conversions));
   local.Push(one("nq", counts.nq_ops));
   local.Push(one("ose", counts.ose_evals));
-  local.Push(one("accumulator", counts.accumulations));
+  local.Push(named("accumulator", {{"accumulate", counts.accumulations},
+                                   {"toggle", counts.accumulator_toggles}}));
   Document doc;
   doc.Set("action_counts", Document().Set("version", 0.4).Set("local", std::move(local)));
   return doc.ToYaml();

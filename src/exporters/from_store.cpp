@@ -61,11 +61,80 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
   const calib::Energies& e = macro.energy;
   const double rows = shape.rows;
   std::vector<Component> out;
-  out.push_back(Priced("dmult", "one row's D_MULT in one digital 1-bit MAC cycle", e.dmult_row));
-  out.push_back(
-      Priced("adder_tree", "one column's adder tree in one digital 1-bit MAC cycle", e.adder_tree));
-  out.push_back(Priced("precharge", "one row's LBL/LBLB precharge in one digital 1-bit MAC cycle",
-                       e.precharge_row));
+  // The digital side is priced by its activity, as the model prices it (mac::ComputeEnergy):
+  // `read` is the mean over the reference run, the named actions are the measured energies the
+  // action counts (AccelergyActionCounts) charge.
+  const ReferenceRun& digital_ref = runs[static_cast<std::size_t>(boundary)];
+  const std::string digital_text = "read: mean over the model's run at HCIM B_D/A = " +
+                                   std::to_string(digital_ref.boundary) + " on " +
+                                   std::to_string(digital_ref.vectors) +
+                                   " uniform random input vectors";
+  const auto mean = [](double energy_j, double count, double otherwise) {
+    return count > 0.0 ? energy_j / count : otherwise;
+  };
+  const mac::ActionCounts& dc_counts = digital_ref.counts;
+  Component dmult{
+      .name = "dmult",
+      .unit = "one row's D_MULT in one digital 1-bit MAC cycle",
+      .how = digital_text + "; w0, w1_a0, w1_a1 (by the row's weight bit W and activation A): " +
+             e.dmult_w1_a1.how,
+      .actions = TimeloopActions(mean(digital_ref.energy.dmult_j,
+                                      static_cast<double>(dc_counts.digital_cycles) * rows,
+                                      e.dmult_w0.energy_j))};
+  dmult.actions.push_back({.action = "w0", .code = std::nullopt, .energy_j = e.dmult_w0.energy_j});
+  dmult.actions.push_back(
+      {.action = "w1_a0", .code = std::nullopt, .energy_j = e.dmult_w1_a0.energy_j});
+  dmult.actions.push_back(
+      {.action = "w1_a1", .code = std::nullopt, .energy_j = e.dmult_w1_a1.energy_j});
+  out.push_back(std::move(dmult));
+  Component tree{
+      .name = "adder_tree",
+      .unit = "one column's adder tree (with its output register) in one digital 1-bit MAC cycle",
+      .how = digital_text + "; evaluate (code = the tree's inputs at 1): " + e.adder_tree_how,
+      .actions = TimeloopActions(mean(digital_ref.energy.adder_tree_j,
+                                      static_cast<double>(dc_counts.digital_cycles),
+                                      e.adder_tree_j.front()))};
+  for (std::size_t n = 0; n < e.adder_tree_j.size(); ++n) {
+    tree.actions.push_back(
+        {.action = "evaluate", .code = static_cast<int>(n), .energy_j = e.adder_tree_j[n]});
+  }
+  out.push_back(std::move(tree));
+  Component precharge{
+      .name = "precharge",
+      .unit = "one row's precharge in one array cycle",
+      .how = digital_text + "; row_cycle: " + e.precharge_row_cycle.how +
+             "; lblb (one LBLB a digital read discharged): " + e.precharge_lblb.how,
+      .actions = TimeloopActions(mean(digital_ref.energy.precharge_j,
+                                      static_cast<double>(dc_counts.array_cycles) * rows,
+                                      e.precharge_row_cycle.energy_j))};
+  precharge.actions.push_back(
+      {.action = "row_cycle", .code = std::nullopt, .energy_j = e.precharge_row_cycle.energy_j});
+  precharge.actions.push_back(
+      {.action = "lblb", .code = std::nullopt, .energy_j = e.precharge_lblb.energy_j});
+  out.push_back(std::move(precharge));
+  Component wordline{
+      .name = "wordline",
+      .unit = "one row's word-line pulse (DWL in a digital cycle, AWL in an analog op)",
+      .how = digital_text + "; dwl: " + e.wordline_dwl.how + "; awl: " + e.wordline_awl.how,
+      .actions = TimeloopActions(mean(
+          digital_ref.energy.wordline_j,
+          static_cast<double>(dc_counts.digital_array_cycles + dc_counts.dac_cycles) * rows,
+          e.wordline_dwl.energy_j))};
+  wordline.actions.push_back(
+      {.action = "dwl", .code = std::nullopt, .energy_j = e.wordline_dwl.energy_j});
+  wordline.actions.push_back(
+      {.action = "awl", .code = std::nullopt, .energy_j = e.wordline_awl.energy_j});
+  out.push_back(std::move(wordline));
+  out.push_back(Priced("din", "one toggle of a row's GBLB (digital activation bit)", e.din_toggle));
+  Component leakage{
+      .name = "leakage",
+      .unit = "one array cycle of one array (its rows, adder trees and accumulators)",
+      .how = e.leakage_row_cycle.how + "; " + e.leakage_tree_cycle.how + "; " +
+             e.leakage_accumulator_cycle.how,
+      .actions = TimeloopActions(rows * e.leakage_row_cycle.energy_j +
+                                 shape.columns * (e.leakage_tree_cycle.energy_j +
+                                                  e.leakage_accumulator_cycle.energy_j))};
+  out.push_back(std::move(leakage));
 
   const ReferenceRun& ref = AnalogReference(runs, boundary);
   const std::string ref_text = "the model's run at HCIM B_D/A = " + std::to_string(ref.boundary) +
@@ -111,7 +180,19 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
   out.push_back(Priced("nq", "one column's N/Q unit for one saliency 1-bit MAC", e.nq));
   out.push_back(
       Priced("ose", "one saliency decision (one per array pass in OSA-HCIM)", e.ose_eval));
-  out.push_back(Priced("accumulator", "one shift-and-add into a column accumulator", e.accumulate));
+  Component accumulator{
+      .name = "accumulator",
+      .unit = "one shift-and-add into a column accumulator",
+      .how = digital_text + "; accumulate (no register bit changing) and toggle (per bit that "
+             "changes): " + e.accumulate.how,
+      .actions = TimeloopActions(mean(digital_ref.energy.accumulate_j,
+                                      static_cast<double>(dc_counts.accumulations),
+                                      e.accumulate.energy_j))};
+  accumulator.actions.push_back(
+      {.action = "accumulate", .code = std::nullopt, .energy_j = e.accumulate.energy_j});
+  accumulator.actions.push_back(
+      {.action = "toggle", .code = std::nullopt, .energy_j = e.accumulate_toggle_j});
+  out.push_back(std::move(accumulator));
 
   const ReferenceRun& at = runs[static_cast<std::size_t>(boundary)];
   out.push_back({.name = "mac",

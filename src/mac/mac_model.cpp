@@ -582,6 +582,70 @@ int MacRunner::ConvertCode(int tile,
   return Quantize(c, LineInput(c, step, x, normal));
 }
 
+void MacRunner::CountDigitalActivity(const Plan& plan,
+                                     int tile,
+                                     int column,
+                                     const int* pair_count,
+                                     const double* analog_part,
+                                     ActionCounts& counts) const {
+  const MacArray& array = *array_;
+  const int a = array.shape_.activation_bits;
+  const int w = array.shape_.weight_bits;
+  const std::size_t at = static_cast<std::size_t>(tile) * array.outputs_ + column;
+  // The schedule: activation bits MSB first, each held on GBLB while the weight bits that use
+  // it run (DinToggles), the analog results after the digital ones.
+  const int acc_bits = array.macro_.energy.accumulator_bits;
+  const std::uint64_t mask = (std::uint64_t{1} << acc_bits) - 1;
+  std::int64_t acc = 0;
+  std::int64_t toggles = 0;
+  const auto add = [&](std::int64_t v) {
+    const std::int64_t next = acc + v;
+    toggles += std::popcount((static_cast<std::uint64_t>(acc) ^ static_cast<std::uint64_t>(next)) &
+                             mask);
+    acc = next;
+  };
+  for (int j = a - 1; j >= 0; --j) {
+    for (int i = 0; i < w; ++i) {
+      if (j < plan.bits[i].digital_lo) {
+        continue;
+      }
+      const int count = pair_count[i * a + j];
+      counts.digital_w1_rows += array.weight_popcounts_[at * w + i];
+      counts.tree_ones[static_cast<std::size_t>(count)] += 1;
+      const std::int64_t v = static_cast<std::int64_t>(count) << (i + j);
+      add(weight_sign_[i] < 0 ? -v : v);
+    }
+  }
+  for (int i = 0; i < w; ++i) {
+    if (plan.bits[i].analog_hi >= plan.bits[i].analog_lo) {
+      add(std::llround(analog_part[i]));
+    }
+  }
+  counts.accumulator_toggles += toggles;
+}
+
+std::int64_t MacRunner::DinToggles(const Plan& plan, const std::uint64_t* act) const {
+  const MacArray& array = *array_;
+  const int a = array.shape_.activation_bits;
+  const int words = array.words_;
+  int j_lo = a;
+  for (const BitPlan& bp : plan.bits) {
+    j_lo = std::min(j_lo, bp.digital_lo);
+  }
+  // GBLB starts a pass idle (every row 0) and takes the activation planes MSB first.
+  std::int64_t toggles = 0;
+  const std::uint64_t* prev = nullptr;
+  for (int j = a - 1; j >= j_lo; --j) {
+    const std::uint64_t* plane = act + static_cast<std::size_t>(j) * words;
+    for (int word = 0; word < words; ++word) {
+      const std::uint64_t before = prev == nullptr ? 0 : prev[word];
+      toggles += std::popcount((plane[word] ^ before) & row_mask_[static_cast<std::size_t>(word)]);
+    }
+    prev = plane;
+  }
+  return toggles;
+}
+
 void MacRunner::Run(std::span<const std::int32_t> activations,
                     Rng& noise,
                     Workspace& workspace,
@@ -614,7 +678,14 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
         v->resize(dac_codes, 0);
       }
     }
+    if (counts->tree_ones.size() < static_cast<std::size_t>(shape.rows) + 1) {
+      counts->tree_ones.resize(static_cast<std::size_t>(shape.rows) + 1, 0);
+    }
   }
+  // Per column when counting: the digital 1-bit MAC counts [i * a + j] and each weight bit's
+  // analog contribution, for the accumulator's activity.
+  int pair_count[64] = {};
+  double analog_part[8] = {};
   for (int t = 0; t < array.row_tiles_; ++t) {
     const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
     for (int ct = 0; ct < array.column_tiles_; ++ct) {
@@ -637,17 +708,19 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
           const BitPlan& bp = plan.bits[i];
           std::int64_t d = 0;
           for (int j = bp.digital_lo; j < a; ++j) {
-            d += static_cast<std::int64_t>(
-                     Popcount(wp, act + static_cast<std::size_t>(j) * words, words))
-                 << j;
+            const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
+            pair_count[i * a + j] = count;
+            d += static_cast<std::int64_t>(count) << j;
           }
+          analog_part[i] = 0.0;
           if (bp.analog_hi >= bp.analog_lo) {
             const int n = bp.analog_hi - bp.analog_lo + 1;
             std::int64_t sub[16] = {};
             CountSubwords(wp, act + static_cast<std::size_t>(bp.analog_lo) * words, n, words, sub);
             const double value = Convert(column, n, sub, normal);
-            analog += weight_sign_[i] * value *
-                      static_cast<double>(std::int64_t{1} << (i + bp.analog_lo));
+            analog_part[i] = weight_sign_[i] * value *
+                             static_cast<double>(std::int64_t{1} << (i + bp.analog_lo));
+            analog += analog_part[i];
             if (counts != nullptr) {
               const int shift = shape.dac_bits - n;
               for (int k = 0; k < (1 << n); ++k) {
@@ -672,6 +745,9 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
           }
           digital += weight_sign_[i] < 0 ? -(d << i) : (d << i);
         }
+        if (counts != nullptr) {
+          CountDigitalActivity(plan, t, c, pair_count, analog_part, *counts);
+        }
         const double part = static_cast<double>(digital) + analog;
         out[c] += part;
         if (!per_tile.empty()) {
@@ -682,6 +758,10 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
         const std::int64_t n = c1 - c0;
         counts->array_passes += 1;
         counts->digital_cycles += n * plan.digital_pairs;
+        counts->digital_array_cycles += plan.digital_pairs;
+        // The digital and the analog cycles of a pass run concurrently (paper Sec. IV-B).
+        counts->array_cycles += std::max(plan.digital_pairs, plan.analog_ops);
+        counts->din_toggles += DinToggles(plan, act);
         counts->analog_ops += n * plan.analog_ops;
         counts->adc_conversions += n * plan.analog_ops;
         counts->dac_cycles += plan.analog_ops;

@@ -185,6 +185,17 @@ class MacRunner {
     int analog_ops = 0;
   };
   int ChooseBoundary(std::int64_t saliency) const;
+  // Adds one column's digital activity in one pass to `counts`: rows with W = 1 and the adder
+  // tree's inputs at 1 per digital cycle, the accumulator's register toggles. `pair_count[i * a +
+  // j]` holds the digital 1-bit MAC results, `analog_part[i]` each weight bit's analog result.
+  void CountDigitalActivity(const Plan& plan,
+                            int tile,
+                            int column,
+                            const int* pair_count,
+                            const double* analog_part,
+                            ActionCounts& counts) const;
+  // GBLB toggles over the rows in one pass of `plan` with activation planes `act`.
+  std::int64_t DinToggles(const Plan& plan, const std::uint64_t* act) const;
   std::int64_t TileSaliency(int tile, int column_tile, const std::uint64_t* act) const;
   // The line voltage at the ADC input for an op whose W = 1 rows sum to `step_v` above the
   // baseline at ideal fraction x, with the switched-on errors.

@@ -10,12 +10,10 @@ Model SetUpModel(const ModelRequest& request) {
   const calib::Sources& f = request.files;
   sources.apath = f.apath.empty() ? sources.apath : f.apath;
   sources.adc = f.adc.empty() ? sources.adc : f.adc;
+  sources.adder_tree = f.adder_tree.empty() ? sources.adder_tree : f.adder_tree;
   sources.digital = f.digital.empty() ? sources.digital : f.digital;
   sources.dac = f.dac.empty() ? sources.dac : f.dac;
-  calib::Request macro_request = request.macro;
-  macro_request.activation_bits = request.activation_bits;
-  macro_request.weight_bits = request.weight_bits;
-  Model model{.macro = calib::ReadMacro(sources, macro_request), .shape = {}};
+  Model model{.macro = calib::ReadMacro(sources, request.macro), .shape = {}};
   static_cast<calib::Geometry&>(model.shape) = model.macro.geometry;
   model.shape.activation_bits = request.activation_bits;
   model.shape.weight_bits = request.weight_bits;

@@ -476,17 +476,4 @@ std::string ChargeLineRows(const std::vector<LineRow>& rows,
   return s;
 }
 
-long long AdderTreeFullAdders(long long inputs) {
-  if (inputs < 1) {
-    throw UsageError("AdderTreeFullAdders: inputs must be >= 1, got " + std::to_string(inputs));
-  }
-  long long total = 0;
-  long long n = inputs;
-  for (long long level = 1; n > 1; ++level) {
-    total += level * (n / 2);
-    n = (n + 1) / 2;
-  }
-  return total;
-}
-
 }  // namespace cimchar::measure

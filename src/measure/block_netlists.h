@@ -133,11 +133,4 @@ std::string ChargeLineRows(const std::vector<LineRow>& rows,
                            const std::string& vdd_node = "vdd",
                            const std::string& prefix = "");
 
-// Full adders in an adder tree that sums `inputs` one-bit values, built level by level from
-// ripple-carry adders (netlists/blocks/full_adder.sp states the rule): level l = 1, 2, ...
-// pairs up the n_(l-1) operands of l-1 bits (n_0 = inputs) with floor(n_(l-1)/2) l-bit adders
-// of l full-adder cells each, an odd operand passes on, n_l = ceil(n_(l-1)/2); until one
-// operand is left. 144 inputs -> 281. Throws UsageError for inputs < 1.
-long long AdderTreeFullAdders(long long inputs);
-
 }  // namespace cimchar::measure

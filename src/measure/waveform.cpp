@@ -30,7 +30,7 @@ void CheckWindow(std::span<const double> t, double t0, double t1, const char* wh
   if (!(t0 <= t1) || t0 < t.front() || t1 > t.back()) {
     char text[256];
     std::snprintf(text, sizeof text,
-                  "%s: window [%.6g, %.6g] s is not inside the waveform [%.6g, %.6g] s", what, t0,
+                  "%s: window [%.9g, %.9g] s is not inside the waveform [%.9g, %.9g] s", what, t0,
                   t1, t.front(), t.back());
     throw Error(text);
   }

@@ -199,15 +199,7 @@ InferenceResult RunNetwork(const MacNetwork& net,
   // The whole network priced as one: energies add, MACs add.
   mac::EnergyBreakdown& e = r.energy;
   for (const mac::EnergyBreakdown& le : r.layer_energy) {
-    e.dmult_j += le.dmult_j;
-    e.adder_tree_j += le.adder_tree_j;
-    e.precharge_j += le.precharge_j;
-    e.amult_j += le.amult_j;
-    e.dac_j += le.dac_j;
-    e.adc_j += le.adc_j;
-    e.ose_j += le.ose_j;
-    e.accumulate_j += le.accumulate_j;
-    e.total_j += le.total_j;
+    e += le;
   }
   if (r.counts.macs > 0 && e.total_j > 0.0) {
     e.per_mac_j = e.total_j / static_cast<double>(r.counts.macs);

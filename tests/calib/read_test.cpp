@@ -2,6 +2,7 @@
 // table contract's format (no ngspice): values at and between grid points, the refusals.
 #include "calib/read.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -168,13 +169,11 @@ void WriteDac(const fs::path& out, int bits) {
     codes.push_back(c);
     w.spec.columns.push_back({.name = cols.back(), .units = "J"});
   }
-  w.spec.columns.push_back({.name = "precharge_energy_row_j", .units = "J"});
   w.writer = lut::RunWriter::Create(out, w.spec, Prov("bench = dac\n", 13));
   for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
     for (std::uint64_t s = 0; s < 2; ++s) {
       Record r{.grid_point = g, .sample = s};
       for (double c : codes) r.values.push_back(1e-15 * c);
-      r.values.push_back(3e-15);
       w.writer->Append(r);
     }
   }
@@ -182,18 +181,126 @@ void WriteDac(const fs::path& out, int bits) {
             .units = "J",
             .columns = cols,
             .column_axis = Axis::Numeric("code", "1", codes)});
-  w.Reduce(
-      {.quantity = "precharge/energy_row_j", .units = "J", .columns = {"precharge_energy_row_j"}});
+  w.writer->Finalize(w.tables);
+}
+
+// The adder tree: vdd^2 (20 + 400 ones) fJ per evaluation, 2 fJ of leakage per 8 ns cycle.
+double TreeJ(double vdd, double ones) { return vdd * vdd * (20e-15 + 400e-15 * ones); }
+
+void WriteAdderTree(const fs::path& out, int rows, double cycle_s = 8e-9) {
+  Writer w;
+  w.spec = {.grid = Grid(), .samples_per_point = 2, .columns = {}};
+  const std::vector<double> ones = {0, 0.25, 0.5, 0.75, 1};
+  std::vector<std::string> cols;
+  for (std::size_t k = 0; k < ones.size(); ++k) {
+    cols.push_back("energy_j_" + std::to_string(k));
+    w.spec.columns.push_back({.name = cols.back(), .units = "J"});
+  }
+  w.spec.columns.push_back({.name = "leakage_cycle_j", .units = "J"});
+  w.spec.columns.push_back({.name = "cycle_s", .units = "s"});
+  w.writer = lut::RunWriter::Create(
+      out, w.spec,
+      Prov("bench = adder_tree\n# resolved: adder_tree.rows = " + std::to_string(rows) +
+               "\n# resolved: adder_tree.tree = wallace\n",
+           14));
+  for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
+    const double vdd = w.spec.grid[1].values()[w.spec.GridIndex(g)[1]];
+    for (std::uint64_t s = 0; s < 2; ++s) {
+      Record r{.grid_point = g, .sample = s};
+      for (double x : ones) r.values.push_back(TreeJ(vdd, x));
+      r.values.push_back(2e-15);
+      r.values.push_back(cycle_s);
+      w.writer->Append(r);
+    }
+  }
+  w.Reduce({.quantity = std::string(schema::kAdderTreeEnergy),
+            .units = "J",
+            .columns = cols,
+            .column_axis = Axis::Numeric(std::string(schema::kOnesAxis), "1", ones)});
+  w.Reduce({.quantity = std::string(schema::kAdderTreeLeakageCycle),
+            .units = "J",
+            .columns = {"leakage_cycle_j"}});
+  w.Reduce({.quantity = std::string(schema::kAdderTreeCycle), .units = "s", .columns = {"cycle_s"}});
+  w.writer->Finalize(w.tables);
+}
+
+// D_MULT per row: vdd^2 (1 + 2 w + 4 w a) fJ; the accumulator vdd^2 (10 + 48 toggles) fJ (2 fJ
+// per bit of 24); the scalars k fJ for the k-th of kDigitalScalars.
+double DmultJ(double vdd, double w, double a) { return vdd * vdd * (1 + 2 * w + 4 * w * a) * 1e-15; }
+const std::vector<std::string_view> kDigitalScalars = {
+    schema::kPrechargeLbl,     schema::kPrechargeLblb,      schema::kPrechargeRowCycle,
+    schema::kWordlineDwl,      schema::kWordlineAwl,        schema::kDinToggle,
+    schema::kLeakageRowCycle,  schema::kLeakageAccumulatorCycle};
+
+void WriteDigital(const fs::path& out) {
+  Writer w;
+  w.spec = {.grid = Grid(), .samples_per_point = 2, .columns = {}};
+  const std::vector<double> toggles = {0, 0.5, 1}, levels = {0, 0.5, 1};
+  std::vector<std::string> acc, dmult;
+  for (std::size_t k = 0; k < toggles.size(); ++k) {
+    acc.push_back("acc_" + std::to_string(k));
+    w.spec.columns.push_back({.name = acc.back(), .units = "J"});
+  }
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    for (std::size_t k = 0; k < levels.size(); ++k) {
+      dmult.push_back("dmult_" + std::to_string(i) + "_" + std::to_string(k));
+      w.spec.columns.push_back({.name = dmult.back(), .units = "J"});
+    }
+  }
+  for (std::size_t k = 0; k < kDigitalScalars.size(); ++k) {
+    w.spec.columns.push_back({.name = "scalar_" + std::to_string(k), .units = "J"});
+  }
+  w.spec.columns.push_back({.name = "cycle_s", .units = "s"});
+  w.writer = lut::RunWriter::Create(
+      out, w.spec,
+      Prov("bench = digital\n# resolved: digital.acc_bits = 24\n# resolved: digital.columns = "
+           "8\n",
+           15));
+  for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
+    const double vdd = w.spec.grid[1].values()[w.spec.GridIndex(g)[1]];
+    for (std::uint64_t s = 0; s < 2; ++s) {
+      Record r{.grid_point = g, .sample = s};
+      for (double t : toggles) r.values.push_back(vdd * vdd * (10 + 48 * t) * 1e-15);
+      for (double wa : levels) {
+        for (double aa : levels) r.values.push_back(DmultJ(vdd, wa, aa));
+      }
+      for (std::size_t k = 0; k < kDigitalScalars.size(); ++k) {
+        r.values.push_back(static_cast<double>(k + 1) * 1e-15);
+      }
+      r.values.push_back(8e-9);
+      w.writer->Append(r);
+    }
+  }
+  w.Reduce({.quantity = std::string(schema::kDigitalAccumulatorEnergy),
+            .units = "J",
+            .columns = acc,
+            .column_axis = Axis::Numeric(std::string(schema::kTogglesAxis), "1", toggles)});
+  w.Reduce({.quantity = std::string(schema::kDigitalDmultEnergy),
+            .units = "J",
+            .columns = dmult,
+            .column_axis = Axis::Numeric(std::string(schema::kWActivityAxis), "1", levels),
+            .inner_axis = Axis::Numeric(std::string(schema::kAActivityAxis), "1", levels)});
+  for (std::size_t k = 0; k < kDigitalScalars.size(); ++k) {
+    w.Reduce({.quantity = std::string(kDigitalScalars[k]),
+              .units = "J",
+              .columns = {"scalar_" + std::to_string(k)}});
+  }
+  w.Reduce({.quantity = std::string(schema::kDigitalCycle), .units = "s", .columns = {"cycle_s"}});
   w.writer->Finalize(w.tables);
 }
 
 const Sources& Synthetic() {
   static const Sources sources = [] {
     const fs::path dir = TempDir("stores");
-    Sources s{
-        .apath = dir / "apath.h5", .adc = dir / "adc.h5", .digital = {}, .dac = dir / "dac.h5"};
+    Sources s{.apath = dir / "apath.h5",
+              .adc = dir / "adc.h5",
+              .adder_tree = dir / "adder_tree.h5",
+              .digital = dir / "digital.h5",
+              .dac = dir / "dac.h5"};
     WriteApath(s.apath);
     WriteAdc(s.adc, 3);
+    WriteAdderTree(s.adder_tree, kRows);
+    WriteDigital(s.digital);
     WriteDac(s.dac, 4);
     return s;
   }();
@@ -239,8 +346,7 @@ TEST(CalibRead, TheMacroOnAndBetweenGridPoints) {
     EXPECT_GT(m.adc.comparator_offset_sigma_v, 0.0);
     ASSERT_EQ(m.energy.dac_row_j.size(), 16U);
     EXPECT_NEAR(m.energy.dac_row_j[9], 9e-15, 1e-27);
-    EXPECT_NEAR(m.energy.precharge_row.energy_j, 3e-15, 1e-27);
-    EXPECT_EQ(m.sources.size(), 3U);
+    EXPECT_EQ(m.sources.size(), 5U);
     for (const TableSource& s : m.sources) {
       EXPECT_EQ(s.sha256, lut::Sha256File(s.file));
       EXPECT_FALSE(s.recipe_text.empty());
@@ -251,6 +357,61 @@ TEST(CalibRead, TheMacroOnAndBetweenGridPoints) {
   for (const auto& n : m.notes) {
     EXPECT_EQ(n.find("WARNING"), std::string::npos) << n;
   }
+}
+
+// The digital energies are the measured tables at the operating point, per action and
+// activity; what has no netlist says it is composed.
+TEST(CalibRead, DigitalEnergiesAreMeasuredPerActivity) {
+  for (double vdd : {0.6, 1.0}) {
+    const Macro m = ReadMacro(Synthetic(), At(vdd));
+    const Energies& e = m.energy;
+    ASSERT_EQ(e.adder_tree_j.size(), static_cast<std::size_t>(kRows) + 1);
+    for (int n = 0; n <= kRows; ++n) {
+      EXPECT_NEAR(e.adder_tree_j[static_cast<std::size_t>(n)],
+                  TreeJ(vdd, static_cast<double>(n) / kRows), 1e-9 * TreeJ(vdd, 1.0));
+    }
+    EXPECT_NEAR(e.dmult_w0.energy_j, DmultJ(vdd, 0, 0.5), 1e-27);
+    EXPECT_NEAR(e.dmult_w1_a0.energy_j, DmultJ(vdd, 1, 0), 1e-27);
+    EXPECT_NEAR(e.dmult_w1_a1.energy_j, DmultJ(vdd, 1, 1), 1e-27);
+    EXPECT_NEAR(e.accumulate.energy_j, vdd * vdd * 10e-15, 1e-27);
+    EXPECT_NEAR(e.accumulate_toggle_j, vdd * vdd * 2e-15, 1e-27);
+    EXPECT_EQ(e.accumulator_bits, 24);
+    EXPECT_NEAR(e.precharge_lblb.energy_j, 2e-15, 1e-27);
+    EXPECT_NEAR(e.precharge_row_cycle.energy_j, 3e-15, 1e-27);
+    EXPECT_NEAR(e.wordline_dwl.energy_j, 4e-15, 1e-27);
+    EXPECT_NEAR(e.wordline_awl.energy_j, 5e-15, 1e-27);
+    EXPECT_NEAR(e.din_toggle.energy_j, 6e-15, 1e-27);
+    EXPECT_NEAR(e.leakage_row_cycle.energy_j, 7e-15, 1e-27);
+    EXPECT_NEAR(e.leakage_accumulator_cycle.energy_j, 8e-15, 1e-27);
+    EXPECT_NEAR(e.leakage_tree_cycle.energy_j, 2e-15, 1e-27);
+    for (const ActionEnergy* a :
+         {&e.dmult_w0, &e.dmult_w1_a0, &e.dmult_w1_a1, &e.accumulate, &e.precharge_lblb,
+          &e.precharge_row_cycle, &e.wordline_dwl, &e.wordline_awl, &e.din_toggle,
+          &e.leakage_row_cycle, &e.leakage_tree_cycle, &e.leakage_accumulator_cycle}) {
+      EXPECT_EQ(a->how.rfind("measured: ", 0), 0U) << a->how;
+    }
+    EXPECT_EQ(e.adder_tree_how.rfind("measured: ", 0), 0U) << e.adder_tree_how;
+    EXPECT_NE(e.adder_tree_how.find("wallace"), std::string::npos) << e.adder_tree_how;
+    for (const ActionEnergy* a : {&e.nq, &e.ose_eval}) {
+      EXPECT_EQ(a->how.rfind("composed", 0), 0U) << a->how;
+      EXPECT_GT(a->energy_j, 0.0);
+    }
+  }
+}
+
+TEST(CalibRead, ADigitalTableOfAnotherCircuitIsRefusedOrFlagged) {
+  const fs::path dir = TempDir("digital_other");
+  Sources s = Synthetic();
+  s.adder_tree = dir / "adder_tree.h5";
+  WriteAdderTree(s.adder_tree, 144);
+  ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "adder_tree.rows = 16");
+  // A tree measured over another cycle than the row's: its leakage would not add up.
+  s.adder_tree = dir / "adder_tree_10ns.h5";
+  WriteAdderTree(s.adder_tree, kRows, 10e-9);
+  const Macro m = ReadMacro(s, At(1.0));
+  EXPECT_TRUE(std::any_of(m.notes.begin(), m.notes.end(), [](const std::string& n) {
+    return n.find("WARNING") != std::string::npos && n.find("t_cycle") != std::string::npos;
+  }));
 }
 
 TEST(CalibRead, TheModelRunsOnTheMacro) {

@@ -213,8 +213,9 @@ TEST_F(FromStore, TheOpTransferIsTheModels) {
 
 TEST_F(FromStore, EveryBlockIsAComponentWithTimeloopsActions) {
   const ExportModel m = Model();
-  for (const char* what : {"dmult", "adder_tree", "precharge", "analog_line", "dac", "adc", "nq",
-                           "ose", "accumulator", "mac", "mac_bda0", "mac_bda15"}) {
+  for (const char* what :
+       {"dmult", "adder_tree", "precharge", "wordline", "din", "leakage", "analog_line", "dac",
+        "adc", "nq", "ose", "accumulator", "mac", "mac_bda0", "mac_bda15"}) {
     const auto it = std::find_if(m.components.begin(), m.components.end(),
                                  [&](const Component& c) { return c.name == what; });
     ASSERT_NE(it, m.components.end()) << what;

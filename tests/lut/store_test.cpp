@@ -683,5 +683,30 @@ TEST(Reduce, ColumnsSpanTwoTrailingAxes) {
                UsageError);
 }
 
+// Unequal trailing axes (2 x 3): shape, indexing and interpolation across both at once.
+TEST(Reduce, TwoTrailingAxesOfUnequalSizeInterpolateTogether) {
+  const RunSpec spec{.grid = {Axis::Numeric("vdd", "V", {1.0})},
+                     .samples_per_point = 2,
+                     .columns = {{.name = "a", .units = "J"},
+                                 {.name = "b", .units = "J"},
+                                 {.name = "c", .units = "J"},
+                                 {.name = "d", .units = "J"},
+                                 {.name = "e", .units = "J"},
+                                 {.name = "f", .units = "J"}}};
+  const std::vector<Record> records = {
+      {.grid_point = 0, .sample = 0, .values = {1, 2, 3, 4, 5, 6}},
+      {.grid_point = 0, .sample = 1, .values = {3, 4, 5, 6, 7, 8}}};
+  const Reduction r = ReduceSamples(spec, records,
+                                    {.quantity = "x/e_j",
+                                     .units = "J",
+                                     .columns = {"a", "b", "c", "d", "e", "f"},
+                                     .column_axis = Axis::Numeric("w", "1", {0.0, 1.0}),
+                                     .inner_axis = Axis::Numeric("u", "1", {0.0, 0.5, 1.0})});
+  ASSERT_EQ(r.mean.shape(), (std::vector<std::size_t>{1, 2, 3}));
+  const std::size_t at[] = {0, 1, 0};  // w = 1, u = 0: column d
+  EXPECT_DOUBLE_EQ(r.mean.At(at), 5.0);
+  EXPECT_DOUBLE_EQ(r.mean.Lookup({{"vdd", 1.0}, {"w", 0.5}, {"u", 0.25}}), (2.0 + 3.0 + 5 + 6) / 4);
+}
+
 }  // namespace
 }  // namespace cimchar::lut

@@ -1,3 +1,4 @@
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -422,9 +423,18 @@ TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
   EXPECT_EQ(dcim.counts.digital_cycles, 100 * 64 * 8);
   EXPECT_EQ(dcim.counts.analog_ops, 0);
   EXPECT_EQ(dcim.counts.macs, 100 * 144 * 8);
-  const double per_cycle = 144 * (e.dmult_row.energy_j + e.precharge_row.energy_j) +
-                           e.adder_tree.energy_j + e.accumulate.energy_j;
-  EXPECT_NEAR(dcim.energy.total_j, 100 * 64 * 8 * per_cycle, kRelTol * dcim.energy.total_j);
+  // Every cycle of a DCIM pass is digital: one DWL pulse and one row precharge per row each.
+  EXPECT_EQ(dcim.counts.digital_array_cycles, 100 * 64);
+  EXPECT_EQ(dcim.counts.array_cycles, 100 * 64);
+  EXPECT_EQ(std::accumulate(dcim.counts.tree_ones.begin(), dcim.counts.tree_ones.end(),
+                            std::int64_t{0}),
+            100 * 64 * 8);
+  EXPECT_NEAR(dcim.energy.wordline_j, 100 * 64 * 144 * e.wordline_dwl.energy_j,
+              kRelTol * dcim.energy.wordline_j);
+  EXPECT_NEAR(dcim.energy.precharge_j,
+              100 * 64 * 144 * e.precharge_row_cycle.energy_j +
+                  static_cast<double>(dcim.counts.digital_w1_rows) * e.precharge_lblb.energy_j,
+              kRelTol * dcim.energy.precharge_j);
   EXPECT_NEAR(dcim.energy.tops_per_w, 2.0 / dcim.energy.per_mac_j * 1e-12, 1e-9);
   double blocks = 0.0;
   for (const auto& [name, j] : dcim.energy.Blocks()) {
@@ -440,6 +450,17 @@ TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
   EXPECT_EQ(hcim.counts.analog_ops, 100 * 8 * 8);
   EXPECT_EQ(hcim.counts.adc_conversions, 100 * 8 * 8);
   EXPECT_EQ(hcim.counts.dac_cycles, 100 * 8);
+  // The digital and the analog cycles of a pass run at once: 28 array cycles, not 36; one
+  // DWL pulse per row per digital cycle, one AWL pulse per analog cycle.
+  EXPECT_EQ(hcim.counts.array_cycles, 100 * 28);
+  EXPECT_NEAR(hcim.energy.wordline_j,
+              100 * 144 * (28 * e.wordline_dwl.energy_j + 8 * e.wordline_awl.energy_j),
+              kRelTol * hcim.energy.wordline_j);
+  EXPECT_NEAR(hcim.energy.leakage_j,
+              100 * 28 *
+                  (144 * e.leakage_row_cycle.energy_j +
+                   8 * (e.leakage_tree_cycle.energy_j + e.leakage_accumulator_cycle.energy_j)),
+              kRelTol * hcim.energy.leakage_j);
   EXPECT_NEAR(hcim.energy.adc_j, 100 * 64 * e.adc_conversion.energy_j, kRelTol * hcim.energy.adc_j);
   // Every DAC cycle drives every row once; every analog op counts its W = 1 rows by code.
   std::int64_t dac_rows = 0, dac_j_rows = 0;
@@ -465,6 +486,83 @@ TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
   const MacArray a44(s44, MacroFor(s44), RandomWeights(s44, 144, 8, 1), 144, 8, 42);
   const auto d44 = EvaluateSnr(a44, RunOptions{.mode = Mode::kDcim}, UniformInputs(4), eval);
   EXPECT_NEAR(d44.energy.tops_per_w_8b_norm, d44.energy.tops_per_w / 4.0, 1e-9);
+}
+
+// One DCIM pass of one input vector, priced; the counts it made.
+struct PassEnergy {
+  ActionCounts counts;
+  EnergyBreakdown energy;
+};
+PassEnergy RunOnce(const MacArray& array, const std::vector<std::int32_t>& acts, Mode mode) {
+  RunOptions o = Quiet(mode, 8);
+  const MacRunner runner(array, o);
+  MacRunner::Workspace ws;
+  Rng noise(1);
+  std::vector<double> out(static_cast<std::size_t>(array.Outputs()));
+  PassEnergy p;
+  runner.Run(acts, noise, ws, out, &p.counts);
+  p.energy = ComputeEnergy(array.Shape(), array.Macro(), p.counts);
+  return p;
+}
+
+// The digital energy follows the activity of the inputs it is given: D_MULT by weight and
+// activation bits separately, the adder tree by its inputs at 1, LBLB precharge by the lines
+// discharged, GBLB by its toggles, the accumulator by the bits it changes.
+TEST(Mac, DigitalEnergyFollowsInputActivity) {
+  const MacShape s = Shape(8, 8, false);
+  const calib::Macro macro = MacroFor(s);
+  const calib::Energies& e = macro.energy;
+  const auto weights = RandomWeights(s, 144, 8, 3);
+  const MacArray array(s, macro, weights, 144, 8, 42);
+  const std::vector<std::int32_t> zeros(144, 0), ones(144, 255);
+  const auto random = RandomActs(8, 144, 5);
+  const PassEnergy none = RunOnce(array, zeros, Mode::kDcim);
+  const PassEnergy all = RunOnce(array, ones, Mode::kDcim);
+  const PassEnergy some = RunOnce(array, random, Mode::kDcim);
+
+  // Rows with W = 1 per weight bit, summed over the columns: the LBLBs a digital cycle
+  // discharges, whatever the activations.
+  std::int64_t w1 = 0;
+  for (std::int32_t v : weights) {
+    w1 += std::popcount(static_cast<std::uint32_t>(v));
+  }
+  for (const PassEnergy* p : {&none, &all, &some}) {
+    EXPECT_EQ(p->counts.digital_w1_rows, 8 * w1);  // each weight bit meets 8 activation bits
+  }
+  // No activation bit at 1: every tree input is 0, GBLB never toggles, the accumulator stays 0.
+  EXPECT_EQ(none.counts.tree_ones[0], 64 * 8);
+  EXPECT_EQ(none.counts.din_toggles, 0);
+  EXPECT_EQ(none.counts.accumulator_toggles, 0);
+  EXPECT_NEAR(none.energy.adder_tree_j, 64 * 8 * e.adder_tree_j[0], kRelTol);
+  EXPECT_NEAR(none.energy.dmult_j,
+              (64 * 8 * 144 - 8 * w1) * e.dmult_w0.energy_j + 8 * w1 * e.dmult_w1_a0.energy_j,
+              kRelTol * none.energy.dmult_j);
+  // Every activation bit at 1: the tree's inputs are the weight bits; GBLB rises once per row.
+  EXPECT_EQ(all.counts.din_toggles, 144);
+  EXPECT_NEAR(all.energy.dmult_j,
+              (64 * 8 * 144 - 8 * w1) * e.dmult_w0.energy_j + 8 * w1 * e.dmult_w1_a1.energy_j,
+              kRelTol * all.energy.dmult_j);
+  EXPECT_GT(all.counts.accumulator_toggles, 0);
+  // Random activations lie in between, block by block.
+  for (auto block : {&EnergyBreakdown::dmult_j, &EnergyBreakdown::adder_tree_j,
+                     &EnergyBreakdown::accumulate_j}) {
+    EXPECT_LT(none.energy.*block, some.energy.*block);
+    EXPECT_LT(some.energy.*block, all.energy.*block);
+  }
+  EXPECT_GT(some.energy.din_j, all.energy.din_j);  // random planes toggle, equal ones do not
+  // What does not depend on the data: word lines, row precharge, leakage.
+  EXPECT_DOUBLE_EQ(none.energy.wordline_j, all.energy.wordline_j);
+  EXPECT_DOUBLE_EQ(none.energy.leakage_j, all.energy.leakage_j);
+  EXPECT_DOUBLE_EQ(none.energy.precharge_j, all.energy.precharge_j);
+
+  // Weights all 0: no LBLB falls, every D_MULT is a W = 0 one, whatever the activations.
+  const std::vector<std::int32_t> no_weights(144 * 8, 0);
+  const MacArray zero_w(s, macro, no_weights, 144, 8, 42);
+  const PassEnergy zw = RunOnce(zero_w, ones, Mode::kDcim);
+  EXPECT_EQ(zw.counts.digital_w1_rows, 0);
+  EXPECT_NEAR(zw.energy.dmult_j, 64 * 8 * 144 * e.dmult_w0.energy_j, kRelTol * zw.energy.dmult_j);
+  EXPECT_NEAR(zw.energy.precharge_j, 64 * 144 * e.precharge_row_cycle.energy_j,
+              kRelTol * zw.energy.precharge_j);
 }
 
 // The line is a superposition over rows: each W = 1 row at DAC code c adds h(c), however the

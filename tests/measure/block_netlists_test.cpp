@@ -107,13 +107,5 @@ TEST(BlockNetlists, ChargeLineRows) {
   EXPECT_THROW(ChargeLineRows({}), UsageError);
 }
 
-TEST(BlockNetlists, AdderTreeCount) {
-  EXPECT_EQ(AdderTreeFullAdders(1), 0);
-  EXPECT_EQ(AdderTreeFullAdders(2), 1);
-  EXPECT_EQ(AdderTreeFullAdders(4), 2 + 2);
-  EXPECT_EQ(AdderTreeFullAdders(144), 281);
-  EXPECT_THROW(AdderTreeFullAdders(0), UsageError);
-}
-
 }  // namespace
 }  // namespace cimchar::measure

@@ -30,12 +30,14 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
   po::options_description d(
       "The macro (characterized tables; none given: the analytic placeholder) and the operands");
   d.add_options()("lut", po::value(&r.lut_dir),
-                  "results folder holding apath.h5 adc.h5 digital.h5 dac.h5 (the names tools/run "
-                  "writes); missing ones are reported as not characterized")(
+                  "results folder holding apath.h5 adc.h5 adder_tree.h5 digital.h5 dac.h5 (the "
+                  "names tools/run writes); missing ones are reported as not characterized")(
       "apath", po::value(&r.files.apath), "analog chain table (overrides the folder's)")(
-      "adc", po::value(&r.files.adc), "ADC table")("digital", po::value(&r.files.digital),
-                                                   "digital (D_MULT, full adder) table")(
-      "dac", po::value(&r.files.dac), "DAC and precharge table")(
+      "adc", po::value(&r.files.adc), "ADC table")(
+      "adder-tree", po::value(&r.files.adder_tree), "adder tree table")(
+      "digital", po::value(&r.files.digital),
+      "digital table (accumulator, D_MULT, precharge, word lines, GBLB, leakage)")(
+      "dac", po::value(&r.files.dac), "DAC table")(
       "corner", po::value(&r.macro.point.corner)->default_value(r.macro.point.corner),
       "process corner")("vdd", po::value(&r.macro.point.vdd_v)->default_value(r.macro.point.vdd_v),
                         "supply (V), interpolated; outside the tables' axis is refused")(

@@ -126,6 +126,7 @@ int RunCompare(const std::vector<std::string>& args) {
             << ", over " << chip_set.Count() << " chip instance(s)"
             << "\n";
   mac::PrintComparison(std::cout, shape, rows);
+  mac::PrintEnergySources(std::cout, model.macro);
   return 0;
 }
 

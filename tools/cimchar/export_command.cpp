@@ -20,9 +20,12 @@ namespace mac = cimchar::mac;
 
 constexpr const char* kFormatHelp =
     R"(Formats (files written inside --out, a folder; docs/exports.md has each in full):
-  accelergy  ERT.yaml (pJ per action; components dmult, adder_tree, precharge, analog_line,
-             dac, adc, nq, ose, accumulator, mac, mac_bda<B>; actions read/compute for
-             Timeloop, row_on/row_off/drive with an integer DAC code for exact pricing),
+  accelergy  ERT.yaml (pJ per action; components dmult, adder_tree, precharge, wordline, din,
+             leakage, analog_line, dac, adc, nq, ose, accumulator, mac, mac_bda<B>; actions
+             read/compute for Timeloop, and for exact pricing the data-dependent actions:
+             dmult w0/w1_a0/w1_a1, adder_tree evaluate (code = inputs at 1), precharge
+             row_cycle/lblb, wordline dwl/awl, accumulator accumulate/toggle, analog_line
+             row_on/row_off and dac drive (code = DAC code)),
              ART.yaml (no area: an empty table Timeloop accepts), action_counts.yaml (the
              reference run: Accelergy's estimate of it is the model's energy),
              accelergy.meta.json (units, what each action is, provenance).

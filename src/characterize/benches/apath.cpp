@@ -11,7 +11,8 @@
 //   op "check 2"   random W (cell 3) and random codes (fixed pattern, seed kCheckSeed);
 //   op "end"       precharges the lines check 2 discharged (energy accounting only).
 // An op's energy runs from the end of its precharge to the end of the next op's precharge, so it
-// includes restoring the LBLs its own read discharged.
+// includes restoring the LBLs its own read discharged; it holds the units' supply and the
+// column's own control lines (SMP, RST, SH), not the row-shared PCHB and AWL lines (digital.ini).
 // The model reads the line as a superposition (src/calib): V = baseline + sum over rows with
 // W = 1 of h(code), h(c) = (line_v(c) - baseline) / rows, interpolated linearly between the
 // measured codes. The checks measure how far one die's line departs from that prediction built
@@ -36,6 +37,19 @@ namespace {
 namespace schema = calib::schema;
 
 constexpr std::uint64_t kCheckSeed = 7;  // the random pattern of check 2
+
+// The control lines whose driver energy an op of this column owns. PCHB and the AWLs run along
+// a row, shared by the row's columns: digital.ini prices them per row with their drivers and
+// wire (precharge/row_cycle_energy_j, wordline/awl_energy_j), so they are not counted here.
+std::vector<std::string> ColumnControls() {
+  std::vector<std::string> out;
+  for (const auto& c : AnalogChain::ControlNames()) {
+    if (c != "pchb" && !c.starts_with("awl")) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
 constexpr int kChecks = 2;
 
 class ApathBench final : public Bench {
@@ -148,7 +162,7 @@ class ApathBench final : public Bench {
 
   std::vector<std::string> Vectors(const GridPoint& /*p*/) const override {
     std::vector<std::string> v = {"time", "v(line)", "i(vddu)"};
-    for (const auto& c : AnalogChain::ControlNames()) {
+    for (const auto& c : ColumnControls()) {
       v.push_back("i(v" + c + ")");
     }
     return v;
@@ -171,7 +185,7 @@ class ApathBench final : public Bench {
       const double e0 = t0 + tm.precharge;
       const double e1 = std::min(e0 + period, t.back());
       double energy = measure::SupplyEnergy(t, p.vdd_v, Vec(run, "i(vddu)"), e0, e1);
-      for (const auto& c : AnalogChain::ControlNames()) {
+      for (const auto& c : ColumnControls()) {
         energy += DriverEnergy(t, Vec(run, "i(v" + c + ")"), p.vdd_v, e0, e1);
       }
       e[k] = energy;

@@ -10,6 +10,7 @@ namespace cimchar::characterize::benches {
 // cimchar::UsageError naming a key that is unknown or out of range.
 std::unique_ptr<Bench> MakeApathBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeAdcBench(const Recipe& recipe);
+std::unique_ptr<Bench> MakeAdderTreeBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeDigitalBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeCellBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeDacBench(const Recipe& recipe);

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   std::printf("characterize_bench: quick profiles on ngspice, %ld online CPUs\n",
               sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("outside = 1 - (ngspice analysis time summed over samples) / (jobs x wall time)\n\n");
-  std::printf("%-8s %8s %5s %9s %10s %12s %10s %8s\n", "recipe", "samples", "jobs", "wall s",
+  std::printf("%-10s %8s %5s %9s %10s %12s %10s %8s\n", "recipe", "samples", "jobs", "wall s",
               "samples/s", "analysis s", "outside %", "speedup");
   try {
     for (const auto& name : recipes) {
@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
         if (jobs == 1) {
           base = f.samples_per_s;
         }
-        std::printf("%-8s %8llu %5d %9.2f %10.2f %12.2f %10.1f %8.2f\n", name.c_str(),
+        std::printf("%-10s %8llu %5d %9.2f %10.2f %12.2f %10.1f %8.2f\n", name.c_str(),
                     static_cast<unsigned long long>(f.summary.samples_run), jobs, f.summary.wall_s,
                     f.samples_per_s, f.summary.analysis_s, 100.0 * f.outside_share,
                     f.samples_per_s / base);

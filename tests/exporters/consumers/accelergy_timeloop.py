@@ -36,7 +36,7 @@ STORAGE = {"random_read": ["random_read", "read"],
            "random_update": ["random_update", "random_write", "update", "write"],
            "leak": ["leak"]}
 BLOCK_OF = {"dmult": "dmult", "adder_tree": "adder_tree", "precharge": "precharge",
-            "analog_line": "amult", "dac": "dac", "adc": "adc", "nq": "ose", "ose": "ose",
+            "wordline": "wordline", "din": "din", "leakage": "leakage", "analog_line": "amult", "dac": "dac", "adc": "adc", "nq": "ose", "ose": "ose",
             "accumulator": "accumulate"}
 
 
