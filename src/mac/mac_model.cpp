@@ -45,11 +45,13 @@ void CheckGeometry(const MacShape& shape, const calib::Macro& macro) {
 
 // Rows with W = 1 at each subword s of the n activation planes `act` (MSB last), in one pass over
 // the words: counts[s] += popcount of the rows of `w` whose n bits equal s.
-inline void CountSubwords(
-    const std::uint64_t* w, const std::uint64_t* act, int n, int words, std::int64_t* counts) {
+// The rows of each value k of the n-bit activation subword whose lowest plane is `act`:
+// masks[k * words + word] (k's bits MSB first from plane n - 1). One split serves every column
+// and weight bit of a pass that converts the same subword.
+inline void SplitByCode(const std::uint64_t* act, int n, int words, std::uint64_t* masks) {
   std::uint64_t m[16];
   for (int word = 0; word < words; ++word) {
-    m[0] = w[word];
+    m[0] = ~std::uint64_t{0};
     int cnt = 1;
     for (int b = n - 1; b >= 0; --b) {
       const std::uint64_t p = act[static_cast<std::size_t>(b) * words + word];
@@ -60,8 +62,21 @@ inline void CountSubwords(
       cnt *= 2;
     }
     for (int k = 0; k < cnt; ++k) {
-      counts[k] += std::popcount(m[k]);
+      masks[static_cast<std::size_t>(k) * words + word] = m[k];
     }
+  }
+}
+
+// counts[k] += the rows of `w` (a weight plane or a row mask) whose subword value is k.
+inline void CountByCode(
+    const std::uint64_t* w, const std::uint64_t* masks, int n, int words, std::int64_t* counts) {
+  for (int k = 0; k < (1 << n); ++k) {
+    const std::uint64_t* mk = masks + static_cast<std::size_t>(k) * words;
+    int c = 0;
+    for (int word = 0; word < words; ++word) {
+      c += std::popcount(w[word] & mk[word]);
+    }
+    counts[k] += c;
   }
 }
 
@@ -686,8 +701,35 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
   // analog contribution, for the accumulator's activity.
   int pair_count[64] = {};
   double analog_part[8] = {};
+  // The row split of each converted activation subword (lowest plane, bits) of the current row
+  // tile, made on first use: every column and weight bit converting that subword shares it.
+  constexpr int kWindows = 16;
+  const std::size_t window_size = std::size_t{16} * static_cast<std::size_t>(words);
+  if (workspace.code_masks.size() < kWindows * window_size) {
+    workspace.code_masks.resize(kWindows * window_size);
+  }
+  int window_lo[kWindows];
+  int window_n[kWindows];
+  int windows = 0;
+  const auto masks_of = [&](const std::uint64_t* act, int lo, int n) -> const std::uint64_t* {
+    for (int k = 0; k < windows; ++k) {
+      if (window_lo[k] == lo && window_n[k] == n) {
+        return &workspace.code_masks[static_cast<std::size_t>(k) * window_size];
+      }
+    }
+    if (windows == kWindows) {
+      windows = 0;  // more distinct windows than slots (never with 8-bit operands): start over
+    }
+    std::uint64_t* m = &workspace.code_masks[static_cast<std::size_t>(windows) * window_size];
+    SplitByCode(act + static_cast<std::size_t>(lo) * words, n, words, m);
+    window_lo[windows] = lo;
+    window_n[windows] = n;
+    ++windows;
+    return m;
+  };
   for (int t = 0; t < array.row_tiles_; ++t) {
     const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
+    windows = 0;
     for (int ct = 0; ct < array.column_tiles_; ++ct) {
       int boundary = 0;
       if (options_.mode == Mode::kHcim) {
@@ -716,7 +758,7 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
           if (bp.analog_hi >= bp.analog_lo) {
             const int n = bp.analog_hi - bp.analog_lo + 1;
             std::int64_t sub[16] = {};
-            CountSubwords(wp, act + static_cast<std::size_t>(bp.analog_lo) * words, n, words, sub);
+            CountByCode(wp, masks_of(act, bp.analog_lo, n), n, words, sub);
             const double value = Convert(column, n, sub, normal);
             analog_part[i] = weight_sign_[i] * value *
                              static_cast<double>(std::int64_t{1} << (i + bp.analog_lo));
@@ -773,8 +815,7 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
           }
           const int n = bp.analog_hi - bp.analog_lo + 1;
           std::int64_t sub[16] = {};
-          CountSubwords(row_mask_.data(), act + static_cast<std::size_t>(bp.analog_lo) * words, n,
-                        words, sub);
+          CountByCode(row_mask_.data(), masks_of(act, bp.analog_lo, n), n, words, sub);
           const int shift = shape.dac_bits - n;
           for (int k = 0; k < (1 << n); ++k) {
             counts->dac_code_rows[static_cast<std::size_t>(k << shift)] += sub[k];

@@ -120,6 +120,7 @@ class MacRunner {
 
   struct Workspace {
     std::vector<std::uint64_t> planes;
+    std::vector<std::uint64_t> code_masks;  // rows per activation subword value (Run's cache)
   };
 
   // The model output of every column for one input vector; `noise` draws the per-conversion

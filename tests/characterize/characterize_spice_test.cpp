@@ -223,16 +223,17 @@ TEST(CharacterizeSpice, SameDataForOneAndTwoWorkers) {
 }
 
 TEST(CharacterizeSpice, CliResumeAfterSigkillAndCtrlCEqualsAnUninterruptedRun) {
-  // 2 supplies x 16 samples: long enough to interrupt after a few journaled samples.
-  const std::vector<std::string> base = {"characterize", kRecipe.string(), "--samples=16",
-                                         "--no-progress"};
+  // 2 supplies x 8 samples of a 4-row line: long enough to interrupt after a few journaled
+  // samples, short enough for three runs and two resumes.
+  const std::vector<std::string> base = {"characterize", kRecipe.string(), "--samples=8",
+                                         "--apath.rows=4", "--no-progress"};
   auto args = [&](const fs::path& out, const std::string& jobs) {
     std::vector<std::string> a = base;
     a.push_back("--jobs=" + jobs);
     a.push_back("--out=" + out.string());
     return a;
   };
-  constexpr std::uintmax_t kSomeRecords = 300;  // a record of 6 values is ~90 bytes
+  constexpr std::uintmax_t kSomeRecords = 300;  // one or two records of this bench
 
   const fs::path whole = TempDir() / "whole.h5";
   const CliResult w = Cli(args(whole, "2"));
@@ -484,14 +485,16 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   // Pelgrom: sigma = A / sqrt(W·L) for transistors and capacitors alike, so halving every
   // coefficient (A_VT, A_beta, capacitor sigma at 1 fF) is the same as 4x the area of every
   // device. Same seed and samples: each die keeps its normalised deviations, only their size
-  // changes. One supply, 8 dies, integrated at reltol 1e-6 without bypass: at the bench's
+  // changes. One supply, 6 dies, integrated at reltol 1e-6 without bypass: at the bench's
   // default 1e-4 the integration error of the line, different in every sample, is 3-4x the
-  // mismatch sigma at code 0 of this 8-row line (and 0.05 mV remain at 1e-5), so the sigma would
-  // not follow the area.
+  // mismatch sigma at code 0 of an 8-row line (and 0.05 mV remain at 1e-5), so the sigma would
+  // not follow the area. A 4-row line: fewer rows average less mismatch away.
   const fs::path small = TempDir() / "pelgrom_1x.h5";
   const fs::path large = TempDir() / "pelgrom_4x.h5";
-  const std::map<std::string, std::string> common = {
-      {"vdd", "1.0"}, {"samples", "8"}, {"spice_options", kTightIntegration}};
+  const std::map<std::string, std::string> common = {{"vdd", "1.0"},
+                                                     {"samples", "6"},
+                                                     {"apath.rows", "4"},
+                                                     {"spice_options", kTightIntegration}};
   auto with_scale = [&](const char* scale) {
     auto o = common;
     o["mismatch.scale"] = scale;
@@ -514,11 +517,12 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
   const fs::path small = TempDir() / "cap_1x.h5";
   const fs::path large = TempDir() / "cap_4x.h5";
   const std::map<std::string, std::string> common = {{"vdd", "1.0"},
-                                                     {"samples", "8"},
+                                                     {"samples", "6"},
+                                                     {"apath.rows", "4"},
                                                      {"mismatch.avt", "0"},
                                                      {"mismatch.abeta", "0"},
                                                      {"spice_options", kTightIntegration}};
-  // At 1x: c_sample 2 fF, c_line 8 rows x the default 0.25 fF per row, c_adc the default 49 fF
+  // At 1x: c_sample 2 fF, c_line 2 fF, c_adc the default 49 fF
   // (the ADC's capacitance holds most of the line's charge, so it is scaled too).
   auto with_caps = [&](double k) {
     auto farads = [](double c) {

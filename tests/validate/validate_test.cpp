@@ -1,4 +1,4 @@
-// The whole validation on a small circuit (16 rows, real ngspice): tables characterized here,
+// The whole validation on a small circuit (8 rows, real ngspice): tables characterized here,
 // the column run on held-out dies, the comparison; a second call reuses the SPICE run, and a
 // column that is not the tables' circuit (other rows, another ADC operating point, the tables'
 // own dies) is refused.
@@ -21,9 +21,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kRows = 16;
+constexpr int kRows = 8;
 
-// Characterizes the four tables of a 16-row macro at 1.0 V (two dies each) once.
+// Characterizes the four tables of an 8-row macro at 1.0 V (two dies each) once.
 const fs::path& Tables() {
   static const fs::path dir = [] {
     const fs::path d =
@@ -90,13 +90,13 @@ TEST(ValidateTest, TheWholePipelineOnASmallColumn) {
 
 TEST(ValidateTest, AColumnThatIsNotTheTablesCircuitIsRefused) {
   ValidateOptions o = Small(Tables() / "refused");
-  o.overrides["column.rows"] = "8";
+  o.overrides["column.rows"] = "12";
   EXPECT_THROW(
       {
         try {
           RunValidation(o);
         } catch (const UsageError& e) {
-          EXPECT_NE(std::string(e.what()).find("rows = 8"), std::string::npos) << e.what();
+          EXPECT_NE(std::string(e.what()).find("rows = 12"), std::string::npos) << e.what();
           throw;
         }
       },
