@@ -615,8 +615,8 @@ void MacRunner::CountDigitalActivity(const Plan& plan,
   std::int64_t toggles = 0;
   const auto add = [&](std::int64_t v) {
     const std::int64_t next = acc + v;
-    toggles += std::popcount((static_cast<std::uint64_t>(acc) ^ static_cast<std::uint64_t>(next)) &
-                             mask);
+    toggles +=
+        std::popcount((static_cast<std::uint64_t>(acc) ^ static_cast<std::uint64_t>(next)) & mask);
     acc = next;
   };
   for (int j = a - 1; j >= 0; --j) {

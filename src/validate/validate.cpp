@@ -17,6 +17,7 @@
 #include "characterize/benches/chain.h"
 #include "characterize/recipe.h"
 #include "characterize/run.h"
+#include "core/build_info.h"
 #include "core/error.h"
 #include "core/paths.h"
 #include "distribute/comm.h"
@@ -372,7 +373,8 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   }
   rep.spice_seed = recipe.seed;
 
-  // The SPICE side: the column characterization (reused when complete and of this recipe).
+  // The SPICE side: the column characterization (reused when complete, of this recipe and
+  // written by this build's commit: a bench's code can change what one recipe simulates).
   fs::create_directories(o.out_dir);
   rep.spice_file = o.out_dir / "column.h5";
   bool reuse = false;
@@ -380,10 +382,12 @@ ValidationReport RunValidation(const ValidateOptions& o) {
       !fs::exists(rep.spice_file.string() + ".journal")) {
     const lut::Store existing = lut::Store::Open(rep.spice_file);
     reuse = existing.complete() &&
-            existing.provenance().recipe_text.rfind(characterize::RecipeText(recipe), 0) == 0;
+            existing.provenance().recipe_text.rfind(characterize::RecipeText(recipe), 0) == 0 &&
+            existing.provenance().cimchar_commit == core::kGitCommit;
   }
   if (reuse) {
-    rep.notes.push_back("SPICE: reused " + rep.spice_file.string() + " (same recipe, complete)");
+    rep.notes.push_back("SPICE: reused " + rep.spice_file.string() +
+                        " (same recipe and cimchar commit, complete)");
   } else {
     characterize::RunOptions run;
     run.jobs = o.jobs;

@@ -115,12 +115,12 @@ struct ValidationReport {
   double total_s = 0.0;
 };
 
-// Runs (or reuses, when a complete file of the same recipe exists) the column characterization
-// into options.out_dir/column.h5, reads the macro from the tables at its operating point and
-// compares. Failures: UsageError for a column recipe that sweeps more than one operating point,
-// tables whose geometry (rows, DAC or ADC bits) differs from the column's, or dies that are the
-// tables' own (the same master seed); errors of the characterization and of the reader.
-// Not thread-safe (the characterization installs signal handlers).
+// Runs (or reuses, when a complete file of the same recipe and cimchar commit exists) the column
+// characterization into options.out_dir/column.h5, reads the macro from the tables at its operating
+// point and compares. Failures: UsageError for a column recipe that sweeps more than one operating
+// point, tables whose geometry (rows, DAC or ADC bits) differs from the column's, or dies that are
+// the tables' own (the same master seed); errors of the characterization and of the reader. Not
+// thread-safe (the characterization installs signal handlers).
 ValidationReport RunValidation(const ValidateOptions& options);
 
 // The report: method, both sides' statistics with the targets and PASS/MISS lines, timing.

@@ -491,10 +491,8 @@ TEST(CharacterizeSpice, StaticSigmaHalvesWithFourTimesTheDeviceArea) {
   // not follow the area. A 4-row line: fewer rows average less mismatch away.
   const fs::path small = TempDir() / "pelgrom_1x.h5";
   const fs::path large = TempDir() / "pelgrom_4x.h5";
-  const std::map<std::string, std::string> common = {{"vdd", "1.0"},
-                                                     {"samples", "6"},
-                                                     {"apath.rows", "4"},
-                                                     {"spice_options", kTightIntegration}};
+  const std::map<std::string, std::string> common = {
+      {"vdd", "1.0"}, {"samples", "6"}, {"apath.rows", "4"}, {"spice_options", kTightIntegration}};
   auto with_scale = [&](const char* scale) {
     auto o = common;
     o["mismatch.scale"] = scale;
@@ -516,12 +514,9 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
   // Capacitor mismatch only; 4x every capacitor of the line; tight integration as above.
   const fs::path small = TempDir() / "cap_1x.h5";
   const fs::path large = TempDir() / "cap_4x.h5";
-  const std::map<std::string, std::string> common = {{"vdd", "1.0"},
-                                                     {"samples", "6"},
-                                                     {"apath.rows", "4"},
-                                                     {"mismatch.avt", "0"},
-                                                     {"mismatch.abeta", "0"},
-                                                     {"spice_options", kTightIntegration}};
+  const std::map<std::string, std::string> common = {
+      {"vdd", "1.0"},        {"samples", "6"},        {"apath.rows", "4"},
+      {"mismatch.avt", "0"}, {"mismatch.abeta", "0"}, {"spice_options", kTightIntegration}};
   // At 1x: c_sample 2 fF, c_line 2 fF, c_adc the default 49 fF
   // (the ADC's capacitance holds most of the line's charge, so it is scaled too).
   auto with_caps = [&](double k) {

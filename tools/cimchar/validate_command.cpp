@@ -28,7 +28,7 @@ characterization/column.ini; its keys can be overridden like `cimchar characteri
 seed, never the tables') runs the whole column in ngspice (HCIMA units holding the weights, one
 DAC per row, A_MULT, the line, the SAR ADC) on fixed input vectors (per row W ~ Bernoulli(1/2),
 a uniform DAC code: a full analog window of uniform operands). The run is stored in
-OUT/column.h5 (resumable, reused when complete) through the same pipeline as every table.
+OUT/column.h5 (resumable; reused when complete and written by the same commit) through the same pipeline as every table.
 The model side is the characterized macro read from --lut at the column's operating point,
 converting the same vectors on --chips simulated chip instances, dynamic noise off on both sides
 (ngspice 39 has no device noise in transient analysis).

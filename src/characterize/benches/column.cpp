@@ -21,8 +21,8 @@ class ColumnBench final : public Bench {
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
     for (const char* k :
-         {"batches", "input_seed", "t_max_step", "adc_bits", "adc_c_unit", "adc_vref", "adc_range_of_vref",
-          "adc_vcm", "adc_logic", "adc_t_clk", "adc_t_clk_low_vdd"}) {
+         {"batches", "input_seed", "t_max_step", "adc_bits", "adc_c_unit", "adc_vref",
+          "adc_range_of_vref", "adc_vcm", "adc_logic", "adc_t_clk", "adc_t_clk_low_vdd"}) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
