@@ -93,8 +93,8 @@ TEST_P(AdcSpice, HistoryShiftIsBelowATenthOfAnLsbAndTheMacroSaysSo) {
   }
   EXPECT_TRUE(noted);
   // The table holds every transition after every previous code.
-  const lut::Table& t =
-      lut::Store::Open(RunAdc()).ReadTable("adc/history_shift_lsb", lut::Statistic::kMean);
+  const lut::Store store = lut::Store::Open(RunAdc());  // owns the table read below
+  const lut::Table& t = store.ReadTable("adc/history_shift_lsb", lut::Statistic::kMean);
   EXPECT_EQ(t.axis("previous_code").values().size(), 8u);
 }
 
