@@ -93,7 +93,8 @@ struct Energies {
   // One analog op of one column (cells read, the LBL precharge restoring what the read
   // discharged, A_MULT sampling, sharing, line reset and the column's control lines; the
   // row-shared PCHB and AWL lines are precharge_row_cycle and wordline_awl): op_baseline_j
-  // with every row W = 0, op_code_j[i] with every row W = 1 at line.codes[i]; a mixed op is baseline plus the per-row steps (superposition, as the line).
+  // with every row W = 0, op_code_j[i] with every row W = 1 at line.codes[i]; a mixed op is
+  // baseline plus the per-row steps (superposition, as the line).
   double op_baseline_j = 0.0;
   std::vector<double> op_code_j;
   // One row's DAC driving its GBL for one analog cycle, per DAC code 0 .. 2^d - 1 (shared by
@@ -109,23 +110,23 @@ struct Energies {
   // inputs at 1: adder_tree_j[n], n = 0 .. rows.
   std::vector<double> adder_tree_j;
   std::string adder_tree_how;
-  ActionEnergy precharge_lblb;       // restoring one LBLB a digital read discharged
-  ActionEnergy precharge_row_cycle;  // one row's PCHB line and driver, once per array cycle
-  ActionEnergy wordline_dwl;         // one row's DWL pulse (a digital cycle)
-  ActionEnergy wordline_awl;         // one row's AWL pulse (an analog op)
-  ActionEnergy din_toggle;           // one toggle of a row's GBLB (digital activation bit)
-  ActionEnergy leakage_row_cycle;    // one row of units and its drivers, one array cycle
-  ActionEnergy leakage_tree_cycle;   // one column's adder tree with its register, one cycle
+  ActionEnergy precharge_lblb;             // restoring one LBLB a digital read discharged
+  ActionEnergy precharge_row_cycle;        // one row's PCHB line and driver, once per array cycle
+  ActionEnergy wordline_dwl;               // one row's DWL pulse (a digital cycle)
+  ActionEnergy wordline_awl;               // one row's AWL pulse (an analog op)
+  ActionEnergy din_toggle;                 // one toggle of a row's GBLB (digital activation bit)
+  ActionEnergy leakage_row_cycle;          // one row of units and its drivers, one array cycle
+  ActionEnergy leakage_tree_cycle;         // one column's adder tree with its register, one cycle
   ActionEnergy leakage_accumulator_cycle;  // one column's accumulator, one array cycle
   // One shift-and-add into a column accumulator: accumulate.energy_j with no register bit
   // changing, plus accumulate_toggle_j per bit that changes.
   ActionEnergy accumulate;
   double accumulate_toggle_j = 0.0;
   int accumulator_bits = 24;  // its register: a + w + ceil(log2(rows + 1)) for 8b x 8b, 144 rows
-  ActionEnergy nq;              // the N/Q unit of one column per saliency 1-bit MAC
-  ActionEnergy ose_eval;        // one saliency decision per array pass
-  std::string analog_how;       // source of op_*_j
-  std::string dac_how;          // source of dac_row_j
+  ActionEnergy nq;            // the N/Q unit of one column per saliency 1-bit MAC
+  ActionEnergy ose_eval;      // one saliency decision per array pass
+  std::string analog_how;     // source of op_*_j
+  std::string dac_how;        // source of dac_row_j
 
   // Energy per row with W = 1 at `code` above the baseline op (interpolated like the line).
   // Failures: as LineTransfer::StepV.

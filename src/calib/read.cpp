@@ -361,10 +361,10 @@ void ReadAdderTree(const lut::Store& store, const Request& request, Macro& m) {
   const std::string file = store.path().string();
   const int rows = IntParameter(store, schema::kAdderTreeRowsKey);
   if (rows != m.geometry.rows) {
-    throw UsageError("'" + file + "' was measured for an adder tree of " + std::to_string(rows) +
-                     " inputs, but the macro has " + std::to_string(m.geometry.rows) +
-                     " rows: characterize adder_tree with adder_tree.rows = " +
-                     std::to_string(m.geometry.rows));
+    throw UsageError(
+        "'" + file + "' was measured for an adder tree of " + std::to_string(rows) +
+        " inputs, but the macro has " + std::to_string(m.geometry.rows) +
+        " rows: characterize adder_tree with adder_tree.rows = " + std::to_string(m.geometry.rows));
   }
   const std::string structure =
       Parameter(store, schema::kAdderTreeStructureKey).value_or("(structure not stated)");
@@ -384,10 +384,9 @@ void ReadAdderTree(const lut::Store& store, const Request& request, Macro& m) {
                      " fJ with no input at 1, " + Num(e.adder_tree_j[rows / 4] * 1e15) +
                      " fJ at a quarter)";
   const double cycle_s = Scalar(store, schema::kAdderTreeCycle, "s", at);
-  e.leakage_tree_cycle = {
-      std::max(0.0, Scalar(store, schema::kAdderTreeLeakageCycle, "J", at)),
-      "measured: adder_tree/leakage_cycle_j in " + file + " (over a cycle of " +
-          Num(cycle_s * 1e9) + " ns)"};
+  e.leakage_tree_cycle = {std::max(0.0, Scalar(store, schema::kAdderTreeLeakageCycle, "J", at)),
+                          "measured: adder_tree/leakage_cycle_j in " + file + " (over a cycle of " +
+                              Num(cycle_s * 1e9) + " ns)"};
   m.notes.push_back("adder tree: " + file + ", " + structure + ", " + std::to_string(rows) +
                     " inputs, cycle " + Num(cycle_s * 1e9) + " ns");
 }
@@ -426,10 +425,9 @@ void ReadDigital(const lut::Store& store, const Request& request, Macro& m) {
   };
   const double acc0 = std::max(0.0, acc_at(0.0));
   const double acc1 = std::max(acc0, acc_at(1.0));
-  e.accumulate = {acc0, "measured: digital/accumulator_energy_j over register toggles" + in +
-                            " (" + std::to_string(acc_bits) + " bits; " + Num(acc0 * 1e15) +
-                            " fJ + " + Num((acc1 - acc0) / acc_bits * 1e15) +
-                            " fJ per bit that changes)"};
+  e.accumulate = {acc0, "measured: digital/accumulator_energy_j over register toggles" + in + " (" +
+                            std::to_string(acc_bits) + " bits; " + Num(acc0 * 1e15) + " fJ + " +
+                            Num((acc1 - acc0) / acc_bits * 1e15) + " fJ per bit that changes)"};
   e.accumulate_toggle_j = (acc1 - acc0) / acc_bits;
   e.accumulator_bits = acc_bits;
 
@@ -462,13 +460,12 @@ void ReadDigital(const lut::Store& store, const Request& request, Macro& m) {
   const int ose_bits = (1 + kOseThresholdCompares) * kOseSaliencyBits;
   const std::string bit = " bits x the accumulator's energy per bit at half its bits changing (" +
                           Num(per_bit * 1e15) + " fJ" + in + ")";
-  e.nq = {count_bits * per_bit,
-          "composed (no netlist): one " + std::to_string(count_bits) + "-bit add," + " " +
-              std::to_string(count_bits) + bit};
-  e.ose_eval = {ose_bits * per_bit, "composed (no netlist): " +
-                                        std::to_string(1 + kOseThresholdCompares) + " adds of " +
-                                        std::to_string(kOseSaliencyBits) + " bits, " +
-                                        std::to_string(ose_bits) + bit};
+  e.nq = {count_bits * per_bit, "composed (no netlist): one " + std::to_string(count_bits) +
+                                    "-bit add," + " " + std::to_string(count_bits) + bit};
+  e.ose_eval = {ose_bits * per_bit,
+                "composed (no netlist): " + std::to_string(1 + kOseThresholdCompares) +
+                    " adds of " + std::to_string(kOseSaliencyBits) + " bits, " +
+                    std::to_string(ose_bits) + bit};
   m.notes.push_back("digital: " + file + ", accumulator of " + std::to_string(acc_bits) +
                     " bits, cycle " + Num(cycle_s * 1e9) + " ns");
 }
@@ -515,9 +512,10 @@ Sources SourcesInFolder(const fs::path& dir) {
   s.digital = pick("digital");
   s.dac = pick("dac");
   if (s.Empty()) {
-    throw UsageError("'" + dir.string() +
-                     "' holds none of apath.h5, adc.h5, adder_tree.h5, digital.h5, dac.h5 (run cimchar "
-                     "characterize with those recipes, or name the files with --apath etc.)");
+    throw UsageError(
+        "'" + dir.string() +
+        "' holds none of apath.h5, adc.h5, adder_tree.h5, digital.h5, dac.h5 (run cimchar "
+        "characterize with those recipes, or name the files with --apath etc.)");
   }
   return s;
 }

@@ -18,8 +18,8 @@ namespace cimchar::calib {
 // The stores a macro is read from, one per recipe. An empty path means "not characterized":
 // that part keeps the analytic placeholder's value and the notes say so.
 struct Sources {
-  std::filesystem::path apath;    // apath.ini: the analog chain
-  std::filesystem::path adc;      // adc.ini: the SAR ADC
+  std::filesystem::path apath;       // apath.ini: the analog chain
+  std::filesystem::path adc;         // adc.ini: the SAR ADC
   std::filesystem::path adder_tree;  // adder_tree.ini: the adder tree
   std::filesystem::path digital;  // digital.ini: accumulator, D_MULT, precharge, drivers, leakage
   std::filesystem::path dac;      // dac.ini: DAC energy

@@ -13,8 +13,8 @@ inline constexpr std::string_view kCornerAxis = "corner";
 inline constexpr std::string_view kVddAxis = "vdd";    // V
 inline constexpr std::string_view kTempAxis = "temp";  // degC
 // Bench axes.
-inline constexpr std::string_view kCodeAxis = "code";          // DAC code or ADC transition, 1
-inline constexpr std::string_view kCheckAxis = "check";        // superposition check, 1
+inline constexpr std::string_view kCodeAxis = "code";    // DAC code or ADC transition, 1
+inline constexpr std::string_view kCheckAxis = "check";  // superposition check, 1
 
 // apath.ini: the analog chain of one column (cells, DACs, A_MULT, line with the ADC's input).
 inline constexpr std::string_view kApathLineV = "apath/line_v";          // V over code
@@ -45,22 +45,22 @@ inline constexpr std::string_view kAdderTreeLeakageCycle = "adder_tree/leakage_c
 inline constexpr std::string_view kAdderTreeCycle = "adder_tree/cycle_s";                 // s
 
 // digital.ini: the accumulator, D_MULT and one row of units with its line drivers.
-inline constexpr std::string_view kTogglesAxis = "toggles";        // accumulator bits changing
-inline constexpr std::string_view kWActivityAxis = "w_activity";   // rows with W = 1
-inline constexpr std::string_view kAActivityAxis = "a_activity";   // of those, A = 1
+inline constexpr std::string_view kTogglesAxis = "toggles";       // accumulator bits changing
+inline constexpr std::string_view kWActivityAxis = "w_activity";  // rows with W = 1
+inline constexpr std::string_view kAActivityAxis = "a_activity";  // of those, A = 1
 inline constexpr std::string_view kDigitalAccumulatorEnergy =
     "digital/accumulator_energy_j";  // J over toggles
 inline constexpr std::string_view kDigitalDmultEnergy =
     "digital/dmult_energy_j";  // J over w_activity, a_activity
 inline constexpr std::string_view kPrechargeLbl = "precharge/lbl_energy_j";    // J per line
 inline constexpr std::string_view kPrechargeLblb = "precharge/lblb_energy_j";  // J per line
-inline constexpr std::string_view kPrechargeRowCycle = "precharge/row_cycle_energy_j";  // J
-inline constexpr std::string_view kWordlineDwl = "wordline/dwl_energy_j";               // J
-inline constexpr std::string_view kWordlineAwl = "wordline/awl_energy_j";               // J
-inline constexpr std::string_view kDinToggle = "din/toggle_energy_j";                   // J
-inline constexpr std::string_view kLeakageRow = "leakage/row_w";                        // W
-inline constexpr std::string_view kLeakageRowCycle = "leakage/row_cycle_j";             // J
-inline constexpr std::string_view kLeakageAccumulator = "leakage/accumulator_w";        // W
+inline constexpr std::string_view kPrechargeRowCycle = "precharge/row_cycle_energy_j";       // J
+inline constexpr std::string_view kWordlineDwl = "wordline/dwl_energy_j";                    // J
+inline constexpr std::string_view kWordlineAwl = "wordline/awl_energy_j";                    // J
+inline constexpr std::string_view kDinToggle = "din/toggle_energy_j";                        // J
+inline constexpr std::string_view kLeakageRow = "leakage/row_w";                             // W
+inline constexpr std::string_view kLeakageRowCycle = "leakage/row_cycle_j";                  // J
+inline constexpr std::string_view kLeakageAccumulator = "leakage/accumulator_w";             // W
 inline constexpr std::string_view kLeakageAccumulatorCycle = "leakage/accumulator_cycle_j";  // J
 inline constexpr std::string_view kDigitalCycle = "digital/cycle_s";                         // s
 

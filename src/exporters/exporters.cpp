@@ -1257,8 +1257,8 @@ std::string AccelergyActionCounts(const mac::ActionCounts& counts, const ExportM
   local.Push(one("adc", counts.adc_conversions));
   local.Push(one("nq", counts.nq_ops));
   local.Push(one("ose", counts.ose_evals));
-  local.Push(named("accumulator", {{"accumulate", counts.accumulations},
-                                   {"toggle", counts.accumulator_toggles}}));
+  local.Push(named("accumulator",
+                   {{"accumulate", counts.accumulations}, {"toggle", counts.accumulator_toggles}}));
   Document doc;
   doc.Set("action_counts", Document().Set("version", 0.4).Set("local", std::move(local)));
   return doc.ToYaml();

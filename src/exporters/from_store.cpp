@@ -65,10 +65,9 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
   // `read` is the mean over the reference run, the named actions are the measured energies the
   // action counts (AccelergyActionCounts) charge.
   const ReferenceRun& digital_ref = runs[static_cast<std::size_t>(boundary)];
-  const std::string digital_text = "read: mean over the model's run at HCIM B_D/A = " +
-                                   std::to_string(digital_ref.boundary) + " on " +
-                                   std::to_string(digital_ref.vectors) +
-                                   " uniform random input vectors";
+  const std::string digital_text =
+      "read: mean over the model's run at HCIM B_D/A = " + std::to_string(digital_ref.boundary) +
+      " on " + std::to_string(digital_ref.vectors) + " uniform random input vectors";
   const auto mean = [](double energy_j, double count, double otherwise) {
     return count > 0.0 ? energy_j / count : otherwise;
   };
@@ -116,10 +115,10 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
       .name = "wordline",
       .unit = "one row's word-line pulse (DWL in a digital cycle, AWL in an analog op)",
       .how = digital_text + "; dwl: " + e.wordline_dwl.how + "; awl: " + e.wordline_awl.how,
-      .actions = TimeloopActions(mean(
-          digital_ref.energy.wordline_j,
-          static_cast<double>(dc_counts.digital_array_cycles + dc_counts.dac_cycles) * rows,
-          e.wordline_dwl.energy_j))};
+      .actions = TimeloopActions(
+          mean(digital_ref.energy.wordline_j,
+               static_cast<double>(dc_counts.digital_array_cycles + dc_counts.dac_cycles) * rows,
+               e.wordline_dwl.energy_j))};
   wordline.actions.push_back(
       {.action = "dwl", .code = std::nullopt, .energy_j = e.wordline_dwl.energy_j});
   wordline.actions.push_back(
@@ -131,9 +130,9 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
       .unit = "one array cycle of one array (its rows, adder trees and accumulators)",
       .how = e.leakage_row_cycle.how + "; " + e.leakage_tree_cycle.how + "; " +
              e.leakage_accumulator_cycle.how,
-      .actions = TimeloopActions(rows * e.leakage_row_cycle.energy_j +
-                                 shape.columns * (e.leakage_tree_cycle.energy_j +
-                                                  e.leakage_accumulator_cycle.energy_j))};
+      .actions = TimeloopActions(
+          rows * e.leakage_row_cycle.energy_j +
+          shape.columns * (e.leakage_tree_cycle.energy_j + e.leakage_accumulator_cycle.energy_j))};
   out.push_back(std::move(leakage));
 
   const ReferenceRun& ref = AnalogReference(runs, boundary);
@@ -180,14 +179,15 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
   out.push_back(Priced("nq", "one column's N/Q unit for one saliency 1-bit MAC", e.nq));
   out.push_back(
       Priced("ose", "one saliency decision (one per array pass in OSA-HCIM)", e.ose_eval));
-  Component accumulator{
-      .name = "accumulator",
-      .unit = "one shift-and-add into a column accumulator",
-      .how = digital_text + "; accumulate (no register bit changing) and toggle (per bit that "
-             "changes): " + e.accumulate.how,
-      .actions = TimeloopActions(mean(digital_ref.energy.accumulate_j,
-                                      static_cast<double>(dc_counts.accumulations),
-                                      e.accumulate.energy_j))};
+  Component accumulator{.name = "accumulator",
+                        .unit = "one shift-and-add into a column accumulator",
+                        .how = digital_text +
+                               "; accumulate (no register bit changing) and toggle (per bit that "
+                               "changes): " +
+                               e.accumulate.how,
+                        .actions = TimeloopActions(mean(
+                            digital_ref.energy.accumulate_j,
+                            static_cast<double>(dc_counts.accumulations), e.accumulate.energy_j))};
   accumulator.actions.push_back(
       {.action = "accumulate", .code = std::nullopt, .energy_j = e.accumulate.energy_j});
   accumulator.actions.push_back(

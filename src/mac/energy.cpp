@@ -26,9 +26,9 @@ ActionCounts& ActionCounts::operator+=(const ActionCounts& other) {
   for (std::size_t b = 0; b < other.boundary_histogram.size(); ++b) {
     boundary_histogram[b] += other.boundary_histogram[b];
   }
-  for (auto [into, from] : {std::pair{&op_code_rows, &other.op_code_rows},
-                            std::pair{&dac_code_rows, &other.dac_code_rows},
-                            std::pair{&tree_ones, &other.tree_ones}}) {
+  for (auto [into, from] :
+       {std::pair{&op_code_rows, &other.op_code_rows},
+        std::pair{&dac_code_rows, &other.dac_code_rows}, std::pair{&tree_ones, &other.tree_ones}}) {
     if (into->size() < from->size()) {
       into->resize(from->size(), 0);
     }
@@ -40,10 +40,17 @@ ActionCounts& ActionCounts::operator+=(const ActionCounts& other) {
 }
 
 std::vector<std::pair<std::string, double>> EnergyBreakdown::Blocks() const {
-  return {{"dmult", dmult_j},         {"adder_tree", adder_tree_j}, {"precharge", precharge_j},
-          {"wordline", wordline_j},   {"din", din_j},               {"leakage", leakage_j},
-          {"amult", amult_j},         {"dac", dac_j},               {"adc", adc_j},
-          {"ose", ose_j},             {"accumulate", accumulate_j}};
+  return {{"dmult", dmult_j},
+          {"adder_tree", adder_tree_j},
+          {"precharge", precharge_j},
+          {"wordline", wordline_j},
+          {"din", din_j},
+          {"leakage", leakage_j},
+          {"amult", amult_j},
+          {"dac", dac_j},
+          {"adc", adc_j},
+          {"ose", ose_j},
+          {"accumulate", accumulate_j}};
 }
 
 EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& other) {
@@ -129,9 +136,9 @@ EnergyBreakdown ComputeEnergy(const MacShape& shape,
   // the digital cycles of rows with W = 1; PCHB switches once per array cycle.
   e.precharge_j = w1_rows * energy.precharge_lblb.energy_j +
                   array_cycles * rows * energy.precharge_row_cycle.energy_j;
-  e.wordline_j = rows * (static_cast<double>(counts.digital_array_cycles) *
-                             energy.wordline_dwl.energy_j +
-                         static_cast<double>(counts.dac_cycles) * energy.wordline_awl.energy_j);
+  e.wordline_j =
+      rows * (static_cast<double>(counts.digital_array_cycles) * energy.wordline_dwl.energy_j +
+              static_cast<double>(counts.dac_cycles) * energy.wordline_awl.energy_j);
   e.din_j = static_cast<double>(counts.din_toggles) * energy.din_toggle.energy_j;
   e.leakage_j = array_cycles * (rows * energy.leakage_row_cycle.energy_j +
                                 shape.columns * (energy.leakage_tree_cycle.energy_j +

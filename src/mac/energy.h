@@ -31,9 +31,9 @@ struct ActionCounts {
   std::vector<std::int64_t> tree_ones;
   std::int64_t din_toggles = 0;          // GBLB toggles over the rows (one array)
   std::int64_t accumulator_toggles = 0;  // accumulator register bits changed, all columns
-  std::int64_t nq_ops = 0;         // N/Q operations (one column, one saliency 1-bit MAC)
-  std::int64_t ose_evals = 0;      // saliency decisions (one per array pass in OSA-HCIM)
-  std::int64_t accumulations = 0;  // shift-and-adds into column accumulators
+  std::int64_t nq_ops = 0;               // N/Q operations (one column, one saliency 1-bit MAC)
+  std::int64_t ose_evals = 0;            // saliency decisions (one per array pass in OSA-HCIM)
+  std::int64_t accumulations = 0;        // shift-and-adds into column accumulators
   // boundary_histogram[B] = array passes run at B_D/A = B (size MaxBoundary + 1).
   std::vector<std::int64_t> boundary_histogram;
   // Data the analog energies depend on, per DAC code d (size 2^dac_bits): op_code_rows[d] sums
@@ -82,8 +82,9 @@ void PrintEnergySources(std::ostream& out, const calib::Macro& macro);
 // plus the per-row steps of the W = 1 rows at their codes, the DACs per row at the code they
 // drove; the D_MULTs per row by its W and A, the adder tree by its inputs at 1, LBLB precharge
 // per discharged line, the row precharge and leakage once per array cycle, word lines per
-// pulse, GBLB per toggle, the accumulator per add plus per bit it changed; the rest per action. Failures: none (counts with zero MACs give zero per-MAC figures).
-// Ownership: returns a value. Thread-safety: pure.
+// pulse, GBLB per toggle, the accumulator per add plus per bit it changed; the rest per action.
+// Failures: none (counts with zero MACs give zero per-MAC figures). Ownership: returns a value.
+// Thread-safety: pure.
 EnergyBreakdown ComputeEnergy(const MacShape& shape,
                               const calib::Macro& macro,
                               const ActionCounts& counts);

@@ -220,17 +220,21 @@ void WriteAdderTree(const fs::path& out, int rows, double cycle_s = 8e-9) {
   w.Reduce({.quantity = std::string(schema::kAdderTreeLeakageCycle),
             .units = "J",
             .columns = {"leakage_cycle_j"}});
-  w.Reduce({.quantity = std::string(schema::kAdderTreeCycle), .units = "s", .columns = {"cycle_s"}});
+  w.Reduce(
+      {.quantity = std::string(schema::kAdderTreeCycle), .units = "s", .columns = {"cycle_s"}});
   w.writer->Finalize(w.tables);
 }
 
 // D_MULT per row: vdd^2 (1 + 2 w + 4 w a) fJ; the accumulator vdd^2 (10 + 48 toggles) fJ (2 fJ
 // per bit of 24); the scalars k fJ for the k-th of kDigitalScalars.
-double DmultJ(double vdd, double w, double a) { return vdd * vdd * (1 + 2 * w + 4 * w * a) * 1e-15; }
+double DmultJ(double vdd, double w, double a) {
+  return vdd * vdd * (1 + 2 * w + 4 * w * a) * 1e-15;
+}
 const std::vector<std::string_view> kDigitalScalars = {
-    schema::kPrechargeLbl,     schema::kPrechargeLblb,      schema::kPrechargeRowCycle,
-    schema::kWordlineDwl,      schema::kWordlineAwl,        schema::kDinToggle,
-    schema::kLeakageRowCycle,  schema::kLeakageAccumulatorCycle};
+    schema::kPrechargeLbl,      schema::kPrechargeLblb,
+    schema::kPrechargeRowCycle, schema::kWordlineDwl,
+    schema::kWordlineAwl,       schema::kDinToggle,
+    schema::kLeakageRowCycle,   schema::kLeakageAccumulatorCycle};
 
 void WriteDigital(const fs::path& out) {
   Writer w;

@@ -426,9 +426,9 @@ TEST(Mac, EnergyAccountMatchesTheCycleCounts) {
   // Every cycle of a DCIM pass is digital: one DWL pulse and one row precharge per row each.
   EXPECT_EQ(dcim.counts.digital_array_cycles, 100 * 64);
   EXPECT_EQ(dcim.counts.array_cycles, 100 * 64);
-  EXPECT_EQ(std::accumulate(dcim.counts.tree_ones.begin(), dcim.counts.tree_ones.end(),
-                            std::int64_t{0}),
-            100 * 64 * 8);
+  EXPECT_EQ(
+      std::accumulate(dcim.counts.tree_ones.begin(), dcim.counts.tree_ones.end(), std::int64_t{0}),
+      100 * 64 * 8);
   EXPECT_NEAR(dcim.energy.wordline_j, 100 * 64 * 144 * e.wordline_dwl.energy_j,
               kRelTol * dcim.energy.wordline_j);
   EXPECT_NEAR(dcim.energy.precharge_j,

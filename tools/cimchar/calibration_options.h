@@ -33,8 +33,8 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
                   "results folder holding apath.h5 adc.h5 adder_tree.h5 digital.h5 dac.h5 (the "
                   "names tools/run writes); missing ones are reported as not characterized")(
       "apath", po::value(&r.files.apath), "analog chain table (overrides the folder's)")(
-      "adc", po::value(&r.files.adc), "ADC table")(
-      "adder-tree", po::value(&r.files.adder_tree), "adder tree table")(
+      "adc", po::value(&r.files.adc), "ADC table")("adder-tree", po::value(&r.files.adder_tree),
+                                                   "adder tree table")(
       "digital", po::value(&r.files.digital),
       "digital table (accumulator, D_MULT, precharge, word lines, GBLB, leakage)")(
       "dac", po::value(&r.files.dac), "DAC table")(

@@ -281,9 +281,9 @@ class AdderTreeBench final : public DigitalTimeline {
   std::string Name() const override { return "adder_tree"; }
 
   std::vector<std::pair<std::string, std::string>> Parameters() const override {
-    return {{std::string(schema::kAdderTreeRowsKey), std::to_string(rows_)},
-            {std::string(schema::kAdderTreeStructureKey),
-             measure::AdderTreeStructureName(structure_)}};
+    return {
+        {std::string(schema::kAdderTreeRowsKey), std::to_string(rows_)},
+        {std::string(schema::kAdderTreeStructureKey), measure::AdderTreeStructureName(structure_)}};
   }
 
   std::vector<Column> Columns() const override {
@@ -491,7 +491,8 @@ class DigitalBench final : public DigitalTimeline {
   }
 
   std::vector<lut::ReduceRequest> Quantities() const override {
-    lut::ReduceRequest acc{.quantity = std::string(schema::kDigitalAccumulatorEnergy), .units = "J"};
+    lut::ReduceRequest acc{.quantity = std::string(schema::kDigitalAccumulatorEnergy),
+                           .units = "J"};
     lut::ReduceRequest dmult{.quantity = std::string(schema::kDigitalDmultEnergy), .units = "J"};
     for (std::size_t s = 0; s < toggles_grid_.size(); ++s) {
       acc.columns.push_back("accumulator_energy_j_" + std::to_string(s));
@@ -615,11 +616,11 @@ class DigitalBench final : public DigitalTimeline {
     const auto q = [](std::string_view name, const char* units) {
       return std::pair{std::string(name), std::string(units)};
     };
-    return {q(schema::kPrechargeLbl, "J"),        q(schema::kPrechargeLblb, "J"),
-            q(schema::kPrechargeRowCycle, "J"),   q(schema::kWordlineDwl, "J"),
-            q(schema::kWordlineAwl, "J"),         q(schema::kDinToggle, "J"),
-            q(schema::kLeakageRow, "W"),          q(schema::kLeakageRowCycle, "J"),
-            q(schema::kLeakageAccumulator, "W"),  q(schema::kLeakageAccumulatorCycle, "J"),
+    return {q(schema::kPrechargeLbl, "J"),       q(schema::kPrechargeLblb, "J"),
+            q(schema::kPrechargeRowCycle, "J"),  q(schema::kWordlineDwl, "J"),
+            q(schema::kWordlineAwl, "J"),        q(schema::kDinToggle, "J"),
+            q(schema::kLeakageRow, "W"),         q(schema::kLeakageRowCycle, "J"),
+            q(schema::kLeakageAccumulator, "W"), q(schema::kLeakageAccumulatorCycle, "J"),
             q(schema::kDigitalCycle, "s")};
   }
 
