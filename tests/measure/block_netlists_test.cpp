@@ -5,17 +5,12 @@
 #include <string>
 
 #include "core/error.h"
+#include "substring_count.h"
 
 namespace cimchar::measure {
 namespace {
 
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
+using cimchar::testing::Count;
 
 TEST(BlockNetlists, DacHasOneMuxPerNodeOfTheTree) {
   for (int bits = 1; bits <= 4; ++bits) {

@@ -12,17 +12,12 @@
 #include <vector>
 
 #include "core/error.h"
+#include "substring_count.h"
 
 namespace cimchar::measure {
 namespace {
 
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
+using cimchar::testing::Count;
 
 // Evaluates the tree's subckt for one input vector: the cells in netlist order (each cell's
 // inputs are produced by earlier lines or are ports). Returns the sum from S0.. .
