@@ -163,6 +163,7 @@ MacArray::MacArray(const MacShape& shape,
   const calib::LineTransfer& line = macro_.line;
   const int top = (1 << shape_.dac_bits) - 1;
   step_v_.resize(static_cast<std::size_t>(top) + 1);
+  inverse_full_count_ = 1.0 / (static_cast<double>(shape_.rows) * top);
   for (int d = 0; d <= top; ++d) {
     step_v_[static_cast<std::size_t>(d)] = line.StepV(d, shape_.rows);
   }
@@ -187,7 +188,11 @@ MacArray::MacArray(const MacShape& shape,
     const double x = static_cast<double>(g) / kGrid;
     mean_v_[g] = Lerp(xs, line.code_v, x);
     static_v_[g] = Lerp(xs, line.code_static_sigma_v, x);
-    dynamic_v_[g] = Lerp(xs, line.code_dynamic_sigma_v, x);
+    // The line's dynamic noise and the comparator's input-referred noise are independent
+    // Gaussians per conversion: one draw of their combined sigma is the same distribution.
+    const double line_dynamic = Lerp(xs, line.code_dynamic_sigma_v, x);
+    const double comparator = macro_.adc.comparator_noise_sigma_v;
+    dynamic_v_[g] = std::sqrt(line_dynamic * line_dynamic + comparator * comparator);
   }
   inverse_v0_ = line.code_v.front();
   inverse_dv_ = (line.code_v.back() - line.code_v.front()) / kGrid;
@@ -514,8 +519,7 @@ double MacRunner::LineInput(const MacArray::ColumnStatic& column,
     v += column.line_z * at(array.static_v_) + column.comparator_offset_v;
   }
   if (sw.dynamic_noise) {
-    v += at(array.dynamic_v_) * normal.Next() +
-         array.macro_.adc.comparator_noise_sigma_v * normal.Next();
+    v += at(array.dynamic_v_) * normal.Next();
   }
   return v;
 }
@@ -538,21 +542,23 @@ double MacRunner::Convert(const MacArray::ColumnStatic& column,
   const MacShape& shape = array.shape_;
   const int shift = shape.dac_bits - n;
   const int top = (1 << shape.dac_bits) - 1;
+  // Branch-free over every subword value: most counts are small and their zeros unpredictable.
+  const double* step_v = array.step_v_.data();
   double step = 0.0;
   std::int64_t weighted = 0;
   for (int sub = 1; sub < (1 << n); ++sub) {
-    if (counts[sub] != 0) {
-      const int code = sub << shift;
-      step += static_cast<double>(counts[sub]) * array.step_v_[static_cast<std::size_t>(code)];
-      weighted += counts[sub] * code;
-    }
+    step += static_cast<double>(counts[sub]) * step_v[sub << shift];
+    weighted += counts[sub] * sub;
   }
+  weighted <<= shift;
   const double full = static_cast<double>(shape.rows) * top;
-  const double x = static_cast<double>(weighted) / full;
+  const double x = static_cast<double>(weighted) * array.inverse_full_count_;
   const double v = LineInput(column, step, x, normal);
   const double frac =
       options_.switches.quantization ? array.code_frac_[Quantize(column, v)] : array.InverseFrac(v);
-  return frac * full / static_cast<double>(1 << shift);
+  // 2^-shift as a product (exact for a power of two), not a division in the hot loop
+  constexpr double kInversePow2[] = {1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125};
+  return frac * full * kInversePow2[shift];
 }
 
 int MacRunner::ConvertCode(int tile,
