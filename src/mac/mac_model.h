@@ -96,7 +96,7 @@ class MacArray {
   static constexpr int kGrid = 1024;
   std::vector<double> step_v_;  // h(code) per DAC code 0 .. 2^d - 1
   double baseline_v_ = 0.0;
-  double inverse_full_count_ = 1.0;  // 1 / (rows x largest DAC code)
+  double inverse_full_count_ = 1.0;   // 1 / (rows x largest DAC code)
   std::vector<double> mean_v_;        // uniform-code line voltage on a uniform ideal_frac grid
   std::vector<double> static_v_;      // static sigma on the same grid
   std::vector<double> dynamic_v_;     // dynamic line and comparator noise sigma, same grid

@@ -413,15 +413,20 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   const std::string input_seed_text = RecipeValue(recipe, "column.input_seed");
   const std::uint64_t input_seed = input_seed_text.empty() ? 1 : std::stoull(input_seed_text);
   const int batches = static_cast<int>(spec.GridPointCount());
-  constexpr int kPerBatch = characterize::benches::AnalogChain::kCells;
+  // Vectors per batch: the store's code columns (code_0 .. code_{n-1}, then the line voltages).
+  const int per_batch = static_cast<int>(spec.columns.size() / 2);
+  if (per_batch < 1 || spec.columns.size() % 2 != 0 || spec.columns.front().name != "code_0") {
+    throw Error(rep.spice_file.string() +
+                " is not a column run (expected columns code_0 .. code_n, line_v_0 .. line_v_n)");
+  }
   rep.dies = static_cast<int>(spec.samples_per_point);
-  rep.vectors = batches * kPerBatch;
+  rep.vectors = batches * per_batch;
 
   // The vectors and their ideal values.
   std::vector<std::vector<std::int64_t>> counts;
   const std::size_t codes = std::size_t{1} << macro.geometry.dac_bits;
   for (int b = 0; b < batches; ++b) {
-    for (int k = 0; k < kPerBatch; ++k) {
+    for (int k = 0; k < per_batch; ++k) {
       const auto v = characterize::benches::ColumnVectors(input_seed, b + 1, k, chain.rows(),
                                                           chain.dac_bits());
       std::vector<std::int64_t> c(codes, 0);
@@ -443,8 +448,8 @@ ValidationReport RunValidation(const ValidateOptions& o) {
       die_failed[die] = true;
       continue;
     }
-    for (int k = 0; k < kPerBatch; ++k) {
-      rep.spice[die][r.grid_point * kPerBatch + static_cast<std::size_t>(k)] =
+    for (int k = 0; k < per_batch; ++k) {
+      rep.spice[die][r.grid_point * per_batch + static_cast<std::size_t>(k)] =
           static_cast<int>(std::lround(r.values[static_cast<std::size_t>(k)]));
     }
   }

@@ -212,15 +212,21 @@ TEST(Cli, PlotEveryKind) {
 TEST(Cli, ValidateAgainstTheSmallColumn) {
   const fs::path out = Dir() / "validation";
   const Result r = Cli({"validate", "--lut", Lut().string(), "--out", out.string(), "--jobs", "2",
-                        "--chips", "20", "--no-progress", "--column.rows=16", "--samples", "2"});
+                        "--chips", "20", "--no-progress", "--column.rows=16", "--samples", "2",
+                        "--column.batches=1", "--column.vectors=4"});
   // 0: every target met; 1: a target missed (reported). Either way the report is written.
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << Describe(r);
   EXPECT_TRUE(fs::exists(out / "report.txt"));
   EXPECT_TRUE(fs::exists(out / "codes.csv"));
   EXPECT_TRUE(fs::exists(out / "column.h5"));
   EXPECT_NE(r.out.find("pooled error sigma ratio"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 dies"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x 4 vectors"), std::string::npos) << r.out;
   ExpectRefused({"validate", "--lut", Lut().string(), "--out", out.string(), "--column.rows=8"},
                 "rows = 8");
+  ExpectRefused({"validate", "--lut", Lut().string(), "--out", (Dir() / "refused").string(),
+                 "--column.rows=16", "--column.vectors=9"},
+                "vectors");
   ExpectRefused({"validate", "--out", out.string()}, "--lut");
 }
 

@@ -63,7 +63,7 @@ TEST(ValidateTest, TheWholePipelineOnASmallColumn) {
   const fs::path out = Tables() / "validation";
   const ValidationReport r = RunValidation(Small(out));
   EXPECT_EQ(r.dies, 2);
-  EXPECT_EQ(r.vectors, 8);
+  EXPECT_EQ(r.vectors, 4);  // the quick profile: one batch of 4 vectors per die
   EXPECT_EQ(r.point.vdd_v, 1.0);
   EXPECT_NE(r.spice_seed, 20240601u);
   ASSERT_EQ(r.spice.size(), 2u);
@@ -74,8 +74,8 @@ TEST(ValidateTest, TheWholePipelineOnASmallColumn) {
     }
   }
   ASSERT_EQ(r.model.size(), 50u);
-  EXPECT_EQ(r.comparison.spice.conversions, 16);
-  EXPECT_EQ(r.comparison.model.conversions, 50 * 8);
+  EXPECT_EQ(r.comparison.spice.conversions, 2 * 4);
+  EXPECT_EQ(r.comparison.model.conversions, 50 * 4);
   EXPECT_TRUE(fs::exists(out / "column.h5"));
   std::ostringstream text;
   PrintReport(text, r);

@@ -1,8 +1,8 @@
 // Column bench: one column of the macro end to end (netlists/benches/column_chain.sp) for the
 // validation of the behavioral model: the analog chain of the apath bench (the same generator,
 // benches/chain.h) converted by the SAR ADC. Each grid point of the `batch` axis converts
-// AnalogChain::kCells input vectors, one per cell of every unit (the vectors' weights are the
-// cells' stored bits); every Monte Carlo sample is one die. The vectors come from
+// `vectors` input vectors (at most AnalogChain::kCells), one per cell of every unit (the vectors'
+// weights are the cells' stored bits); every Monte Carlo sample is one die. The vectors come from
 // ColumnVectors(input seed, batch), so the validation can rebuild them.
 #include <algorithm>
 #include <cmath>
@@ -21,12 +21,14 @@ class ColumnBench final : public Bench {
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
     for (const char* k :
-         {"batches", "input_seed", "t_max_step", "adc_bits", "adc_c_unit", "adc_vref",
+         {"batches", "vectors", "input_seed", "t_max_step", "adc_bits", "adc_c_unit", "adc_vref",
           "adc_range_of_vref", "adc_vcm", "adc_logic", "adc_t_clk", "adc_t_clk_low_vdd"}) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
     batches_ = RangedInt(recipe, "batches", 1, 1, 100000);
+    // One vector per cell of the units: a batch reads cells 0 .. vectors - 1 (the others hold 0).
+    vectors_ = RangedInt(recipe, "vectors", AnalogChain::kCells, 1, AnalogChain::kCells);
     input_seed_ = static_cast<std::uint64_t>(RangedInt(recipe, "input_seed", 1, 0, 1 << 30));
     adc_bits_ = RangedInt(recipe, "adc_bits", 3, 2, 6);
     const ColumnBenchAdc adc = ColumnAdc(recipe);
@@ -55,10 +57,10 @@ class ColumnBench final : public Bench {
 
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
-    for (int k = 0; k < AnalogChain::kCells; ++k) {
+    for (int k = 0; k < vectors_; ++k) {
       c.push_back({"code_" + std::to_string(k), "1"});
     }
-    for (int k = 0; k < AnalogChain::kCells; ++k) {
+    for (int k = 0; k < vectors_; ++k) {
       c.push_back({"line_v_" + std::to_string(k), "V"});
     }
     return c;
@@ -75,6 +77,7 @@ class ColumnBench final : public Bench {
         {"column.adc_logic", logic_ == measure::SarLogic::kXspice ? "xspice" : "transistor"});
     p.push_back({"column.input_seed", std::to_string(input_seed_)});
     p.push_back({"column.batches", std::to_string(batches_)});
+    p.push_back({"column.vectors", std::to_string(vectors_)});
     p.push_back({"column.t_max_step", netlist::FormatNumber(max_step_s_)});
     return p;
   }
@@ -103,7 +106,7 @@ class ColumnBench final : public Bench {
 
   std::vector<std::string> Analysis(const GridPoint& p) const override {
     const ChainTiming tm = Timing(p.vdd_v);
-    const double t_stop = tm.Period() * (AnalogChain::kCells + 1);
+    const double t_stop = tm.Period() * (vectors_ + 1);
     // The ADC decides on clock edges: resolve them as the ADC bench does (20 ps).
     return {"tran 2e-11 " + netlist::FormatNumber(t_stop) + " 0 " +
             netlist::FormatNumber(max_step_s_) + " uic"};
@@ -122,7 +125,7 @@ class ColumnBench final : public Bench {
     const auto t = Vec(run, "time");
     const auto line = Vec(run, "v(line)");
     std::vector<double> codes, lines;
-    for (int k = 0; k < AnalogChain::kCells; ++k) {
+    for (int k = 0; k < vectors_; ++k) {
       const double t0 = (k + 1) * tm.Period();
       std::vector<double> levels;
       for (int b = 0; b < adc_bits_; ++b) {
@@ -149,7 +152,7 @@ class ColumnBench final : public Bench {
     weights.assign(static_cast<std::size_t>(chain_.rows()), 0u);
     ops.push_back(
         {.cell = 0, .codes = std::vector<int>(static_cast<std::size_t>(chain_.rows()), 0)});
-    for (int k = 0; k < AnalogChain::kCells; ++k) {
+    for (int k = 0; k < vectors_; ++k) {
       const ColumnVector v = ColumnVectors(input_seed_, batch, k, chain_.rows(), chain_.dac_bits());
       for (int r = 0; r < chain_.rows(); ++r) {
         weights[static_cast<std::size_t>(r)] |=
@@ -191,6 +194,7 @@ class ColumnBench final : public Bench {
   Recipe recipe_;
   AnalogChain chain_;
   int batches_ = 1;
+  int vectors_ = AnalogChain::kCells;
   std::uint64_t input_seed_ = 1;
   int adc_bits_ = 3;
   double c_unit_f_ = 0, vref_frac_ = 1.0, range_of_vref_ = 0, vcm_v_ = 0;

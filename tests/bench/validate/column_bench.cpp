@@ -3,13 +3,13 @@
 // settings, all on the same deck and the same die's mismatch:
 //   before    the published card (rbodymod = rgatemod = 1), no bypass, trapezoidal reltol 1e-3,
 //             steps of at most 20 ps (the settings characterization used before the speed work)
-//   shipped   the project's card (no body/gate resistor networks), bypass, gear reltol 1e-4,
+//   shipped   the project's card (no body/gate resistor networks), bypass, the deck's gear reltol,
 //             the recipe's step cap (column.t_max_step)
 //   reference the project's card, no bypass, gear reltol 1e-5, steps of at most 20 ps
 // Prints seconds of ngspice analysis per vector for each, the ratio before/shipped, and whether
 // the shipped run's codes equal the reference's and by how much its line voltages differ.
 //
-// Usage: column_bench [--rows N] [--vdd V]
+// Usage: column_bench [--rows N] [--vdd V] [--max-step S]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -72,16 +72,33 @@ Outcome Run(const ch::Bench& bench,
 int main(int argc, char** argv) {
   std::string rows = "144";
   std::string vdd = "1.0";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  std::string shipped_reltol;
+  std::map<std::string, std::string> overrides = {{"samples", "1"}, {"column.vectors", "8"}};
+  for (int i = 1; i < argc; i += 2) {
     const std::string k = argv[i];
+    if (i + 1 == argc) {
+      std::fprintf(stderr,
+                   "usage: column_bench [--rows N] [--vdd V] [--max-step S] [--reltol R]\n");
+      return 2;
+    }
     if (k == "--rows") {
       rows = argv[i + 1];
     } else if (k == "--vdd") {
       vdd = argv[i + 1];
+    } else if (k == "--reltol") {
+      shipped_reltol = argv[i + 1];  // the shipped run's reltol instead of the deck's, to explore
+    } else if (k == "--max-step") {
+      overrides["column.t_max_step"] = argv[i + 1];  // the shipped run's step cap, to explore
+    } else {
+      std::fprintf(stderr,
+                   "usage: column_bench [--rows N] [--vdd V] [--max-step S] [--reltol R]\n");
+      return 2;
     }
   }
-  const ch::Recipe recipe = ch::LoadRecipe(cimchar::core::RecipesDir() / "column.ini", "quick",
-                                           {{"column.rows", rows}, {"vdd", vdd}, {"samples", "1"}});
+  overrides["column.rows"] = rows;
+  overrides["vdd"] = vdd;
+  const ch::Recipe recipe =
+      ch::LoadRecipe(cimchar::core::RecipesDir() / "column.ini", "quick", overrides);
   const auto bench = ch::MakeBench(recipe);
   const auto grid = ch::MakeGrid(recipe, bench->Axes());
   const ch::GridPoint& point = grid.front();
@@ -103,7 +120,15 @@ int main(int argc, char** argv) {
                               "rbodymod= 1            rgatemod= 1");
     std::ofstream(dir / "ptm65.lib") << text;
   }
-  const std::string options = ".options method=gear reltol=1e-4";
+  // The deck's integration line, replaced by each variant's.
+  const std::string options = [&] {
+    std::smatch m;
+    if (!std::regex_search(deck, m, std::regex(R"(\.options method=gear reltol=[0-9.eE+-]+)"))) {
+      std::fprintf(stderr, "column_bench: the deck has no '.options method=gear reltol=' line\n");
+      std::exit(1);
+    }
+    return m.str();
+  }();
   const auto variant = [&](bool published_card, const std::string& opts) {
     std::string d = deck;
     if (published_card) {
@@ -131,8 +156,13 @@ int main(int argc, char** argv) {
   };
   std::printf("whole column, %s rows, %s V, one die, 8 vectors (characterization/column.ini)\n",
               rows.c_str(), vdd.c_str());
-  const Outcome shipped = Run(*bench, point, deck, commands(true));
-  std::printf("shipped   (project card, bypass, gear 1e-4, step cap): %8.2f s per vector\n",
+  const Outcome shipped =
+      Run(*bench, point,
+          shipped_reltol.empty() ? deck
+                                 : variant(false, ".options method=gear reltol=" + shipped_reltol),
+          commands(true));
+  std::printf("shipped   (project card, bypass, %s, step cap): %8.2f s per vector\n",
+              (shipped_reltol.empty() ? options : "reltol " + shipped_reltol).c_str(),
               shipped.seconds_per_vector);
   const Outcome reference =
       Run(*bench, point, variant(false, ".options method=gear reltol=1e-5"), commands(false));
