@@ -9,7 +9,7 @@
 // Prints seconds of ngspice analysis per vector for each, the ratio before/shipped, and whether
 // the shipped run's codes equal the reference's and by how much its line voltages differ.
 //
-// Usage: column_bench [--rows N] [--vdd V] [--max-step S]
+// Usage: column_bench [--rows N] [--vdd V] [--max-step S] [--reltol R]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -76,18 +76,14 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> overrides = {{"samples", "1"}, {"column.vectors", "8"}};
   for (int i = 1; i < argc; i += 2) {
     const std::string k = argv[i];
-    if (i + 1 == argc) {
-      std::fprintf(stderr,
-                   "usage: column_bench [--rows N] [--vdd V] [--max-step S] [--reltol R]\n");
-      return 2;
-    }
-    if (k == "--rows") {
+    const bool has_value = i + 1 < argc;
+    if (has_value && k == "--rows") {
       rows = argv[i + 1];
-    } else if (k == "--vdd") {
+    } else if (has_value && k == "--vdd") {
       vdd = argv[i + 1];
-    } else if (k == "--reltol") {
+    } else if (has_value && k == "--reltol") {
       shipped_reltol = argv[i + 1];  // the shipped run's reltol instead of the deck's, to explore
-    } else if (k == "--max-step") {
+    } else if (has_value && k == "--max-step") {
       overrides["column.t_max_step"] = argv[i + 1];  // the shipped run's step cap, to explore
     } else {
       std::fprintf(stderr,
