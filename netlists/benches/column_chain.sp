@@ -6,6 +6,9 @@
 * plate on the line, its top plate at VCM) from the op start (RST empties the line and the
 * sampling capacitor together) until just before SH falls, so the ADC holds the shared line;
 * then CLK decides one bit per cycle and the code is valid on b0.. until the next op.
+* By default (column.adc_run = separate) CLK is held low here: the ADC samples and holds the line
+* but converts in a second run of its own on the recorded line (column_adc.sp), so the array is
+* not evaluated at the converter's time steps.
 *
 * Placeholders: as analog_chain.sp, and <adc> the ADC subcircuit (measure::SarAdcSubckt),
 *   <bits>, <adc_bits> its output nodes, <vref> <vcm>, <asmp> <clk> the ADC's SMP and CLK sources.

@@ -12,6 +12,12 @@ std::vector<double> Bench::DynamicSigma(const GridPoint& /*point*/) const {
   return std::vector<double>(Columns().size(), std::numeric_limits<double>::quiet_NaN());
 }
 
+std::vector<double> Bench::MeasureRuns(const GridPoint& /*point*/,
+                                       const spice::RunResult& /*first*/,
+                                       const spice::RunResult& /*second*/) const {
+  throw Error("the '" + Name() + "' bench has no second run to measure");
+}
+
 std::vector<lut::ReduceRequest> Bench::Quantities() const {
   std::vector<lut::ReduceRequest> out;
   for (const auto& c : Columns()) {

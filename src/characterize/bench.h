@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,24 @@ class Bench {
   // reason when the waveforms cannot be measured (recorded as a failed sample).
   virtual std::vector<double> Measure(const GridPoint& point,
                                       const spice::RunResult& run) const = 0;
+  // A sample of a bench whose circuit splits in time runs twice: FollowUp builds the second
+  // run from the first's waveforms (the column: the SAR ADC converts, on its own, the line the
+  // first run recorded, so the array is not evaluated at the converter's time steps), and
+  // MeasureRuns(point, first, second) turns both into column values. The second deck gets the
+  // sample's mismatch like the first (by device name, so a device in both decks has one
+  // deviation). Default: no second run (nullopt), and Measure(point, run) measures.
+  struct Run {
+    std::string deck;                   // rendered deck, title line first, `.end` last
+    std::vector<std::string> analysis;  // ngspice commands after the mismatch alters
+    std::vector<std::string> vectors;   // vectors to copy out
+  };
+  virtual std::optional<Run> FollowUp(const GridPoint& /*point*/,
+                                      const spice::RunResult& /*first*/) const {
+    return std::nullopt;
+  }
+  virtual std::vector<double> MeasureRuns(const GridPoint& point,
+                                          const spice::RunResult& first,
+                                          const spice::RunResult& second) const;
   // The tables distilled from the columns (mean and static σ across samples). Default: one
   // quantity "<bench>/<column>" per column.
   virtual std::vector<lut::ReduceRequest> Quantities() const;

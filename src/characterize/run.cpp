@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -166,37 +167,38 @@ class CharacterizeTask final : public distribute::SampleTask {
   distribute::Step Continue(const lut::SampleKey& key,
                             int round,
                             std::vector<spice::RunResult>&& results) override {
-    const auto attempt = static_cast<std::size_t>(round);
     spice::RunResult& result = results.at(0);
+    const GridPoint& p = grid_[key.grid_point];
     distribute::Step step;
+    // The second run of a two-run sample: measure both.
+    if (auto pending = first_runs_.find(key); pending != first_runs_.end()) {
+      const spice::RunResult first = std::move(pending->second);
+      first_runs_.erase(pending);
+      step.record =
+          Finish(key, result, "second run", [&] { return bench_.MeasureRuns(p, first, result); });
+      return step;
+    }
+    const auto attempt = static_cast<std::size_t>(round);
     if (result.outcome == spice::Outcome::kNoConvergence && attempt < kRelaxLadder.size()) {
       step.jobs.push_back(MakeJob(key, attempt + 1));
       step.retry = true;
       return step;
     }
-    const GridPoint& p = grid_[key.grid_point];
-    lut::Record rec;
-    rec.grid_point = key.grid_point;
-    rec.sample = key.sample;
+    std::optional<Bench::Run> second;
     if (result.ok()) {
       try {
-        rec.values = bench_.Measure(p, result);
-        for (double v : rec.values) {
-          if (!std::isfinite(v)) {
-            throw Error("a measurement is not finite");
-          }
-        }
+        second = bench_.FollowUp(p, result);
       } catch (const Error& e) {
-        rec.status = lut::SampleStatus::kFailed;
-        rec.values.clear();
-        rec.reason = std::string("measure: ") + e.what();
+        step.record = Failed(key, std::string("second run: ") + e.what());
+        return step;
       }
-    } else {
-      rec.status = lut::SampleStatus::kFailed;
-      rec.reason = std::string(spice::OutcomeName(result.outcome)) + ": " +
-                   FirstLine(result.message.empty() ? "(no message)" : result.message);
     }
-    step.record = std::move(rec);
+    if (second) {
+      step.jobs.push_back(MakeSecondJob(key, *second));
+      first_runs_.emplace(key, std::move(result));
+      return step;
+    }
+    step.record = Finish(key, result, "", [&] { return bench_.Measure(p, result); });
     return step;
   }
 
@@ -205,6 +207,44 @@ class CharacterizeTask final : public distribute::SampleTask {
   }
 
  private:
+  static lut::Record Failed(const lut::SampleKey& key, std::string reason) {
+    lut::Record rec;
+    rec.grid_point = key.grid_point;
+    rec.sample = key.sample;
+    rec.status = lut::SampleStatus::kFailed;
+    rec.reason = std::move(reason);
+    return rec;
+  }
+
+  // The sample's record from its last run: the measured values, or failed with the reason
+  // (`stage` names a second run in it).
+  template <typename MeasureFn>
+  static lut::Record Finish(const lut::SampleKey& key,
+                            const spice::RunResult& result,
+                            const std::string& stage,
+                            MeasureFn measure) {
+    const std::string prefix = stage.empty() ? "" : stage + ": ";
+    if (!result.ok()) {
+      return Failed(key, prefix + spice::OutcomeName(result.outcome) + ": " +
+                             FirstLine(result.message.empty() ? "(no message)" : result.message));
+    }
+    lut::Record rec;
+    rec.grid_point = key.grid_point;
+    rec.sample = key.sample;
+    try {
+      rec.values = measure();
+      for (double v : rec.values) {
+        if (!std::isfinite(v)) {
+          throw Error("a measurement is not finite");
+        }
+      }
+    } catch (const Error& e) {
+      return Failed(key, prefix + "measure: " + e.what());
+    }
+    return rec;
+  }
+
+  // The grid point's deck with the sample's mismatch, on the relaxed-option rung `attempt`.
   spice::Job MakeJob(const lut::SampleKey& key, std::size_t attempt) const {
     const GridPoint& p = grid_[key.grid_point];
     const DeckInfo& deck = decks_[deck_of_[p.index]];
@@ -212,11 +252,7 @@ class CharacterizeTask final : public distribute::SampleTask {
     job.deck = deck.text;
     job.reuse_circuit = true;  // every job on a deck alters the same parameters
     job.timeout_s = recipe_.timeout_s;
-    job.commands = OptionCommands(recipe_);
-    for (auto& c : variation::AlterCommands(
-             variation::DrawMismatch(deck.devices, recipe_.mismatch, recipe_.seed, key.sample))) {
-      job.commands.push_back(std::move(c));
-    }
+    job.commands = MismatchedOptions(deck.devices, key);
     if (attempt > 0) {
       // A retry gets its own deck text, so the options it sets never stay loaded for the next
       // sample that reuses the plain deck on this worker.
@@ -232,12 +268,36 @@ class CharacterizeTask final : public distribute::SampleTask {
     return job;
   }
 
+  // A second run: its own deck (built from the first run's waveforms), the same die.
+  spice::Job MakeSecondJob(const lut::SampleKey& key, const Bench::Run& run) const {
+    spice::Job job;
+    job.deck = run.deck;
+    job.timeout_s = recipe_.timeout_s;
+    job.commands = MismatchedOptions(netlist::EnumerateDevices(run.deck), key);
+    job.commands.insert(job.commands.end(), run.analysis.begin(), run.analysis.end());
+    job.vectors = run.vectors;
+    return job;
+  }
+
+  // The recipe's ngspice options, then the sample's mismatch of `devices`.
+  std::vector<std::string> MismatchedOptions(const std::vector<netlist::Device>& devices,
+                                             const lut::SampleKey& key) const {
+    std::vector<std::string> commands = OptionCommands(recipe_);
+    for (auto& c : variation::AlterCommands(
+             variation::DrawMismatch(devices, recipe_.mismatch, recipe_.seed, key.sample))) {
+      commands.push_back(std::move(c));
+    }
+    return commands;
+  }
+
   const Recipe& recipe_;
   const Bench& bench_;
   const std::vector<GridPoint>& grid_;
   const std::vector<DeckInfo>& decks_;
   const std::vector<std::size_t>& deck_of_;
   const lut::RunSpec& spec_;
+  // First runs of two-run samples whose second run is under way.
+  std::map<lut::SampleKey, spice::RunResult> first_runs_;
 };
 
 }  // namespace

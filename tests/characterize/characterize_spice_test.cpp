@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -559,6 +560,41 @@ TEST(CharacterizeSpice, EnergyPerOpGrowsAsTheSupplySquared) {
     EXPECT_GE(ratio, kEnergyBandLo * v2) << "code index " << f << ": E(1.0)/E(0.6) = " << ratio;
     EXPECT_LE(ratio, kEnergyBandHi * v2) << "code index " << f << ": E(1.0)/E(0.6) = " << ratio;
   }
+}
+
+// The column's ADC converting in a second run of its own (the default) gives what it gives in
+// the column's circuit: the same codes on the same dies, the same held line voltages.
+TEST(CharacterizeSpice, TheColumnsAdcConvertsAloneAsInTheColumn) {
+  std::map<std::string, std::string> overrides = {{"samples", "2"},
+                                                  {"vdd", "1.0"},
+                                                  {"column.rows", "16"},
+                                                  {"column.batches", "1"},
+                                                  {"column.vectors", "4"}};
+  RunOptions o;
+  o.jobs = 2;
+  o.progress = false;
+  o.out = TempDir() / "column_separate.h5";
+  RunCharacterization(LoadRecipe(core::RecipesDir() / "column.ini", "", overrides), o);
+  overrides["column.adc_run"] = "joint";
+  o.out = TempDir() / "column_joint.h5";
+  RunCharacterization(LoadRecipe(core::RecipesDir() / "column.ini", "", overrides), o);
+  const lut::Store separate = lut::Store::Open(TempDir() / "column_separate.h5");
+  const lut::Store joint = lut::Store::Open(TempDir() / "column_joint.h5");
+  ASSERT_EQ(separate.records().size(), 2u);
+  ASSERT_EQ(joint.records().size(), 2u);
+  std::set<double> codes;
+  for (std::size_t d = 0; d < 2; ++d) {
+    const auto& a = separate.records()[d].values;
+    const auto& b = joint.records()[d].values;
+    ASSERT_EQ(a.size(), 8u) << separate.records()[d].reason;
+    ASSERT_EQ(b.size(), 8u) << joint.records()[d].reason;
+    for (std::size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(a[k], b[k]) << "die " << d << ", vector " << k << ": code";
+      EXPECT_NEAR(a[4 + k], b[4 + k], 1e-4) << "die " << d << ", vector " << k << ": line (V)";
+      codes.insert(a[k]);
+    }
+  }
+  EXPECT_GT(codes.size(), 1u) << "every conversion gave one code: the comparison is blind";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include "characterize/bench.h"
 #include "characterize/recipe.h"
+#include "core/error.h"
 #include "spice/engine.h"
 
 #ifndef CIMCHAR_TEST_DATA
@@ -39,6 +41,11 @@ class FakeEngine : public spice::Engine {
     double vdd = 0, code = 0, sum = 0;
     bool gear = false;
     std::sscanf(job.deck.c_str() + job.deck.find("* vdd="), "* vdd=%lf code=%lf", &vdd, &code);
+    if (vdd >= 10) {
+      r.outcome = spice::Outcome::kFatal;
+      r.message = "second run crashed";
+      return r;
+    }
     for (const auto& c : job.commands) {
       if (auto p = c.find("[delvto]="); p != std::string::npos) {
         sum += std::stod(c.substr(p + 9));
@@ -86,6 +93,29 @@ class FakeBench : public Bench {
     return {1e-3 * p.vdd_v, NAN};
   }
   std::string DynamicNoiseMethod() const override { return "stated: 1 mV per volt of supply"; }
+};
+
+// The fake bench with a second run per sample, built from the first's result: a deck holding
+// only M2 (so its mismatch is M2's alone) whose "* vdd=" line carries the first run's output.
+// A value of 10 or more asks the fake engine to crash the second run.
+class TwoRunFakeBench : public FakeBench {
+ public:
+  std::optional<Run> FollowUp(const GridPoint& p, const spice::RunResult& first) const override {
+    std::ostringstream d;
+    d.precision(17);
+    const double out = first.vectors.at("out").at(0);
+    d << "fake second run\n* vdd=" << (p.block[0] == 1 ? 10.0 : out)
+      << " code=0\nM2 a b c d nch w=2e-7 l=6.5e-8\n.end\n";
+    return Run{.deck = d.str(), .analysis = {"tran 1 2"}, .vectors = {"out"}};
+  }
+  std::vector<double> Measure(const GridPoint&, const spice::RunResult&) const override {
+    throw Error("measured with one run");
+  }
+  std::vector<double> MeasureRuns(const GridPoint&,
+                                  const spice::RunResult& first,
+                                  const spice::RunResult& second) const override {
+    return {second.vectors.at("out").at(0), first.vectors.at("e").at(0)};
+  }
 };
 
 inline Recipe TestRecipe() {

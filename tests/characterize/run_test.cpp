@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -18,6 +19,8 @@
 #include "characterize/fake_bench.h"
 #include "core/error.h"
 #include "lut/store.h"
+#include "netlist/devices.h"
+#include "variation/mismatch.h"
 
 namespace cimchar::characterize {
 namespace {
@@ -147,6 +150,46 @@ TEST(Run, ResumeOfADifferentRecipeIsRefused) {
   o.resume = true;
   EXPECT_THROW(RunCharacterization(other, o), UsageError);
   fs::remove(journal);
+}
+
+// A bench whose sample takes a second run: the second deck is built from the first run's
+// result, gets the same die's mismatch by device name, and both results reach the measurement;
+// a failed second run costs its sample, with the reason.
+TEST(Run, ASecondRunIsBuiltFromTheFirstAndMeasuredWithIt) {
+  const Recipe recipe = TestRecipe();
+  RunOptions o = Options(TempFile("two.h5"), 2);
+  const auto bench = std::make_shared<testing::TwoRunFakeBench>();
+  o.bench = bench;
+  RunCharacterization(recipe, o);
+  const lut::Store st = lut::Store::Open(TempFile("two.h5"));
+  ASSERT_TRUE(st.complete());
+  const std::vector<GridPoint> grid = MakeGrid(recipe, bench->Axes());
+  int measured = 0, second_failed = 0;
+  for (const lut::Record& rec : st.records()) {
+    const GridPoint& p = grid.at(rec.grid_point);
+    if (rec.status != lut::SampleStatus::kOk) {
+      if (rec.reason.rfind("second run: fatal: second run crashed", 0) == 0) {
+        EXPECT_EQ(p.block[0], 1) << "only code 1's second runs crash";
+        ++second_failed;
+      }
+      continue;
+    }
+    std::vector<fs::path> inputs;
+    std::map<std::string, double> delvto;
+    const auto devices = netlist::EnumerateDevices(bench->Deck(p, inputs));
+    for (const auto& d :
+         variation::DrawMismatch(devices, recipe.mismatch, recipe.seed, rec.sample)) {
+      delvto[d.device->name] = d.delvto_v;
+    }
+    ASSERT_TRUE(delvto.contains("m1") && delvto.contains("m2"));
+    // First run: vdd + code / 10 + M1's and M2's shift; the second adds M2's shift once more.
+    EXPECT_NEAR(rec.values.at(0), p.vdd_v + 0.1 * p.block[0] + delvto["m1"] + 2 * delvto["m2"],
+                1e-12);
+    EXPECT_EQ(rec.values.at(1), 1e-15 * p.vdd_v * p.vdd_v);
+    ++measured;
+  }
+  EXPECT_GT(measured, 0);
+  EXPECT_GT(second_failed, 0) << "no second run failed";
 }
 
 }  // namespace

@@ -4,8 +4,14 @@
 // `vectors` input vectors (at most AnalogChain::kCells), one per cell of every unit (the vectors'
 // weights are the cells' stored bits); every Monte Carlo sample is one die. The vectors come from
 // ColumnVectors(input seed, batch), so the validation can rebuild them.
+// With column.adc_run = separate (the default) a sample is two ngspice runs: the column with the
+// ADC sampling and holding but its clock low, then the ADC alone converting the line the first
+// run recorded (netlists/benches/column_adc.sp; the same die's mismatch by device name); the
+// codes come from the second run, the line voltages from the first. `cimchar characterize
+// --decks` writes the first run's deck only.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "characterize/benches/chain.h"
 #include "characterize/benches/common.h"
@@ -20,9 +26,9 @@ class ColumnBench final : public Bench {
  public:
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
-    for (const char* k :
-         {"batches", "vectors", "input_seed", "t_max_step", "adc_bits", "adc_c_unit", "adc_vref",
-          "adc_range_of_vref", "adc_vcm", "adc_logic", "adc_t_clk", "adc_t_clk_low_vdd"}) {
+    for (const char* k : {"batches", "vectors", "input_seed", "t_max_step", "adc_run", "adc_bits",
+                          "adc_c_unit", "adc_vref", "adc_range_of_vref", "adc_vcm", "adc_logic",
+                          "adc_t_clk", "adc_t_clk_low_vdd"}) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
@@ -43,6 +49,14 @@ class ColumnBench final : public Bench {
     // comparator's regeneration is held to the truncation-error tolerance, so the cap only
     // matters while nodes settle (tests/bench/validate/column_bench prints what it costs).
     max_step_s_ = RangedNumber(recipe, "t_max_step", 2.5e-10, 2e-11, 1e-8, "s");
+    // How the ADC converts: in a second run of its own on the line the first run recorded
+    // (netlists/benches/column_adc.sp; the default), or in the same circuit as the array.
+    if (auto it = recipe.bench_keys.find("column.adc_run"); it != recipe.bench_keys.end()) {
+      if (it->second != "separate" && it->second != "joint") {
+        throw UsageError("column.adc_run must be 'separate' or 'joint', got '" + it->second + "'");
+      }
+      separate_ = it->second == "separate";
+    }
   }
 
   std::string Name() const override { return "column"; }
@@ -79,6 +93,7 @@ class ColumnBench final : public Bench {
     p.push_back({"column.batches", std::to_string(batches_)});
     p.push_back({"column.vectors", std::to_string(vectors_)});
     p.push_back({"column.t_max_step", netlist::FormatNumber(max_step_s_)});
+    p.push_back({"column.adc_run", separate_ ? "separate" : "joint"});
     return p;
   }
 
@@ -88,20 +103,39 @@ class ColumnBench final : public Bench {
     std::vector<ChainOp> ops;
     std::vector<unsigned> weights;
     Ops(batch, ops, weights);
-    netlist::Bindings b;
-    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("vref", vref_frac_ * p.vdd_v);
-    b.Set("vcm", vcm_v_);
+    netlist::Bindings b = AdcBindings(p, tm, ops.size());
     chain_.Bind(b, p.vdd_v, tm, ops, weights, Models(recipe_));
-    b.SetText("adc", measure::SarAdcSubckt({.bits = adc_bits_,
-                                            .c_unit_f = c_unit_f_,
-                                            .range_of_vref = range_of_vref_,
-                                            .vdd_v = p.vdd_v,
-                                            .logic = logic_,
-                                            .models = Models(recipe_)}));
-    b.Set("bits", adc_bits_).SetText("adc_bits", measure::SarAdcPorts(adc_bits_));
-    b.SetText("asmp", AdcSample(p.vdd_v, tm, ops.size()));
-    b.SetText("clk", AdcClock(p.vdd_v, tm, ops.size()));
+    if (separate_) {
+      b.SetText("clk", "0");  // the ADC samples and holds; it converts in the second run
+    }
     return RenderBenchFile(recipe_, "benches/column_chain.sp", p.corner, b, inputs);
+  }
+
+  std::optional<Run> FollowUp(const GridPoint& p, const spice::RunResult& first) const override {
+    if (!separate_) {
+      return std::nullopt;
+    }
+    const ChainTiming tm = Timing(p.vdd_v);
+    netlist::Bindings b = AdcBindings(p, tm, static_cast<std::size_t>(vectors_) + 1);
+    // The recorded line, every time point of the first run (five per source line).
+    const auto t = Vec(first, "time");
+    const auto line = Vec(first, "v(line)");
+    std::string pwl = "pwl(";
+    for (std::size_t k = 0; k < t.size(); ++k) {
+      pwl += (k == 0       ? ""
+              : k % 5 == 0 ? "\n+ "
+                           : " ") +
+             netlist::FormatNumber(t[k]) + " " + netlist::FormatNumber(line[k]);
+    }
+    b.SetText("line", pwl + ")");
+    std::vector<std::filesystem::path> inputs;
+    Run run{.deck = RenderBenchFile(recipe_, "benches/column_adc.sp", p.corner, b, inputs),
+            .analysis = Analysis(p),
+            .vectors = {"time"}};
+    for (int k = 0; k < adc_bits_; ++k) {
+      run.vectors.push_back("v(b" + std::to_string(k) + ")");
+    }
+    return run;
   }
 
   std::vector<std::string> Analysis(const GridPoint& p) const override {
@@ -114,22 +148,40 @@ class ColumnBench final : public Bench {
 
   std::vector<std::string> Vectors(const GridPoint& /*p*/) const override {
     std::vector<std::string> v = {"time", "v(line)"};
-    for (int b = 0; b < adc_bits_; ++b) {
+    for (int b = 0; b < adc_bits_ && !separate_; ++b) {
       v.push_back("v(b" + std::to_string(b) + ")");
     }
     return v;
   }
 
   std::vector<double> Measure(const GridPoint& p, const spice::RunResult& run) const override {
+    if (separate_) {
+      throw Error("the column converts in a second run (column.adc_run = separate)");
+    }
+    return Values(p, run, run);
+  }
+
+  std::vector<double> MeasureRuns(const GridPoint& p,
+                                  const spice::RunResult& first,
+                                  const spice::RunResult& second) const override {
+    return Values(p, second, first);
+  }
+
+ private:
+  // The codes from the run that converted, the held line voltages from the run with the array.
+  std::vector<double> Values(const GridPoint& p,
+                             const spice::RunResult& adc,
+                             const spice::RunResult& array) const {
     const ChainTiming tm = Timing(p.vdd_v);
-    const auto t = Vec(run, "time");
-    const auto line = Vec(run, "v(line)");
+    const auto t_adc = Vec(adc, "time");
+    const auto t = Vec(array, "time");
+    const auto line = Vec(array, "v(line)");
     std::vector<double> codes, lines;
     for (int k = 0; k < vectors_; ++k) {
       const double t0 = (k + 1) * tm.Period();
       std::vector<double> levels;
       for (int b = 0; b < adc_bits_; ++b) {
-        levels.push_back(measure::ValueAt(t, Vec(run, "v(b" + std::to_string(b) + ")"),
+        levels.push_back(measure::ValueAt(t_adc, Vec(adc, "v(b" + std::to_string(b) + ")"),
                                           t0 + tm.Period() - 0.25 * Clk(p.vdd_v)));
       }
       codes.push_back(static_cast<double>(measure::CodeFromLevels(levels, p.vdd_v / 2)));
@@ -140,7 +192,23 @@ class ColumnBench final : public Bench {
     return codes;
   }
 
- private:
+  // The bindings both decks share: supply, temperature, the ADC and its SMP and CLK sources.
+  netlist::Bindings AdcBindings(const GridPoint& p, const ChainTiming& tm, std::size_t ops) const {
+    netlist::Bindings b;
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("vref", vref_frac_ * p.vdd_v);
+    b.Set("vcm", vcm_v_);
+    b.SetText("adc", measure::SarAdcSubckt({.bits = adc_bits_,
+                                            .c_unit_f = c_unit_f_,
+                                            .range_of_vref = range_of_vref_,
+                                            .vdd_v = p.vdd_v,
+                                            .logic = logic_,
+                                            .models = Models(recipe_)}));
+    b.Set("bits", adc_bits_).SetText("adc_bits", measure::SarAdcPorts(adc_bits_));
+    b.SetText("asmp", AdcSample(p.vdd_v, tm, ops));
+    b.SetText("clk", AdcClock(p.vdd_v, tm, ops));
+    return b;
+  }
+
   double Clk(double vdd) const {
     return vdd < 0.8 && recipe_.bench_keys.count("column.adc_t_clk") == 0 ? t_clk_low_s_ : t_clk_s_;
   }
@@ -200,6 +268,7 @@ class ColumnBench final : public Bench {
   double c_unit_f_ = 0, vref_frac_ = 1.0, range_of_vref_ = 0, vcm_v_ = 0;
   double t_clk_s_ = 0, t_clk_low_s_ = 0, max_step_s_ = 0;
   measure::SarLogic logic_ = measure::SarLogic::kTransistor;
+  bool separate_ = true;
 };
 
 }  // namespace

@@ -1,13 +1,18 @@
 // Speed of the whole-column transient (characterization/column.ini: 144 HCIMA units, one DAC per
-// row, A_MULT, the line and the SAR ADC; one die, one batch of 8 vectors at 1.0 V) under three
-// settings, all on the same deck and the same die's mismatch:
-//   before    the published card (rbodymod = rgatemod = 1), no bypass, trapezoidal reltol 1e-3,
-//             steps of at most 20 ps (the settings characterization used before the speed work)
-//   shipped   the project's card (no body/gate resistor networks), bypass, the deck's gear reltol,
-//             the recipe's step cap (column.t_max_step)
-//   reference the project's card, no bypass, gear reltol 1e-5, steps of at most 20 ps
-// Prints seconds of ngspice analysis per vector for each, the ratio before/shipped, and whether
-// the shipped run's codes equal the reference's and by how much its line voltages differ.
+// row, A_MULT, the line and the SAR ADC; one die, one batch of 8 vectors at 1.0 V) under four
+// settings, all on the same die's mismatch:
+//   shipped   the ADC converts in a second run of its own on the recorded line
+//             (column.adc_run = separate); the project's card (no body/gate resistor networks),
+//             bypass, the deck's gear reltol, the recipe's step cap (column.t_max_step)
+//   joint     the ADC converts in the column's circuit (column.adc_run = joint), as shipped
+//             otherwise
+//   reference joint, the project's card, no bypass, gear reltol 1e-5, steps of at most 20 ps
+//   before    joint, the published card (rbodymod = rgatemod = 1), no bypass, trapezoidal reltol
+//             1e-3, steps of at most 20 ps (the settings characterization used before the speed
+//             work)
+// Prints seconds of ngspice analysis per vector for each (both runs for shipped), the ratios
+// before/shipped and joint/shipped, and whether the shipped run's codes equal the reference's
+// (and the joint run's) and by how much its line voltages differ from the reference's.
 //
 // Usage: column_bench [--rows N] [--vdd V] [--max-step S] [--reltol R]
 #include <chrono>
@@ -40,30 +45,50 @@ struct Outcome {
   std::vector<double> lines;
 };
 
+// Runs the deck (and, for a bench that converts in a second run, that run on the same die) and
+// measures it; seconds per vector count both runs' ngspice analysis time.
 Outcome Run(const ch::Bench& bench,
+            const ch::Recipe& recipe,
             const ch::GridPoint& point,
             const std::string& deck,
             const std::vector<std::string>& commands) {
   // libngspice allows one session per process: every setting runs in the same one.
   static cimchar::spice::NgspiceSession session;
-  cimchar::spice::Job job{.deck = deck,
-                          .commands = commands,
-                          .vectors = bench.Vectors(point),
-                          .timeout_s = 7200.0,
-                          .reuse_circuit = false};
-  const auto t0 = Clock::now();
-  const cimchar::spice::RunResult r = session.Run(job);
-  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (!r.ok()) {
-    std::fprintf(stderr, "column_bench: run failed: %s\n", r.message.c_str());
-    std::exit(1);
+  const auto run = [](cimchar::spice::Job job, double& seconds) {
+    job.timeout_s = 7200.0;
+    const auto t0 = Clock::now();
+    cimchar::spice::RunResult r = session.Run(job);
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!r.ok()) {
+      std::fprintf(stderr, "column_bench: run failed: %s\n", r.message.c_str());
+      std::exit(1);
+    }
+    seconds += r.analysis_s > 0.0 ? r.analysis_s : wall;
+    return r;
+  };
+  double seconds = 0.0;
+  const cimchar::spice::RunResult first =
+      run({.deck = deck, .commands = commands, .vectors = bench.Vectors(point)}, seconds);
+  std::vector<double> values;
+  if (const auto second = bench.FollowUp(point, first)) {
+    // The same die: the second deck's devices get their mismatch by name, as in a run.
+    std::vector<std::string> c = {"option bypass=1"};
+    for (auto& a : cimchar::variation::AlterCommands(cimchar::variation::DrawMismatch(
+             cimchar::netlist::EnumerateDevices(second->deck), recipe.mismatch, recipe.seed, 0))) {
+      c.push_back(std::move(a));
+    }
+    c.insert(c.end(), second->analysis.begin(), second->analysis.end());
+    values = bench.MeasureRuns(
+        point, first,
+        run({.deck = second->deck, .commands = c, .vectors = second->vectors}, seconds));
+  } else {
+    values = bench.Measure(point, first);
   }
-  const std::vector<double> values = bench.Measure(point, r);
   Outcome o;
   const std::size_t n = values.size() / 2;
   o.codes.assign(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n));
   o.lines.assign(values.begin() + static_cast<std::ptrdiff_t>(n), values.end());
-  o.seconds_per_vector = (r.analysis_s > 0.0 ? r.analysis_s : wall) / static_cast<double>(n);
+  o.seconds_per_vector = seconds / static_cast<double>(n);
   return o;
 }
 
@@ -95,14 +120,20 @@ int main(int argc, char** argv) {
   overrides["vdd"] = vdd;
   const ch::Recipe recipe =
       ch::LoadRecipe(cimchar::core::RecipesDir() / "column.ini", "quick", overrides);
-  const auto bench = ch::MakeBench(recipe);
+  overrides["column.adc_run"] = "joint";
+  const ch::Recipe joint_recipe =
+      ch::LoadRecipe(cimchar::core::RecipesDir() / "column.ini", "quick", overrides);
+  const auto bench = ch::MakeBench(recipe);        // as shipped: the ADC in a second run
+  const auto joint = ch::MakeBench(joint_recipe);  // the ADC in the column's circuit
   const auto grid = ch::MakeGrid(recipe, bench->Axes());
   const ch::GridPoint& point = grid.front();
   std::vector<fs::path> inputs;
   const std::string deck = bench->Deck(point, inputs);
-  std::vector<std::string> alters =
+  const std::string joint_deck = joint->Deck(point, inputs);
+  // One die: the joint deck has every device of the shipped one (same names, same mismatch).
+  const std::vector<std::string> alters =
       cimchar::variation::AlterCommands(cimchar::variation::DrawMismatch(
-          cimchar::netlist::EnumerateDevices(deck), recipe.mismatch, recipe.seed, 0));
+          cimchar::netlist::EnumerateDevices(joint_deck), recipe.mismatch, recipe.seed, 0));
   const std::vector<std::string> analysis = bench->Analysis(point);
 
   // The published card: the project's with the body and gate resistor networks back on.
@@ -125,8 +156,7 @@ int main(int argc, char** argv) {
     }
     return m.str();
   }();
-  const auto variant = [&](bool published_card, const std::string& opts) {
-    std::string d = deck;
+  const auto variant = [&](std::string d, bool published_card, const std::string& opts) {
     if (published_card) {
       d = std::regex_replace(d, std::regex(card.string()), (dir / "ptm65.lib").string());
     }
@@ -137,7 +167,7 @@ int main(int argc, char** argv) {
     }
     return d.replace(at, options.size(), opts);
   };
-  // The shipped run takes the bench's analysis (its step cap, column.t_max_step); the others
+  // Shipped settings take the bench's analysis (its step cap, column.t_max_step); the others
   // step at most 20 ps, as characterization did before the speed work.
   const auto commands = [&](bool shipped) {
     std::vector<std::string> c;
@@ -150,39 +180,51 @@ int main(int argc, char** argv) {
     }
     return c;
   };
+  const std::string shipped_options =
+      shipped_reltol.empty() ? options : ".options method=gear reltol=" + shipped_reltol;
   std::printf("whole column, %s rows, %s V, one die, 8 vectors (characterization/column.ini)\n",
               rows.c_str(), vdd.c_str());
   const Outcome shipped =
-      Run(*bench, point,
-          shipped_reltol.empty() ? deck
-                                 : variant(false, ".options method=gear reltol=" + shipped_reltol),
-          commands(true));
-  std::printf("shipped   (project card, bypass, %s, step cap): %8.2f s per vector\n",
-              (shipped_reltol.empty() ? options : "reltol " + shipped_reltol).c_str(),
-              shipped.seconds_per_vector);
+      Run(*bench, recipe, point, variant(deck, false, shipped_options), commands(true));
+  std::printf(
+      "shipped   (ADC in a second run; project card, bypass, %s, step cap): %8.2f s per vector\n",
+      shipped_options.c_str(), shipped.seconds_per_vector);
+  const Outcome together =
+      Run(*joint, recipe, point, variant(joint_deck, false, shipped_options), commands(true));
+  std::printf(
+      "joint     (ADC in the column's circuit, otherwise as shipped):       %8.2f s per vector\n",
+      together.seconds_per_vector);
   const Outcome reference =
-      Run(*bench, point, variant(false, ".options method=gear reltol=1e-5"), commands(false));
-  std::printf("reference (project card, gear reltol 1e-5):          %8.2f s per vector\n",
-              reference.seconds_per_vector);
+      Run(*joint, recipe, point, variant(joint_deck, false, ".options method=gear reltol=1e-5"),
+          commands(false));
+  std::printf(
+      "reference (joint, project card, gear reltol 1e-5, 20 ps):             %8.2f s per vector\n",
+      reference.seconds_per_vector);
   const Outcome before =
-      Run(*bench, point, variant(true, "* trapezoidal, reltol 1e-3"), commands(false));
-  std::printf("before    (published card, trap reltol 1e-3):        %8.2f s per vector\n",
-              before.seconds_per_vector);
-  std::printf("speed-up before / shipped: %.2fx\n",
-              before.seconds_per_vector / shipped.seconds_per_vector);
-  int same = 0;
+      Run(*joint, recipe, point, variant(joint_deck, true, "* trapezoidal, reltol 1e-3"),
+          commands(false));
+  std::printf(
+      "before    (joint, published card, trap reltol 1e-3, 20 ps):           %8.2f s per vector\n",
+      before.seconds_per_vector);
+  std::printf("speed-up before / shipped: %.2fx; joint / shipped (the second run alone): %.2fx\n",
+              before.seconds_per_vector / shipped.seconds_per_vector,
+              together.seconds_per_vector / shipped.seconds_per_vector);
+  int same = 0, same_joint = 0;
   double worst = 0.0;
   for (std::size_t k = 0; k < shipped.codes.size(); ++k) {
     same += shipped.codes[k] == reference.codes[k] ? 1 : 0;
+    same_joint += shipped.codes[k] == together.codes[k] ? 1 : 0;
     worst = std::max(worst, std::abs(shipped.lines[k] - reference.lines[k]));
     std::printf(
-        "  vector %zu: code shipped %g reference %g before %g; line %.3f / %.3f / %.3f mV\n", k,
-        shipped.codes[k], reference.codes[k], before.codes[k], shipped.lines[k] * 1e3,
-        reference.lines[k] * 1e3, before.lines[k] * 1e3);
+        "  vector %zu: code shipped %g joint %g reference %g before %g; line %.3f / %.3f / %.3f / "
+        "%.3f mV\n",
+        k, shipped.codes[k], together.codes[k], reference.codes[k], before.codes[k],
+        shipped.lines[k] * 1e3, together.lines[k] * 1e3, reference.lines[k] * 1e3,
+        before.lines[k] * 1e3);
   }
   std::printf(
       "shipped vs reference: %d / %zu codes identical, largest line difference %.3f mV "
-      "(target: all identical, within 1 mV)\n",
-      same, shipped.codes.size(), worst * 1e3);
+      "(target: all identical, within 1 mV); shipped vs joint: %d / %zu codes identical\n",
+      same, shipped.codes.size(), worst * 1e3, same_joint, shipped.codes.size());
   return 0;
 }
