@@ -107,6 +107,8 @@ class ColumnBench final : public Bench {
     chain_.Bind(b, p.vdd_v, tm, ops, weights, Models(recipe_));
     if (separate_) {
       b.SetText("clk", "0");  // the ADC samples and holds; it converts in the second run
+      // The second run's files belong to the run's provenance too.
+      SecondDeck(p, "dc 0", inputs);
     }
     return RenderBenchFile(recipe_, "benches/column_chain.sp", p.corner, b, inputs);
   }
@@ -115,8 +117,6 @@ class ColumnBench final : public Bench {
     if (!separate_) {
       return std::nullopt;
     }
-    const ChainTiming tm = Timing(p.vdd_v);
-    netlist::Bindings b = AdcBindings(p, tm, static_cast<std::size_t>(vectors_) + 1);
     // The recorded line, every time point of the first run (five per source line).
     const auto t = Vec(first, "time");
     const auto line = Vec(first, "v(line)");
@@ -127,11 +127,8 @@ class ColumnBench final : public Bench {
                            : " ") +
              netlist::FormatNumber(t[k]) + " " + netlist::FormatNumber(line[k]);
     }
-    b.SetText("line", pwl + ")");
     std::vector<std::filesystem::path> inputs;
-    Run run{.deck = RenderBenchFile(recipe_, "benches/column_adc.sp", p.corner, b, inputs),
-            .analysis = Analysis(p),
-            .vectors = {"time"}};
+    Run run{.deck = SecondDeck(p, pwl + ")", inputs), .analysis = Analysis(p), .vectors = {"time"}};
     for (int k = 0; k < adc_bits_; ++k) {
       run.vectors.push_back("v(b" + std::to_string(k) + ")");
     }
@@ -190,6 +187,15 @@ class ColumnBench final : public Bench {
     }
     codes.insert(codes.end(), lines.begin(), lines.end());
     return codes;
+  }
+
+  // The second run's deck: the ADC converting `line` (a source value).
+  std::string SecondDeck(const GridPoint& p,
+                         const std::string& line,
+                         std::vector<std::filesystem::path>& inputs) const {
+    netlist::Bindings b = AdcBindings(p, Timing(p.vdd_v), static_cast<std::size_t>(vectors_) + 1);
+    b.SetText("line", line);
+    return RenderBenchFile(recipe_, "benches/column_adc.sp", p.corner, b, inputs);
   }
 
   // The bindings both decks share: supply, temperature, the ADC and its SMP and CLK sources.
