@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "lut/store.h"
 #include "lut/table.h"
+#include "netlist/devices.h"
 
 namespace cimchar::calib {
 
@@ -590,6 +591,31 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
         m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
       }
       m.adc.window_lsb_v = lsb;
+    }
+  }
+  if (apath && adc) {
+    // One converter: the one sampling the line in the apath table is the one the adc table
+    // characterizes (a table describes the circuit the model simulates).
+    for (const auto& [line_key, adc_key] : schema::kLineAdcKeys) {
+      const auto line_value = Parameter(*apath, line_key);
+      const auto adc_value = Parameter(*adc, adc_key);
+      if (!line_value) {
+        throw UsageError("'" + apath->path().string() + "' does not state " +
+                         std::string(line_key) +
+                         " (a table made by an older cimchar, whose line carried a capacitor "
+                         "for the ADC): rerun cimchar characterize apath");
+      }
+      double a = 0, b = 0;
+      const bool numbers = netlist::ParseSpiceNumber(*line_value, a) && adc_value &&
+                           netlist::ParseSpiceNumber(*adc_value, b);
+      if (!numbers || std::abs(a - b) > 1e-9 * std::max(1.0, std::abs(b))) {
+        throw UsageError("'" + apath->path().string() + "' was measured with " +
+                         std::string(line_key) + " = " + *line_value + " but '" +
+                         adc->path().string() + "' characterizes " + std::string(adc_key) + " = " +
+                         adc_value.value_or("(not stated)") +
+                         ": the line must be sampled by the converter the adc table describes "
+                         "(characterize both with one ADC)");
+      }
     }
   }
   if (adder_tree) {

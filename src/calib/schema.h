@@ -5,6 +5,7 @@
 // write these names and src/calib reads them; no other code spells a quantity name.
 
 #include <string_view>
+#include <utility>
 
 namespace cimchar::calib::schema {
 
@@ -75,6 +76,14 @@ inline constexpr std::string_view kDacEnergy = "dac/energy_j";  // J over code
 inline constexpr std::string_view kApathRowsKey = "apath.rows";
 inline constexpr std::string_view kApathColumnsKey = "apath.columns";
 inline constexpr std::string_view kApathDacBitsKey = "apath.dac_bits";
+// The converter the line is loaded by (apath) and the one the adc table characterizes: each
+// apath key must equal the adc key beside it.
+inline constexpr std::pair<std::string_view, std::string_view> kLineAdcKeys[] = {
+    {"apath.adc_bits", "adc.bits"},
+    {"apath.adc_c_unit", "adc.c_unit"},
+    {"apath.adc_vref", "adc.vref"},
+    {"apath.adc_range_of_vref", "adc.range_of_vref"},
+    {"apath.adc_vcm", "adc.vcm"}};
 inline constexpr std::string_view kAdderTreeRowsKey = "adder_tree.rows";
 inline constexpr std::string_view kAdderTreeStructureKey = "adder_tree.tree";
 inline constexpr std::string_view kDigitalAccBitsKey = "digital.acc_bits";

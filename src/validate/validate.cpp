@@ -333,15 +333,14 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   };
   geometry_check("rows", chain.rows(), macro.geometry.rows);
   geometry_check("dac_bits", chain.dac_bits(), macro.geometry.dac_bits);
-  const std::string adc_bits = RecipeValue(recipe, "column.adc_bits");
-  geometry_check("adc_bits", adc_bits.empty() ? 3 : std::stoi(adc_bits), macro.geometry.adc_bits);
+  geometry_check("adc_bits", chain.adc().bits, macro.geometry.adc_bits);
   // The column's converter must be the one the adc table describes: its resolved operating
   // point (adc.vref, adc.range_of_vref, adc.vcm, adc.c_unit) against the column's keys.
   for (const calib::TableSource& s : macro.sources) {
     if (s.role != "adc") {
       continue;
     }
-    const auto column_adc = characterize::benches::ColumnAdc(recipe);
+    const characterize::benches::ChainAdc& column_adc = chain.adc();
     const std::pair<const char*, double> keys[] = {{"vref", column_adc.vref_of_vdd},
                                                    {"range_of_vref", column_adc.range_of_vref},
                                                    {"vcm", column_adc.vcm_v},

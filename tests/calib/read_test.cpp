@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "lut/store.h"
 #include "mac/mac_model.h"
 #include "mac/setup.h"
+#include "netlist/template.h"
 
 namespace cimchar::calib {
 namespace {
@@ -78,7 +80,21 @@ struct Writer {
   }
 };
 
-void WriteApath(const fs::path& out, const std::string& extra_recipe = "") {
+// The resolved converter keys of a table ("apath.adc_" for the line's, "adc." for the adc
+// table's), the defaults with the common mode given.
+std::string LineAdc(const std::string& prefix, double vcm = 0.5) {
+  std::string s;
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"bits", "3"},
+                                   {"c_unit", "2e-15"},
+                                   {"vref", "1"},
+                                   {"range_of_vref", "0.3333333333333333"},
+                                   {"vcm", netlist::FormatNumber(vcm)}}) {
+    s += "# resolved: " + prefix + key + " = " + value + "\n";
+  }
+  return s;
+}
+
+void WriteApath(const fs::path& out, const std::string& extra_recipe = "", double adc_vcm = 0.5) {
   Writer w;
   w.spec = {.grid = Grid(), .samples_per_point = kSamples, .columns = {}};
   std::vector<std::string> line, energy;
@@ -95,8 +111,8 @@ void WriteApath(const fs::path& out, const std::string& extra_recipe = "") {
   w.writer = lut::RunWriter::Create(
       out, w.spec,
       Prov("bench = apath\n" + extra_recipe + "# resolved: apath.rows = " + std::to_string(kRows) +
-               "\n# resolved: apath.columns = 8\n# resolved: "
-               "apath.dac_bits = 4\n",
+               "\n# resolved: apath.columns = 8\n# resolved: apath.dac_bits = 4\n" +
+               LineAdc("apath.adc_", adc_vcm),
            11));
   for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
     const double vdd = w.spec.grid[1].values()[w.spec.GridIndex(g)[1]];
@@ -136,7 +152,7 @@ void WriteAdc(const fs::path& out, int bits) {
   }
   w.spec.columns.push_back({.name = "comparator_offset_v", .units = "V"});
   w.spec.columns.push_back({.name = "energy_conversion_j", .units = "J"});
-  w.writer = lut::RunWriter::Create(out, w.spec, Prov("bench = adc\n", 12));
+  w.writer = lut::RunWriter::Create(out, w.spec, Prov("bench = adc\n" + LineAdc("adc."), 12));
   for (std::uint64_t g = 0; g < w.spec.GridPointCount(); ++g) {
     const double vdd = w.spec.grid[1].values()[w.spec.GridIndex(g)[1]];
     for (std::uint64_t s = 0; s < kSamples; ++s) {
@@ -444,6 +460,13 @@ TEST(CalibRead, AnotherCircuitIsRefused) {
   Sources s = Synthetic();
   s.dac = dir / "dac.h5";
   ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "characterize the DAC with dac.bits = 4");
+  // A line sampled by another converter than the adc table's: refused naming both values.
+  const fs::path other = TempDir("line_adc");
+  WriteApath(other / "apath.h5", "", 0.45);
+  s = Synthetic();
+  s.apath = other / "apath.h5";
+  ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "apath.adc_vcm = 0.45 but");
+  ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "characterizes adc.vcm = 0.5");
 }
 
 TEST(CalibRead, OutsideTheGridIsRefusedNamingTheFile) {

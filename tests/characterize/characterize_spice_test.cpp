@@ -47,7 +47,8 @@ constexpr double kPelgromTol = 0.1;
 // The physics checks of static sigma integrate tightly (recipe key spice_options), so that the
 // integration error is far below the mismatch they measure.
 constexpr const char* kTightIntegration = "reltol=1e-6";
-// 4x c_sample, c_line and c_adc (capacitor mismatch only): each capacitor's sigma(C)/C halves, but
+// 4x c_sample, c_line and the ADC's unit capacitor (capacitor mismatch only; the ADC's switches
+// scale with its capacitors): each capacitor's sigma(C)/C halves, but
 // the line's sigma shrinks by less than that because the switches' junction capacitance on the line
 // does not scale with c_sample. Band: clearly smaller, at most 0.8 and at least 0.4.
 constexpr double kCapRatioMin = 0.4;
@@ -518,8 +519,8 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
   const std::map<std::string, std::string> common = {
       {"vdd", "1.0"},        {"samples", "6"},        {"apath.rows", "4"},
       {"mismatch.avt", "0"}, {"mismatch.abeta", "0"}, {"spice_options", kTightIntegration}};
-  // At 1x: c_sample 2 fF, c_line 2 fF, c_adc the default 49 fF
-  // (the ADC's capacitance holds most of the line's charge, so it is scaled too).
+  // At 1x: c_sample 2 fF, c_line 2 fF, the ADC's default 2 fF unit (its 48 fF sampling capacitor
+  // holds most of the line's charge, so it is scaled too).
   auto with_caps = [&](double k) {
     auto farads = [](double c) {
       std::ostringstream s;
@@ -529,7 +530,7 @@ TEST(CharacterizeSpice, StaticSigmaShrinksWithLargerSamplingCapacitors) {
     auto o = common;
     o["apath.c_sample"] = farads(2e-15 * k);
     o["apath.c_line"] = farads(2e-15 * k);
-    o["apath.c_adc"] = farads(4.9e-14 * k);
+    o["apath.adc_c_unit"] = farads(2e-15 * k);
     return o;
   };
   ASSERT_EQ(RunLibrary(with_caps(1.0), small, 2).failed, 0u);

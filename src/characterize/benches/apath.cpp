@@ -153,7 +153,7 @@ class ApathBench final : public Bench {
 
   std::string Deck(const GridPoint& p, std::vector<std::filesystem::path>& inputs) const override {
     netlist::Bindings b;
-    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("c_adc", chain_.c_adc_f());
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c);
     chain_.Bind(b, p.vdd_v, chain_.TimingAt(p.vdd_v), ops_, weights_, Models(recipe_));
     return RenderBenchFile(recipe_, "benches/analog_chain.sp", p.corner, b, inputs);
   }
@@ -184,8 +184,10 @@ class ApathBench final : public Bench {
     std::vector<double> v(ops), e(ops);
     for (std::size_t k = 1; k < ops; ++k) {
       const double t0 = static_cast<double>(k) * period;
-      const double share_end = t0 + tm.ShareOff();
-      v[k] = measure::MeanOver(t, line, share_end - 3 * edge, share_end - edge);
+      // What the ADC samples: the line just before its SMP falls (two edges before SH does),
+      // as the column bench reads it.
+      const double hold = t0 + tm.ShareOff() - 2 * edge;
+      v[k] = measure::MeanOver(t, line, hold - 2 * edge, hold);
       // An op's energy runs from the end of its own precharge to the end of the next op's, which
       // restores the lines this op's read discharged.
       const double e0 = t0 + tm.precharge;
@@ -228,9 +230,12 @@ class ApathBench final : public Bench {
   // Thermal noise of the shared line, analytic: each row's sampling capacitor freezes kT/C_s
   // when SMP opens and the line freezes kT/C when RST opens (charge variance kT C each, kT C_tot
   // in all, spread over C_tot: kT/C_tot), and the shared network adds kT/C_tot when the ADC
-  // samples it: sigma^2 = 2 kT / C_tot, C_tot = rows c_sample + c_line + c_adc.
+  // samples it: sigma^2 = 2 kT / C_tot, C_tot = rows c_sample + c_line + C_s, C_s the ADC's
+  // sampling capacitor.
   std::vector<double> DynamicSigma(const GridPoint& p) const override {
-    const double c_tot = rows_ * chain_.c_sample_f() + chain_.c_line_f() + chain_.c_adc_f();
+    const double c_tot =
+        rows_ * chain_.c_sample_f() + chain_.c_line_f() +
+        measure::SamplingCapacitance(chain_.adc().Options(p.vdd_v, Models(recipe_)));
     const double sigma = std::sqrt(2.0 * KT(p.temp_c) / c_tot);
     std::vector<double> out(Columns().size(), std::numeric_limits<double>::quiet_NaN());
     for (std::size_t i = 0; i < codes_.size(); ++i) {
@@ -242,7 +247,8 @@ class ApathBench final : public Bench {
 
   std::string DynamicNoiseMethod() const override {
     return "apath/line_v and apath/baseline_v: analytic thermal noise sqrt(2 kT / C_tot), C_tot "
-           "= rows * c_sample + c_line + c_adc from the rendered values and the grid temperature "
+           "= rows * c_sample + c_line + the ADC's sampling capacitor from the rendered values and "
+           "the grid temperature "
            "(kT/C frozen by the row sampling and the line reset, plus kT/C of the shared network "
            "when the ADC samples it); energies and checks: none";
   }

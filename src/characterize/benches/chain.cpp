@@ -33,7 +33,6 @@ std::vector<std::string> AnalogChain::Keys() {
           "dac_bits",
           "c_sample",
           "c_line",
-          "c_adc",
           "c_gbl",
           "t_precharge",
           "t_sample",
@@ -41,7 +40,13 @@ std::vector<std::string> AnalogChain::Keys() {
           "t_edge",
           "t_precharge_low_vdd",
           "t_sample_low_vdd",
-          "t_share_low_vdd"};
+          "t_share_low_vdd",
+          "adc_bits",
+          "adc_c_unit",
+          "adc_vref",
+          "adc_range_of_vref",
+          "adc_vcm",
+          "adc_logic"};
 }
 
 AnalogChain::AnalogChain(const Recipe& recipe) {
@@ -50,9 +55,14 @@ AnalogChain::AnalogChain(const Recipe& recipe) {
   dac_bits_ = RangedInt(recipe, "dac_bits", 4, 1, 4);
   c_sample_f_ = RangedNumber(recipe, "c_sample", 2e-15, 1e-17, 1e-12, "F");
   c_line_f_ = RangedNumber(recipe, "c_line", 0.25e-15 * rows_, 0.0, 1e-10, "F");
-  // Default: the 3-bit SAR ADC's array (9 units of 5 fF) plus 4 fF of top-plate parasitics,
-  // connected to the line while it samples.
-  c_adc_f_ = RangedNumber(recipe, "c_adc", 4.9e-14, 0.0, 1e-10, "F");
+  const measure::SarAdcOptions d;
+  adc_ = {
+      .bits = RangedInt(recipe, "adc_bits", d.bits, 2, 6),
+      .c_unit_f = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F"),
+      .vref_of_vdd = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0, "of VDD"),
+      .range_of_vref = RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, ""),
+      .vcm_v = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V"),
+      .logic = SarLogicKey(recipe, "adc_logic")};
   // Default: 20 fF of GBL wire across the macro plus the other columns' A_MULT inputs (about
   // 0.6 fF each: T0's junctions).
   c_gbl_f_ = RangedNumber(recipe, "c_gbl", 2e-14 + 0.6e-15 * (columns_ - 1), 0.0, 1e-11, "F");
@@ -80,13 +90,19 @@ ChainTiming AnalogChain::TimingAt(double vdd_v, double convert_s) const {
 
 std::vector<std::pair<std::string, std::string>> AnalogChain::Parameters(
     const std::string& bench) const {
-  return {{bench + ".rows", std::to_string(rows_)},
-          {bench + ".columns", std::to_string(columns_)},
-          {bench + ".dac_bits", std::to_string(dac_bits_)},
-          {bench + ".c_sample", netlist::FormatNumber(c_sample_f_)},
-          {bench + ".c_line", netlist::FormatNumber(c_line_f_)},
-          {bench + ".c_adc", netlist::FormatNumber(c_adc_f_)},
-          {bench + ".c_gbl", netlist::FormatNumber(c_gbl_f_)}};
+  return {
+      {bench + ".rows", std::to_string(rows_)},
+      {bench + ".columns", std::to_string(columns_)},
+      {bench + ".dac_bits", std::to_string(dac_bits_)},
+      {bench + ".c_sample", netlist::FormatNumber(c_sample_f_)},
+      {bench + ".c_line", netlist::FormatNumber(c_line_f_)},
+      {bench + ".c_gbl", netlist::FormatNumber(c_gbl_f_)},
+      {bench + ".adc_bits", std::to_string(adc_.bits)},
+      {bench + ".adc_c_unit", netlist::FormatNumber(adc_.c_unit_f)},
+      {bench + ".adc_vref", netlist::FormatNumber(adc_.vref_of_vdd)},
+      {bench + ".adc_range_of_vref", netlist::FormatNumber(adc_.range_of_vref)},
+      {bench + ".adc_vcm", netlist::FormatNumber(adc_.vcm_v)},
+      {bench + ".adc_logic", adc_.logic == measure::SarLogic::kXspice ? "xspice" : "transistor"}};
 }
 
 std::vector<std::string> AnalogChain::ControlNames() {
@@ -108,6 +124,35 @@ void AnalogChain::Bind(netlist::Bindings& b,
   b.SetText("refs", measure::DacReferenceSources(dac_bits_, vdd_v, "ref"));
   b.SetText("controls", Controls(vdd_v, tm, ops));
   b.SetText("rows", Rows(vdd_v, tm, ops, weights, models));
+  BindAdc(b, vdd_v, tm, ops.size(), models);
+}
+
+measure::SarAdcOptions ChainAdc::Options(double vdd_v, const measure::DeviceModels& models) const {
+  return {.bits = bits,
+          .c_unit_f = c_unit_f,
+          .range_of_vref = range_of_vref,
+          .vdd_v = vdd_v,
+          .logic = logic,
+          .models = models};
+}
+
+void AnalogChain::BindAdc(netlist::Bindings& b,
+                          double vdd_v,
+                          const ChainTiming& tm,
+                          std::size_t ops,
+                          const measure::DeviceModels& models) const {
+  b.Set("vref", adc_.vref_of_vdd * vdd_v).Set("vcm", adc_.vcm_v);
+  b.SetText("adc", measure::SarAdcSubckt(adc_.Options(vdd_v, models)));
+  b.Set("bits", adc_.bits).SetText("adc_bits", measure::SarAdcPorts(adc_.bits));
+  std::vector<std::pair<double, double>> pts = {{0.0, vdd_v}};
+  for (std::size_t k = 0; k < ops; ++k) {
+    const double t0 = static_cast<double>(k) * tm.Period();
+    pts.push_back({t0, vdd_v});
+    pts.push_back({t0 + tm.ShareOff() - 2 * tm.edge, vdd_v});
+    pts.push_back({t0 + tm.ShareOff() - tm.edge, 0.0});
+    pts.push_back({t0 + tm.Period() - tm.edge, 0.0});
+  }
+  b.SetText("asmp", Pwl(pts));
 }
 
 namespace {

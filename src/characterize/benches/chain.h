@@ -46,16 +46,20 @@ struct ColumnVector {
 // Failures: none. Thread-safety: pure.
 ColumnVector ColumnVectors(std::uint64_t seed, int batch, int k, int rows, int dac_bits);
 
-// The column bench's converter operating point (column.adc_* keys with the adc recipe's
-// defaults), for the validation to compare with the adc table's. Throws UsageError for a key out
-// of range, naming it.
-struct ColumnBenchAdc {
+// The column's SAR ADC as the chain has it: its keys are the adc bench's (characterization/
+// adc.ini: adc_bits, adc_c_unit, adc_vref as a share of VDD, adc_range_of_vref, adc_vcm in volts,
+// adc_logic) under the chain bench's prefix, with the same defaults, so the line is loaded by,
+// and the column converts with, the ADC the adc table describes.
+struct ChainAdc {
+  int bits = 3;
   double c_unit_f = 0.0;
   double vref_of_vdd = 0.0;    // VREF / VDD
   double range_of_vref = 0.0;  // input range / VREF
   double vcm_v = 0.0;          // comparator common mode, V
+  measure::SarLogic logic = measure::SarLogic::kTransistor;
+  // The subcircuit's options at a supply.
+  measure::SarAdcOptions Options(double vdd_v, const measure::DeviceModels& models) const;
 };
-ColumnBenchAdc ColumnAdc(const Recipe& recipe);
 
 class AnalogChain {
  public:
@@ -73,7 +77,7 @@ class AnalogChain {
   int dac_bits() const { return dac_bits_; }
   double c_sample_f() const { return c_sample_f_; }
   double c_line_f() const { return c_line_f_; }
-  double c_adc_f() const { return c_adc_f_; }
+  const ChainAdc& adc() const { return adc_; }
   double c_gbl_f() const { return c_gbl_f_; }
   double edge_s() const { return edge_s_; }
   // Timing at a supply (the *_low_vdd keys at or below 0.8 V), with `convert` added.
@@ -82,13 +86,23 @@ class AnalogChain {
   std::vector<std::pair<std::string, std::string>> Parameters(const std::string& bench) const;
 
   // Binds {{c_sample}}, {{c_line}}, {{dac}}, {{refs}}, {{controls}} and {{rows}} for
-  // `ops` run back to back, the cells of row r holding the bits of weights[r] (bit k: cell k).
+  // `ops` run back to back, the cells of row r holding the bits of weights[r] (bit k: cell k),
+  // and the ADC's placeholders (BindAdc).
   void Bind(netlist::Bindings& b,
             double vdd_v,
             const ChainTiming& tm,
             const std::vector<ChainOp>& ops,
             const std::vector<unsigned>& weights,
             const measure::DeviceModels& models) const;
+
+  // Binds the ADC's placeholders for `ops` ops: {{adc}} (the subcircuit), {{bits}}, {{adc_bits}}
+  // (its output nodes), {{vref}}, {{vcm}} and {{asmp}}, its SMP source: high (sampling the line)
+  // from each op's start until two edges before SH falls, so it holds the shared line.
+  void BindAdc(netlist::Bindings& b,
+               double vdd_v,
+               const ChainTiming& tm,
+               std::size_t ops,
+               const measure::DeviceModels& models) const;
 
   // The control sources whose currents carry the control lines' driver energy.
   static std::vector<std::string> ControlNames();
@@ -104,7 +118,8 @@ class AnalogChain {
   int rows_ = 144;
   int columns_ = 8;
   int dac_bits_ = 4;
-  double c_sample_f_ = 0, c_line_f_ = 0, c_adc_f_ = 0, c_gbl_f_ = 0, edge_s_ = 0;
+  double c_sample_f_ = 0, c_line_f_ = 0, c_gbl_f_ = 0, edge_s_ = 0;
+  ChainAdc adc_;
   ChainTiming fast_, slow_;
 };
 

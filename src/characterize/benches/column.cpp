@@ -36,13 +36,7 @@ class ColumnBench final : public Bench {
     // One vector per cell of the units: a batch reads cells 0 .. vectors - 1 (the others hold 0).
     vectors_ = RangedInt(recipe, "vectors", AnalogChain::kCells, 1, AnalogChain::kCells);
     input_seed_ = static_cast<std::uint64_t>(RangedInt(recipe, "input_seed", 1, 0, 1 << 30));
-    adc_bits_ = RangedInt(recipe, "adc_bits", 3, 2, 6);
-    const ColumnBenchAdc adc = ColumnAdc(recipe);
-    c_unit_f_ = adc.c_unit_f;
-    vref_frac_ = adc.vref_of_vdd;
-    range_of_vref_ = adc.range_of_vref;
-    vcm_v_ = adc.vcm_v;
-    logic_ = SarLogicKey(recipe, "adc_logic");
+    adc_bits_ = chain_.adc().bits;
     t_clk_s_ = RangedNumber(recipe, "adc_t_clk", 1e-9, 5 * chain_.edge_s(), 1e-6, "s");
     t_clk_low_s_ = RangedNumber(recipe, "adc_t_clk_low_vdd", 4e-9, 5 * chain_.edge_s(), 1e-6, "s");
     // The integrator's largest step: clock and control edges are breakpoints and the
@@ -82,13 +76,6 @@ class ColumnBench final : public Bench {
 
   std::vector<std::pair<std::string, std::string>> Parameters() const override {
     auto p = chain_.Parameters("column");
-    p.push_back({"column.adc_bits", std::to_string(adc_bits_)});
-    p.push_back({"column.adc_c_unit", netlist::FormatNumber(c_unit_f_)});
-    p.push_back({"column.adc_vref", netlist::FormatNumber(vref_frac_)});
-    p.push_back({"column.adc_range_of_vref", netlist::FormatNumber(range_of_vref_)});
-    p.push_back({"column.adc_vcm", netlist::FormatNumber(vcm_v_)});
-    p.push_back(
-        {"column.adc_logic", logic_ == measure::SarLogic::kXspice ? "xspice" : "transistor"});
     p.push_back({"column.input_seed", std::to_string(input_seed_)});
     p.push_back({"column.batches", std::to_string(batches_)});
     p.push_back({"column.vectors", std::to_string(vectors_)});
@@ -103,8 +90,10 @@ class ColumnBench final : public Bench {
     std::vector<ChainOp> ops;
     std::vector<unsigned> weights;
     Ops(batch, ops, weights);
-    netlist::Bindings b = AdcBindings(p, tm, ops.size());
+    netlist::Bindings b;
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c);
     chain_.Bind(b, p.vdd_v, tm, ops, weights, Models(recipe_));
+    b.SetText("clk", AdcClock(p.vdd_v, tm, ops.size()));
     if (separate_) {
       b.SetText("clk", "0");  // the ADC samples and holds; it converts in the second run
       // The second run's files belong to the run's provenance too.
@@ -193,26 +182,13 @@ class ColumnBench final : public Bench {
   std::string SecondDeck(const GridPoint& p,
                          const std::string& line,
                          std::vector<std::filesystem::path>& inputs) const {
-    netlist::Bindings b = AdcBindings(p, Timing(p.vdd_v), static_cast<std::size_t>(vectors_) + 1);
-    b.SetText("line", line);
-    return RenderBenchFile(recipe_, "benches/column_adc.sp", p.corner, b, inputs);
-  }
-
-  // The bindings both decks share: supply, temperature, the ADC and its SMP and CLK sources.
-  netlist::Bindings AdcBindings(const GridPoint& p, const ChainTiming& tm, std::size_t ops) const {
+    const ChainTiming tm = Timing(p.vdd_v);
+    const std::size_t ops = static_cast<std::size_t>(vectors_) + 1;
     netlist::Bindings b;
-    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).Set("vref", vref_frac_ * p.vdd_v);
-    b.Set("vcm", vcm_v_);
-    b.SetText("adc", measure::SarAdcSubckt({.bits = adc_bits_,
-                                            .c_unit_f = c_unit_f_,
-                                            .range_of_vref = range_of_vref_,
-                                            .vdd_v = p.vdd_v,
-                                            .logic = logic_,
-                                            .models = Models(recipe_)}));
-    b.Set("bits", adc_bits_).SetText("adc_bits", measure::SarAdcPorts(adc_bits_));
-    b.SetText("asmp", AdcSample(p.vdd_v, tm, ops));
+    b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).SetText("line", line);
+    chain_.BindAdc(b, p.vdd_v, tm, ops, Models(recipe_));
     b.SetText("clk", AdcClock(p.vdd_v, tm, ops));
-    return b;
+    return RenderBenchFile(recipe_, "benches/column_adc.sp", p.corner, b, inputs);
   }
 
   double Clk(double vdd) const {
@@ -234,19 +210,6 @@ class ColumnBench final : public Bench {
       }
       ops.push_back({.cell = k, .codes = v.code});
     }
-  }
-
-  // ASMP: high from each op's start until two edges before SH falls.
-  std::string AdcSample(double vdd, const ChainTiming& tm, std::size_t ops) const {
-    std::vector<std::pair<double, double>> pts = {{0.0, vdd}};
-    for (std::size_t k = 0; k < ops; ++k) {
-      const double t0 = static_cast<double>(k) * tm.Period();
-      pts.push_back({t0, vdd});
-      pts.push_back({t0 + tm.ShareOff() - 2 * tm.edge, vdd});
-      pts.push_back({t0 + tm.ShareOff() - tm.edge, 0.0});
-      pts.push_back({t0 + tm.Period() - tm.edge, 0.0});
-    }
-    return Pwl(pts);
   }
 
   // CLK: `bits` pulses after SH falls, rising at (j + 1/2) t_clk and falling at (j + 1) t_clk.
@@ -271,24 +234,11 @@ class ColumnBench final : public Bench {
   int vectors_ = AnalogChain::kCells;
   std::uint64_t input_seed_ = 1;
   int adc_bits_ = 3;
-  double c_unit_f_ = 0, vref_frac_ = 1.0, range_of_vref_ = 0, vcm_v_ = 0;
   double t_clk_s_ = 0, t_clk_low_s_ = 0, max_step_s_ = 0;
-  measure::SarLogic logic_ = measure::SarLogic::kTransistor;
   bool separate_ = true;
 };
 
 }  // namespace
-
-// The converter's keys and defaults are the adc bench's (characterization/adc.ini), so the
-// column converts with the ADC the tables describe.
-ColumnBenchAdc ColumnAdc(const Recipe& recipe) {
-  const measure::SarAdcOptions d;
-  return {
-      .c_unit_f = RangedNumber(recipe, "adc_c_unit", d.c_unit_f, 1e-17, 1e-12, "F"),
-      .vref_of_vdd = RangedNumber(recipe, "adc_vref", measure::kSarVrefOfVdd, 0.05, 1.0, "of VDD"),
-      .range_of_vref = RangedNumber(recipe, "adc_range_of_vref", d.range_of_vref, 0.01, 1.0, ""),
-      .vcm_v = RangedNumber(recipe, "adc_vcm", measure::kSarVcmV, 0.0, 2.0, "V")};
-}
 
 std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe) {
   return std::make_unique<ColumnBench>(recipe);
