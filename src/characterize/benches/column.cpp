@@ -26,9 +26,8 @@ class ColumnBench final : public Bench {
  public:
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
-    for (const char* k : {"batches", "vectors", "input_seed", "t_max_step", "adc_run", "adc_bits",
-                          "adc_c_unit", "adc_vref", "adc_range_of_vref", "adc_vcm", "adc_logic",
-                          "adc_t_clk", "adc_t_clk_low_vdd"}) {
+    for (const char* k : {"batches", "vectors", "input_seed", "t_max_step", "adc_run", "adc_t_clk",
+                          "adc_t_clk_low_vdd"}) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
@@ -93,10 +92,10 @@ class ColumnBench final : public Bench {
     netlist::Bindings b;
     b.Set("vdd", p.vdd_v).Set("temp", p.temp_c);
     chain_.Bind(b, p.vdd_v, tm, ops, weights, Models(recipe_));
-    b.SetText("clk", AdcClock(p.vdd_v, tm, ops.size()));
+    // Separate: the ADC samples and holds here (its clock low) and converts in the second run,
+    // whose files belong to the run's provenance too.
+    b.SetText("clk", separate_ ? "0" : AdcClock(p.vdd_v, tm, ops.size()));
     if (separate_) {
-      b.SetText("clk", "0");  // the ADC samples and holds; it converts in the second run
-      // The second run's files belong to the run's provenance too.
       SecondDeck(p, "dc 0", inputs);
     }
     return RenderBenchFile(recipe_, "benches/column_chain.sp", p.corner, b, inputs);
