@@ -103,36 +103,10 @@ double LookOr(const lut::Store& store,
   return std::isfinite(v) ? v : fallback;
 }
 
-// A resolved bench parameter ("apath.rows") from the store's recipe provenance: the "# resolved:"
-// block the runner writes, or the recipe's own key.
+// A resolved bench parameter ("apath.rows") from the store's recipe provenance.
 std::optional<std::string> Parameter(const lut::Store& store, std::string_view key) {
-  std::istringstream in(store.provenance().recipe_text);
-  std::string line;
-  std::optional<std::string> found;
-  while (std::getline(in, line)) {
-    std::string text = line;
-    const std::string resolved = "# resolved:";
-    if (text.rfind(resolved, 0) == 0) {
-      text = text.substr(resolved.size());
-    } else if (!text.empty() && text[0] == '#') {
-      continue;
-    }
-    const auto eq = text.find('=');
-    if (eq == std::string::npos) {
-      continue;
-    }
-    std::string k = text.substr(0, eq);
-    k.erase(std::remove(k.begin(), k.end(), ' '), k.end());
-    if (k == key) {
-      std::string v = text.substr(eq + 1);
-      v.erase(0, v.find_first_not_of(' '));
-      v.erase(v.find_last_not_of(' ') + 1);
-      found = v;
-    }
-  }
-  return found;
+  return ResolvedParameter(store.provenance().recipe_text, key);
 }
-
 int IntParameter(const lut::Store& store, std::string_view key) {
   const auto v = Parameter(store, key);
   if (!v) {
@@ -519,6 +493,34 @@ Sources SourcesInFolder(const fs::path& dir) {
         "characterize with those recipes, or name the files with --apath etc.)");
   }
   return s;
+}
+
+std::optional<std::string> ResolvedParameter(std::string_view recipe_text, std::string_view key) {
+  std::istringstream in{std::string(recipe_text)};
+  std::string line;
+  std::optional<std::string> found;
+  while (std::getline(in, line)) {
+    std::string text = line;
+    const std::string resolved = "# resolved:";
+    if (text.rfind(resolved, 0) == 0) {
+      text = text.substr(resolved.size());
+    } else if (!text.empty() && text[0] == '#') {
+      continue;
+    }
+    const auto eq = text.find('=');
+    if (eq == std::string::npos) {
+      continue;
+    }
+    std::string k = text.substr(0, eq);
+    k.erase(std::remove(k.begin(), k.end(), ' '), k.end());
+    if (k == key) {
+      std::string v = text.substr(eq + 1);
+      v.erase(0, v.find_first_not_of(' '));
+      v.erase(v.find_last_not_of(' ') + 1);
+      found = v;
+    }
+  }
+  return found;
 }
 
 Macro ReadMacro(const Sources& sources, const Request& request) {

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "calib/macro.h"
 
@@ -51,6 +53,11 @@ struct Request {
   std::optional<double> adc_lo_frac;
   std::optional<double> adc_hi_frac;
 };
+
+// A bench parameter a run resolved ("adc.vref", "apath.rows") from its recipe provenance (a
+// TableSource's or a store's recipe_text): the "# resolved:" block the runner writes, or the
+// recipe's own key; the last one stated wins. nullopt when the text states none. Pure.
+std::optional<std::string> ResolvedParameter(std::string_view recipe_text, std::string_view key);
 
 // Reads the macro at `request.point` from `sources` (all empty: the analytic placeholder).
 // Failures: UsageError for an operating point outside a table's axes (no extrapolation: names

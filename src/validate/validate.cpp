@@ -346,12 +346,11 @@ ValidationReport RunValidation(const ValidateOptions& o) {
                                                    {"vcm", column_adc.vcm_v},
                                                    {"c_unit", column_adc.c_unit_f}};
     for (const auto& [key, column_value] : keys) {
-      const std::string tag = "# resolved: adc." + std::string(key) + " = ";
-      const std::size_t at = s.recipe_text.find(tag);
-      if (at == std::string::npos) {
+      const auto stated = calib::ResolvedParameter(s.recipe_text, "adc." + std::string(key));
+      if (!stated) {
         continue;  // a table from before the key existed: nothing to compare
       }
-      const double table_value = std::stod(s.recipe_text.substr(at + tag.size()));
+      const double table_value = std::stod(*stated);
       if (std::abs(table_value - column_value) > 1e-9 * std::max(1.0, std::abs(table_value))) {
         throw UsageError("the column recipe's ADC has column.adc_" + std::string(key) + " = " +
                          netlist::FormatNumber(column_value) + " but " + s.file.string() +
