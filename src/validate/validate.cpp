@@ -35,6 +35,31 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// A commit hash cut to 12 digits, keeping a "-dirty" mark.
+std::string ShortCommit(const std::string& commit) {
+  const std::string dirty = "-dirty";
+  const bool is_dirty = commit.size() > dirty.size() &&
+                        commit.compare(commit.size() - dirty.size(), dirty.size(), dirty) == 0;
+  return commit.substr(0, 12) + (is_dirty ? dirty : "");
+}
+
+// Writes `file` through F.tmp and rename(2), so an interrupted write never leaves half a file.
+void WriteAtomically(const fs::path& file, const std::function<void(std::ostream&)>& write) {
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    write(out);
+    if (!out) {
+      throw Error("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    throw Error("cannot rename " + tmp.string() + " to " + file.string() + ": " + ec.message());
+  }
+}
+
 int IdealCode(double u, int bits) {
   return std::clamp(static_cast<int>(std::floor(u)), 0, (1 << bits) - 1);
 }
@@ -285,11 +310,100 @@ CodeTable ModelCodes(const calib::Macro& macro,
   return out;
 }
 
+LineComparison CompareLines(const calib::LineTransfer& line,
+                            int rows,
+                            const std::vector<std::vector<std::int64_t>>& rows_at_code,
+                            const std::vector<std::vector<double>>& spice_lines) {
+  const std::size_t vectors = rows_at_code.size();
+  LineComparison c;
+  c.model_v.reserve(vectors);
+  for (const auto& counts : rows_at_code) {
+    double v = line.baseline_v;
+    for (std::size_t d = 0; d < counts.size(); ++d) {
+      if (counts[d] != 0) {
+        v += static_cast<double>(counts[d]) * line.StepV(static_cast<int>(d), rows);
+      }
+    }
+    c.model_v.push_back(v);
+  }
+  for (std::size_t die = 0; die < spice_lines.size(); ++die) {
+    if (spice_lines[die].size() != vectors) {
+      throw UsageError("line comparison: die " + std::to_string(die) + " has " +
+                       std::to_string(spice_lines[die].size()) + " line voltages for " +
+                       std::to_string(vectors) + " vectors");
+    }
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  c.spice_mean_v.assign(vectors, nan);
+  c.spice_sigma_v.assign(vectors, nan);
+  c.spice_dies.assign(vectors, 0);
+  double sum_diff = 0.0, sum_sigma = 0.0;
+  for (std::size_t v = 0; v < vectors; ++v) {
+    double s = 0.0, ss = 0.0;
+    int n = 0;
+    for (const auto& die : spice_lines) {
+      if (!std::isnan(die[v])) {
+        s += die[v];
+        ss += die[v] * die[v];
+        ++n;
+      }
+    }
+    c.spice_dies[v] = n;
+    if (n == 0) {
+      continue;
+    }
+    const double mean = s / n;
+    const double sigma = n > 1 ? std::sqrt(std::max(0.0, (ss - n * mean * mean) / (n - 1))) : 0.0;
+    c.spice_mean_v[v] = mean;
+    c.spice_sigma_v[v] = sigma;
+    const double diff = mean - c.model_v[v];
+    c.diff_min_v = c.vectors_compared == 0 ? diff : std::min(c.diff_min_v, diff);
+    c.diff_max_v = c.vectors_compared == 0 ? diff : std::max(c.diff_max_v, diff);
+    sum_diff += diff;
+    sum_sigma += sigma;
+    ++c.vectors_compared;
+  }
+  if (c.vectors_compared > 0) {
+    c.diff_mean_v = sum_diff / c.vectors_compared;
+    c.spice_sigma_mean_v = sum_sigma / c.vectors_compared;
+  }
+  return c;
+}
+
 namespace {
 
 std::string RecipeValue(const characterize::Recipe& r, const std::string& key) {
   const auto it = r.effective.find(key);
   return it == r.effective.end() ? "" : it->second;
+}
+
+// The first key of `recipe` whose value in a file's recipe text ("key = value" lines) differs,
+// as "key = theirs (here: ours)"; empty when every key agrees.
+std::string RecipeDifference(const std::string& file_text, const characterize::Recipe& recipe) {
+  std::map<std::string, std::string> theirs;
+  std::istringstream in(file_text);
+  for (std::string l; std::getline(in, l);) {
+    const auto eq = l.find(" = ");
+    if (l.empty() || l[0] == '#' || eq == std::string::npos) {
+      continue;
+    }
+    theirs.emplace(l.substr(0, eq), l.substr(eq + 3));
+  }
+  for (const auto& [key, value] : recipe.effective) {
+    const auto it = theirs.find(key);
+    if (it == theirs.end()) {
+      return key + " not set (here: " + value + ")";
+    }
+    if (it->second != value) {
+      return key + " = " + it->second + " (here: " + value + ")";
+    }
+  }
+  for (const auto& [key, value] : theirs) {
+    if (recipe.effective.count(key) == 0) {
+      return key + " = " + value + " (here: not set)";
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -372,20 +486,49 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   rep.spice_seed = recipe.seed;
 
   // The SPICE side: the column characterization (reused when complete, of this recipe and
-  // written by this build's commit: a bench's code can change what one recipe simulates).
+  // written by this build's commit: a bench's code can change what one recipe simulates), or the
+  // complete run the user names.
   fs::create_directories(o.out_dir);
-  rep.spice_file = o.out_dir / "column.h5";
+  rep.spice_file = o.spice_file.empty() ? o.out_dir / "column.h5" : o.spice_file;
   bool reuse = false;
-  if (!o.resume && fs::exists(rep.spice_file) &&
-      !fs::exists(rep.spice_file.string() + ".journal")) {
+  if (!o.spice_file.empty()) {
+    if (o.resume) {
+      throw UsageError("--spice takes a complete column run as it is; --resume finishes one");
+    }
+    if (!fs::exists(o.spice_file)) {
+      throw UsageError("no column run at '" + o.spice_file.string() + "'");
+    }
+    const lut::Store given = lut::Store::Open(o.spice_file);
+    if (!given.complete()) {
+      throw UsageError("'" + o.spice_file.string() +
+                       "' is an unfinished column run: finish it (cimchar characterize ... "
+                       "--resume, or merge its shards) before comparing with it");
+    }
+    const std::string difference = RecipeDifference(given.provenance().recipe_text, recipe);
+    if (!difference.empty()) {
+      throw UsageError("'" + o.spice_file.string() + "' was run from another column recipe than " +
+                       recipe_file.string() + " (profile " + o.profile +
+                       ") with the keys given: " + difference);
+    }
+    const std::string& commit = given.provenance().cimchar_commit;
+    rep.notes.push_back("SPICE: " + o.spice_file.string() + " as given, made by cimchar commit " +
+                        ShortCommit(commit) +
+                        (commit == core::kGitCommit
+                             ? " (this build)"
+                             : " (this build: " + ShortCommit(core::kGitCommit) + ")"));
+    reuse = true;
+  } else if (!o.resume && fs::exists(rep.spice_file) &&
+             !fs::exists(rep.spice_file.string() + ".journal")) {
     const lut::Store existing = lut::Store::Open(rep.spice_file);
     reuse = existing.complete() &&
             existing.provenance().recipe_text.rfind(characterize::RecipeText(recipe), 0) == 0 &&
             existing.provenance().cimchar_commit == core::kGitCommit;
   }
   if (reuse) {
-    rep.notes.push_back("SPICE: reused " + rep.spice_file.string() +
-                        " (same recipe and cimchar commit, complete)");
+    if (o.spice_file.empty()) {
+      rep.notes.push_back("SPICE: reused " + rep.spice_file.string() +
+                          " (same recipe and cimchar commit, complete)");
+    }
   } else {
     characterize::RunOptions run;
     run.jobs = o.jobs;
@@ -439,6 +582,10 @@ ValidationReport RunValidation(const ValidateOptions& o) {
   }
   rep.spice.assign(static_cast<std::size_t>(rep.dies),
                    std::vector<int>(static_cast<std::size_t>(rep.vectors), -1));
+  std::vector<std::vector<double>> spice_lines(
+      static_cast<std::size_t>(rep.dies),
+      std::vector<double>(static_cast<std::size_t>(rep.vectors),
+                          std::numeric_limits<double>::quiet_NaN()));
   std::vector<bool> die_failed(static_cast<std::size_t>(rep.dies), false);
   for (const lut::Record& r : store.records()) {
     const auto die = static_cast<std::size_t>(r.sample);
@@ -447,14 +594,17 @@ ValidationReport RunValidation(const ValidateOptions& o) {
       continue;
     }
     for (int k = 0; k < per_batch; ++k) {
-      rep.spice[die][r.grid_point * per_batch + static_cast<std::size_t>(k)] =
-          static_cast<int>(std::lround(r.values[static_cast<std::size_t>(k)]));
+      const std::size_t v = r.grid_point * per_batch + static_cast<std::size_t>(k);
+      rep.spice[die][v] = static_cast<int>(std::lround(r.values[static_cast<std::size_t>(k)]));
+      spice_lines[die][v] = r.values[static_cast<std::size_t>(per_batch + k)];
     }
   }
   rep.failed_dies = static_cast<int>(std::count(die_failed.begin(), die_failed.end(), true));
 
   rep.model = ModelCodes(macro, counts, o.chips, o.first_chip);
   rep.comparison = CompareCodes(rep.ideal_lsb, macro.geometry.adc_bits, rep.spice, rep.model);
+  rep.lines = CompareLines(macro.line, chain.rows(), counts, spice_lines);
+  rep.lsb_v = macro.adc.LsbV();
   for (const auto& n : macro.notes) {
     rep.notes.push_back("macro: " + n);
   }
@@ -506,18 +656,31 @@ void PrintReport(std::ostream& out, const ValidationReport& r) {
       << (c.chi2_dof > 0 ? verdict(c.chi2_p >= kTargetP)
                          : "MISS (too few conversions for two bins of 5 expected counts)")
       << "\n";
+  const LineComparison& l = r.lines;
+  if (l.vectors_compared > 0) {
+    const double lsb = r.lsb_v > 0.0 ? r.lsb_v : 1.0;
+    out << std::showpos << std::setprecision(3)
+        << "line in front of the ADC (diagnostic, no target): SPICE's sampled line - the model's "
+           "mean line, per vector over the dies: mean "
+        << l.diff_mean_v * 1e3 << " mV (" << l.diff_mean_v / lsb << " LSB), from "
+        << l.diff_min_v * 1e3 << " to " << l.diff_max_v * 1e3 << " mV over " << std::noshowpos
+        << l.vectors_compared << " vectors; SPICE's spread across dies "
+        << l.spice_sigma_mean_v * 1e3 << " mV per vector on average (lines.csv)\n";
+  }
   if (r.failed_dies > 0) {
     out << "dies with a failed batch: " << r.failed_dies << " (their failed vectors are skipped)\n";
   }
-  out << std::setprecision(1) << "runtime: " << r.total_s << " s (SPICE column " << r.spice_s
-      << " s" << (r.spice_s == 0.0 ? ", reused" : "") << ")\n";
+  out << std::setprecision(1) << "runtime: " << r.total_s << " s (SPICE column ";
+  if (!r.options.spice_file.empty()) {
+    out << "given with --spice)\n";
+  } else {
+    out << r.spice_s << " s" << (r.spice_s == 0.0 ? ", reused" : "") << ")\n";
+  }
   out << "result: " << verdict(MeetsTargets(c)) << "\n";
 }
 
 void WriteCodesCsv(const fs::path& file, const ValidationReport& r) {
-  const fs::path tmp = file.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
+  WriteAtomically(file, [&](std::ostream& out) {
     out << "side,instance,vector,ideal_lsb,code\n" << std::setprecision(17);
     const auto write = [&](const char* side, const CodeTable& t) {
       for (std::size_t i = 0; i < t.size(); ++i) {
@@ -528,15 +691,24 @@ void WriteCodesCsv(const fs::path& file, const ValidationReport& r) {
     };
     write("spice", r.spice);
     write("model", r.model);
-    if (!out) {
-      throw Error("cannot write " + tmp.string());
+  });
+}
+
+void WriteLinesCsv(const fs::path& file, const ValidationReport& r) {
+  WriteAtomically(file, [&](std::ostream& out) {
+    out << "vector,ideal_lsb,model_line_v,spice_mean_line_v,spice_sigma_line_v,spice_dies\n"
+        << std::setprecision(17);
+    const LineComparison& l = r.lines;
+    for (std::size_t v = 0; v < l.model_v.size(); ++v) {
+      out << v << "," << r.ideal_lsb[v] << "," << l.model_v[v] << ",";
+      if (l.spice_dies[v] > 0) {
+        out << l.spice_mean_v[v] << "," << l.spice_sigma_v[v];
+      } else {
+        out << ",";
+      }
+      out << "," << l.spice_dies[v] << "\n";
     }
-  }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    throw Error("cannot rename " + tmp.string() + " to " + file.string() + ": " + ec.message());
-  }
+  });
 }
 
 }  // namespace cimchar::validate

@@ -84,12 +84,39 @@ CodeTable ModelCodes(const calib::Macro& macro,
 // Failures: none. Thread-safety: pure.
 double IdealLsb(const calib::Macro& macro, const std::vector<std::int64_t>& rows_at_code);
 
+// The line voltage in front of the ADC, per vector: what SPICE sampled on each die against the
+// mean the model builds from the line table (baseline plus one step per row with W = 1). A
+// diagnostic beside the code comparison: it tells a line that is off from a converter that is.
+struct LineComparison {
+  std::vector<double> model_v;        // per vector: baseline_v + sum over rows of h(code)
+  std::vector<double> spice_mean_v;   // mean over the dies that converted it (NaN: none did)
+  std::vector<double> spice_sigma_v;  // their spread (sample sigma; 0 with one die)
+  std::vector<int> spice_dies;        // how many dies converted it
+  int vectors_compared = 0;           // vectors with at least one die
+  double diff_mean_v = 0.0;           // mean over those vectors of spice_mean_v - model_v
+  double diff_min_v = 0.0;
+  double diff_max_v = 0.0;
+  double spice_sigma_mean_v = 0.0;  // mean over them of spice_sigma_v
+};
+
+// Compares `spice_lines[die][vector]` (volts; NaN for a failed conversion) with the model's mean
+// line of each vector, given as the rows holding W = 1 at each DAC code. Failures: UsageError for
+// a die row whose length differs from rows_at_code, or a count vector longer than the DAC's
+// codes. Thread-safety: pure.
+LineComparison CompareLines(const calib::LineTransfer& line,
+                            int rows,
+                            const std::vector<std::vector<std::int64_t>>& rows_at_code,
+                            const std::vector<std::vector<double>>& spice_lines);
+
 struct ValidateOptions {
   std::filesystem::path lut_dir;  // the tables (apath.h5, adc.h5, ...) the model is read from
   std::filesystem::path recipe;   // the column recipe; empty: characterization/column.ini
   std::string profile = "quick";
   std::map<std::string, std::string> overrides;  // recipe keys from the command line
   std::filesystem::path out_dir = "results/validation";
+  // A complete column run to compare with instead of running one (e.g. one merged from shards
+  // run elsewhere, or made by an earlier build): its recipe must be the one given here.
+  std::filesystem::path spice_file;
   int jobs = 1;
   bool resume = false;
   bool progress = true;
@@ -106,9 +133,11 @@ struct ValidationReport {
   int vectors = 0;
   int failed_dies = 0;
   std::vector<double> ideal_lsb;
+  double lsb_v = 0.0;  // the model ADC's LSB, volts
   CodeTable spice;
   CodeTable model;
   Comparison comparison;
+  LineComparison lines;
   std::vector<std::string> notes;
   bool root = true;      // false on the other ranks of an mpirun (they report nothing)
   double spice_s = 0.0;  // wall time of the column run (0 when reused)
@@ -116,17 +145,22 @@ struct ValidationReport {
 };
 
 // Runs (or reuses, when a complete file of the same recipe and cimchar commit exists) the column
-// characterization into options.out_dir/column.h5, reads the macro from the tables at its operating
-// point and compares. Failures: UsageError for a column recipe that sweeps more than one operating
-// point, tables whose geometry (rows, DAC or ADC bits) differs from the column's, or dies that are
-// the tables' own (the same master seed); errors of the characterization and of the reader. Not
+// characterization into options.out_dir/column.h5 - or takes options.spice_file as it is -, reads
+// the macro from the tables at its operating point and compares. Failures: UsageError for a column
+// recipe that sweeps more than one operating point, tables whose geometry (rows, DAC or ADC bits)
+// differs from the column's, or dies that are the tables' own (the same master seed), a spice_file
+// that is incomplete or of another recipe; errors of the characterization and of the reader. Not
 // thread-safe (the characterization installs signal handlers).
 ValidationReport RunValidation(const ValidateOptions& options);
 
 // The report: method, both sides' statistics with the targets and PASS/MISS lines, timing.
 void PrintReport(std::ostream& out, const ValidationReport& report);
 
-// Per-vector CSV: instance side, instance, vector, ideal_lsb, ideal_code, code.
+// Per-vector CSV: instance side, instance, vector, ideal_lsb, code.
 void WriteCodesCsv(const std::filesystem::path& file, const ValidationReport& report);
+
+// Per-vector CSV of the line comparison: vector, ideal_lsb, model_line_v, spice_mean_line_v,
+// spice_sigma_line_v, spice_dies.
+void WriteLinesCsv(const std::filesystem::path& file, const ValidationReport& report);
 
 }  // namespace cimchar::validate

@@ -218,10 +218,15 @@ TEST(Cli, ValidateAgainstTheSmallColumn) {
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << Describe(r);
   EXPECT_TRUE(fs::exists(out / "report.txt"));
   EXPECT_TRUE(fs::exists(out / "codes.csv"));
+  EXPECT_TRUE(fs::exists(out / "lines.csv"));
   EXPECT_TRUE(fs::exists(out / "column.h5"));
   EXPECT_NE(r.out.find("pooled error sigma ratio"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("2 dies"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("x 4 vectors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line in front of the ADC"), std::string::npos) << r.out;
+  ExpectRefused({"validate", "--lut", Lut().string(), "--out", (Dir() / "refused").string(),
+                 "--spice", (Dir() / "no_such_column.h5").string()},
+                "no_such_column.h5");
   ExpectRefused({"validate", "--lut", Lut().string(), "--out", out.string(), "--column.rows=8"},
                 "rows = 8");
   ExpectRefused({"validate", "--lut", Lut().string(), "--out", (Dir() / "refused").string(),

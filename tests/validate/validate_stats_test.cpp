@@ -1,5 +1,6 @@
 // The validation's comparison has teeth: the model against itself on other chip instances passes;
-// a model with its static sigma doubled or its transfer shifted by one LSB fails. No ngspice.
+// a model with its static sigma doubled or its transfer shifted by one LSB fails; the line
+// diagnostic finds an offset put into the dies' lines. No ngspice.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -103,6 +104,42 @@ TEST(ValidateStats, EmptyOrRaggedTablesAreRefused) {
   CodeTable ragged = Data().dies;
   ragged[0].pop_back();
   EXPECT_THROW(CompareCodes(Data().ideal, 3, ragged, Data().dies), UsageError);
+}
+
+// The line diagnostic: dies whose lines sit 2 and 4 mV above the model's mean line give a mean
+// difference of 3 mV and their spread; a failed conversion (NaN) is left out of its vector only.
+TEST(ValidateStats, TheLineDiagnosticFindsAnOffsetInTheDiesLines) {
+  const calib::Macro m = Macro();
+  const auto& counts = Data().counts;
+  const LineComparison exact = CompareLines(m.line, 144, counts, {});
+  ASSERT_EQ(exact.model_v.size(), counts.size());
+  EXPECT_EQ(exact.vectors_compared, 0);
+  // The model's mean line is the table's superposition: baseline plus one step per row.
+  double by_hand = m.line.baseline_v;
+  for (std::size_t d = 0; d < counts[0].size(); ++d) {
+    by_hand += static_cast<double>(counts[0][d]) * m.line.StepV(static_cast<int>(d), 144);
+  }
+  EXPECT_NEAR(exact.model_v[0], by_hand, 1e-15);
+  EXPECT_GT(exact.model_v[0], m.line.baseline_v);  // half the rows hold W = 1
+
+  std::vector<std::vector<double>> dies(2);
+  for (std::size_t v = 0; v < counts.size(); ++v) {
+    dies[0].push_back(exact.model_v[v] + 0.002);
+    dies[1].push_back(exact.model_v[v] + 0.004);
+  }
+  dies[1][3] = std::nan("");
+  const LineComparison c = CompareLines(m.line, 144, counts, dies);
+  EXPECT_EQ(c.vectors_compared, kVectors);
+  EXPECT_EQ(c.spice_dies[3], 1);
+  EXPECT_EQ(c.spice_dies[4], 2);
+  EXPECT_NEAR(c.spice_mean_v[4] - c.model_v[4], 0.003, 1e-12);
+  EXPECT_NEAR(c.spice_sigma_v[4], 0.002 / std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(c.diff_min_v, 0.002, 1e-12);  // vector 3: die 0 only
+  EXPECT_NEAR(c.diff_max_v, 0.003, 1e-12);
+  EXPECT_NEAR(c.diff_mean_v, (0.002 + (kVectors - 1) * 0.003) / kVectors, 1e-12);
+
+  dies[0].pop_back();
+  EXPECT_THROW(CompareLines(m.line, 144, counts, dies), UsageError);
 }
 
 }  // namespace

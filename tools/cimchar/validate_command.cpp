@@ -28,13 +28,19 @@ characterization/column.ini; its keys can be overridden like `cimchar characteri
 seed, never the tables') runs the whole column in ngspice (HCIMA units holding the weights, one
 DAC per row, A_MULT, the line, the SAR ADC) on fixed input vectors (per row W ~ Bernoulli(1/2),
 a uniform DAC code: a full analog window of uniform operands). The run is stored in
-OUT/column.h5 (resumable; reused when complete and written by the same commit) through the same pipeline as every table.
+OUT/column.h5 through the same pipeline as every table (resumable; reused when complete and
+written by the same commit). --spice FILE compares with a complete column run made elsewhere
+instead (e.g. merged from `cimchar characterize --shard` runs, or by an earlier build: the report
+names the commit that made it); its recipe must be the one given here.
 The model side is the characterized macro read from --lut at the column's operating point,
 converting the same vectors on --chips simulated chip instances, dynamic noise off on both sides
 (ngspice 39 has no device noise in transient analysis).
 Compared as distributions: error = code - ideal code; pooled error sigma (ratio, target
 0.9-1.1), per-instance mean and sigma, SNR with its 95 % bootstrap interval (difference target
 within 1 dB), and a two-sample chi-square test on the error histograms (target p >= 0.01).
+Beside the codes, a diagnostic without target: the line voltage SPICE sampled in front of the ADC
+against the model's mean line (baseline plus one table step per row with W = 1), per vector over
+the dies (OUT/lines.csv), which tells a line that is off from a converter that is.
 )";
 
 int RunValidate(const std::vector<std::string>& args) {
@@ -47,7 +53,9 @@ int RunValidate(const std::vector<std::string>& args) {
       "recipe", po::value(&recipe), "column recipe (default characterization/column.ini)")(
       "profile", po::value(&o.profile)->default_value(o.profile), "recipe profile: quick or full")(
       "out", po::value(&out_dir)->default_value(out_dir),
-      "folder for column.h5 (the SPICE run), report.txt and codes.csv")(
+      "folder for column.h5 (the SPICE run), report.txt, codes.csv and lines.csv")(
+      "spice", po::value<std::string>(),
+      "compare with this complete column run (HDF5) instead of running one")(
       "jobs,j", po::value(&o.jobs)->default_value(o.jobs), "ngspice worker processes")(
       "resume", po::bool_switch(&o.resume), "finish an interrupted SPICE column run")(
       "no-progress", "no progress bar or lines")(
@@ -84,6 +92,9 @@ int RunValidate(const std::vector<std::string>& args) {
   o.lut_dir = lut;
   o.recipe = recipe;
   o.out_dir = out_dir;
+  if (vm.count("spice") != 0U) {
+    o.spice_file = vm["spice"].as<std::string>();
+  }
   o.progress = vm.count("no-progress") == 0;
   const cimchar::distribute::Launch launch = cimchar::distribute::LaunchedBy();
   cimchar::distribute::CheckLaunch(launch, cimchar::distribute::BuiltWithMpi());
@@ -96,8 +107,10 @@ int RunValidate(const std::vector<std::string>& args) {
   validate::PrintReport(text, report);
   std::ofstream(o.out_dir / "report.txt") << text.str();
   validate::WriteCodesCsv(o.out_dir / "codes.csv", report);
+  validate::WriteLinesCsv(o.out_dir / "lines.csv", report);
   std::cout << "wrote " << (o.out_dir / "report.txt").string() << ", "
-            << (o.out_dir / "codes.csv").string() << "\n";
+            << (o.out_dir / "codes.csv").string() << ", " << (o.out_dir / "lines.csv").string()
+            << "\n";
   return validate::MeetsTargets(report.comparison) ? 0 : 1;
 }
 
