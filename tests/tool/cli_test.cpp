@@ -225,7 +225,7 @@ TEST(Cli, ValidateAgainstTheSmallColumn) {
   EXPECT_NE(r.out.find("x 4 vectors"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("line in front of the ADC"), std::string::npos) << r.out;
   ExpectRefused({"validate", "--lut", Lut().string(), "--out", (Dir() / "refused").string(),
-                 "--spice", (Dir() / "no_such_column.h5").string()},
+                 "--column.rows=16", "--spice", (Dir() / "no_such_column.h5").string()},
                 "no_such_column.h5");
   ExpectRefused({"validate", "--lut", Lut().string(), "--out", out.string(), "--column.rows=8"},
                 "rows = 8");
