@@ -243,7 +243,6 @@ Comparison CompareCodes(const std::vector<double>& ideal_lsb,
   c.chi2_dof = bins_used - 1;
   std::mt19937_64 rng(seed + 2);
   int as_large = 0;
-  constexpr int kPermutations = 2000;
   for (int p = 0; p < kPermutations; ++p) {
     std::shuffle(order.begin(), order.end(), rng);
     as_large += statistic(order) >= c.chi2 - 1e-15 ? 1 : 0;
@@ -651,8 +650,12 @@ void PrintReport(std::ostream& out, const ValidationReport& r) {
   out << std::setprecision(2) << "SNR difference (model - SPICE): " << c.snr_diff_db
       << " dB (target within " << kTargetSnrDiffDb
       << " dB): " << verdict(std::abs(c.snr_diff_db) <= kTargetSnrDiffDb) << "\n";
-  out << std::setprecision(3) << "two-sample chi-square on the error histograms: " << c.chi2
-      << " with " << c.chi2_dof << " dof, p = " << c.chi2_p << " (target p >= " << kTargetP << "): "
+  // The p-value is a permutation test's, not the chi-square law's: the distance is between
+  // proportions, so it is printed as such, with the number of bins it spans.
+  out << std::setprecision(3)
+      << "two-sample chi-square distance on the error histograms: " << c.chi2 << " over "
+      << c.chi2_dof + 1 << " bins, p = " << c.chi2_p << " by " << kPermutations
+      << " exchanges of whole instances (target p >= " << kTargetP << "): "
       << (c.chi2_dof > 0 ? verdict(c.chi2_p >= kTargetP)
                          : "MISS (too few conversions for two bins of 5 expected counts)")
       << "\n";

@@ -43,9 +43,9 @@ struct Comparison {
   SideStats model;
   double sigma_ratio = 0.0;  // model.error_sigma / spice.error_sigma
   double snr_diff_db = 0.0;  // model - SPICE
-  double chi2 = 0.0;         // two-sample chi-square on the pooled error histograms
-  int chi2_dof = 0;
-  double chi2_p = 1.0;
+  double chi2 = 0.0;         // chi-square distance between the pooled error histograms' proportions
+  int chi2_dof = 0;          // bins with a count on either side, minus one
+  double chi2_p = 1.0;       // permutation p-value (whole instances exchanged between the sides)
 };
 
 // Targets: pooled error sigma ratio within 0.9 - 1.1, SNR within 1 dB, the two-sample test not
@@ -54,6 +54,7 @@ inline constexpr double kTargetRatioLo = 0.9;
 inline constexpr double kTargetRatioHi = 1.1;
 inline constexpr double kTargetSnrDiffDb = 1.0;
 inline constexpr double kTargetP = 0.01;
+inline constexpr int kPermutations = 2000;  // exchanges behind the two-sample p-value
 
 // Compares two code tables over the same vectors: `ideal_lsb[v]` is vector v's ideal value in
 // ADC LSB (continuous), its ideal code floor(u) clamped to 0 .. 2^bits - 1. Failed entries (-1)

@@ -37,7 +37,8 @@ converting the same vectors on --chips simulated chip instances, dynamic noise o
 (ngspice 39 has no device noise in transient analysis).
 Compared as distributions: error = code - ideal code; pooled error sigma (ratio, target
 0.9-1.1), per-instance mean and sigma, SNR with its 95 % bootstrap interval (difference target
-within 1 dB), and a two-sample chi-square test on the error histograms (target p >= 0.01).
+within 1 dB), and a two-sample test on the error histograms: their chi-square distance, with a
+p-value from exchanging whole instances (dies, chips) between the sides (target p >= 0.01).
 Beside the codes, a diagnostic without target: the line voltage SPICE sampled in front of the ADC
 against the model's mean line (baseline plus one table step per row with W = 1), per vector over
 the dies (OUT/lines.csv), which tells a line that is off from a converter that is.
