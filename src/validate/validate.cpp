@@ -252,7 +252,7 @@ Comparison CompareCodes(const std::vector<double>& ideal_lsb,
 }
 
 bool MeetsTargets(const Comparison& c) {
-  // A test with no degree of freedom (too few conversions to fill two bins) proves nothing.
+  // A test with every error in one bin (no degree of freedom) proves nothing.
   return c.sigma_ratio >= kTargetRatioLo && c.sigma_ratio <= kTargetRatioHi &&
          std::abs(c.snr_diff_db) <= kTargetSnrDiffDb && c.chi2_dof > 0 && c.chi2_p >= kTargetP;
 }
@@ -657,7 +657,7 @@ void PrintReport(std::ostream& out, const ValidationReport& r) {
       << c.chi2_dof + 1 << " bins, p = " << c.chi2_p << " by " << kPermutations
       << " exchanges of whole instances (target p >= " << kTargetP << "): "
       << (c.chi2_dof > 0 ? verdict(c.chi2_p >= kTargetP)
-                         : "MISS (too few conversions for two bins of 5 expected counts)")
+                         : "MISS (every error in one bin: nothing to compare)")
       << "\n";
   const LineComparison& l = r.lines;
   if (l.vectors_compared > 0) {
