@@ -1,7 +1,16 @@
-// The whole validation on a small circuit (8 rows, real ngspice): tables characterized here,
-// the column run on held-out dies, the comparison; a second call reuses the SPICE run, a run named
-// with --spice is compared as it is (only with its own recipe), and a column that is not the
-// tables' circuit (other rows, another ADC operating point, the tables' own dies) is refused.
+// The model against real SPICE on a small column (16 rows, real ngspice): tables characterized
+// here, the column run on 10 held-out dies with the sweep vectors around every transition, and
+// the comparison, which must PASS on every transition it decides; the same SPICE run against
+// tables whose T4 sits 0.25 LSB too high must MISS there. Then the pipeline around it: a second
+// call reuses the SPICE run, a run named with --spice is compared as it is (only with its own
+// recipe and vectors), and a column that is not the tables' circuit is refused.
+//
+// Both sides use a fifth of the default device mismatch (mismatch.scale = 0.2, tables and
+// column alike): the transitions then spread about 0.07 LSB across dies, so 10 dies and 12 adc
+// dies pin each T_k's mean to a few hundredths of an LSB and a 0.25 LSB error is decided. At the
+// full mismatch (0.33 LSB at 1.0 V, mostly the comparator's offset) deciding as much takes about
+// 25 times the dies, beyond a test's budget; the validation's full profile runs at full mismatch.
+// Budget: about 3 minutes on two cores (ngspice: about 16 ops of the 16-row column per die).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -10,11 +19,13 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "characterize/recipe.h"
 #include "characterize/run.h"
 #include "core/error.h"
 #include "core/paths.h"
+#include "lut/store.h"
 #include "validate/validate.h"
 
 namespace cimchar::validate {
@@ -22,20 +33,45 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kRows = 8;
+constexpr int kRows = 16;
+constexpr const char* kMismatchScale = "0.2";
+constexpr int kDies = 10;
 
-// Characterizes the four tables of an 8-row macro at 1.0 V (two dies each) once.
+const fs::path& Dir() {
+  static const fs::path d =
+      fs::temp_directory_path() / ("cimchar_validate_" + std::to_string(::getpid()));
+  return d;
+}
+
+// The folder goes when every test of the process passed; a failure leaves it for a look.
+class RemoveDirWhenPassed : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed()) {
+      std::error_code ec;
+      fs::remove_all(Dir(), ec);
+    }
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kCleanUp =
+    ::testing::AddGlobalTestEnvironment(new RemoveDirWhenPassed);
+
+// Characterizes the tables of a 16-row macro at 1.0 V once: the line from two dies, the ADC from
+// twelve (its transitions' mean and spread are what the comparison decides on), the energies
+// from one.
 const fs::path& Tables() {
   static const fs::path dir = [] {
-    const fs::path d =
-        fs::temp_directory_path() / ("cimchar_validate_" + std::to_string(::getpid()));
-    fs::remove_all(d);
+    const fs::path d = Dir() / "lut";
+    fs::remove_all(Dir());
     fs::create_directories(d);
     for (const std::string recipe : {"apath", "adc", "dac", "digital"}) {
-      std::map<std::string, std::string> o = {{"vdd", "1.0"}, {"samples", "2"}};
+      std::map<std::string, std::string> o = {{"vdd", "1.0"},
+                                              {"samples", recipe == "adc"     ? "12"
+                                                          : recipe == "apath" ? "2"
+                                                                              : "1"},
+                                              {"mismatch.scale", kMismatchScale}};
       if (recipe == "apath") {
         o["apath.rows"] = std::to_string(kRows);
-        o["apath.codes"] = "0 5 10 15";
       }
       const auto r = characterize::LoadRecipe(core::RecipesDir() / (recipe + ".ini"), "quick", o);
       characterize::RunOptions run;
@@ -49,49 +85,120 @@ const fs::path& Tables() {
   return dir;
 }
 
-ValidateOptions Small(const fs::path& out) {
+// The column: 10 dies, every transition at +-0.1 LSB (14 vectors, two ngspice runs per die).
+ValidateOptions Small(const fs::path& out, const fs::path& lut = Tables()) {
   ValidateOptions o;
-  o.lut_dir = Tables();
+  o.lut_dir = lut;
   o.out_dir = out;
   o.jobs = 2;
   o.progress = false;
-  o.chips = 50;
-  o.overrides = {{"column.rows", std::to_string(kRows)}, {"samples", "2"}, {"column.batches", "1"}};
+  o.overrides = {{"column.rows", std::to_string(kRows)}, {"samples", std::to_string(kDies)},
+                 {"mismatch.scale", kMismatchScale},     {"column.sets", "sweep"},
+                 {"column.sweep_transitions", "all"},    {"column.sweep_offsets", "-0.1 0.1"}};
   return o;
 }
 
-TEST(ValidateTest, TheWholePipelineOnASmallColumn) {
-  const fs::path out = Tables() / "validation";
-  const ValidationReport r = RunValidation(Small(out));
-  EXPECT_EQ(r.dies, 2);
-  EXPECT_EQ(r.vectors, 4);  // the quick profile: one batch of 4 vectors per die
+const ValidationReport& Report() {
+  static const ValidationReport r = RunValidation(Small(Dir() / "validation"));
+  return r;
+}
+
+std::string Text(const ValidationReport& r) {
+  std::ostringstream text;
+  PrintReport(text, r);
+  return text.str();
+}
+
+// A copy of the tables with adc/transition_v's mean at transition k moved by `lsb` LSB.
+fs::path ShiftedTables(int k, double lsb) {
+  const fs::path d = Dir() / ("lut_T" + std::to_string(k));
+  fs::create_directories(d);
+  for (const std::string t : {"apath", "dac", "digital"}) {
+    fs::copy_file(Tables() / (t + ".h5"), d / (t + ".h5"), fs::copy_options::overwrite_existing);
+  }
+  const lut::Store adc = lut::Store::Open(Tables() / "adc.h5");
+  std::vector<lut::QuantityTable> tables;
+  for (const lut::QuantityInfo& q : adc.Quantities()) {
+    lut::Table t = adc.ReadTable(q.quantity, q.statistic);
+    if (q.quantity == "adc/transition_v" && q.statistic == lut::Statistic::kMean) {
+      std::vector<double> v = t.values();
+      // One operating point: the values run over the transitions 1 .. 7 (the last axis).
+      EXPECT_EQ(v.size(), 7u);
+      const double step = (v.back() - v.front()) / 6.0;
+      v[static_cast<std::size_t>(k - 1)] += lsb * step;
+      t = lut::Table(t.quantity(), t.units(), t.axes(), v, t.missing_allowed());
+    }
+    tables.push_back({.statistic = q.statistic, .table = t});
+  }
+  lut::WriteCompleteRun(d / "adc.h5", adc.spec(), adc.provenance(), adc.records(), tables);
+  return d;
+}
+
+TEST(ValidateSpice, TheModelPassesOnEveryTransitionItDecides) {
+  const ValidationReport& r = Report();
+  const std::string text = Text(r);
+  EXPECT_EQ(r.dies, kDies);
+  EXPECT_EQ(r.vectors.vectors.size(), 14u);
+  EXPECT_EQ(r.failed_dies, 0) << text;
+  int decided = 0;
+  for (const TransitionComparison& t : r.codes.transitions) {
+    EXPECT_TRUE(t.covered) << "T" << t.k << ": " << t.coverage << "\n" << text;
+    EXPECT_NE(t.shift.verdict, Verdict::kMiss) << "T" << t.k << "\n" << text;
+    EXPECT_NE(t.sigma_ratio.verdict, Verdict::kMiss) << "T" << t.k << "\n" << text;
+    decided += t.shift.verdict == Verdict::kPass ? 1 : 0;
+  }
+  // Most transitions decide: the test is not passing on inconclusive intervals alone.
+  EXPECT_GE(decided, 5) << text;
+  EXPECT_NE(r.codes.pooled.mean_shift.verdict, Verdict::kMiss) << text;
+  EXPECT_NE(r.verdict, Verdict::kMiss) << text;
+}
+
+TEST(ValidateSpice, TheSameDiesMissATransitionMovedByAQuarterLsbInTheTables) {
+  const ValidationReport& base = Report();
+  ValidateOptions o = Small(Dir() / "validation_T4", ShiftedTables(4, 0.25));
+  o.spice_file = base.spice_file;  // the very SPICE run: only the tables differ
+  const ValidationReport r = RunValidation(o);
+  const std::string text = Text(r);
+  ASSERT_EQ(r.codes.transitions.size(), 7u);
+  const TransitionComparison& t4 = r.codes.transitions[3];
+  EXPECT_EQ(t4.shift.verdict, Verdict::kMiss) << text;
+  EXPECT_NEAR(t4.shift.figure.value - base.codes.transitions[3].shift.figure.value, 0.25, 0.05)
+      << text;
+  for (const TransitionComparison& t : r.codes.transitions) {
+    if (t.k != 4) {
+      EXPECT_NE(t.shift.verdict, Verdict::kMiss) << "T" << t.k << "\n" << text;
+    }
+  }
+  EXPECT_EQ(r.verdict, Verdict::kMiss);
+}
+
+TEST(ValidateSpice, ThePipelineAroundTheComparison) {
+  const ValidationReport& r = Report();
+  const fs::path out = Dir() / "validation";
   EXPECT_EQ(r.point.vdd_v, 1.0);
   EXPECT_NE(r.spice_seed, 20240601u);
-  ASSERT_EQ(r.spice.size(), 2u);
+  ASSERT_EQ(r.spice.size(), static_cast<std::size_t>(kDies));
   for (const auto& die : r.spice) {
     for (int code : die) {
       EXPECT_GE(code, 0);
       EXPECT_LE(code, 7);
     }
   }
-  ASSERT_EQ(r.model.size(), 50u);
-  EXPECT_EQ(r.comparison.spice.conversions, 2 * 4);
-  EXPECT_EQ(r.comparison.model.conversions, 50 * 4);
+  ASSERT_EQ(r.model.size(), 1000u);
+  EXPECT_EQ(r.codes.pooled.spice.conversions, kDies * 14);
   EXPECT_TRUE(fs::exists(out / "column.h5"));
-  std::ostringstream text;
-  PrintReport(text, r);
-  EXPECT_NE(text.str().find("pooled error sigma ratio"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("result: "), std::string::npos);
-
-  // The line in front of the ADC: every vector on both dies, SPICE's mean within 1 mV of the
-  // model's mean line (measured: +0.06 mV, the dies' spread 0.17 mV).
-  ASSERT_EQ(r.lines.vectors_compared, 4);
-  for (int v = 0; v < 4; ++v) {
-    EXPECT_EQ(r.lines.spice_dies[v], 2);
-    EXPECT_GT(r.lines.model_v[v], 0.0);
+  const std::string text = Text(r);
+  EXPECT_NE(text.find("transitions: T_k from a probit fit"), std::string::npos) << text;
+  EXPECT_NE(text.find("result: "), std::string::npos);
+  // Every vector lands within half an LSB step of the line's resolution of its target: the
+  // sweep's ideal lines sit at T_k -+ 0.1 (16 rows: one unit of sum(W code) is 0.07 LSB).
+  for (const ValidationVector& v : r.vectors.vectors) {
+    const double k = std::round(v.ideal_lsb);
+    EXPECT_NEAR(std::abs(v.ideal_lsb - k), 0.1, 0.04) << v.label;
   }
-  EXPECT_LT(std::abs(r.lines.diff_mean_v), 1e-3) << text.str();
-  EXPECT_NE(text.str().find("line in front of the ADC"), std::string::npos);
+  // The line in front of the ADC: SPICE's mean within 1 mV of the model's mean line.
+  EXPECT_EQ(r.lines.vectors_compared, 14);
+  EXPECT_LT(std::abs(r.lines.diff_mean_v), 1e-3) << text;
 
   // The same recipe again reuses the SPICE run; the comparison is the same.
   const ValidationReport again = RunValidation(Small(out));
@@ -99,37 +206,34 @@ TEST(ValidateTest, TheWholePipelineOnASmallColumn) {
   EXPECT_EQ(again.spice, r.spice);
 
   // A complete run named with --spice is compared as it is, wherever the report goes.
-  ValidateOptions given = Small(Tables() / "given");
+  ValidateOptions given = Small(Dir() / "given");
   given.spice_file = out / "column.h5";
   const ValidationReport named = RunValidation(given);
   EXPECT_EQ(named.spice_s, 0.0);
   EXPECT_EQ(named.spice, r.spice);
-  EXPECT_EQ(named.spice_file, out / "column.h5");
-  EXPECT_FALSE(fs::exists(Tables() / "given" / "column.h5"));
-  std::ostringstream named_text;
-  PrintReport(named_text, named);
-  EXPECT_NE(named_text.str().find("as given, made by cimchar commit"), std::string::npos)
-      << named_text.str();
-  // ... but only with the recipe it was run from, named by the key that differs.
-  given.overrides["column.vectors"] = "2";
+  EXPECT_FALSE(fs::exists(Dir() / "given" / "column.h5"));
+  EXPECT_NE(Text(named).find("as given, made by cimchar commit"), std::string::npos);
+  // ... but only with the recipe and the vectors it was run from, named by the key that differs.
+  given.overrides["column.sweep_offsets"] = "-0.2 0.2";
   EXPECT_THROW(
       {
         try {
           RunValidation(given);
         } catch (const UsageError& e) {
-          EXPECT_NE(std::string(e.what()).find("column.vectors = 4 (here: 2)"), std::string::npos)
+          EXPECT_NE(std::string(e.what()).find("column.sweep_offsets = -0.1 0.1 (here: -0.2 0.2)"),
+                    std::string::npos)
               << e.what();
           throw;
         }
       },
       UsageError);
-  given = Small(Tables() / "given");
-  given.spice_file = Tables() / "no_such_run.h5";
+  given = Small(Dir() / "given");
+  given.spice_file = Dir() / "no_such_run.h5";
   EXPECT_THROW(RunValidation(given), UsageError);
 }
 
-TEST(ValidateTest, AColumnThatIsNotTheTablesCircuitIsRefused) {
-  ValidateOptions o = Small(Tables() / "refused");
+TEST(ValidateSpice, AColumnThatIsNotTheTablesCircuitIsRefused) {
+  ValidateOptions o = Small(Dir() / "refused");
   o.overrides["column.rows"] = "12";
   EXPECT_THROW(
       {
@@ -142,7 +246,7 @@ TEST(ValidateTest, AColumnThatIsNotTheTablesCircuitIsRefused) {
       },
       UsageError);
   // A converter at another operating point than the adc table's, named with both values.
-  o = Small(Tables() / "refused");
+  o = Small(Dir() / "refused");
   o.overrides["column.adc_vcm"] = "0.45";
   EXPECT_THROW(
       {
@@ -156,10 +260,29 @@ TEST(ValidateTest, AColumnThatIsNotTheTablesCircuitIsRefused) {
         }
       },
       UsageError);
-  o = Small(Tables() / "refused");
+  // Another device mismatch than the tables were measured with.
+  o = Small(Dir() / "refused");
+  o.overrides["mismatch.scale"] = "1";
+  EXPECT_THROW(
+      {
+        try {
+          RunValidation(o);
+        } catch (const UsageError& e) {
+          EXPECT_NE(std::string(e.what()).find("mismatch"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      UsageError);
+  o = Small(Dir() / "refused");
   o.overrides["seed"] = "20240601";  // the apath table's master seed
   EXPECT_THROW(RunValidation(o), UsageError);
-  o = Small(Tables() / "refused");
+  o = Small(Dir() / "refused");
+  o.overrides["column.ops"] = "0000000000000000";
+  EXPECT_THROW(RunValidation(o), UsageError);
+  o = Small(Dir() / "refused");
+  o.overrides["column.sets"] = "network";  // no --layer
+  EXPECT_THROW(RunValidation(o), UsageError);
+  o = Small(Dir() / "refused");
   o.lut_dir.clear();
   EXPECT_THROW(RunValidation(o), UsageError);
 }
