@@ -459,16 +459,25 @@ ProbitFit FitProbit(const std::vector<double>& u,
   if (!test_step) {
     return fit;
   }
-  // Resolved when a step (sigma at its lower bound, mu at the best data point or gap) is rejected
-  // by the likelihood ratio at 95 %: otherwise the data allow every instance to switch at one
-  // input, and sigma is not determined from below.
+  // Resolved when a step is rejected by the likelihood ratio at 95 %. A step (sigma -> 0, mu
+  // next to one input) explains every input below it as 0, every one above as 1 and that input
+  // at its own fraction; a step in a gap between inputs explains them all as 0 or 1.
   double step = -std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const double at = u[order[i]];
-    const double next = i + 1 < order.size() ? u[order[i + 1]] : at + 1.0;
-    for (double mu : {at, 0.5 * (at + next)}) {
-      step = std::max(step, loglik((centre - mu) / kMinProbitSigma, 1.0 / kMinProbitSigma));
+  for (std::size_t i = 0; i <= order.size(); ++i) {
+    // The step at input order[i] (i < size) or in the gap below it.
+    const double at = i < order.size() ? u[order[i]] : std::numeric_limits<double>::infinity();
+    double ll = 0.0;
+    for (std::size_t v : order) {
+      const double n = trials[v], k = ones[v];
+      if (u[v] < at) {
+        ll += k > 0.0 ? -std::numeric_limits<double>::infinity() : 0.0;
+      } else if (u[v] > at || i == order.size()) {
+        ll += k < n ? -std::numeric_limits<double>::infinity() : 0.0;
+      } else if (k > 0.0 && k < n) {
+        ll += k * std::log(k / n) + (n - k) * std::log(1.0 - k / n);
+      }
     }
+    step = std::max(step, ll);
   }
   fit.resolved = l - step >= kProbitResolvedLogLik;
   return fit;

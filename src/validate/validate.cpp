@@ -177,16 +177,25 @@ std::string RecipeDifference(const std::string& file_text, const characterize::R
     }
     theirs.emplace(l.substr(0, eq), l.substr(eq + 3));
   }
-  for (const auto& [key, value] : recipe.effective) {
-    const auto it = theirs.find(key);
-    if (it == theirs.end()) {
-      return key + " not set (here: " + Shown(value, 0) + ")";
-    }
-    if (it->second != value) {
-      const auto at = static_cast<std::size_t>(
-          std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first -
-          value.begin());
-      return key + " = " + Shown(it->second, at) + " (here: " + Shown(value, at) + ")";
+  // The vector list last: it follows from the other keys and the tables, so a key that differs
+  // says more.
+  constexpr const char* kOps = "column.ops";
+  for (const bool ops : {false, true}) {
+    for (const auto& [key, value] : recipe.effective) {
+      if ((key == kOps) != ops) {
+        continue;
+      }
+      const auto it = theirs.find(key);
+      if (it == theirs.end()) {
+        return key + " not set (here: " + Shown(value, 0) + ")";
+      }
+      if (it->second != value) {
+        const auto at = static_cast<std::size_t>(
+            std::mismatch(value.begin(), value.end(), it->second.begin(), it->second.end()).first -
+            value.begin());
+        return key + " = " + Shown(it->second, at) + " (here: " + Shown(value, at) + ")" +
+               (ops ? "; the vectors are built from the tables: were they others?" : "");
+      }
     }
   }
   for (const auto& [key, value] : theirs) {

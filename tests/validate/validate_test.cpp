@@ -1,16 +1,18 @@
 // The model against real SPICE on a small column (16 rows, real ngspice): tables characterized
-// here, the column run on 10 held-out dies with the sweep vectors around every transition, and
-// the comparison, which must PASS on every transition it decides; the same SPICE run against
-// tables whose T4 sits 0.25 LSB too high must MISS there. Then the pipeline around it: a second
-// call reuses the SPICE run, a run named with --spice is compared as it is (only with its own
-// recipe and vectors), and a column that is not the tables' circuit is refused.
+// here, the column run on 10 held-out dies with vectors across T2, T4 and T6, and the comparison,
+// which must PASS on every transition it decides; the same SPICE run against tables whose
+// best-pinned transition sits 0.25 LSB too high must MISS there. Then the pipeline around it: a
+// second call reuses the SPICE run, a run named with --spice is compared as it is (only with its
+// own recipe and vectors), and a column that is not the tables' circuit is refused.
 //
-// Both sides use a fifth of the default device mismatch (mismatch.scale = 0.2, tables and
-// column alike): the transitions then spread about 0.07 LSB across dies, so 10 dies and 12 adc
-// dies pin each T_k's mean to a few hundredths of an LSB and a 0.25 LSB error is decided. At the
-// full mismatch (0.33 LSB at 1.0 V, mostly the comparator's offset) deciding as much takes about
-// 25 times the dies, beyond a test's budget; the validation's full profile runs at full mismatch.
-// Budget: about 3 minutes on two cores (ngspice: about 16 ops of the 16-row column per die).
+// Both sides use a fifth of the default device mismatch (mismatch.scale = 0.2, tables and column
+// alike): the transitions then spread about 0.07 LSB across dies (mostly the comparator's
+// offset), so 10 dies and 16 adc dies pin each T_k's mean to a few hundredths of an LSB and a
+// 0.25 LSB error is decided. At the full mismatch (0.33 LSB at 1.0 V) deciding as much takes about
+// 25 times the dies, beyond a test's budget; the validation's profiles run at full mismatch. The
+// vectors sit at T_k and one line step of the 16-row column (about 0.07 LSB, two units of
+// sum(W code)) on either side, so that the dies' spread is resolved.
+// Budget: about 3 minutes on two cores (ngspice: the tables, then 12 ops of the column per die).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -57,7 +59,7 @@ class RemoveDirWhenPassed : public ::testing::Environment {
     ::testing::AddGlobalTestEnvironment(new RemoveDirWhenPassed);
 
 // Characterizes the tables of a 16-row macro at 1.0 V once: the line from two dies, the ADC from
-// twelve (its transitions' mean and spread are what the comparison decides on), the energies
+// sixteen (its transitions' mean and spread are what the comparison decides on), the energies
 // from one.
 const fs::path& Tables() {
   static const fs::path dir = [] {
@@ -85,7 +87,8 @@ const fs::path& Tables() {
   return dir;
 }
 
-// The column: 10 dies, every transition at +-0.1 LSB (14 vectors, two ngspice runs per die).
+// The column: 10 dies, T2, T4 and T6 at -0.07, 0 and +0.07 LSB (9 vectors, two ngspice runs of
+// a start op and 5 vectors per die).
 ValidateOptions Small(const fs::path& out, const fs::path& lut = Tables()) {
   ValidateOptions o;
   o.lut_dir = lut;
@@ -138,34 +141,44 @@ TEST(ValidateSpice, TheModelPassesOnEveryTransitionItDecides) {
   const ValidationReport& r = Report();
   const std::string text = Text(r);
   EXPECT_EQ(r.dies, kDies);
-  EXPECT_EQ(r.vectors.vectors.size(), 14u);
+  EXPECT_EQ(r.vectors.vectors.size(), 9u);
   EXPECT_EQ(r.failed_dies, 0) << text;
   int decided = 0;
   for (const TransitionComparison& t : r.codes.transitions) {
-    EXPECT_TRUE(t.covered) << "T" << t.k << ": " << t.coverage << "\n" << text;
+    EXPECT_EQ(t.covered, t.k % 2 == 0) << "T" << t.k << ": " << t.coverage << "\n" << text;
     EXPECT_NE(t.shift.verdict, Verdict::kMiss) << "T" << t.k << "\n" << text;
     EXPECT_NE(t.sigma_ratio.verdict, Verdict::kMiss) << "T" << t.k << "\n" << text;
     decided += t.shift.verdict == Verdict::kPass ? 1 : 0;
   }
-  // Most transitions decide: the test is not passing on inconclusive intervals alone.
-  EXPECT_GE(decided, 5) << text;
+  // The test is not passing on inconclusive intervals alone.
+  EXPECT_GE(decided, 2) << text;
   EXPECT_NE(r.codes.pooled.mean_shift.verdict, Verdict::kMiss) << text;
   EXPECT_NE(r.verdict, Verdict::kMiss) << text;
 }
 
+// The transition whose shift the comparison above decided closest to zero, moved by +0.25 LSB in
+// the adc table: the same SPICE dies must now MISS there, and nowhere else.
 TEST(ValidateSpice, TheSameDiesMissATransitionMovedByAQuarterLsbInTheTables) {
   const ValidationReport& base = Report();
-  ValidateOptions o = Small(Dir() / "validation_T4", ShiftedTables(4, 0.25));
+  const TransitionComparison* best = nullptr;
+  for (const TransitionComparison& t : base.codes.transitions) {
+    if (t.shift.verdict == Verdict::kPass &&
+        (best == nullptr || std::abs(t.shift.figure.value) < std::abs(best->shift.figure.value))) {
+      best = &t;
+    }
+  }
+  ASSERT_NE(best, nullptr) << Text(base);
+  const int k = best->k;
+  ValidateOptions o = Small(Dir() / "validation_shifted", ShiftedTables(k, 0.25));
   o.spice_file = base.spice_file;  // the very SPICE run: only the tables differ
   const ValidationReport r = RunValidation(o);
   const std::string text = Text(r);
   ASSERT_EQ(r.codes.transitions.size(), 7u);
-  const TransitionComparison& t4 = r.codes.transitions[3];
-  EXPECT_EQ(t4.shift.verdict, Verdict::kMiss) << text;
-  EXPECT_NEAR(t4.shift.figure.value - base.codes.transitions[3].shift.figure.value, 0.25, 0.05)
-      << text;
+  const TransitionComparison& moved = r.codes.transitions[static_cast<std::size_t>(k - 1)];
+  EXPECT_EQ(moved.shift.verdict, Verdict::kMiss) << "T" << k << " moved\n" << text;
+  EXPECT_NEAR(moved.shift.figure.value - best->shift.figure.value, 0.25, 0.05) << text;
   for (const TransitionComparison& t : r.codes.transitions) {
-    if (t.k != 4) {
+    if (t.k != k) {
       EXPECT_NE(t.shift.verdict, Verdict::kMiss) << "T" << t.k << "\n" << text;
     }
   }
@@ -185,19 +198,21 @@ TEST(ValidateSpice, ThePipelineAroundTheComparison) {
     }
   }
   ASSERT_EQ(r.model.size(), 1000u);
-  EXPECT_EQ(r.codes.pooled.spice.conversions, kDies * 14);
+  EXPECT_EQ(r.codes.pooled.spice.conversions, kDies * 9);
   EXPECT_TRUE(fs::exists(out / "column.h5"));
   const std::string text = Text(r);
   EXPECT_NE(text.find("transitions: T_k from a probit fit"), std::string::npos) << text;
   EXPECT_NE(text.find("result: "), std::string::npos);
-  // Every vector lands within half an LSB step of the line's resolution of its target: the
-  // sweep's ideal lines sit at T_k -+ 0.1 (16 rows: one unit of sum(W code) is 0.07 LSB).
+  // Every vector lands within half a unit of sum(W code) (0.035 LSB at 16 rows) of its target.
   for (const ValidationVector& v : r.vectors.vectors) {
     const double k = std::round(v.ideal_lsb);
-    EXPECT_NEAR(std::abs(v.ideal_lsb - k), 0.1, 0.04) << v.label;
+    const double offset = v.label.find("-0.07") != std::string::npos   ? -0.07
+                          : v.label.find("+0.07") != std::string::npos ? 0.07
+                                                                       : 0.0;
+    EXPECT_NEAR(v.ideal_lsb - k, offset, 0.02) << v.label;
   }
   // The line in front of the ADC: SPICE's mean within 1 mV of the model's mean line.
-  EXPECT_EQ(r.lines.vectors_compared, 14);
+  EXPECT_EQ(r.lines.vectors_compared, 9);
   EXPECT_LT(std::abs(r.lines.diff_mean_v), 1e-3) << text;
 
   // The same recipe again reuses the SPICE run; the comparison is the same.
@@ -214,14 +229,15 @@ TEST(ValidateSpice, ThePipelineAroundTheComparison) {
   EXPECT_FALSE(fs::exists(Dir() / "given" / "column.h5"));
   EXPECT_NE(Text(named).find("as given, made by cimchar commit"), std::string::npos);
   // ... but only with the recipe and the vectors it was run from, named by the key that differs.
-  given.overrides["column.sweep_offsets"] = "-0.2 0.2";
+  given.overrides["column.sweep_offsets"] = "-0.2 0 0.2";
   EXPECT_THROW(
       {
         try {
           RunValidation(given);
         } catch (const UsageError& e) {
-          EXPECT_NE(std::string(e.what()).find("column.sweep_offsets = -0.1 0.1 (here: -0.2 0.2)"),
-                    std::string::npos)
+          EXPECT_NE(
+              std::string(e.what()).find("column.sweep_offsets = -0.07 0 0.07 (here: -0.2 0 0.2)"),
+              std::string::npos)
               << e.what();
           throw;
         }

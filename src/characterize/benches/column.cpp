@@ -4,8 +4,8 @@
 // (per vector and row W and the DAC code, EncodeColumnVectors), which cimchar validate builds
 // from the vector sets the other column.* keys describe; each grid point of the `batch` axis
 // converts up to AnalogChain::kCells of them, one per cell of every unit (the vectors' weights
-// are the cells' stored bits), after a start op; the last batch is completed with all-zero
-// vectors. Every Monte Carlo sample is one die.
+// are the cells' stored bits), after a start op; the batches share the list evenly and the last
+// is completed with all-zero vectors. Every Monte Carlo sample is one die.
 // With column.adc_run = separate (the default) a sample is two ngspice runs: the column with the
 // ADC sampling and holding but its clock low, then the ADC alone converting the line the first
 // run recorded (netlists/benches/column_adc.sp; the same die's mismatch by device name); the
@@ -45,9 +45,11 @@ class ColumnBench final : public Bench {
           "spread the column over machines)");
     }
     vectors_ = DecodeColumnVectors(ops->second, chain_.rows(), chain_.dac_bits(), "column.ops");
-    // One vector per cell of the units: a batch reads cells 0 .. per_batch - 1.
-    per_batch_ = std::min<int>(AnalogChain::kCells, static_cast<int>(vectors_.size()));
-    batches_ = (static_cast<int>(vectors_.size()) + per_batch_ - 1) / per_batch_;
+    // One vector per cell of the units: a batch reads cells 0 .. per_batch - 1; the batches
+    // share the vectors evenly, so at most batches - 1 all-zero vectors complete the last.
+    const int n = static_cast<int>(vectors_.size());
+    batches_ = (n + AnalogChain::kCells - 1) / AnalogChain::kCells;
+    per_batch_ = (n + batches_ - 1) / batches_;
     adc_bits_ = chain_.adc().bits;
     t_clk_s_ = RangedNumber(recipe, "adc_t_clk", 1e-9, 5 * chain_.edge_s(), 1e-6, "s");
     t_clk_low_s_ = RangedNumber(recipe, "adc_t_clk_low_vdd", 4e-9, 5 * chain_.edge_s(), 1e-6, "s");
