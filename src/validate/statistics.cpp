@@ -580,7 +580,7 @@ CodeComparison CompareCodes(const std::vector<double>& ideal_lsb,
     t.model = {.mean_lsb = PercentileInterval(model_fit[k].mu, m_mu[k]),
                .sigma_lsb = PercentileInterval(model_fit[k].sigma, m_sig[k]),
                .resolved = model_fit[k].resolved};
-    // Covered: vectors with a SPICE conversion within one LSB below and above ideal line k.
+    // Covered: vectors with a SPICE conversion within half an LSB below and above ideal line k.
     bool below = false, above = false;
     for (std::size_t v = 0; v < vectors; ++v) {
       bool converted = false;
@@ -588,12 +588,12 @@ CodeComparison CompareCodes(const std::vector<double>& ideal_lsb,
         converted = converted || row[v] >= 0;
       }
       const double d = ideal_lsb[v] - t.k;
-      below = below || (converted && d >= -1.0 && d < 0.0);
-      above = above || (converted && d >= 0.0 && d <= 1.0);
+      below = below || (converted && d >= -kCoverageLsb && d < 0.0);
+      above = above || (converted && d >= 0.0 && d <= kCoverageLsb);
     }
     t.covered = below && above;
     if (!t.covered) {
-      t.coverage = std::string("no vector within one LSB ") +
+      t.coverage = std::string("no vector within half an LSB ") +
                    (!below && !above ? "on either side"
                     : !below         ? "below"
                                      : "above") +

@@ -109,10 +109,14 @@ struct TransitionSide {
   bool resolved = true;  // false: the fit on all data separates (sigma not determined)
 };
 
+// A transition is decided only when vectors lie within this distance below and above it.
+inline constexpr double kCoverageLsb = 0.5;
+
 struct TransitionComparison {
   int k = 0;
-  // Decided only when vectors lie within one LSB below and above the ideal transition (ideal
-  // line k): otherwise `coverage` says what is missing and both decisions stay inconclusive.
+  // Decided only when vectors lie within kCoverageLsb below and above the ideal transition
+  // (ideal line k): otherwise `coverage` says what is missing and both decisions stay
+  // inconclusive.
   bool covered = false;
   std::string coverage;
   TransitionSide spice;

@@ -640,10 +640,18 @@ void PrintReport(std::ostream& out, const ValidationReport& r) {
       out << "not covered: " << t.coverage << "\n";
       continue;
     }
-    out << std::setw(24) << std::left << Interval(t.spice.mean_lsb, 2, false) << " "
-        << std::setw(20) << Interval(t.spice.sigma_lsb, 2, false) << " " << std::setw(24)
-        << Interval(t.model.mean_lsb, 2, false) << " " << std::setw(20)
-        << Interval(t.model.sigma_lsb, 2, false) << std::right << "\n";
+    // An unresolved side (a step fits as well) has no mean or sigma worth printing.
+    const auto side = [&](const TransitionSide& ts) {
+      std::ostringstream o;
+      if (ts.resolved) {
+        o << std::setw(24) << std::left << Interval(ts.mean_lsb, 2, false) << " " << std::setw(20)
+          << Interval(ts.sigma_lsb, 2, false);
+      } else {
+        o << std::setw(45) << std::left << "unresolved (a step fits as well)";
+      }
+      return o.str();
+    };
+    out << side(t.spice) << " " << side(t.model) << "\n";
     out << "     shift " << Interval(t.shift.figure, 3, true) << ": " << Said(t.shift) << "; ratio "
         << Interval(t.sigma_ratio.figure, 3, false) << ": " << Said(t.sigma_ratio) << "\n";
   }
