@@ -1,8 +1,9 @@
 // The validation's statistics: each estimator against answers computed by hand on small fixed
 // data sets (the probit fit, the pooled sigma ratio and mean shift, the percentile interval, the
-// decision and its dies-to-decide figure, the permutation p-value), and the comparison's teeth:
-// the model against itself on other chip instances passes, while a per-code perturbation of the
-// model misses at that code (and a doubled sigma or a whole-transfer shift misses). No ngspice.
+// decision and its dies-to-decide figure, the permutation p-value, the MAC-output SNR), and the
+// comparison's teeth: the model against itself on other chip instances passes, while a per-code
+// perturbation of the model misses at that code (and a doubled sigma or a whole-transfer shift
+// misses). No ngspice.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -167,6 +168,69 @@ TEST(ValidateEstimators, ThePermutationPValueByHand) {
   EXPECT_NEAR(c.pooled.chi2, 2.0, kTight);
   EXPECT_EQ(c.pooled.chi2_bins, 2);
   EXPECT_NEAR(c.pooled.chi2_p, 1.0 / 3.0, 0.04);  // 2000 exchanges: binomial sd 0.011
+}
+
+// MAC outputs 10 and -10 against a signal variance of 100. SPICE: ten dies, errors +-1 and +-3 in
+// turn: the squared errors pool to (5 x 2 + 5 x 18) / 20 = 5, SNR 10 log10(100 / 5) = 13.0103 dB
+// (the mean of the dies' own SNRs would be 1.25 dB higher). Model: every chip +-2, SNR
+// 10 log10(100 / 4) = 13.9794 dB, an exact interval; the difference +0.969 dB. A failed output
+// (NaN) is left out of its instance's mean.
+TEST(ValidateEstimators, TheMacOutputSnrByHand) {
+  MacOutputs o;
+  o.boundary = 6;
+  o.ideal = {10.0, -10.0};
+  o.signal_variance = 100.0;
+  for (int d = 0; d < 10; ++d) {
+    const double e = d % 2 == 0 ? 1.0 : 3.0;
+    o.spice.push_back({10.0 + e, -10.0 - e});
+    o.model.push_back({12.0, -12.0});
+  }
+  const SnrComparison c = CompareSnr(o, {.bootstrap = 2000});
+  EXPECT_EQ(c.boundary, 6);
+  EXPECT_EQ(c.outputs, 2);
+  EXPECT_NEAR(c.spice_db.value, 10.0 * std::log10(20.0), kTight);
+  EXPECT_NEAR(c.model_db.value, 10.0 * std::log10(25.0), kTight);
+  EXPECT_NEAR(c.model_db.lo, c.model_db.value, kTight);
+  EXPECT_NEAR(c.model_db.hi, c.model_db.value, kTight);
+  EXPECT_NEAR(c.diff_db.figure.value, 10.0 * std::log10(5.0 / 4.0), kTight);
+  // The dies differ, so SPICE's interval has width, within what all-small or all-large dies give.
+  EXPECT_LT(c.spice_db.lo, c.spice_db.value - 0.3);
+  EXPECT_GT(c.spice_db.hi, c.spice_db.value + 0.3);
+  EXPECT_GT(c.spice_db.lo, 10.0 * std::log10(100.0 / 9.0));
+  EXPECT_LT(c.spice_db.hi, 20.0);
+
+  // Every die +-sqrt(5): the same SNR, exact: PASS at 0.969 dB, MISS at +-2.5 (1.938 dB).
+  MacOutputs exact = o;
+  for (auto& die : exact.spice) {
+    die = {10.0 + std::sqrt(5.0), -10.0 - std::sqrt(5.0)};
+  }
+  EXPECT_EQ(CompareSnr(exact).diff_db.verdict, Verdict::kPass);
+  MacOutputs far = o;
+  for (auto& die : far.spice) {
+    die = {12.5, -12.5};
+  }
+  const SnrComparison m = CompareSnr(far);
+  EXPECT_NEAR(m.diff_db.figure.value, 10.0 * std::log10(6.25 / 4.0), kTight);
+  EXPECT_EQ(m.diff_db.verdict, Verdict::kMiss);
+  // Two dies decide nothing.
+  MacOutputs two = exact;
+  two.spice.resize(2);
+  EXPECT_EQ(CompareSnr(two).diff_db.verdict, Verdict::kInconclusive);
+  // A NaN output: that die's one remaining output (error 3) is its mean; with one such die among
+  // ten exact ones the squared errors pool to (9 x 10 + 9) / 19.
+  MacOutputs failed = exact;
+  failed.spice[0] = {13.0, std::nan("")};
+  EXPECT_NEAR(CompareSnr(failed).spice_db.value, 10.0 * std::log10(100.0 / (99.0 / 19.0)), kTight);
+  // Ragged rows, an empty side or no signal are refused.
+  MacOutputs ragged = o;
+  ragged.model[3].pop_back();
+  EXPECT_THROW(CompareSnr(ragged), UsageError);
+  MacOutputs empty = o;
+  empty.spice.clear();
+  EXPECT_THROW(CompareSnr(empty), UsageError);
+  MacOutputs flat = o;
+  flat.signal_variance = 0.0;
+  EXPECT_THROW(CompareSnr(flat), UsageError);
 }
 
 // ---- the comparison's teeth ---------------------------------------------------------------
