@@ -22,7 +22,8 @@ using InputGenerator =
     std::function<void(std::int64_t sample, Rng& rng, std::span<std::int32_t> activations)>;
 
 // Uniform random activations over 0..2^a-1 (every bit 1 with probability 1/2): the DESIGN.md
-// default distribution. Failures: UsageError for a outside 1..8. Thread-safety: pure.
+// default distribution, eight activations per 64-bit draw. Failures: UsageError for a outside 1..8.
+// Thread-safety: pure.
 InputGenerator UniformInputs(int activation_bits);
 
 // Feature-map-like activations whose saliency varies from vector to vector: each vector draws a
@@ -106,7 +107,8 @@ class Chips {
 };
 
 // SNR as DESIGN.md defines it, with the action counts and the energy they cost. Sample n draws
-// its inputs from stream (seed, n, 1) and its noise from stream (seed, n, 2).
+// its inputs from stream (seed, n, 1); the samples of block b (kSamplesPerBlock each) draw their
+// noise in order from stream (seed, b, 2).
 // Failures: UsageError for invalid options, samples < 1 or threads < 1. Ownership: returns a
 // value. Thread-safety: reentrant; the array is only read.
 SnrResult EvaluateSnr(const MacArray& array,

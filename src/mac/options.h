@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "calib/macro.h"
+#include "mac/kernel/isa.h"
 
 namespace cimchar::mac {
 
@@ -80,6 +81,8 @@ struct RunOptions {
   // value of the discarded part when every activation bit is 1 with probability p.
   bool compensate_discard = false;
   double activation_bit_probability = 0.5;
+  // The instruction set the model's kernel runs on: results are identical on every one.
+  Isa isa = Isa::kAuto;
 };
 
 // Checks `options` against `shape`. Failures: UsageError naming the value and the allowed range

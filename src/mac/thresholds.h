@@ -65,7 +65,8 @@ struct LossData {
 
 // Builds the default loss on `eval.samples` input vectors: each candidate B runs as OSA-HCIM
 // forced to B (same saliency orders, so the OSE orders stay digital), with the switches and the
-// compensation of `options`. Sample n uses inputs (seed, n, 1) and noise (seed, n, 2, m).
+// compensation of `options`. Sample n uses inputs (seed, n, 1); candidate m draws the noise of
+// block b (kSamplesPerBlock samples) in order from stream (seed, b, 2, m).
 // Failures: UsageError for invalid options or candidates. Ownership: the returned loss owns its
 // tables. Thread-safety: building uses eval.threads threads; the loss is single-threaded.
 LossData MakeRelativeMseLoss(const MacArray& array,
