@@ -171,8 +171,8 @@ InferenceResult RunNetwork(const MacNetwork& net,
     counts.assign(q.layers.size(), {});
     const std::int64_t end = std::min(count, (block + 1) * kImagesPerBlock);
     for (std::int64_t n = block * kImagesPerBlock; n < end; ++n) {
-      const int pred =
-          RunImage(net, runners, images.Image(n), n, options.seed, q.layers.size(), s, &counts);
+      const int pred = RunImage(net, runners, images.Image(n), n, options.seed, q.layers.size(), s,
+                                options.count ? &counts : nullptr);
       r.predictions[static_cast<std::size_t>(n)] = static_cast<std::uint8_t>(pred);
     }
     if (progress) {

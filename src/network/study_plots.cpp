@@ -9,7 +9,8 @@ namespace ex = cimchar::exporters;
 
 void PlotAccuracyVsEfficiency(const Study& study, const std::filesystem::path& out) {
   ex::XyPlot plot;
-  plot.title = "Test accuracy vs energy efficiency (paper Fig. 8 analogue)";
+  plot.title = "Test accuracy vs energy efficiency (paper Fig. 8 analogue; mean over " +
+               std::to_string(study.chips) + " chip" + (study.chips == 1 ? "" : "s") + ")";
   plot.x_label = "energy efficiency (TOPS/W, 8b x 8b normalized)";
   plot.y_label = "test accuracy (%)";
   ex::Series dcim{"DCIM", {}, {}};
@@ -18,7 +19,7 @@ void PlotAccuracyVsEfficiency(const Study& study, const std::filesystem::path& o
   for (const StudyPoint& p : study.points) {
     ex::Series& s = p.mode == mac::Mode::kDcim ? dcim : p.mode == mac::Mode::kHcim ? hcim : osa;
     s.x.push_back(p.result.energy.tops_per_w_8b_norm);
-    s.y.push_back(100.0 * p.result.Accuracy());
+    s.y.push_back(100.0 * p.Accuracy());
   }
   for (ex::Series* s : {&dcim, &hcim, &osa}) {
     if (!s->x.empty()) {
