@@ -341,20 +341,27 @@ std::vector<BudgetRow> ErrorBudget(const Chips& chips,
                                    const RunOptions& options,
                                    const InputGenerator& inputs,
                                    const EvalOptions& eval) {
-  const ErrorSwitches all{};
-  const ErrorSwitches none{
-      .dynamic_noise = false, .static_noise = false, .quantization = false, .discard = false};
+  // Each source off in turn, then each alone (every other off, the line's transfer error too).
+  const auto only = [](bool dynamic, bool stat, bool quant, bool discard, bool transfer) {
+    return ErrorSwitches{.dynamic_noise = dynamic,
+                         .static_noise = stat,
+                         .quantization = quant,
+                         .discard = discard,
+                         .transfer = transfer};
+  };
   std::vector<BudgetRow> rows = {
-      {"all", all, {}},
-      {"no dynamic noise", {false, true, true, true}, {}},
-      {"no static noise", {true, false, true, true}, {}},
-      {"no quantization", {true, true, false, true}, {}},
-      {"no discard", {true, true, true, false}, {}},
-      {"dynamic noise only", {true, false, false, false}, {}},
-      {"static noise only", {false, true, false, false}, {}},
-      {"quantization only", {false, false, true, false}, {}},
-      {"discard only", {false, false, false, true}, {}},
-      {"none", none, {}},
+      {"all", ErrorSwitches{}, {}},
+      {"no dynamic noise", only(false, true, true, true, true), {}},
+      {"no static noise", only(true, false, true, true, true), {}},
+      {"no quantization", only(true, true, false, true, true), {}},
+      {"no discard", only(true, true, true, false, true), {}},
+      {"no transfer error", only(true, true, true, true, false), {}},
+      {"dynamic noise only", only(true, false, false, false, false), {}},
+      {"static noise only", only(false, true, false, false, false), {}},
+      {"quantization only", only(false, false, true, false, false), {}},
+      {"discard only", only(false, false, false, true, false), {}},
+      {"transfer error only", only(false, false, false, false, true), {}},
+      {"none", only(false, false, false, false, false), {}},
   };
   for (BudgetRow& row : rows) {
     RunOptions o = options;

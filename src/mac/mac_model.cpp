@@ -14,8 +14,9 @@ namespace cimchar::mac {
 
 namespace {
 
-// Linear interpolation through (xs, ys), extrapolating the end segments.
-double Lerp(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
+// Linear interpolation through (xs, ys), extrapolating the end segments (the kernel's
+// InverseFrac runs the same operations).
+double Lerp(std::span<const double> xs, std::span<const double> ys, double x) {
   const auto it = std::upper_bound(xs.begin() + 1, xs.end() - 1, x);
   const auto hi = static_cast<std::size_t>(it - xs.begin());
   const std::size_t lo = hi - 1;
@@ -168,11 +169,20 @@ MacArray::MacArray(const MacShape& shape,
     dynamic_by_count_[static_cast<std::size_t>(n)] =
         std::sqrt(line_dynamic * line_dynamic + comparator * comparator);
   }
-  inverse_v0_ = line.code_v.front();
-  inverse_dv_ = (line.code_v.back() - line.code_v.front()) / kGrid;
-  inverse_frac_.resize(kGrid + 1);
-  for (int g = 0; g <= kGrid; ++g) {
-    inverse_frac_[g] = Lerp(line.code_v, xs, inverse_v0_ + g * inverse_dv_);
+  // The uniform-code transfer's points (ideal fraction, mean line), padded to 16 for the kernel.
+  if (line.codes.size() > 16) {
+    throw UsageError("the macro's line has " + std::to_string(line.codes.size()) +
+                     " measured DAC codes; the model reads at most 16 (a 4-bit DAC)");
+  }
+  knot_x_.assign(16, xs.back());
+  knot_v_.assign(16, line.code_v.back());
+  std::copy(xs.begin(), xs.end(), knot_x_.begin());
+  std::copy(line.code_v.begin(), line.code_v.end(), knot_v_.begin());
+  knots_ = static_cast<int>(xs.size());
+  uniform_by_count_.resize(static_cast<std::size_t>(full_count) + 1);
+  for (int n = 0; n <= full_count; ++n) {
+    uniform_by_count_[static_cast<std::size_t>(n)] =
+        Lerp(xs, line.code_v, static_cast<double>(n) / full_count);
   }
 
   const calib::AdcTransfer& adc = macro_.adc;
@@ -251,10 +261,10 @@ kernel::ArrayView MacArray::View() const {
           .baseline_v = baseline_v_,
           .static_by_count = static_by_count_.data(),
           .dynamic_by_count = dynamic_by_count_.data(),
-          .grid = kGrid,
-          .inverse_frac = inverse_frac_.data(),
-          .inverse_v0 = inverse_v0_,
-          .inverse_dv = inverse_dv_,
+          .uniform_by_count = uniform_by_count_.data(),
+          .knots = knots_,
+          .knot_x = knot_x_.data(),
+          .knot_v = knot_v_.data(),
           .code_frac = code_frac_.data(),
           .code_frac16 = code_frac16_.data(),
           .transitions_v = macro_.adc.transition_v.data(),
@@ -289,10 +299,8 @@ double MacArray::CodeFraction(int code) const {
 }
 
 double MacArray::IdealFraction(double v) const {
-  const double pos = (v - inverse_v0_) / inverse_dv_;
-  const int index = std::clamp(static_cast<int>(std::floor(pos)), 0, kGrid - 1);
-  const double t = pos - index;
-  return inverse_frac_[index] + t * (inverse_frac_[index + 1] - inverse_frac_[index]);
+  const auto n = static_cast<std::size_t>(knots_);
+  return Lerp(std::span(knot_v_).first(n), std::span(knot_x_).first(n), v);
 }
 
 namespace {
@@ -485,6 +493,7 @@ kernel::RunView MacRunner::View() const {
           .static_noise = sw.static_noise,
           .quantization = sw.quantization,
           .discard = sw.discard,
+          .transfer = sw.transfer,
           .compensate = options_.compensate_discard && sw.discard,
           .p_one = options_.activation_bit_probability,
           .weight_sign = weight_sign_.data(),

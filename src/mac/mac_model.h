@@ -66,7 +66,7 @@ class MacArray {
   // Failures: UsageError for a code outside 0 .. 2^b - 1. Thread-safety: const.
   double CodeFraction(int code) const;
   // The ideal fraction whose mean line voltage on the uniform-code transfer is `line_v` (linear
-  // outside the measured codes). Failures: none. Thread-safety: const.
+  // between and beyond the measured codes). Failures: none. Thread-safety: const.
   double IdealFraction(double line_v) const;
 
  private:
@@ -100,10 +100,11 @@ class MacArray {
   // DAC codes, 0 .. rows x (2^d - 1).
   std::vector<double> static_by_count_;
   std::vector<double> dynamic_by_count_;
-  static constexpr int kGrid = 1024;
-  std::vector<double> inverse_frac_;  // ideal_frac on a uniform mean-voltage grid
-  double inverse_v0_ = 0.0;
-  double inverse_dv_ = 1.0;
+  std::vector<double> uniform_by_count_;  // the uniform-code transfer's line, same index
+  // The uniform-code transfer's measured points (ideal fraction, mean line voltage), padded to 16.
+  int knots_ = 0;
+  std::vector<double> knot_x_;
+  std::vector<double> knot_v_;
   std::vector<double> code_frac_;    // reconstructed ideal_frac per ADC code
   std::vector<double> code_frac16_;  // the same padded to 16 entries (kernel::ArrayView)
 };

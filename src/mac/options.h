@@ -49,6 +49,11 @@ struct ErrorSwitches {
   bool static_noise = true;   // per-chip fixed-pattern line error, comparator offset, ADC INL
   bool quantization = true;   // false: infinite ADC resolution and no clipping
   bool discard = true;        // false: orders below B_D/A-W are computed exactly instead
+  // The line's transfer error: an op's line is the sum of its rows' per-code steps (the DAC and
+  // line nonlinearity), read back through the uniform-code transfer, which does not undo it when
+  // the rows hold different codes. false: the line sits on the uniform-code transfer at the op's
+  // ideal fraction, so the read-back is exact.
+  bool transfer = true;
 };
 
 // The on-the-fly saliency evaluator (paper Sec. V-A) and its thresholds.

@@ -59,13 +59,15 @@ struct ArrayView {
   const double* step_v = nullptr;  // [2^dac_bits]: the line's step per W = 1 row at each code
   double baseline_v = 0.0;
   // The line's static and dynamic (with the comparator's) sigma of an op whose W = 1 rows' DAC
-  // codes sum to n, n = 0 .. rows x largest code.
+  // codes sum to n, n = 0 .. rows x largest code, and its line on the uniform-code transfer.
   const double* static_by_count = nullptr;
   const double* dynamic_by_count = nullptr;
-  int grid = 0;                          // intervals of the uniform table below
-  const double* inverse_frac = nullptr;  // [grid + 1] over the mean line voltage
-  double inverse_v0 = 0.0;
-  double inverse_dv = 1.0;
+  const double* uniform_by_count = nullptr;
+  // The uniform-code transfer's measured points: ideal fraction and mean line voltage, padded to
+  // 16 entries for register lookups (the DAC has at most 4 bits).
+  int knots = 0;
+  const double* knot_x = nullptr;
+  const double* knot_v = nullptr;
   const double* code_frac = nullptr;        // [adc_levels]
   const double* code_frac16 = nullptr;      // [16]: code_frac padded (converters up to 4 bits)
   const double* transitions_v = nullptr;    // [adc_levels - 1], mean
@@ -114,6 +116,7 @@ struct RunView {
   bool static_noise = true;
   bool quantization = true;
   bool discard = true;
+  bool transfer = true;
   bool compensate = false;  // add the expected discarded part
   double p_one = 0.5;
   const double* weight_sign = nullptr;  // [weight bits]: +1, or -1 for a signed MSB plane

@@ -148,21 +148,19 @@ inline typename L::D Normals(const ArrayView& A, cimchar::mac::Rng& rng) {
   return L::GatherF(A.normal_table, L::LoadU(index));
 }
 
-// Linear interpolation in a uniform table at (index, t).
-template <class L>
-inline typename L::D Interp(const double* table, typename L::U index, typename L::D t) {
-  const typename L::D lo = L::GatherD(table, index);
-  const typename L::D hi = L::GatherD(table + 1, index);
-  return L::AddD(lo, L::MulD(t, L::SubD(hi, lo)));
-}
-
-// The ideal fraction whose mean line voltage is v (mac::MacArray::IdealFraction).
+// The ideal fraction whose mean line voltage is v (mac::MacArray::IdealFraction): linear between
+// the transfer's measured points, the end segments extended, in the scalar Lerp's operations.
 template <class L>
 inline typename L::D InverseFrac(const ArrayView& A, typename L::D v) {
-  const typename L::D pos = L::DivD(L::SubD(v, L::SetD(A.inverse_v0)), L::SetD(A.inverse_dv));
-  const typename L::D index_d =
-      L::MinD(L::MaxD(L::FloorD(pos), L::ZeroD()), L::SetD(static_cast<double>(A.grid - 1)));
-  return Interp<L>(A.inverse_frac, L::ToInt(index_d), L::SubD(pos, index_d));
+  typename L::U hi = L::SetU(1);
+  for (int m = 1; m + 1 < A.knots; ++m) {
+    hi = L::AddIf(hi, L::GeD(v, L::SetD(A.knot_v[m])));
+  }
+  const typename L::U lo = L::Sub(hi, L::SetU(1));
+  const typename L::D v0 = L::Lookup16(A.knot_v, lo);
+  const typename L::D x0 = L::Lookup16(A.knot_x, lo);
+  const typename L::D t = L::DivD(L::SubD(v, v0), L::SubD(L::Lookup16(A.knot_v, hi), v0));
+  return L::AddD(x0, L::MulD(t, L::SubD(L::Lookup16(A.knot_x, hi), x0)));
 }
 
 // One conversion per lane: the line at baseline + `step` with the switched-on errors of the
@@ -180,7 +178,7 @@ inline typename L::U Convert(const ArrayView& A,
   using D = typename L::D;
   using U = typename L::U;
   const U index = L::ToInt(weighted);
-  D v = L::AddD(L::SetD(A.baseline_v), step);
+  D v = R.transfer ? L::AddD(L::SetD(A.baseline_v), step) : L::GatherD(A.uniform_by_count, index);
   if (R.static_noise) {
     const D sigma = L::GatherD(A.static_by_count, index);
     v = L::AddD(v, L::AddD(L::MulD(L::LoadD(statics), sigma), L::LoadD(statics + kLanes)));

@@ -143,12 +143,6 @@ struct Lanes {
             _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(a.hi))};
   }
   static D DivD(D a, D b) { return {_mm256_div_pd(a.lo, b.lo), _mm256_div_pd(a.hi, b.hi)}; }
-  static D MinD(D a, D b) { return {_mm256_min_pd(a.lo, b.lo), _mm256_min_pd(a.hi, b.hi)}; }
-  static D MaxD(D a, D b) { return {_mm256_max_pd(a.lo, b.lo), _mm256_max_pd(a.hi, b.hi)}; }
-  static D FloorD(D a) {
-    constexpr int kMode = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
-    return {_mm256_round_pd(a.lo, kMode), _mm256_round_pd(a.hi, kMode)};
-  }
   static M GeD(D a, D b) {
     return {_mm256_cmp_pd(a.lo, b.lo, _CMP_GE_OQ), _mm256_cmp_pd(a.hi, b.hi, _CMP_GE_OQ)};
   }

@@ -69,11 +69,6 @@ struct Lanes {
   static D ToDouble(U a) { return _mm512_cvtepi64_pd(a); }
   static U ToInt(D a) { return _mm512_cvttpd_epi64(a); }
   static D DivD(D a, D b) { return _mm512_div_pd(a, b); }
-  static D MinD(D a, D b) { return _mm512_min_pd(a, b); }
-  static D MaxD(D a, D b) { return _mm512_max_pd(a, b); }
-  static D FloorD(D a) {
-    return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  }
   static M GeD(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
   static M LeD(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
   static D GatherD(const double* table, U index) { return _mm512_i64gather_pd(index, table, 8); }

@@ -7,7 +7,7 @@
 // Every backend (lanes_avx2.h, lanes_avx512.h) provides the same names with the same meaning:
 //   U  eight unsigned 64-bit lanes     D  eight doubles     M  a per-lane condition
 //   integer: LoadU StoreU SetU ZeroU And AndNot Xor Add Sub Shl Popcount SumLanes AddIf SubIf MinU
-//   double:  LoadD StoreD SetD ZeroD AddD SubD MulD DivD MinD MaxD FloorD ToDouble ToInt GeD LeD
+//   double:  LoadD StoreD SetD ZeroD AddD SubD MulD DivD ToDouble ToInt GeD LeD
 //   tables:  GatherD GatherF (double / float table, lane index), Lookup16 (16-entry table)
 //   bits:    PackRows (up to 64 activations into one word of each bit plane)
 // ToDouble reads a lane as a signed integer and is exact below 2^51 in magnitude; ToInt truncates
@@ -225,27 +225,6 @@ struct Lanes {
     D r;
     for (int l = 0; l < kLanes; ++l) {
       r.v[l] = a.v[l] / b.v[l];
-    }
-    return r;
-  }
-  static D MinD(const D& a, const D& b) {
-    D r;
-    for (int l = 0; l < kLanes; ++l) {
-      r.v[l] = a.v[l] < b.v[l] ? a.v[l] : b.v[l];  // as MINPD: b when equal
-    }
-    return r;
-  }
-  static D MaxD(const D& a, const D& b) {
-    D r;
-    for (int l = 0; l < kLanes; ++l) {
-      r.v[l] = a.v[l] > b.v[l] ? a.v[l] : b.v[l];  // as MAXPD: b when equal
-    }
-    return r;
-  }
-  static D FloorD(const D& a) {
-    D r;
-    for (int l = 0; l < kLanes; ++l) {
-      r.v[l] = std::floor(a.v[l]);
     }
     return r;
   }
