@@ -197,11 +197,17 @@ TEST(Run, ResumeOfADifferentRecipeIsRefused) {
     _exit(0);
   }
   const fs::path journal = out.string() + ".journal";
-  while (!fs::exists(journal) || fs::file_size(journal) < 1000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (!fs::exists(journal) || fs::file_size(journal) < 1000)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  ASSERT_TRUE(fs::exists(journal) && fs::file_size(journal) >= 1000)
+      << "no journal of 1000 bytes within 30 s";
   Recipe other = recipe;
   other.seed = 12;
   other.effective["seed"] = "12";
