@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -60,11 +61,14 @@ class EachConsumerFormat : public ::testing::TestWithParam<std::string> {};
 TEST_P(EachConsumerFormat, WritesItsFilesWholeAndNothingElse) {
   TempDir dir;
   const auto out = dir.path() / "out";
-  const auto written = WriteExport(ParseExportFormat(GetParam()), Model(), out);
+  const auto format = ParseExportFormat(GetParam());
+  const auto written = WriteExport(format, Model(), out);
+  const auto rendered = RenderExport(format, Model());
   ASSERT_FALSE(written.empty());
-  for (const auto& f : written) {
-    EXPECT_TRUE(fs::exists(f)) << f;
-    EXPECT_GT(fs::file_size(f), 0u) << f;
+  ASSERT_EQ(written.size(), rendered.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ(written[i], out / rendered[i].path);
+    EXPECT_EQ(ReadText(written[i]), rendered[i].contents) << written[i];
   }
   EXPECT_EQ(CountEntries(out), written.size());  // no temporary left over
 }
@@ -123,6 +127,100 @@ TEST_P(EachConsumerFormat, ModelWithoutItsViewsIsRefusedNamingWhat_bad) {
 INSTANTIATE_TEST_SUITE_P(Exporters,
                          EachConsumerFormat,
                          ::testing::Values("accelergy", "neurosim", "aihwkit", "asim", "crosssim"));
+
+// The synthetic macro with a linear line, 0.66 V above a 20 mV baseline at full scale (2160 op
+// counts, 144 rows x 15), and transition k at 270 k - 135 counts (an LSB of 270 counts, 18 in
+// the 0 .. 15 digit units of a 4-bit window): the figures each export derives from it have closed
+// forms, computed here from the values set.
+constexpr double kLinearFullScaleV = 0.66;
+constexpr double kLinearLsbCounts = 270.0;
+constexpr double kCountsPerFraction = 144.0 * 15.0;
+
+calib::Macro LinearMacro() {
+  calib::Macro m = testing::SyntheticMacro();
+  calib::LineTransfer& l = m.line;
+  for (std::size_t i = 0; i < l.codes.size(); ++i) {
+    l.code_v[i] = l.baseline_v + kLinearFullScaleV * l.codes[i] / 15.0;
+  }
+  for (std::size_t k = 1; k <= m.adc.transition_v.size(); ++k) {
+    const double counts = kLinearLsbCounts * (static_cast<double>(k) - 0.5);
+    m.adc.transition_v[k - 1] = l.baseline_v + kLinearFullScaleV * counts / kCountsPerFraction;
+  }
+  calib::ValidateMacro(m);
+  return m;
+}
+
+const ExportModel& LinearModel() {
+  static const ExportModel model = [] {
+    const calib::Macro m = LinearMacro();
+    ViewOptions views = testing::TestViews();
+    views.chips = 128;
+    return ModelFromMacro(m, testing::ShapeOf(m), views);
+  }();
+  return model;
+}
+
+// The number after the last of `anchors`, each searched from where the previous one was found.
+double NumberAfter(const std::string& text, const std::vector<std::string>& anchors) {
+  std::size_t at = 0;
+  for (const std::string& a : anchors) {
+    at = text.find(a, at);
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "'" << a << "' not found";
+      return std::nan("");
+    }
+    at += a.size();
+  }
+  return std::strtod(text.c_str() + at, nullptr);
+}
+
+std::string FileOf(const std::vector<PendingFile>& files, const std::string& name) {
+  for (const auto& f : files) {
+    if (f.path == name) {
+      return f.contents;
+    }
+  }
+  ADD_FAILURE() << "no file " << name;
+  return {};
+}
+
+TEST(ExportContent, TheNumbersFollowTheMacro) {
+  const ExportModel& model = LinearModel();
+  const calib::Macro m = LinearMacro();
+  const double counts_per_v = kCountsPerFraction / kLinearFullScaleV;
+  struct Expectation {
+    std::string format, file;
+    std::vector<std::string> anchors;
+    double value;
+    std::string what;
+  };
+  const std::vector<Expectation> expected = {
+      {"accelergy",
+       "ERT.yaml",
+       {"\"osa_hcim.adc\"", "name: \"compute\"", "energy: "},
+       m.energy.adc_conversion.energy_j * 1e12,
+       "ADC conversion energy, pJ"},
+      {"neurosim", "neurosim.meta.json", {"\"adc_lsb_counts\": "}, kLinearLsbCounts, "ADC LSB"},
+      {"aihwkit",
+       "aihwkit.json",
+       {"\"out_noise\": "},
+       std::hypot(m.line.code_dynamic_sigma_v.front(), m.adc.comparator_noise_sigma_v) *
+           counts_per_v / 15.0,
+       "per-conversion noise in digit units"},
+      {"asim", "asim.json", {"\"hybrid_levels\": "}, 8 + 8 - 1 - 8.0, "w + a - 1 - B_D/A"},
+      {"crosssim",
+       "crosssim_quantizer.json",
+       {"\"QuantizerADC\"", "\"calibrated_range\": [", ","},
+       7 * kLinearLsbCounts / 15.0,
+       "quantizer's top level, digit units"},
+  };
+  for (const Expectation& e : expected) {
+    const auto files = RenderExport(ParseExportFormat(e.format), model);
+    const double got = NumberAfter(FileOf(files, e.file), e.anchors);
+    EXPECT_NEAR(got, e.value, 1e-6 * std::abs(e.value))
+        << e.format << " " << e.file << ": " << e.what;
+  }
+}
 
 TEST(ExportFormat, NamesRoundTrip) {
   for (const auto& name : ExportFormatNames()) {

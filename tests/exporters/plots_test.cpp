@@ -64,6 +64,17 @@ void ExpectPngAndSvg(const fs::path& base) {
   EXPECT_NE(text.find("<svg"), std::string::npos);
 }
 
+// The series a gnuplot SVG draws: one group per plotted series ("gnuplot_plot_<n>", with a letter
+// suffix per multiplot panel).
+std::size_t SeriesCount(const std::string& svg) {
+  std::size_t n = 0;
+  for (std::size_t at = svg.find("<g id=\"gnuplot_plot_"); at != std::string::npos;
+       at = svg.find("<g id=\"gnuplot_plot_", at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
 SnrEnergyPlot SnrData() {
   SnrEnergyPlot p;
   for (int b = 5; b <= 10; ++b) {
@@ -84,7 +95,16 @@ TEST_F(PlotDir, SnrAndEnergyOnTwoAxes) {
   EXPECT_NE(svg.find("SNR (dB)"), std::string::npos);
   EXPECT_NE(svg.find("energy per MAC (fJ)"), std::string::npos);
   EXPECT_NE(svg.find("B_D/A"), std::string::npos);
+  // SNR, SNR with the offset removed, energy; without the optional series, two.
+  EXPECT_EQ(SeriesCount(svg), 3u);
+  EXPECT_NE(svg.find("SNR, offset removed"), std::string::npos);
   EXPECT_EQ(Entries(), 2u);  // no temporary left behind
+  SnrEnergyPlot two = SnrData();
+  two.snr_offset_removed_db.clear();
+  PlotSnrEnergy(two, dir_ / "two.svg");
+  const std::string two_svg = All(dir_ / "two.svg");
+  EXPECT_EQ(SeriesCount(two_svg), 2u);
+  EXPECT_EQ(two_svg.find("SNR, offset removed"), std::string::npos);
 }
 
 TEST_F(PlotDir, MonteCarloHistograms) {
@@ -92,17 +112,24 @@ TEST_F(PlotDir, MonteCarloHistograms) {
   h.title = "ADC transition levels (Monte Carlo)";
   h.x_label = "transition level (mV)";
   h.x_scale = 1e3;
+  // Set t: 400 samples at 100 t mV + (-3, -1, 1, 3) mV in turn: mean 100 t mV, sigma
+  // sqrt(100 x 20 / 399) = 2.239 mV (n - 1), which the legend shows to three digits.
   for (int t = 1; t <= 3; ++t) {
     SampleSet s{"T" + std::to_string(t), {}};
     for (int i = 0; i < 400; ++i) {
-      // A deterministic spread: the sum of two phases approximates a bell.
-      s.samples.push_back(0.1 * t + 0.004 * (std::sin(i * 0.37) + std::sin(i * 1.91)));
+      s.samples.push_back(0.1 * t + 1e-3 * (2 * (i % 4) - 3));
     }
     h.sets.push_back(s);
   }
   PlotHistogram(h, dir_ / "transitions.png");
   PlotHistogram(h, dir_ / "transitions.svg");
   ExpectPngAndSvg(dir_ / "transitions");
+  const std::string svg = All(dir_ / "transitions.svg");
+  EXPECT_EQ(SeriesCount(svg), 3u);
+  for (const char* legend : {"T1 (n=400, mean=100, sigma=2.24)", "T2 (n=400, mean=200, sigma=2.24)",
+                             "T3 (n=400, mean=300, sigma=2.24)"}) {
+    EXPECT_NE(svg.find(legend), std::string::npos) << legend;
+  }
 }
 
 TEST_F(PlotDir, DnlInlAndStackedBars) {
@@ -113,6 +140,10 @@ TEST_F(PlotDir, DnlInlAndStackedBars) {
   PlotDnlInl(d, dir_ / "dnl_inl.png");
   PlotDnlInl(d, dir_ / "dnl_inl.svg");
   ExpectPngAndSvg(dir_ / "dnl_inl");
+  const std::string dnl_svg = All(dir_ / "dnl_inl.svg");
+  EXPECT_EQ(SeriesCount(dnl_svg), 2u);
+  EXPECT_NE(dnl_svg.find(">DNL<"), std::string::npos);
+  EXPECT_NE(dnl_svg.find(">INL<"), std::string::npos);
 
   StackedBarPlot b;
   b.title = "Energy per 8b x 8b MAC by block";
@@ -123,7 +154,11 @@ TEST_F(PlotDir, DnlInlAndStackedBars) {
   PlotStackedBars(b, dir_ / "breakdown.png");
   PlotStackedBars(b, dir_ / "breakdown.svg");
   ExpectPngAndSvg(dir_ / "breakdown");
-  EXPECT_NE(All(dir_ / "breakdown.svg").find("OSA-HCIM"), std::string::npos);
+  const std::string bars = All(dir_ / "breakdown.svg");
+  EXPECT_EQ(SeriesCount(bars), 4u);  // one stack layer per block
+  for (const char* label : {">DCIM<", ">HCIM<", ">OSA-HCIM<", ">digital<", ">ADC<", ">OSE<"}) {
+    EXPECT_NE(bars.find(label), std::string::npos) << label;
+  }
 }
 
 TEST_F(PlotDir, BdaMapOverTheCatPhoto) {
@@ -144,6 +179,10 @@ TEST_F(PlotDir, BdaMapOverTheCatPhoto) {
   PlotBdaMap(m, dir_ / "bda_map.png");
   PlotBdaMap(m, dir_ / "bda_map.svg");
   ExpectPngAndSvg(dir_ / "bda_map");
+  // Two panels, the grey-scale input and the map, each drawn once.
+  const std::string svg = All(dir_ / "bda_map.svg");
+  EXPECT_EQ(SeriesCount(svg), 2u);
+  EXPECT_NE(svg.find(m.image_title), std::string::npos);
 }
 
 TEST_F(PlotDir, MissingFolderIsAnErrorAndLeavesNothing_bad) {
