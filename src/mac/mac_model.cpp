@@ -162,12 +162,12 @@ MacArray::MacArray(const MacShape& shape,
   for (int n = 0; n <= full_count; ++n) {
     const double x = static_cast<double>(n) / full_count;
     static_by_count_[static_cast<std::size_t>(n)] = Lerp(xs, line.code_static_sigma_v, x);
-    // The line's dynamic noise and the comparator's input-referred noise are independent
+    // The line's dynamic noise and the converter's input-referred noise are independent
     // Gaussians per conversion: one draw of their combined sigma is the same distribution.
     const double line_dynamic = Lerp(xs, line.code_dynamic_sigma_v, x);
-    const double comparator = macro_.adc.comparator_noise_sigma_v;
+    const double converter = macro_.adc.ConversionNoiseSigmaV();
     dynamic_by_count_[static_cast<std::size_t>(n)] =
-        std::sqrt(line_dynamic * line_dynamic + comparator * comparator);
+        std::sqrt(line_dynamic * line_dynamic + converter * converter);
   }
   // The uniform-code transfer's points (ideal fraction, mean line), padded to 16 for the kernel.
   if (line.codes.size() > 16) {

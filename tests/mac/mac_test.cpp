@@ -731,7 +731,7 @@ TEST(Mac, SweepWritesOneCsvLinePerBudgetRow) {
   for (std::string line; std::getline(in, line);) {
     ++lines;
   }
-  EXPECT_EQ(lines, 1 + 1 + 3 * 10);
+  EXPECT_EQ(lines, 1 + 1 + 3 * 12);  // header, DCIM, 3 boundaries x 12 budget rows
   EXPECT_FALSE(std::filesystem::exists(path.string() + ".tmp"));
   std::filesystem::remove(path);
   EXPECT_THROW(WriteSweepCsv("/nonexistent-dir/x.csv", points), Error);

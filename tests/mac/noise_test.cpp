@@ -250,10 +250,10 @@ TEST(MacNoise, TheSameOpOnManyChipsSpreadsByTheStaticSigma) {
 // The ADC tables give each transition a dynamic sigma (adc/transition_v/dynamic_sigma) that holds
 // more than the comparator's noise: the kT/C of the top plate and of the reference side (in the
 // repository's results/lut/adc.h5 at 0.6 V and 1.0 V: 0.870 mV per transition against 0.720 mV
-// of comparator noise). A conversion should spread by the line's dynamic sigma combined with the
-// transition's; the model draws only the comparator's. Disabled until the model draws the
-// transitions' dynamic sigma; it fails today (0.51 mV line: 0.648 mV drawn, 0.787 mV expected).
-TEST(MacNoise, DISABLED_ConversionsSpreadByTheTransitionsDynamicSigma) {
+// of comparator noise). A conversion spreads by the line's dynamic sigma combined with the
+// transitions' (calib::AdcTransfer::ConversionNoiseSigmaV), not the comparator's alone (0.51 mV
+// line: 0.648 mV with the comparator's, 0.787 mV with the transitions').
+TEST(MacNoise, ConversionsSpreadByTheTransitionsDynamicSigma) {
   constexpr int kRounds = 2000;
   calib::Macro macro = OneOpMacro(0.6e-3);
   constexpr double kTransitionDynamicV = 0.6e-3;  // beside 0.4 mV of comparator noise
@@ -389,16 +389,27 @@ struct OneSource {
   double ClosedForm::*mse;
 };
 const std::vector<OneSource>& OneSources() {
-  static const std::vector<OneSource> sources = {
-      {"dynamic noise only",
-       {.dynamic_noise = true, .static_noise = false, .quantization = false, .discard = false},
-       &ClosedForm::mse_dynamic},
-      {"static noise only",
-       {.dynamic_noise = false, .static_noise = true, .quantization = false, .discard = false},
-       &ClosedForm::mse_static},
-      {"discard only",
-       {.dynamic_noise = false, .static_noise = false, .quantization = false, .discard = true},
-       &ClosedForm::mse_discard}};
+  static const std::vector<OneSource> sources = {{"dynamic noise only",
+                                                  {.dynamic_noise = true,
+                                                   .static_noise = false,
+                                                   .quantization = false,
+                                                   .discard = false,
+                                                   .transfer = false},
+                                                  &ClosedForm::mse_dynamic},
+                                                 {"static noise only",
+                                                  {.dynamic_noise = false,
+                                                   .static_noise = true,
+                                                   .quantization = false,
+                                                   .discard = false,
+                                                   .transfer = false},
+                                                  &ClosedForm::mse_static},
+                                                 {"discard only",
+                                                  {.dynamic_noise = false,
+                                                   .static_noise = false,
+                                                   .quantization = false,
+                                                   .discard = true,
+                                                   .transfer = false},
+                                                  &ClosedForm::mse_discard}};
   return sources;
 }
 
