@@ -197,10 +197,7 @@ std::shared_ptr<const LibrarySection> ReadLibrarySection(const fs::path& file,
                                                          const std::string& section) {
   static std::mutex mutex;
   static std::map<std::string, CacheEntry> cache;
-  std::error_code ec;
-  const fs::path canonical = fs::weakly_canonical(file, ec);
-  const fs::path path = ec ? file : canonical;
-  const std::string key = path.string() + "\n" + spice::Lower(section);
+  const std::string key = file.string() + "\n" + spice::Lower(section);
   {
     std::lock_guard lock(mutex);
     if (auto it = cache.find(key); it != cache.end() && Current(it->second)) {
@@ -208,10 +205,11 @@ std::shared_ptr<const LibrarySection> ReadLibrarySection(const fs::path& file,
     }
   }
   auto read = std::make_shared<LibrarySection>();
-  read->file = path;
+  read->file = file;
   read->section = section;
-  SectionReader(*read).ReadSection(path, section);
+  SectionReader(*read).ReadSection(file, section);
   CacheEntry entry{read, {}};
+  std::error_code ec;
   for (const auto& f : read->files) {
     entry.stamps.emplace_back(f, fs::last_write_time(f, ec));
   }
