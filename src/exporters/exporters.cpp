@@ -190,7 +190,7 @@ std::string Comment(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::vector<PendingFile> RenderAccelergy(const ExportModel& model) {
+std::vector<report::PendingFile> RenderAccelergy(const ExportModel& model) {
   const std::string format = "accelergy";
   CheckModel(format, model);
   if (model.components.empty()) {
@@ -319,7 +319,7 @@ int CeilLog2(double x) {
   return bits;
 }
 
-std::vector<PendingFile> RenderNeuroSim(const ExportModel& model) {
+std::vector<report::PendingFile> RenderNeuroSim(const ExportModel& model) {
   const std::string format = "neurosim";
   CheckModel(format, model);
   const CountTable& t = model.counts;
@@ -448,7 +448,7 @@ struct RampError {
   std::int64_t points = 0;
 };
 
-std::vector<PendingFile> RenderAihwkit(const ExportModel& model) {
+std::vector<report::PendingFile> RenderAihwkit(const ExportModel& model) {
   const std::string format = "aihwkit";
   CheckModel(format, model);
   const OpTransfer& op = model.op;
@@ -607,7 +607,7 @@ std::vector<PendingFile> RenderAihwkit(const ExportModel& model) {
 
 // ---------------------------------------------------------------- asim
 
-std::vector<PendingFile> RenderAsim(const ExportModel& model) {
+std::vector<report::PendingFile> RenderAsim(const ExportModel& model) {
   const std::string format = "asim";
   CheckModel(format, model);
   const mac::MacShape& s = model.shape;
@@ -802,7 +802,7 @@ Document CrossSimParams(const ExportModel& model, const Document& adc) {
   return params;
 }
 
-std::vector<PendingFile> RenderCrossSim(const ExportModel& model) {
+std::vector<report::PendingFile> RenderCrossSim(const ExportModel& model) {
   const std::string format = "crosssim";
   CheckModel(format, model);
   const OpTransfer& op = model.op;
@@ -1091,7 +1091,7 @@ void CheckTables(const std::string& format, const ExportModel& model) {
   }
 }
 
-std::vector<PendingFile> RenderJson(const ExportModel& model) {
+std::vector<report::PendingFile> RenderJson(const ExportModel& model) {
   const std::string format = "json";
   CheckTables(format, model);
   Document tables = Document::MakeArray();
@@ -1133,10 +1133,10 @@ std::string SafeFileStem(const std::string& quantity) {
   return out;
 }
 
-std::vector<PendingFile> RenderCsv(const ExportModel& model) {
+std::vector<report::PendingFile> RenderCsv(const ExportModel& model) {
   const std::string format = "csv";
   CheckTables(format, model);
-  std::vector<PendingFile> files;
+  std::vector<report::PendingFile> files;
   std::set<std::string> names;
   Document index = Document::MakeArray();
   for (const auto& t : model.tables) {
@@ -1292,7 +1292,7 @@ ExportFormat ParseExportFormat(const std::string& name) {
   throw UsageError("unknown export format \"" + name + "\"; known formats: " + known);
 }
 
-std::vector<PendingFile> RenderExport(ExportFormat format, const ExportModel& model) {
+std::vector<report::PendingFile> RenderExport(ExportFormat format, const ExportModel& model) {
   switch (format) {
     case ExportFormat::kAccelergy:
       return RenderAccelergy(model);
@@ -1315,7 +1315,7 @@ std::vector<PendingFile> RenderExport(ExportFormat format, const ExportModel& mo
 std::vector<std::filesystem::path> WriteExport(ExportFormat format,
                                                const ExportModel& model,
                                                const std::filesystem::path& out_dir) {
-  std::vector<PendingFile> files = RenderExport(format, model);
+  std::vector<report::PendingFile> files = RenderExport(format, model);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec || !std::filesystem::is_directory(out_dir)) {
@@ -1327,7 +1327,7 @@ std::vector<std::filesystem::path> WriteExport(ExportFormat format,
     f.path = out_dir / f.path;
     written.push_back(f.path);
   }
-  WriteFilesAtomically(files);
+  report::WriteFilesAtomically(files);
   return written;
 }
 

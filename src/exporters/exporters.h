@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "exporters/atomic_file.h"
 #include "exporters/export_model.h"
 #include "mac/energy.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::exporters {
 
@@ -38,7 +38,7 @@ ExportFormat ParseExportFormat(const std::string& name);
 // Renders the files of one export in memory, named relative to the output folder; nothing is
 // written. Throws cimchar::UsageError when `model` lacks what the format needs (naming the
 // field), cimchar::Error for non-finite values. Thread-safe (reads `model` only).
-std::vector<PendingFile> RenderExport(ExportFormat format, const ExportModel& model);
+std::vector<report::PendingFile> RenderExport(ExportFormat format, const ExportModel& model);
 
 // Renders, then writes the export into folder `out_dir` (created with its parents if missing)
 // with every file written to a temporary file and renamed into place; on any failure no file

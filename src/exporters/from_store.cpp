@@ -331,7 +331,7 @@ std::vector<TableView> TablesOfMacro(const calib::Macro& macro) {
   return out;
 }
 
-DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
+report::DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
   const std::size_t n = transitions_v.size();
   if (n < 3) {
     throw UsageError("DNL needs at least 3 transitions (a 2-bit ADC); got " + std::to_string(n));
@@ -343,7 +343,7 @@ DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
     }
   }
   const double lsb = (transitions_v.back() - transitions_v.front()) / static_cast<double>(n - 1);
-  DnlInlPlot out;
+  report::DnlInlPlot out;
   // Code c (1 .. n-1) spans transitions c and c+1 (transition k is at index k-1).
   for (std::size_t c = 1; c < n; ++c) {
     out.codes.push_back(static_cast<double>(c));
@@ -354,10 +354,10 @@ DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
   return out;
 }
 
-std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
-                                           const std::vector<std::string>& columns,
-                                           const GridPointRequest& point,
-                                           bool centered) {
+std::vector<report::SampleSet> SampleSetsFromStore(const lut::Store& store,
+                                                   const std::vector<std::string>& columns,
+                                                   const GridPointRequest& point,
+                                                   bool centered) {
   const lut::RunSpec& spec = store.spec();
   std::vector<std::size_t> index;
   for (const auto& axis : spec.grid) {
@@ -385,7 +385,7 @@ std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
     index.push_back(at);
   }
   const std::uint64_t grid_point = spec.GridPoint(index);
-  std::vector<SampleSet> sets;
+  std::vector<report::SampleSet> sets;
   for (const auto& name : columns) {
     std::size_t col = spec.columns.size();
     std::string known;
@@ -399,7 +399,7 @@ std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
       throw UsageError("column " + name + " is not recorded in " + store.path().string() +
                        " (columns: " + known + ")");
     }
-    SampleSet set{.name = name + " [" + spec.columns[col].units + "]", .samples = {}};
+    report::SampleSet set{.name = name + " [" + spec.columns[col].units + "]", .samples = {}};
     for (const auto& r : store.records()) {
       if (r.grid_point == grid_point && r.status == lut::SampleStatus::kOk) {
         set.samples.push_back(r.values[col]);

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
 #include "mac/evaluate.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::network {
 
@@ -629,7 +629,7 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
     }
     csv << "\n";
   }
-  exporters::WriteFilesAtomically({{path, csv.str()}});
+  report::WriteFilesAtomically({{path, csv.str()}});
 }
 
 }  // namespace cimchar::network

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::network {
 
@@ -377,7 +377,7 @@ void WriteNpy(const std::filesystem::path& path,
       u >>= 8;
     }
   }
-  exporters::WriteFilesAtomically({{path, std::move(out)}});
+  report::WriteFilesAtomically({{path, std::move(out)}});
 }
 
 }  // namespace cimchar::network

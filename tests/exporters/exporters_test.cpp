@@ -174,7 +174,7 @@ double NumberAfter(const std::string& text, const std::vector<std::string>& anch
   return std::strtod(text.c_str() + at, nullptr);
 }
 
-std::string FileOf(const std::vector<PendingFile>& files, const std::string& name) {
+std::string FileOf(const std::vector<report::PendingFile>& files, const std::string& name) {
   for (const auto& f : files) {
     if (f.path == name) {
       return f.contents;
@@ -306,25 +306,6 @@ TEST(AccelergyActionCounts, CountsEveryActionTheModelPrices) {
   EXPECT_NE(yaml.find("code: 15\n          counts: 10"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("\"osa_hcim.dmult\""), std::string::npos);
   EXPECT_NE(yaml.find("counts: 432"), std::string::npos);  // 3 cycles x 144 D_MULTs
-}
-
-TEST(WriteFilesAtomically, FailureOfOneFileLeavesNoneBehind_bad) {
-  TempDir dir;
-  const std::vector<PendingFile> files = {
-      {dir.path() / "first.txt", "complete"},
-      {dir.path() / "missing_folder" / "second.txt", "never written"},
-  };
-  EXPECT_THROW(WriteFilesAtomically(files), Error);
-  EXPECT_EQ(CountEntries(dir.path()), 0u);
-}
-
-TEST(WriteFilesAtomically, ReplacesAnExistingFileWhole) {
-  TempDir dir;
-  const auto path = dir.path() / "a.txt";
-  WriteText(path, "old contents that are longer than the new ones");
-  WriteFilesAtomically({{path, "new"}});
-  EXPECT_EQ(ReadText(path), "new");
-  EXPECT_EQ(CountEntries(dir.path()), 1u);
 }
 
 TEST(Document, RealsAreFloatsInJsonAndYaml11) {

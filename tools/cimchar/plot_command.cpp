@@ -13,19 +13,21 @@
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
 #include "core/error.h"
-#include "exporters/bda_map.h"
 #include "exporters/from_store.h"
-#include "exporters/image.h"
-#include "exporters/plots.h"
 #include "lut/store.h"
 #include "mac/compare.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
+#include "network/bda_map.h"
+#include "report/image.h"
+#include "report/plots.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace ex = cimchar::exporters;
+namespace net = cimchar::network;
+namespace report = cimchar::report;
 namespace mac = cimchar::mac;
 using cimchar::UsageError;
 
@@ -85,7 +87,7 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
 }
 
 // The "all" budget rows of HCIM points from the CSV `cimchar snr --out` writes.
-ex::SnrEnergyPlot SnrFromCsv(const std::string& path) {
+report::SnrEnergyPlot SnrFromCsv(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     throw cimchar::Error("cannot read " + path + " (written by cimchar snr --out)");
@@ -103,7 +105,7 @@ ex::SnrEnergyPlot SnrFromCsv(const std::string& path) {
       throw UsageError(path + " has no column " + need + ": is it the CSV of cimchar snr --out?");
     }
   }
-  ex::SnrEnergyPlot plot;
+  report::SnrEnergyPlot plot;
   while (std::getline(in, line)) {
     const auto f = SplitCsvLine(line);
     if (f.size() < header.size() || f[col["mode"]] != "hcim" || f[col["budget_row"]] != "all") {
@@ -139,7 +141,7 @@ int PlotSnr(const std::vector<std::string>& args) {
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  ex::SnrEnergyPlot plot;
+  report::SnrEnergyPlot plot;
   if (!csv.empty()) {
     plot = SnrFromCsv(csv);
   } else {
@@ -151,9 +153,9 @@ int PlotSnr(const std::vector<std::string>& args) {
     const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
     const auto points = mac::SweepBoundaries(
         chip_set, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
-    plot = ex::SnrEnergyFromSweep(points);
+    plot = report::SnrEnergyFromSweep(points);
   }
-  ex::PlotSnrEnergy(plot, out);
+  report::PlotSnrEnergy(plot, out);
   std::cout << "wrote " << out << "\n";
   return 0;
 }
@@ -193,18 +195,19 @@ int PlotHist(const std::vector<std::string>& args) {
   } else {
     names = SplitCsvLine(columns);
   }
-  ex::HistogramPlot plot{.title = title,
-                         .x_label = label,
-                         .x_scale = scale,
-                         .bins = bins,
-                         .sets = ex::SampleSetsFromStore(store, names, Point(vm, point), centered)};
+  report::HistogramPlot plot{
+      .title = title,
+      .x_label = label,
+      .x_scale = scale,
+      .bins = bins,
+      .sets = ex::SampleSetsFromStore(store, names, Point(vm, point), centered)};
   if (plot.x_label.empty()) {
     const std::string unit = store.spec().columns.empty() ? "" : store.spec().columns[0].units;
     const std::string prefix = scale == 1e3 ? "m" : scale == 1e6 ? "u" : scale == 1.0 ? "" : "?";
     plot.x_label = std::string(centered ? "deviation from the mean" : "value") + " (" + prefix +
                    unit + (prefix == "?" ? " x " + std::to_string(scale) : "") + ")";
   }
-  ex::PlotHistogram(plot, out);
+  report::PlotHistogram(plot, out);
   std::cout << "wrote " << out << " (" << plot.sets.size() << " columns, "
             << (plot.sets.empty() ? 0 : plot.sets.front().samples.size()) << " samples each)\n";
   return 0;
@@ -230,10 +233,10 @@ int PlotDnl(const std::vector<std::string>& args) {
     throw UsageError("--lut is required");
   }
   const cimchar::calib::Macro macro = cimchar::calib::ReadMacro({.adc = lut}, request);
-  ex::DnlInlPlot plot = ex::LinearityFromTransitions(macro.adc.transition_v);
+  report::DnlInlPlot plot = ex::LinearityFromTransitions(macro.adc.transition_v);
   plot.title = "ADC DNL and INL (" + std::to_string(macro.geometry.adc_bits) + " bit, end-point, " +
                request.point.Describe() + ")";
-  ex::PlotDnlInl(plot, out);
+  report::PlotDnlInl(plot, out);
   for (std::size_t i = 0; i < plot.codes.size(); ++i) {
     std::cout << "code " << plot.codes[i] << ": DNL " << plot.dnl_lsb[i] << " LSB, INL "
               << plot.inl_lsb[i] << " LSB\n";
@@ -288,7 +291,7 @@ int PlotBreakdown(const std::vector<std::string>& args) {
             .thresholds;
   }
   const auto rows = mac::CompareModes(chip_set, osa, hcim_boundary, generator, eval);
-  ex::StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
+  report::StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
   for (const auto& row : rows) {
     plot.categories.push_back(row.name);
     const auto blocks = row.result.energy.Blocks();
@@ -302,14 +305,14 @@ int PlotBreakdown(const std::vector<std::string>& args) {
     std::cout << row.name << ": " << row.result.energy.per_mac_j * kPico << " pJ/MAC, "
               << row.result.energy.tops_per_w_8b_norm << " TOPS/W (8b-normalized)\n";
   }
-  ex::PlotStackedBars(plot, out);
+  report::PlotStackedBars(plot, out);
   std::cout << "wrote " << out << "\n";
   return 0;
 }
 
 int PlotBdaMap(const std::vector<std::string>& args) {
   std::string image = "results/data/chelsea.pgm", out, thresholds;
-  ex::BdaMapOptions options;
+  net::BdaMapOptions options;
   po::options_description desc(
       "cimchar plot bda-map --out F.png [--image results/data/chelsea.pgm] [options]\n\n"
       "The analogue of paper Fig. 7a: the grey image through a 3x3 edge layer (exact) and a\n"
@@ -330,14 +333,14 @@ int PlotBdaMap(const std::vector<std::string>& args) {
   if (!thresholds.empty()) {
     options.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
   }
-  ex::BdaMapPlot plot;
-  plot.image = ex::ReadPgm(image);
-  const ex::BdaMapResult r = ex::ComputeBdaMap(plot.image, options);
+  report::BdaMapPlot plot;
+  plot.image = report::ReadPgm(image);
+  const net::BdaMapResult r = net::ComputeBdaMap(plot.image, options);
   plot.map = r.map;
   plot.title = "B_D/A per output pixel (OSA-HCIM, " + std::to_string(plot.image.width) + "x" +
                std::to_string(plot.image.height) + ")";
   plot.map_label = "B_D/A (output order)";
-  ex::PlotBdaMap(plot, out);
+  report::PlotBdaMap(plot, out);
   std::cout << "thresholds:";
   for (const auto t : r.thresholds) {
     std::cout << " " << t;

@@ -9,12 +9,12 @@
 #include "cimchar/command.h"
 #include "cimchar/layer_options.h"
 #include "core/error.h"
-#include "exporters/plots.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/options.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
+#include "report/plots.h"
 
 namespace {
 
@@ -83,7 +83,7 @@ int RunSnr(const std::vector<std::string>& args) {
     std::cout << "wrote " << out_csv << "\n";
   }
   if (!out_plot.empty()) {
-    cimchar::exporters::PlotSnrEnergy(cimchar::exporters::SnrEnergyFromSweep(points), out_plot);
+    cimchar::report::PlotSnrEnergy(cimchar::report::SnrEnergyFromSweep(points), out_plot);
     std::cout << "wrote " << out_plot << "\n";
   }
   return 0;

@@ -1,4 +1,4 @@
-#include "exporters/plots.h"
+#include "report/plots.h"
 
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -225,4 +225,4 @@ TEST_F(PlotDir, InconsistentInputIsAUsageError_bad) {
 }
 
 }  // namespace
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

@@ -1,4 +1,4 @@
-#include "exporters/plots.h"
+#include "report/plots.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -21,9 +21,9 @@
 #include <gnuplot-iostream.h>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "report/atomic_file.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 namespace {
 
@@ -494,4 +494,4 @@ SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points) {
   return plot;
 }
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "exporters/image.h"
 #include "mac/sweep.h"
+#include "report/image.h"
 
 // Figures drawn by gnuplot in a child process. The output format follows the file extension:
 // ".png" (pngcairo, or gnuplot's png terminal when cairo is missing) or ".svg". Each figure is
@@ -17,7 +17,7 @@
 //   ownership: reads its inputs, writes only `out`;
 //   thread-safety: safe to call concurrently for different output files.
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 // A named (x, y) series.
 struct Series {
@@ -103,4 +103,4 @@ struct BdaMapPlot {
 };
 void PlotBdaMap(const BdaMapPlot& plot, const std::filesystem::path& out);
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report
