@@ -264,6 +264,24 @@ ExportModel ModelFromMacro(const calib::Macro& macro,
   return model;
 }
 
+ExportModel ExportModelFor(const ExportFormat& format,
+                           const calib::Macro& macro,
+                           const mac::MacShape& shape,
+                           const ViewOptions& views,
+                           const std::string& macro_name) {
+  switch (format.input) {
+    case ExportInput::kModel:
+      return ModelFromMacro(macro, shape, views, macro_name);
+    case ExportInput::kTables: {
+      ExportModel model;
+      model.provenance = ProvenanceOf(macro);
+      model.tables = TablesOfMacro(macro);
+      return model;
+    }
+  }
+  throw Error("internal: export format " + format.name + " reads neither the model nor tables");
+}
+
 std::string TableUnits(const std::string& name, const std::string& file_units) {
   if (!file_units.empty() && file_units != "1") {
     return file_units;

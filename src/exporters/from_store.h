@@ -41,6 +41,14 @@ ExportModel ModelFromMacro(const calib::Macro& macro,
                            const ViewOptions& views = {},
                            const std::string& macro_name = "osa_hcim");
 
+// What `format` is rendered from (its ExportInput): ModelFromMacro, or the provenance and the
+// tables of `macro` (ProvenanceOf, TablesOfMacro). Failures: as those. Thread-safety: pure.
+ExportModel ExportModelFor(const ExportFormat& format,
+                           const calib::Macro& macro,
+                           const mac::MacShape& shape,
+                           const ViewOptions& views = {},
+                           const std::string& macro_name = "osa_hcim");
+
 // The provenance of `macro` and of the binary running now. Failures: none. Thread-safety: pure.
 Provenance ProvenanceOf(const calib::Macro& macro);
 

@@ -260,13 +260,13 @@ TEST_F(FromStore, UnwritableOutputLeavesNothing) {
   m.tables = TableViewsFromStore(stores_[0], {.role = "adc", .file = adc_, .sha256 = "ab"});
   const fs::path blocker = dir_.path() / "a_file";
   std::ofstream(blocker) << "x";
-  EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, blocker / "out"), Error);
+  EXPECT_THROW(WriteExport(FindExportFormat("csv"), m, blocker / "out"), Error);
   EXPECT_FALSE(fs::exists(blocker / "out"));
   if (::geteuid() != 0) {  // root ignores permissions
     const fs::path locked = dir_.path() / "locked";
     fs::create_directories(locked);
     fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
-    EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, locked), Error);
+    EXPECT_THROW(WriteExport(FindExportFormat("csv"), m, locked), Error);
     fs::permissions(locked, fs::perms::owner_all);
     EXPECT_TRUE(fs::is_empty(locked));
   }
