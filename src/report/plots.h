@@ -10,7 +10,9 @@
 // Figures drawn by gnuplot in a child process. The output format follows the file extension:
 // ".png" (pngcairo, or gnuplot's png terminal when cairo is missing) or ".svg". Each figure is
 // drawn into a temporary file next to the destination and renamed into place, so a failed plot
-// leaves no file. Every function:
+// leaves no file. Every series of a figure (a line, a histogram's sample set, a bar's block) has
+// its own colour; from the 13th on, colours repeat with a dash type or fill pattern of their own,
+// so the first 72 series of a figure are all distinct. Every function:
 //   failures: cimchar::UsageError for an unknown extension or inconsistent input (naming the
 //             field); cimchar::Error naming the plot file when its folder does not exist or
 //             gnuplot fails (with gnuplot's message);
