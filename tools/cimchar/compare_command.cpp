@@ -13,11 +13,14 @@
 #include "mac/mac_model.h"
 #include "mac/setup.h"
 #include "mac/thresholds.h"
+#include "network/layer_data.h"
+#include "network/workload.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace mac = cimchar::mac;
+namespace net = cimchar::network;
 using cimchar::tool::ParseList;
 
 int RunCompare(const std::vector<std::string>& args) {
@@ -68,9 +71,15 @@ int RunCompare(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const net::Workload work =
+      net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
+                          .layer = cimchar::tool::LayerSourceOf(layer_args, vm, macro.request),
+                          .length = length,
+                          .chips = cimchar::tool::ChipsOf(vm, chips)});
+  const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
+  const auto& layer = work.layer;
+  const mac::Chips& chip_set = work.chips;
   run.ose.candidates = ParseList<int>("candidates", candidates);
   mac::InputGenerator generator, cal_generator;
   mac::EvalOptions cal_eval = eval;
@@ -83,9 +92,8 @@ int RunCompare(const std::vector<std::string>& args) {
           "and a test half)");
     }
     const std::int64_t half = layer->vectors / 2;
-    cal_generator = cimchar::tool::LayerInputs(cimchar::network::SliceVectors(*layer, 0, half));
-    generator = cimchar::tool::LayerInputs(
-        cimchar::network::SliceVectors(*layer, half, layer->vectors - half));
+    cal_generator = net::LayerInputs(net::SliceVectors(*layer, 0, half));
+    generator = net::LayerInputs(net::SliceVectors(*layer, half, layer->vectors - half));
     cal_eval.samples = vm["calibration-samples"].defaulted() ? half : calibration_samples;
     eval.samples = vm["samples"].defaulted() ? layer->vectors - half : eval.samples;
     std::cout << "layer: " << layer->description << " (calibration: the first " << half
@@ -94,10 +102,6 @@ int RunCompare(const std::vector<std::string>& args) {
     generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
     cal_generator = generator;
   }
-  const int outputs = layer ? layer->outputs : shape.columns;
-  length = layer ? layer->length : (length > 0 ? length : shape.rows);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
-                                                       layer ? &layer->weights : nullptr);
   const mac::MacArray& array = chip_set.front();
   std::cout << "macro:\n";
   cimchar::tool::PrintNotes(model.macro);

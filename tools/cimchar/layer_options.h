@@ -2,14 +2,11 @@
 
 // The layer-data options of snr, compare and thresholds: a designer's own layer (.npy or HDF5,
 // network/layer_data.h) instead of random weights and synthetic inputs.
-#include <cstdint>
 #include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
 
-#include "mac/evaluate.h"
-#include "mac/options.h"
 #include "mac/setup.h"
 #include "network/layer_data.h"
 
@@ -40,11 +37,13 @@ inline boost::program_options::options_description LayerOptions(LayerArgs& a) {
   return d;
 }
 
-// The layer the options name, or nothing. The operand format comes from the file's attributes or
-// from --abits/--wbits/--signed when given (a contradiction is an error); `request` takes the
-// layer's widths. Failures: UsageError from network::LoadLayer.
-inline std::optional<network::LayerData> LoadLayerIfGiven(
-    const LayerArgs& a, const boost::program_options::variables_map& vm, mac::ModelRequest& shape) {
+// The layer the options name, or nothing: its files, and the operand format the options state
+// (--abits/--wbits when given, --signed), which the file's attributes must agree with.
+// Failures: none (network::SetUpWorkload reads and checks the layer).
+inline std::optional<network::LayerSource> LayerSourceOf(
+    const LayerArgs& a,
+    const boost::program_options::variables_map& vm,
+    const mac::ModelRequest& request) {
   if (a.layer.empty() && a.activations.empty() && a.weights.empty()) {
     return std::nullopt;
   }
@@ -55,12 +54,12 @@ inline std::optional<network::LayerData> LoadLayerIfGiven(
     return vm.count(name) != 0U && !vm[name].defaulted();
   };
   if (given("abits")) {
-    source.activation_bits = shape.activation_bits;
+    source.activation_bits = request.activation_bits;
   }
   if (given("wbits")) {
-    source.weight_bits = shape.weight_bits;
+    source.weight_bits = request.weight_bits;
   }
-  if (shape.signed_weights) {
+  if (request.signed_weights) {
     source.signed_weights = true;
   }
   if (given("stride")) {
@@ -69,16 +68,7 @@ inline std::optional<network::LayerData> LoadLayerIfGiven(
   if (given("padding")) {
     source.padding = a.padding;
   }
-  network::LayerData layer = network::LoadLayer(source);
-  shape.activation_bits = layer.activation_bits;
-  shape.weight_bits = layer.weight_bits;
-  shape.signed_weights = layer.signed_weights;
-  return layer;
-}
-
-// The layer's vectors as an input source.
-inline mac::InputGenerator LayerInputs(const network::LayerData& layer) {
-  return mac::DataInputs(layer.inputs, layer.length, layer.activation_bits);
+  return source;
 }
 
 }  // namespace cimchar::tool

@@ -19,6 +19,7 @@
 #include "mac/setup.h"
 #include "mac/sweep.h"
 #include "network/bda_map.h"
+#include "network/workload.h"
 #include "report/image.h"
 #include "report/plots.h"
 
@@ -145,12 +146,15 @@ int PlotSnr(const std::vector<std::string>& args) {
   if (!csv.empty()) {
     plot = SnrFromCsv(csv);
   } else {
-    const mac::Model model = cimchar::tool::BuildModel(vm, macro);
-    const mac::MacShape& shape = model.shape;
-    length = length > 0 ? length : shape.rows;
-    cimchar::tool::PrintNotes(model.macro);
+    const net::Workload work =
+        net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
+                            .layer = std::nullopt,
+                            .length = length,
+                            .chips = cimchar::tool::ChipsOf(vm, chips)});
+    const mac::MacShape& shape = work.model.shape;
+    const mac::Chips& chip_set = work.chips;
+    cimchar::tool::PrintNotes(work.model.macro);
     const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
-    const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
     const auto points = mac::SweepBoundaries(
         chip_set, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
     plot = report::SnrEnergyFromSweep(points);
@@ -270,15 +274,17 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
-  const mac::MacShape& shape = model.shape;
-  length = length > 0 ? length : shape.rows;
-  cimchar::tool::PrintNotes(model.macro);
+  const net::Workload work = net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
+                                                 .layer = std::nullopt,
+                                                 .length = length,
+                                                 .chips = cimchar::tool::ChipsOf(vm, chips)});
+  const mac::MacShape& shape = work.model.shape;
+  const mac::Chips& chip_set = work.chips;
+  cimchar::tool::PrintNotes(work.model.macro);
   mac::RunOptions osa{.mode = mac::Mode::kOsaHcim};
   osa.ose.candidates = cimchar::tool::ParseList<int>("candidates", candidates);
   osa.ose.nq_full_scale = nq_full_scale;
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
   if (!thresholds.empty()) {
     osa.ose.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
   } else {

@@ -15,11 +15,13 @@
 #include "mac/mac_model.h"
 #include "mac/setup.h"
 #include "mac/thresholds.h"
+#include "network/workload.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace mac = cimchar::mac;
+namespace net = cimchar::network;
 using cimchar::tool::ParseList;
 
 int RunThresholds(const std::vector<std::string>& args) {
@@ -63,22 +65,24 @@ int RunThresholds(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const net::Workload work =
+      net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
+                          .layer = cimchar::tool::LayerSourceOf(layer_args, vm, macro.request),
+                          .length = length,
+                          .chips = cimchar::tool::ChipsOf(vm, chips)});
+  const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
+  const auto& layer = work.layer;
+  const mac::Chips& chip_set = work.chips;
   run.ose.candidates = ParseList<int>("candidates", candidates);
   const std::vector<double> limits = losses.empty()
                                          ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                          : ParseList<double>("losses", losses);
-  const auto generator = layer ? cimchar::tool::LayerInputs(*layer)
-                               : cimchar::tool::Inputs(inputs, shape.activation_bits);
+  const auto generator =
+      layer ? net::LayerInputs(*layer) : cimchar::tool::Inputs(inputs, shape.activation_bits);
   if (layer && vm["samples"].defaulted()) {
-    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+    eval.samples = layer->vectors * chip_set.Count();
   }
-  const int outputs = layer ? layer->outputs : shape.columns;
-  length = layer ? layer->length : (length > 0 ? length : shape.rows);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
-                                                       layer ? &layer->weights : nullptr);
   const mac::MacArray& array = chip_set.front();
   std::cout << "macro:\n";
   cimchar::tool::PrintNotes(model.macro);
