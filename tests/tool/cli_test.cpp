@@ -124,6 +124,33 @@ TEST(Cli, ThresholdsAndCompare) {
   ExpectRefused(Model({"compare", "--adc-bits", "4"}), "--adc-bits 4 disagrees");
 }
 
+// compare --thresholds-file reads what thresholds --out wrote: B, T and the N/Q full scale.
+TEST(Cli, CompareReadsTheThresholdsFile) {
+  const fs::path t = Dir() / "thresholds_file.txt";
+  Result r = Cli(Model({"thresholds", "--samples", "300", "--chips", "2", "--out", t.string()}));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string text = Read(t);
+  std::smatch thresholds;
+  std::smatch nq;
+  ASSERT_TRUE(std::regex_search(text, thresholds, std::regex(R"(thresholds = ([-\d ]+))")));
+  ASSERT_TRUE(std::regex_search(text, nq, std::regex(R"(nq_full_scale = (\d+))")));
+  std::string list = thresholds[1];
+  std::replace(list.begin(), list.end(), ' ', ',');
+  const Result given = Cli(Model({"compare", "--samples", "300", "--chips", "2", "--thresholds",
+                                  list, "--nq-full-scale", nq[1]}));
+  ASSERT_EQ(given.exit_code, 0) << Describe(given);
+  const Result read =
+      Cli(Model({"compare", "--samples", "300", "--chips", "2", "--thresholds-file", t.string()}));
+  ASSERT_EQ(read.exit_code, 0) << Describe(read);
+  EXPECT_EQ(read.out, given.out);
+  ExpectRefused(Model({"compare", "--thresholds-file", t.string(), "--thresholds", list}),
+                "drop --thresholds");
+  const Result missing =
+      Cli(Model({"compare", "--thresholds-file", (Dir() / "none.txt").string()}));
+  EXPECT_EQ(missing.exit_code, 1) << Describe(missing);
+  EXPECT_NE(missing.err.find("none.txt"), std::string::npos) << Describe(missing);
+}
+
 TEST(Cli, ExportEveryFormat) {
   for (const std::string format :
        {"accelergy", "neurosim", "aihwkit", "asim", "crosssim", "csv", "json"}) {

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "mac/evaluate.h"
 #include "mac/setup.h"
+#include "mac/thresholds_file.h"
 #include "network/workload.h"
 
 namespace cimchar::tool {
@@ -124,6 +125,27 @@ inline boost::program_options::options_description EvalOptions(int& length,
       "threads", po::value(&eval.threads)->default_value(eval.threads),
       "worker threads (results do not depend on it)");
   return d;
+}
+
+// --thresholds-file: the candidates, thresholds and N/Q full scale `cimchar thresholds --out`
+// saved (mac::ReadThresholdsFile) go into `ose` and `nq_full_scale`. Failures: UsageError when
+// --thresholds, --candidates or --nq-full-scale is given too; as mac::ReadThresholdsFile.
+inline void ApplyThresholdsFile(const boost::program_options::variables_map& vm,
+                                const std::string& path,
+                                mac::OseOptions& ose,
+                                int& nq_full_scale) {
+  for (const char* other : {"thresholds", "candidates", "nq-full-scale"}) {
+    if (vm.count(other) != 0U && !vm[other].defaulted()) {
+      throw UsageError(
+          "--thresholds-file gives the candidates, thresholds and N/Q full scale: "
+          "drop --" +
+          std::string(other));
+    }
+  }
+  const mac::ThresholdsFile file = mac::ReadThresholdsFile(path);
+  ose.candidates = file.candidates;
+  ose.thresholds = file.found.thresholds;
+  nq_full_scale = file.nq_full_scale;
 }
 
 inline mac::InputGenerator Inputs(const std::string& name, int activation_bits) {

@@ -18,6 +18,7 @@
 #include "mac/compare.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
+#include "mac/thresholds.h"
 #include "network/bda_map.h"
 #include "network/workload.h"
 #include "report/image.h"
@@ -250,7 +251,7 @@ int PlotDnl(const std::vector<std::string>& args) {
 }
 
 int PlotBreakdown(const std::vector<std::string>& args) {
-  std::string out, inputs = "scaled", candidates = "5,6,7,8,9,10", thresholds;
+  std::string out, inputs = "scaled", candidates = "5,6,7,8,9,10", thresholds, thresholds_file;
   cimchar::tool::MacroArgs macro;
   mac::EvalOptions eval{.samples = 500};
   cimchar::tool::ChipArgs chips;
@@ -261,11 +262,15 @@ int PlotBreakdown(const std::vector<std::string>& args) {
       "cimchar plot breakdown --out F.png [options]\n\n"
       "Energy per MAC by block (stacked) for DCIM, HCIM and OSA-HCIM (paper Fig. 6), priced\n"
       "with mac::ComputeEnergy on the same inputs; OSA thresholds from the Fig. 3(b) search\n"
-      "unless given");
+      "(on a calibration set, seed + " +
+      std::to_string(mac::kCalibrationSeedOffset) +
+      ") unless given with --thresholds or --thresholds-file");
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary), "HCIM B_D/A")(
       "candidates", po::value(&candidates)->default_value(candidates), "OSA candidates B")(
       "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)")(
+      "thresholds-file", po::value(&thresholds_file),
+      "B, T and the N/Q full scale from the file cimchar thresholds --out wrote")(
       "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
       "N/Q full scale the thresholds were found with (cimchar thresholds saves it; 0 = rows + 1)");
   desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
@@ -283,17 +288,18 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   cimchar::tool::PrintNotes(work.model.macro);
   mac::RunOptions osa{.mode = mac::Mode::kOsaHcim};
   osa.ose.candidates = cimchar::tool::ParseList<int>("candidates", candidates);
+  if (!thresholds_file.empty()) {
+    cimchar::tool::ApplyThresholdsFile(vm, thresholds_file, osa.ose, nq_full_scale);
+  }
   osa.ose.nq_full_scale = nq_full_scale;
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
   if (!thresholds.empty()) {
     osa.ose.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
-  } else {
-    mac::EvalOptions cal_eval = eval;
-    cal_eval.seed = eval.seed + 1000;
+  } else if (thresholds_file.empty()) {
     osa.ose.thresholds =
         mac::CalibrateThresholds(chip_set.front(), osa,
                                  mac::DefaultLossConstraints(osa.ose.candidates.size()), generator,
-                                 cal_eval)
+                                 mac::CalibrationEval(eval))
             .thresholds;
   }
   const auto rows = mac::CompareModes(chip_set, osa, hcim_boundary, generator, eval);
