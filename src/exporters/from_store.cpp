@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "calib/schema.h"
 #include "core/build_info.h"
 #include "core/error.h"
 #include "lut/axis.h"
@@ -293,13 +294,13 @@ std::string TableUnits(const std::string& name, const std::string& file_units) {
   if (ends_with("_lsb")) {
     return "LSB";
   }
-  if (name == "code" || name == "inner_code") {
+  if (name == calib::schema::kCodeAxis || name == calib::schema::kInnerCodeAxis) {
     return "code";
   }
   if (name == "activity") {
     return "fraction";
   }
-  if (name == "check" || name == "batch") {
+  if (name == calib::schema::kCheckAxis || name == "batch") {
     return "index";
   }
   return "dimensionless";
