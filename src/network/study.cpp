@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "mac/evaluate.h"
 #include "report/atomic_file.h"
 
@@ -249,7 +250,7 @@ Study RunStudy(const std::vector<MacNetwork>& chips,
   const MacNetwork& net = chips.front();
   Study study;
   const QuantizedNetwork& q = net.Network();
-  study.network = q.path + " (" + q.name + ")";
+  study.network = core::ProvenancePath(q.path) + " (" + q.name + ")";
   study.test_images = test.source;
   study.calibration_images = calibration.source;
   study.candidates = options.candidates;

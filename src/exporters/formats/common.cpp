@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/paths.h"
 
 namespace cimchar::exporters::formats {
 
@@ -50,7 +51,7 @@ void RequireFinite(const std::string& format, const std::string& field, double v
 Document SourceDoc(const calib::TableSource& t, bool with_recipe) {
   Document d;
   d.Set("role", t.role);
-  d.Set("file", t.file.string());
+  d.Set("file", core::ProvenancePath(t.file));
   d.Set("file_sha256", t.sha256);
   d.Set("cimchar_commit", t.cimchar_commit);
   d.Set("tree", Tree(IsDirtyCommit(t.cimchar_commit)));
