@@ -13,11 +13,12 @@
 #include "mac/options.h"
 #include "report/plots.h"
 
-// The adapter from characterization run files (lut::Store, quantities as characterization/
-// README.md states them) to the exporters' ExportModel, and the per-sample and per-code data the
-// plots draw. Values are looked up at one operating point with lut::Table::Lookup (multilinear,
-// never extrapolated). A quantity none of the files holds stays unset, so the export lists it as
-// "not derived"; nothing is filled in from defaults.
+// The exporters' input from the characterized macro (src/calib, read at one operating point by
+// calib::ReadMacro: interpolated, never extrapolated): the model's views and the energy of every
+// action (ModelFromMacro), or the provenance and the tables of the macro's files as they are
+// (TablesOfMacro); ExportModelFor picks what a format reads. Also the per-sample and per-code
+// data the plots draw from run files. What a consumer reads that cimchar cannot derive is listed
+// under not_derived, never filled in from defaults.
 
 namespace cimchar::exporters {
 

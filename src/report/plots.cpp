@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -519,6 +520,75 @@ void PlotBdaMap(const BdaMapPlot& plot, const fs::path& out) {
   }
   gp << "e\nunset multiplot\n";
   figure.Render();
+}
+
+SnrEnergyPlot SnrEnergyFromCsv(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error("cannot read " + path.string() + " (written by cimchar snr --out)");
+  }
+  const auto split = [](const std::string& line) {
+    std::vector<std::string> fields;
+    std::stringstream text(line);
+    for (std::string f; std::getline(text, f, ',');) {
+      fields.push_back(f);
+    }
+    return fields;
+  };
+  std::string line;
+  std::getline(in, line);
+  const auto header = split(line);
+  std::map<std::string, std::size_t> col;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    col[header[i]] = i;
+  }
+  for (const char* need :
+       {"mode", "boundary", "budget_row", "snr_db", "snr_offset_removed_db", "energy_per_mac_j"}) {
+    if (col.count(need) == 0U) {
+      throw UsageError(path.string() + " has no column " + need +
+                       ": is it the CSV of cimchar snr --out?");
+    }
+  }
+  const auto number = [&](const std::string& text, const char* column) {
+    try {
+      return std::stod(text);
+    } catch (const std::exception&) {
+      throw UsageError(path.string() + ": " + column + " holds '" + text + "', not a number");
+    }
+  };
+  SnrEnergyPlot plot;
+  while (std::getline(in, line)) {
+    const auto f = split(line);
+    if (f.size() < header.size() || f[col["mode"]] != "hcim" || f[col["budget_row"]] != "all") {
+      continue;
+    }
+    plot.b_da.push_back(number(f[col["boundary"]], "boundary"));
+    plot.snr_db.push_back(number(f[col["snr_db"]], "snr_db"));
+    plot.snr_offset_removed_db.push_back(
+        number(f[col["snr_offset_removed_db"]], "snr_offset_removed_db"));
+    plot.energy_per_mac_j.push_back(number(f[col["energy_per_mac_j"]], "energy_per_mac_j"));
+  }
+  if (plot.b_da.empty()) {
+    throw UsageError(path.string() + " has no HCIM rows with budget_row = all");
+  }
+  return plot;
+}
+
+StackedBarPlot EnergyBreakdownPlot(const std::vector<mac::CompareRow>& rows) {
+  constexpr double kPico = 1e12;
+  StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
+  for (const auto& row : rows) {
+    plot.categories.push_back(row.name);
+    const auto blocks = row.result.energy.Blocks();
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      if (plot.blocks.size() <= b) {
+        plot.blocks.push_back({.name = blocks[b].first, .values = {}});
+      }
+      const double macs = static_cast<double>(row.result.counts.macs);
+      plot.blocks[b].values.push_back(macs > 0 ? blocks[b].second / macs * kPico : 0.0);
+    }
+  }
+  return plot;
 }
 
 SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points) {

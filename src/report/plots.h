@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "mac/compare.h"
 #include "mac/sweep.h"
 #include "report/image.h"
 
@@ -51,6 +52,10 @@ void PlotSnrEnergy(const SnrEnergyPlot& plot, const std::filesystem::path& out);
 // The HCIM points of a boundary sweep with every error source on (budget row "all").
 // Failures: none. Thread-safety: pure.
 SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points);
+// The same from the CSV mac::WriteSweepCsv wrote (cimchar snr --out). Failures: Error naming the
+// file when it cannot be read; UsageError naming it when it lacks a column the plot needs or an
+// HCIM row with budget_row = all, or holds a value that is not a number. Thread-safety: pure.
+SnrEnergyPlot SnrEnergyFromCsv(const std::filesystem::path& path);
 
 // Monte Carlo histograms: one set of samples per legend entry, common bins.
 struct SampleSet {
@@ -87,6 +92,9 @@ struct StackedBarPlot {
   std::vector<BarBlock> blocks;
 };
 void PlotStackedBars(const StackedBarPlot& plot, const std::filesystem::path& out);
+// Energy per MAC (pJ) by block, one bar per compared mode (paper Fig. 6). Failures: none.
+// Thread-safety: pure.
+StackedBarPlot EnergyBreakdownPlot(const std::vector<mac::CompareRow>& rows);
 
 // An integer map (e.g. B_D/A per output pixel), row-major with row 0 at the top.
 struct IntMap {

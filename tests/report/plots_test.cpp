@@ -11,7 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include "calib/macro.h"
 #include "core/error.h"
+#include "mac/evaluate.h"
+#include "mac/random.h"
+#include "mac/sweep.h"
 
 namespace cimchar::report {
 namespace {
@@ -246,6 +250,29 @@ TEST_F(PlotDir, BdaMapOverTheCatPhoto) {
   const std::string svg = All(dir_ / "bda_map.svg");
   EXPECT_EQ(SeriesCount(svg), 2u);
   EXPECT_NE(svg.find(m.image_title), std::string::npos);
+}
+
+// The plot of cimchar snr --csv reads back what the sweep wrote (10 significant digits).
+TEST_F(PlotDir, SnrFromTheSweepCsvIsTheSweepsPlot) {
+  const mac::MacShape shape;
+  const calib::Macro macro = calib::AnalyticMacro();
+  const mac::Chips chips = mac::Chips::Random(shape, macro, shape.rows, shape.columns, 2, 1);
+  const auto points = mac::SweepBoundaries(chips, {}, 7, 9, mac::UniformInputs(8),
+                                           {.samples = 40, .seed = 1, .threads = 1});
+  mac::WriteSweepCsv(dir_ / "snr.csv", points);
+  const SnrEnergyPlot want = SnrEnergyFromSweep(points);
+  const SnrEnergyPlot got = SnrEnergyFromCsv(dir_ / "snr.csv");
+  ASSERT_EQ(got.b_da, want.b_da);
+  ASSERT_EQ(got.b_da.size(), 3u);
+  for (std::size_t i = 0; i < want.b_da.size(); ++i) {
+    EXPECT_NEAR(got.snr_db[i], want.snr_db[i], 1e-8 * std::abs(want.snr_db[i]));
+    EXPECT_NEAR(got.snr_offset_removed_db[i], want.snr_offset_removed_db[i],
+                1e-8 * std::abs(want.snr_offset_removed_db[i]));
+    EXPECT_NEAR(got.energy_per_mac_j[i], want.energy_per_mac_j[i], 1e-8 * want.energy_per_mac_j[i]);
+  }
+  std::ofstream(dir_ / "other.csv") << "mode,boundary\nhcim,8\n";
+  EXPECT_THROW(SnrEnergyFromCsv(dir_ / "other.csv"), UsageError);
+  EXPECT_THROW(SnrEnergyFromCsv(dir_ / "none.csv"), Error);
 }
 
 TEST_F(PlotDir, MissingFolderIsAnErrorAndLeavesNothing_bad) {

@@ -1,6 +1,5 @@
 // cimchar plot KIND: figures of the characterization and of the behavioral model (gnuplot; PNG or
 // SVG by the --out extension).
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -88,42 +87,6 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
   return fields;
 }
 
-// The "all" budget rows of HCIM points from the CSV `cimchar snr --out` writes.
-report::SnrEnergyPlot SnrFromCsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw cimchar::Error("cannot read " + path + " (written by cimchar snr --out)");
-  }
-  std::string line;
-  std::getline(in, line);
-  const auto header = SplitCsvLine(line);
-  std::map<std::string, std::size_t> col;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    col[header[i]] = i;
-  }
-  for (const char* need :
-       {"mode", "boundary", "budget_row", "snr_db", "snr_offset_removed_db", "energy_per_mac_j"}) {
-    if (col.count(need) == 0U) {
-      throw UsageError(path + " has no column " + need + ": is it the CSV of cimchar snr --out?");
-    }
-  }
-  report::SnrEnergyPlot plot;
-  while (std::getline(in, line)) {
-    const auto f = SplitCsvLine(line);
-    if (f.size() < header.size() || f[col["mode"]] != "hcim" || f[col["budget_row"]] != "all") {
-      continue;
-    }
-    plot.b_da.push_back(std::stod(f[col["boundary"]]));
-    plot.snr_db.push_back(std::stod(f[col["snr_db"]]));
-    plot.snr_offset_removed_db.push_back(std::stod(f[col["snr_offset_removed_db"]]));
-    plot.energy_per_mac_j.push_back(std::stod(f[col["energy_per_mac_j"]]));
-  }
-  if (plot.b_da.empty()) {
-    throw UsageError(path + " has no HCIM rows with budget_row = all");
-  }
-  return plot;
-}
-
 int PlotSnr(const std::vector<std::string>& args) {
   std::string csv, out, inputs = "uniform", boundaries = "5-10";
   cimchar::tool::MacroArgs macro;
@@ -145,7 +108,7 @@ int PlotSnr(const std::vector<std::string>& args) {
   }
   report::SnrEnergyPlot plot;
   if (!csv.empty()) {
-    plot = SnrFromCsv(csv);
+    plot = report::SnrEnergyFromCsv(csv);
   } else {
     const net::Workload work =
         net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
@@ -303,21 +266,11 @@ int PlotBreakdown(const std::vector<std::string>& args) {
             .thresholds;
   }
   const auto rows = mac::CompareModes(chip_set, osa, hcim_boundary, generator, eval);
-  report::StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
   for (const auto& row : rows) {
-    plot.categories.push_back(row.name);
-    const auto blocks = row.result.energy.Blocks();
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-      if (plot.blocks.size() <= b) {
-        plot.blocks.push_back({.name = blocks[b].first, .values = {}});
-      }
-      const double macs = static_cast<double>(row.result.counts.macs);
-      plot.blocks[b].values.push_back(macs > 0 ? blocks[b].second / macs * kPico : 0.0);
-    }
     std::cout << row.name << ": " << row.result.energy.per_mac_j * kPico << " pJ/MAC, "
               << row.result.energy.tops_per_w_8b_norm << " TOPS/W (8b-normalized)\n";
   }
-  report::PlotStackedBars(plot, out);
+  report::PlotStackedBars(report::EnergyBreakdownPlot(rows), out);
   std::cout << "wrote " << out << "\n";
   return 0;
 }
