@@ -76,11 +76,7 @@ int RunCompare(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const net::Workload work =
-      net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
-                          .layer = cimchar::tool::LayerSourceOf(layer_args, vm, macro.request),
-                          .length = length,
-                          .chips = cimchar::tool::ChipsOf(vm, chips)});
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, layer_args, length, chips);
   const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
   const auto& layer = work.layer;

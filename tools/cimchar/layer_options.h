@@ -1,14 +1,17 @@
 #pragma once
 
 // The layer-data options of snr, compare and thresholds: a designer's own layer (.npy or HDF5,
-// network/layer_data.h) instead of random weights and synthetic inputs.
+// network/layer_data.h) instead of random weights and synthetic inputs; and the workload every
+// model command runs on.
 #include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
 
+#include "cimchar/calibration_options.h"
 #include "mac/setup.h"
 #include "network/layer_data.h"
+#include "network/workload.h"
 
 namespace cimchar::tool {
 
@@ -69,6 +72,19 @@ inline std::optional<network::LayerSource> LayerSourceOf(
     source.padding = a.padding;
   }
   return source;
+}
+
+// What a model command runs on: the model the options ask for, the layer they name (or random
+// weights) and the chips (network::SetUpWorkload). Failures: as network::SetUpWorkload.
+inline network::Workload WorkloadOf(const boost::program_options::variables_map& vm,
+                                    const MacroArgs& macro,
+                                    const LayerArgs& layer,
+                                    int length,
+                                    const ChipArgs& chips) {
+  return network::SetUpWorkload({.model = ModelRequestOf(vm, macro),
+                                 .layer = LayerSourceOf(layer, vm, macro.request),
+                                 .length = length,
+                                 .chips = ChipsOf(vm, chips)});
 }
 
 }  // namespace cimchar::tool

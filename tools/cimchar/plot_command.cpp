@@ -11,6 +11,7 @@
 #include "calib/read.h"
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
 #include "exporters/from_store.h"
 #include "lut/store.h"
@@ -110,11 +111,7 @@ int PlotSnr(const std::vector<std::string>& args) {
   if (!csv.empty()) {
     plot = report::SnrEnergyFromCsv(csv);
   } else {
-    const net::Workload work =
-        net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
-                            .layer = std::nullopt,
-                            .length = length,
-                            .chips = cimchar::tool::ChipsOf(vm, chips)});
+    const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, {}, length, chips);
     const mac::MacShape& shape = work.model.shape;
     const mac::Chips& chip_set = work.chips;
     cimchar::tool::PrintNotes(work.model.macro);
@@ -242,10 +239,7 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  const net::Workload work = net::SetUpWorkload({.model = cimchar::tool::ModelRequestOf(vm, macro),
-                                                 .layer = std::nullopt,
-                                                 .length = length,
-                                                 .chips = cimchar::tool::ChipsOf(vm, chips)});
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, {}, length, chips);
   const mac::MacShape& shape = work.model.shape;
   const mac::Chips& chip_set = work.chips;
   cimchar::tool::PrintNotes(work.model.macro);
