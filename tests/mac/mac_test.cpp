@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -774,6 +775,33 @@ TEST(Mac, ReadBackAndPlanAreTheOnesRunUses) {
   const MacRunner runner(array, RunOptions{});
   ExpectUsageError([&] { runner.DomainOf(16, 0, 0); }, "B_D/A 16");
   ExpectUsageError([&] { runner.DomainOf(8, 8, 0); }, "weight bit 8");
+}
+
+TEST(Chips, ProgrammedChipsHoldTheSameWeightsAndDifferInStaticErrors) {
+  const MacShape s = Shape(8, 8, true);
+  const calib::Macro macro = MacroFor(s);
+  const std::vector<std::int32_t> weights = RandomWeights(s, 144, 8, 6);
+  const Chips chips = Chips::Programmed(s, macro, weights, 144, 8, 3, 10);
+  ASSERT_EQ(chips.Count(), 3);
+  std::vector<std::int32_t> act(144, 200);
+  std::vector<std::int64_t> exact0(8), exact2(8);
+  chips[0].Exact(act, exact0);
+  chips[2].Exact(act, exact2);
+  EXPECT_EQ(exact0, exact2);
+  EXPECT_EQ(exact0, Dot(act, weights, 8));
+  RunOptions hcim;
+  hcim.switches.dynamic_noise = false;
+  std::vector<double> out0(8), out2(8);
+  MacRunner::Workspace w;
+  Rng noise(1);
+  MacRunner(chips[0], hcim).Run(act, noise, w, out0, nullptr);
+  MacRunner(chips[2], hcim).Run(act, noise, w, out2, nullptr);
+  EXPECT_NE(out0, out2);  // seeds 10 and 12: their own static errors
+  const MacArray same(s, macro, weights, 144, 8, 12);
+  std::vector<double> again(8);
+  MacRunner(same, hcim).Run(act, noise, w, again, nullptr);
+  EXPECT_EQ(again, out2);
+  ExpectUsageError([&] { Chips::Programmed(s, macro, weights, 144, 8, 0, 1); }, "must be >= 1");
 }
 
 }  // namespace

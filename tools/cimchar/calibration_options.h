@@ -99,15 +99,7 @@ inline mac::Chips MakeChips(const boost::program_options::variables_map& vm,
   if (weights == nullptr) {
     return mac::Chips::Random(s, model.macro, length, outputs, count, first);
   }
-  if (count < 1) {
-    throw UsageError("--chips must be >= 1 (got " + std::to_string(count) + ")");
-  }
-  std::vector<mac::MacArray> arrays;
-  for (int k = 0; k < count; ++k) {
-    arrays.emplace_back(s, model.macro, *weights, length, outputs,
-                        first + static_cast<std::uint64_t>(k));
-  }
-  return mac::Chips(std::move(arrays));
+  return mac::Chips::Programmed(s, model.macro, *weights, length, outputs, count, first);
 }
 
 // The layer length and the evaluation set, bound onto the library structs.
