@@ -14,8 +14,8 @@ cimchar_packages=(
   dataset-fashion-mnist
   libopenmpi-dev openmpi-bin  # MPI ranks (optional for the build; the mpi tests use them)
   # The Python module cimchar: pybind11's headers and CMake files, Python's headers; its tests
-  # run under pytest.
-  pybind11-dev python3-dev python3-pytest
+  # run under pytest, and cimchar.torch (and its tests) need PyTorch.
+  pybind11-dev python3-dev python3-pytest python3-torch
 )
 
 # For remaking the reference network (tools/networks/fashion_mnist/train.py).
