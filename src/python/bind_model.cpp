@@ -1,6 +1,7 @@
 // The behavioral MAC model (src/mac): run options, chip instances programmed with weights, runs
 // of NumPy batches, the SNR, the boundary sweep with its error budget, the threshold search and
 // the mode comparison. Every figure is the library's; this file converts values.
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -106,7 +107,7 @@ py::dict SwitchesDict(const mac::ErrorSwitches& s) {
   return d;
 }
 
-// Options given as keywords override `options` (or the defaults).
+// The run options: `options`, or RunOptions' keywords, never both (none: the defaults).
 mac::RunOptions Options(const std::optional<mac::RunOptions>& options, const py::kwargs& kwargs) {
   if (kwargs.empty()) {
     return options.value_or(mac::RunOptions{});

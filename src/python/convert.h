@@ -4,6 +4,7 @@
 // model logic: every check of the data is the libraries' (network::TensorFromMemory,
 // network::MakeLayer).
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>

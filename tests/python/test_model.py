@@ -3,7 +3,6 @@ of every pass), the SNR sweep and the mode comparison, each checked against an i
 computation or against the cimchar command on the same settings."""
 
 import csv
-import os
 
 import numpy as np
 import pytest

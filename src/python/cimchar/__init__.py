@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from cimchar._cimchar import (  # noqa: F401  (the public names of the package)
+from cimchar._cimchar import (
     ActionEnergy,
     AdcTransfer,
     BudgetRow,
@@ -61,6 +61,19 @@ from cimchar._cimchar import (  # noqa: F401  (the public names of the package)
     uniform_inputs,
 )
 from cimchar import _cimchar
+
+__all__ = ["ActionEnergy", "AdcTransfer", "BudgetRow", "Chips", "CompareRow", "ConvGeometry",
+           "Energies", "Error", "Geometry", "Inputs", "Layer", "LineTransfer", "MacArray",
+           "Macro", "OperatingPoint", "QuantizedNetwork", "QuantLayer", "RunOptions", "SnrResult",
+           "SweepPoint", "TableSource", "ThresholdResult", "UsageError", "__version__",
+           "calibrate_thresholds", "commit", "compare_modes", "default_loss_constraints",
+           "evaluate_snr", "layer_inputs", "load_layer", "make_layer", "read_fashion_mnist",
+           "read_macro", "read_network", "requantize", "saliency_full_scale", "scaled_inputs",
+           "stream_seed", "sweep_boundaries", "uniform_inputs", "Sweep", "snr_sweep",
+           "Comparison", "compare"]
+
+# Tracebacks name the errors as users import them.
+Error.__module__ = UsageError.__module__ = "cimchar"
 
 
 def _options(options, kwargs):

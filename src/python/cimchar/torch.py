@@ -24,6 +24,7 @@ from torch import nn
 
 import cimchar
 
+
 def reference_network_path():
     """tools/networks/fashion_mnist/network.h5 of the cimchar checkout this package was built
     in (CIMCHAR_HOME overrides it, as for the command)."""
@@ -96,7 +97,8 @@ class _MacLayer(nn.Module):
                 raise cimchar.UsageError("a layer without requantization needs weight_scale")
             scale = torch.as_tensor(weight_scale, dtype=torch.float64).reshape(-1)
             self.value_scale = self.input_scale * scale  # one per channel, or one for all
-        self.options = (options if options is not None else
+        # A copy: calibrate() changes this layer's options only.
+        self.options = (options.copy() if options is not None else
                         cimchar.RunOptions(mode=mode, boundary=boundary))
         self.seed = seed
         self.threads = threads
@@ -271,7 +273,7 @@ def reference_network(macro, path=None, *, mode="dcim", boundary=8, options=None
     for index, q in enumerate(net.layers):
         common = dict(input_scale=input_scale, activation_bits=q.activation_bits,
                       weight_bits=q.weight_bits, signed_weights=q.signed_weights, mode=mode,
-                      boundary=boundary, options=None if options is None else options.copy(),
+                      boundary=boundary, options=options,
                       chip_seed=cimchar.stream_seed(chip_seed, index), seed=seed,
                       threads=threads)
         scale = q.output_scale if q.output_scale > 0 else 1.0
