@@ -9,14 +9,14 @@
 
 namespace cimchar::mac {
 
-BatchResult RunBatch(const MacArray& array,
-                     const RunOptions& options,
-                     std::span<const std::int32_t> activations,
-                     std::int64_t vectors,
-                     const BatchOptions& batch) {
+BatchResult EvaluateBatch(const MacArray& array,
+                          const RunOptions& options,
+                          std::span<const std::int32_t> activations,
+                          std::int64_t vectors,
+                          const BatchOptions& batch) {
   const auto length = static_cast<std::size_t>(array.Length());
-  if (vectors < 1 || activations.size() / length != static_cast<std::size_t>(vectors) ||
-      activations.size() % length != 0) {
+  if (vectors < 1 || activations.size() % length != 0 ||
+      activations.size() / length != static_cast<std::size_t>(vectors)) {
     throw UsageError(
         "a batch of " + std::to_string(vectors) + " vectors of " + std::to_string(length) +
         " activations needs " +
@@ -43,24 +43,26 @@ BatchResult RunBatch(const MacArray& array,
   const std::int64_t blocks = (vectors + kSamplesPerBlock - 1) / kSamplesPerBlock;
   std::vector<ActionCounts> block_counts(static_cast<std::size_t>(blocks));
   ParallelBlocks(blocks, batch.threads, [&](std::int64_t block) {
+    const auto first = static_cast<std::size_t>(block * kSamplesPerBlock);
+    const std::size_t n = std::min(count, first + kSamplesPerBlock) - first;
+    const auto act = activations.subspan(first * length, n * length);
     MacRunner::Workspace workspace;
-    const std::int64_t end = std::min(vectors, (block + 1) * kSamplesPerBlock);
-    for (std::int64_t n = block * kSamplesPerBlock; n < end; ++n) {
-      const auto at = static_cast<std::size_t>(n);
-      const std::span<const std::int32_t> act = activations.subspan(at * length, length);
-      Rng noise(StreamSeed(batch.seed, static_cast<std::uint64_t>(n), 2));
-      const std::span<double> out(r.values.data() + at * outputs, outputs);
+    Rng noise(StreamSeed(batch.seed, static_cast<std::uint64_t>(block), 2));
+    runner.RunBatch(act, noise, workspace,
+                    std::span(r.values).subspan(first * outputs, n * outputs),
+                    &block_counts[static_cast<std::size_t>(block)]);
+    for (std::size_t v = first; v < first + n; ++v) {
+      const auto one = activations.subspan(v * length, length);
       if (batch.ideal) {
-        array.Exact(act, std::span<std::int64_t>(r.ideal.data() + at * outputs, outputs));
+        array.Exact(one, std::span(r.ideal).subspan(v * outputs, outputs));
       }
-      runner.Run(act, noise, workspace, out, &block_counts[static_cast<std::size_t>(block)]);
       if (batch.passes) {
-        runner.Saliency(act, workspace, std::span(r.saliency.data() + at * passes, passes),
-                        std::span(r.boundaries.data() + at * passes, passes));
+        runner.Saliency(one, workspace, std::span(r.saliency).subspan(v * passes, passes),
+                        std::span(r.boundaries).subspan(v * passes, passes));
       }
-      for (std::size_t c = 0; c < outputs; ++c) {
-        r.codes[at * outputs + c] = std::llround(out[c]);
-      }
+    }
+    for (std::size_t i = first * outputs; i < (first + n) * outputs; ++i) {
+      r.codes[i] = std::llround(r.values[i]);
     }
   });
   for (const ActionCounts& c : block_counts) {

@@ -39,16 +39,17 @@ struct BatchOptions {
 };
 
 // Runs `vectors` input vectors (activations: vectors x Length(), row-major) through `array` with
-// `options`. Vector n draws its per-conversion noise from stream (seed, n, 2), as EvaluateSnr's
-// sample n does, so the batch of a data set's vectors gives EvaluateSnr's errors on DataInputs
-// of that set. What batch.ideal and batch.passes leave out stays empty.
+// `options`, in blocks of kSamplesPerBlock vectors: block b draws its per-conversion noise in
+// vector order from stream (seed, b, 2), as EvaluateSnr's samples do, so the batch of a data
+// set's vectors gives EvaluateSnr's errors on DataInputs of that set. What batch.ideal and
+// batch.passes leave out stays empty.
 // Failures: UsageError for invalid options, vectors < 1, an activation count other than
 // vectors x Length(), an activation outside 0..2^a-1, threads < 1. Ownership: returns a value.
 // Thread-safety: reentrant; the array is only read.
-BatchResult RunBatch(const MacArray& array,
-                     const RunOptions& options,
-                     std::span<const std::int32_t> activations,
-                     std::int64_t vectors,
-                     const BatchOptions& batch = {});
+BatchResult EvaluateBatch(const MacArray& array,
+                          const RunOptions& options,
+                          std::span<const std::int32_t> activations,
+                          std::int64_t vectors,
+                          const BatchOptions& batch = {});
 
 }  // namespace cimchar::mac

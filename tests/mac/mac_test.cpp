@@ -796,8 +796,8 @@ TEST(Batch, VectorNIsTheSnrsSampleN) {
   }
   RunOptions hcim;
   hcim.boundary = 7;
-  const BatchResult one = RunBatch(array, hcim, *data, kVectors, {.seed = 3, .threads = 1});
-  const BatchResult two = RunBatch(array, hcim, *data, kVectors, {.seed = 3, .threads = 2});
+  const BatchResult one = EvaluateBatch(array, hcim, *data, kVectors, {.seed = 3, .threads = 1});
+  const BatchResult two = EvaluateBatch(array, hcim, *data, kVectors, {.seed = 3, .threads = 2});
   EXPECT_EQ(one.values, two.values);
   EXPECT_EQ(one.counts.adc_conversions, two.counts.adc_conversions);
   const SnrResult snr = EvaluateSnr(array, hcim, DataInputs(data, kLength, 8),
@@ -825,13 +825,13 @@ TEST(Batch, VectorNIsTheSnrsSampleN) {
     EXPECT_EQ(b, 7);
   }
   const BatchResult lean =
-      RunBatch(array, hcim, *data, kVectors, {.seed = 3, .ideal = false, .passes = false});
+      EvaluateBatch(array, hcim, *data, kVectors, {.seed = 3, .ideal = false, .passes = false});
   EXPECT_EQ(lean.values, one.values);
   EXPECT_TRUE(lean.ideal.empty() && lean.saliency.empty() && lean.boundaries.empty());
-  const BatchResult other = RunBatch(array, hcim, *data, kVectors, {.seed = 4});
+  const BatchResult other = EvaluateBatch(array, hcim, *data, kVectors, {.seed = 4});
   EXPECT_NE(other.values, one.values);  // the noise follows the seed
-  ExpectUsageError([&] { RunBatch(array, hcim, *data, kVectors + 1); }, "needs 45300 values");
-  ExpectUsageError([&] { RunBatch(array, hcim, {}, 0); }, "at least one vector");
+  ExpectUsageError([&] { EvaluateBatch(array, hcim, *data, kVectors + 1); }, "needs 45300 values");
+  ExpectUsageError([&] { EvaluateBatch(array, hcim, {}, 0); }, "at least one vector");
 }
 
 TEST(Batch, OsaPassesReportTheirSaliencyAndBoundary) {
@@ -849,7 +849,7 @@ TEST(Batch, OsaPassesReportTheirSaliencyAndBoundary) {
   RunOptions osa;
   osa.mode = Mode::kOsaHcim;
   osa.ose.thresholds = {200, 150, 100, 50, 10};
-  const BatchResult r = RunBatch(array, osa, data, 64);
+  const BatchResult r = EvaluateBatch(array, osa, data, 64);
   const MacRunner runner(array, osa);
   MacRunner::Workspace w;
   std::vector<std::int64_t> saliency(1);
