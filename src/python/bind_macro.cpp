@@ -81,6 +81,7 @@ void BindMacro(py::module_& m) {
       .def_readonly("comparator_noise_sigma_v", &calib::AdcTransfer::comparator_noise_sigma_v)
       .def_readonly("history_shift_lsb", &calib::AdcTransfer::history_shift_lsb)
       .def_property_readonly("bits", &calib::AdcTransfer::Bits)
+      .def_property_readonly("conversion_noise_sigma_v", &calib::AdcTransfer::ConversionNoiseSigmaV)
       .def_property_readonly("lsb_v", &calib::AdcTransfer::LsbV)
       .def_property_readonly("low_v", &calib::AdcTransfer::LowV)
       .def_property_readonly("high_v", &calib::AdcTransfer::HighV);

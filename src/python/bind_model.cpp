@@ -104,6 +104,7 @@ py::dict SwitchesDict(const mac::ErrorSwitches& s) {
   d["static_noise"] = s.static_noise;
   d["quantization"] = s.quantization;
   d["discard"] = s.discard;
+  d["transfer"] = s.transfer;
   return d;
 }
 
@@ -135,11 +136,14 @@ void BindModel(py::module_& m) {
   py::class_<mac::RunOptions>(
       m, "RunOptions",
       "What the model runs: mode ('dcim', 'hcim' at `boundary`, 'osa-hcim' with candidates, "
-      "thresholds and the N/Q full scale), the error switches and the discard compensation.")
+      "thresholds, the N/Q full scale and how the saliency sums signed weights), the error "
+      "switches, the discard compensation and the instruction set ('auto', results are the same "
+      "on every one).")
       .def(py::init([](const std::string& mode, int boundary, std::vector<int> candidates,
                        std::vector<std::int64_t> thresholds, int nq_full_scale, int ose_orders,
-                       int quant_bits, bool dynamic_noise, bool static_noise, bool quantization,
-                       bool discard, bool compensate, double activation_bit_probability) {
+                       const std::string& saliency, int quant_bits, bool dynamic_noise,
+                       bool static_noise, bool quantization, bool discard, bool transfer,
+                       bool compensate, double activation_bit_probability, const std::string& isa) {
              mac::RunOptions o;
              o.mode = mac::ParseMode(mode);
              o.boundary = boundary;
@@ -147,13 +151,16 @@ void BindModel(py::module_& m) {
              o.ose.thresholds = std::move(thresholds);
              o.ose.nq_full_scale = nq_full_scale;
              o.ose.orders = ose_orders;
+             o.ose.saliency = mac::ParseSaliencyKind(saliency);
              o.ose.quant_bits = quant_bits;
              o.switches = {.dynamic_noise = dynamic_noise,
                            .static_noise = static_noise,
                            .quantization = quantization,
-                           .discard = discard};
+                           .discard = discard,
+                           .transfer = transfer};
              o.compensate_discard = compensate;
              o.activation_bit_probability = activation_bit_probability;
+             o.isa = mac::ParseIsa(isa);
              return o;
            }),
            py::kw_only(), py::arg("mode") = mac::ModeName(defaults.mode),
@@ -161,13 +168,16 @@ void BindModel(py::module_& m) {
            py::arg("thresholds") = defaults.ose.thresholds,
            py::arg("nq_full_scale") = defaults.ose.nq_full_scale,
            py::arg("ose_orders") = defaults.ose.orders,
+           py::arg("saliency") = mac::SaliencyKindName(defaults.ose.saliency),
            py::arg("quant_bits") = defaults.ose.quant_bits,
            py::arg("dynamic_noise") = defaults.switches.dynamic_noise,
            py::arg("static_noise") = defaults.switches.static_noise,
            py::arg("quantization") = defaults.switches.quantization,
            py::arg("discard") = defaults.switches.discard,
+           py::arg("transfer") = defaults.switches.transfer,
            py::arg("compensate") = defaults.compensate_discard,
-           py::arg("activation_bit_probability") = defaults.activation_bit_probability)
+           py::arg("activation_bit_probability") = defaults.activation_bit_probability,
+           py::arg("isa") = mac::IsaName(defaults.isa))
       .def_property(
           "mode", [](const mac::RunOptions& o) { return mac::ModeName(o.mode); },
           [](mac::RunOptions& o, const std::string& mode) { o.mode = mac::ParseMode(mode); })
@@ -184,6 +194,15 @@ void BindModel(py::module_& m) {
       .def_property(
           "ose_orders", [](const mac::RunOptions& o) { return o.ose.orders; },
           [](mac::RunOptions& o, int v) { o.ose.orders = v; })
+      .def_property(
+          "saliency",
+          [](const mac::RunOptions& o) { return mac::SaliencyKindName(o.ose.saliency); },
+          [](mac::RunOptions& o, const std::string& v) {
+            o.ose.saliency = mac::ParseSaliencyKind(v);
+          })
+      .def_property(
+          "isa", [](const mac::RunOptions& o) { return mac::IsaName(o.isa); },
+          [](mac::RunOptions& o, const std::string& v) { o.isa = mac::ParseIsa(v); })
       .def_property(
           "quant_bits", [](const mac::RunOptions& o) { return o.ose.quant_bits; },
           [](mac::RunOptions& o, int v) { o.ose.quant_bits = v; })
@@ -261,7 +280,7 @@ feature maps (N, C, H, W) (cut into patches with stride and padding).)")
             {
               py::gil_scoped_release release;
               const network::LayerData layer = network::MakeLayer(a, p.weights, p.format);
-              r = mac::RunBatch(
+              r = mac::EvaluateBatch(
                   p.array, run, *layer.inputs, layer.vectors,
                   {.seed = seed, .threads = threads, .ideal = ideal, .passes = passes});
             }

@@ -188,3 +188,19 @@ def test_run_options_are_checked(macro, data):
     copy = options.copy()
     copy.thresholds = []
     assert options.thresholds == [9, 8, 7, 6, 5]
+    with pytest.raises(cimchar.UsageError):
+        cimchar.RunOptions(saliency="loudest")
+    signed = cimchar.RunOptions(saliency="signed", transfer=False, isa="scalar")
+    assert (signed.saliency, signed.switches["transfer"], signed.isa) == ("signed", False, "scalar")
+
+
+def test_every_instruction_set_gives_the_same_outputs(macro, data):
+    a, w = data
+    array = cimchar.MacArray(macro, w, chip_seed=3)
+    scalar = array.run(a, mode="hcim", boundary=7, isa="scalar")
+    auto = array.run(a, mode="hcim", boundary=7, isa="auto")
+    np.testing.assert_array_equal(scalar["outputs"], auto["outputs"])
+    exact_line = array.run(a, mode="hcim", boundary=7, transfer=False, dynamic_noise=False,
+                           static_noise=False)
+    noisy = array.run(a, mode="hcim", boundary=7, dynamic_noise=False, static_noise=False)
+    assert not np.array_equal(exact_line["outputs"], noisy["outputs"])  # the switch reaches it

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 import cimchar
 import cimchar.torch
 
-# DCIM must reproduce the integer reference's predictions on these first test images: 2.3 ms of
-# CPU per image through PyTorch, so 4.7 s; the whole set (10 000, 23 s of CPU) is checked in C++
+# DCIM must reproduce the integer reference's predictions on these first test images: 1.1 ms of
+# CPU per image through PyTorch, so 2.2 s; the whole set (10 000, 11 s of CPU) is checked in C++
 # by tests/network/network_test.cpp. The sanitizer build (unoptimized) checks 200.
 EXACT_IMAGES = 2000 if cimchar._cimchar.release_build else 200
 HOME = os.environ.get("CIMCHAR_HOME",
