@@ -389,7 +389,7 @@ TEST(TensorFromMemory, RefusesWhatReadNpyRefuses) {
       [&] {
         TensorFromMemory("acts", "<u8", {1LL << 62, 16}, bytes.data(), 700);
       },
-      {"acts", "more than 2^64"});
+      {"acts", "more elements than a 64-bit count holds"});
   ExpectError([&] { TensorFromMemory("acts", "<f4", {2}, bytes.data(), 8); },
               {"acts", "floating-point", "quantize first"});
   ExpectError([&] { TensorFromMemory("acts", "|b1", {2}, bytes.data(), 2); }, {"acts", "boolean"});
