@@ -95,6 +95,16 @@ class Chips {
                       int outputs,
                       int count,
                       std::uint64_t first_seed);
+  // `count` chips of `macro` all programmed with the same `weights` (length x outputs, e.g. a
+  // layer's own), differing in their static errors only: chip k's seed is first_seed + k.
+  // Failures: UsageError for count < 1 and as MacArray.
+  static Chips Programmed(const MacShape& shape,
+                          const calib::Macro& macro,
+                          std::span<const std::int32_t> weights,
+                          int length,
+                          int outputs,
+                          int count,
+                          std::uint64_t first_seed);
   // Given arrays (e.g. one chip with the layer's own weights). Failures: UsageError when empty.
   explicit Chips(std::vector<MacArray> arrays);
 
