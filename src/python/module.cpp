@@ -5,6 +5,8 @@
 
 #include "core/build_info.h"
 #include "core/error.h"
+#include "mac/evaluate.h"
+#include "mac/thresholds.h"
 #include "python/bindings.h"
 
 PYBIND11_MODULE(_cimchar, m) {
@@ -15,6 +17,10 @@ PYBIND11_MODULE(_cimchar, m) {
   py::register_exception<cimchar::UsageError>(m, "UsageError", error.ptr());
   m.attr("__version__") = cimchar::core::kVersion;
   m.attr("commit") = cimchar::core::kGitCommit;
+  // The commands' defaults the package's functions share (mac/evaluate.h, mac/thresholds.h).
+  m.attr("FIGURE_CHIPS") = cimchar::mac::kFigureChips;
+  m.attr("FIGURE_SAMPLES") = cimchar::mac::kFigureSamples;
+  m.attr("CALIBRATION_SEED_OFFSET") = cimchar::mac::kCalibrationSeedOffset;
   // Whether the libraries were built optimized (NDEBUG), as the Release preset does; the
   // sanitizer preset builds them unoptimized and instrumented, about 30 times slower.
 #ifdef NDEBUG

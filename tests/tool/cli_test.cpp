@@ -103,8 +103,25 @@ TEST(Cli, SnrOverChipsWithItsInterval) {
   // The HCIM B = 8 row: an SNR in dB with its interval.
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(hcim\s+8\s+[\d.]+\s+[\d.]+\s+[\d.]+ \[)")))
       << r.out;
+  // Four chips leave the interval wide, and the command says how to narrow it.
+  EXPECT_NE(r.out.find("note: the SNR interval of hcim B=8 is"), std::string::npos) << r.out;
   ExpectRefused(Model({"snr", "--rows", "144"}), "--rows 144 disagrees");
   ExpectRefused(Model({"snr", "--adc-hi", "0.4"}), "--adc-lo/--adc-hi");
+}
+
+TEST(Cli, SnrDefaultsKeepTheIntervalWithinHalfADecibel) {
+  const Result r = Cli(Model({"snr", "--boundaries", "8"}));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("expectation over 400 chip instances"), std::string::npos) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.out, m, std::regex(R"(hcim\s+8\s+[\d.]+\s+[\d.]+\s+([\d.]+) \[\s*([\d.]+),\s*([\d.]+)\])")))
+      << r.out;
+  const double snr = std::stod(m[1]), lo = std::stod(m[2]), hi = std::stod(m[3]);
+  EXPECT_LE(lo, snr);
+  EXPECT_GE(hi, snr);
+  EXPECT_LE(hi - lo, 0.5) << r.out;
+  EXPECT_EQ(r.out.find("note: the SNR interval"), std::string::npos) << r.out;
 }
 
 TEST(Cli, ThresholdsAndCompare) {

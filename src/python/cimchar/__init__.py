@@ -7,7 +7,7 @@ command line prints.
 
     import cimchar
     macro = cimchar.read_macro("results/lut", corner="tt", vdd=0.6, temp=27)
-    sweep = cimchar.snr_sweep(macro, boundaries=(5, 10), samples=2000)
+    sweep = cimchar.snr_sweep(macro, boundaries=(5, 10))
     sweep["boundary"], sweep["snr_db"], sweep["energy_per_mac_j"]
 
 cimchar.torch holds Linear and Conv2d modules that run through the macro (needs PyTorch).
@@ -21,11 +21,14 @@ from cimchar._cimchar import (
     ActionEnergy,
     AdcTransfer,
     BudgetRow,
+    CALIBRATION_SEED_OFFSET,
     Chips,
     CompareRow,
     ConvGeometry,
     Energies,
     Error,
+    FIGURE_CHIPS,
+    FIGURE_SAMPLES,
     Geometry,
     Inputs,
     Layer,
@@ -62,8 +65,8 @@ from cimchar._cimchar import (
 )
 from cimchar import _cimchar
 
-__all__ = ["ActionEnergy", "AdcTransfer", "BudgetRow", "Chips", "CompareRow", "ConvGeometry",
-           "Energies", "Error", "Geometry", "Inputs", "Layer", "LineTransfer", "MacArray",
+__all__ = ["ActionEnergy", "AdcTransfer", "BudgetRow", "CALIBRATION_SEED_OFFSET", "Chips", "CompareRow", "ConvGeometry",
+           "Energies", "Error", "FIGURE_CHIPS", "FIGURE_SAMPLES", "Geometry", "Inputs", "Layer", "LineTransfer", "MacArray",
            "Macro", "OperatingPoint", "QuantizedNetwork", "QuantLayer", "RunOptions", "SnrResult",
            "SweepPoint", "TableSource", "ThresholdResult", "UsageError", "__version__",
            "calibrate_thresholds", "commit", "compare_modes", "default_loss_constraints",
@@ -155,14 +158,16 @@ class Sweep(dict):
 
 def snr_sweep(macro, boundaries=(5, 10), *, layer=None, activation_bits=8, weight_bits=8,
               signed_weights=False, length=None, inputs="uniform", samples=None, seed=1,
-              chips=10, chip_seed=None, threads=1, options=None, **run_options):
+              chips=FIGURE_CHIPS, chip_seed=None, threads=1, options=None,
+              **run_options):
     """SNR and energy per MAC vs B_D/A with the error budget, as `cimchar snr`.
 
     boundaries: (first, last) B_D/A, inclusive. Without a layer: `chips` instances with random
     weights of length x columns (length: one array's rows) and `inputs` ('uniform' or
-    'scaled'), `samples` vectors (default 2000); with layer=cimchar.make_layer(...) or
-    load_layer(...): its weights in every instance, its vectors, each once per instance by
-    default. chip_seed: one chip instance's value instead of the expectation over `chips`.
+    'scaled'), `samples` vectors (default FIGURE_SAMPLES); with layer=cimchar.make_layer(...)
+    or load_layer(...): its weights in every instance, its vectors, each at least once (sample n
+    is vector n mod vectors). The defaults keep each SNR interval within 0.5 dB at the
+    reference operating point. chip_seed: one chip instance's value instead of the expectation over `chips`.
     Further keywords (compensate=True, ...) are RunOptions'. Returns a Sweep (a dict).
     """
     first, last = boundaries
@@ -173,7 +178,7 @@ def snr_sweep(macro, boundaries=(5, 10), *, layer=None, activation_bits=8, weigh
                       signed_weights)
     generator = layer_inputs(layer) if layer is not None else _inputs(inputs, activation_bits)
     if samples is None:
-        samples = layer.vectors * chip_set.count if layer is not None else 2000
+        samples = FIGURE_SAMPLES if layer is None else max(FIGURE_SAMPLES, layer.vectors)
     points = sweep_boundaries(chip_set, _options(options, run_options), first, last, generator,
                               samples, seed, threads)
     return Sweep(points, chip_set)
@@ -218,8 +223,8 @@ class Comparison(dict):
 def compare(macro, *, layer=None, hcim_boundary=8, candidates=(5, 6, 7, 8, 9, 10),
             thresholds=None, losses=None, nq_full_scale=-1, calibration_samples=None,
             activation_bits=8, weight_bits=8, signed_weights=False, length=None,
-            inputs="scaled", samples=None, seed=1, chips=10, chip_seed=None, threads=1,
-            **run_options):
+            inputs="scaled", samples=None, seed=1, chips=FIGURE_CHIPS, chip_seed=None,
+            threads=1, **run_options):
     """DCIM vs HCIM (B_D/A = hcim_boundary) vs OSA-HCIM on the same inputs, as `cimchar compare`.
 
     Without thresholds, T is found by the Fig. 3(b) search with the loss limits `losses`
@@ -237,17 +242,18 @@ def compare(macro, *, layer=None, hcim_boundary=8, candidates=(5, 6, 7, 8, 9, 10
         calibration = layer_inputs(layer.slice(0, half))
         generator = layer_inputs(layer.slice(half, layer.vectors - half))
         calibration_samples = half if calibration_samples is None else calibration_samples
-        samples = layer.vectors - half if samples is None else samples
+        if samples is None:
+            samples = max(FIGURE_SAMPLES, layer.vectors - half)
         activation_bits = layer.activation_bits
         weight_bits, signed_weights = layer.weight_bits, layer.signed_weights
     else:
         generator = _inputs(inputs, activation_bits)
         calibration = generator
         calibration_samples = 2000 if calibration_samples is None else calibration_samples
-        samples = 2000 if samples is None else samples
+        samples = FIGURE_SAMPLES if samples is None else samples
     chip_set = _chips(macro, layer, length, chips, chip_seed, activation_bits, weight_bits,
                       signed_weights)
-    calibration_seed = seed + 1000
+    calibration_seed = seed + CALIBRATION_SEED_OFFSET
     run.nq_full_scale = (nq_full_scale if nq_full_scale >= 0 else
                          saliency_full_scale(chip_set, run, calibration, calibration_samples,
                                              calibration_seed, threads))
