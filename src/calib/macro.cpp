@@ -92,6 +92,18 @@ double AdcTransfer::LsbV() const {
   return (transition_v.back() - transition_v.front()) / static_cast<double>(n - 1);
 }
 
+double AdcTransfer::ConversionNoiseSigmaV() const {
+  if (transition_dynamic_sigma_v.empty()) {
+    return comparator_noise_sigma_v;
+  }
+  double sum_sq = 0.0;
+  for (double s : transition_dynamic_sigma_v) {
+    const double sigma = s > 0.0 ? s : comparator_noise_sigma_v;
+    sum_sq += sigma * sigma;
+  }
+  return std::sqrt(sum_sq / static_cast<double>(transition_dynamic_sigma_v.size()));
+}
+
 double AdcTransfer::LowV() const { return transition_v.front() - LsbV(); }
 
 double AdcTransfer::HighV() const { return transition_v.back() + LsbV(); }

@@ -73,6 +73,10 @@ struct AdcTransfer {
   double history_shift_lsb = -1.0;
 
   int Bits() const;
+  // The converter's input-referred noise per conversion: the RMS over the transitions of their
+  // dynamic sigma (each holds the comparator's noise and the sampling's kT/C; the comparator's
+  // noise where a transition has none, as in tables without it). Failures: none.
+  double ConversionNoiseSigmaV() const;
   // End-point window: LSB = (T_last - T_1) / (2^b - 2), low = T_1 - LSB, high = T_last + LSB
   // (for 1 bit the analytic window the macro was built with). Failures: none.
   double LsbV() const;

@@ -182,7 +182,7 @@ OpTransfer OpTransferOf(const calib::Macro& macro, const mac::MacShape& shape) {
     op.transition_own_sigma.push_back(own * to_units);
     op.static_sigma.push_back(std::sqrt(line_static * line_static + offset * offset + own * own) *
                               to_units);
-    op.dynamic_sigma.push_back(std::hypot(line_dynamic, adc.comparator_noise_sigma_v) * to_units);
+    op.dynamic_sigma.push_back(std::hypot(line_dynamic, adc.ConversionNoiseSigmaV()) * to_units);
   }
   for (int code = 0; code < (1 << shape.adc_bits); ++code) {
     op.levels.push_back(array.CodeFraction(code) * op.units_per_fraction);

@@ -40,10 +40,16 @@ struct Partial {
 
 InputGenerator UniformInputs(int activation_bits) {
   CheckBits(activation_bits);
-  const std::uint32_t levels = 1u << activation_bits;
-  return [levels](std::int64_t, Rng& rng, std::span<std::int32_t> out) {
-    for (auto& v : out) {
-      v = static_cast<std::int32_t>(rng.Below(levels));
+  const std::uint64_t mask = (std::uint64_t{1} << activation_bits) - 1;
+  return [mask](std::int64_t, Rng& rng, std::span<std::int32_t> out) {
+    // Eight activations per draw: the low a bits of each byte (uniform, as 2^a divides 256).
+    std::uint64_t bits = 0;
+    for (std::size_t n = 0; n < out.size(); ++n) {
+      if (n % 8 == 0) {
+        bits = rng.Next();
+      }
+      out[n] = static_cast<std::int32_t>(bits & mask);
+      bits >>= 8;
     }
   };
 }
@@ -168,25 +174,30 @@ SnrResult EvaluateSnr(const MacArray& array,
   const auto outputs = static_cast<std::size_t>(array.Outputs());
   ParallelBlocks(blocks, eval.threads, [&](std::int64_t block) {
     Partial& p = partials[static_cast<std::size_t>(block)];
-    std::vector<std::int32_t> act(length);
-    std::vector<std::int64_t> ideal(outputs);
-    std::vector<double> model(outputs);
-    MacRunner::Workspace workspace;
-    const std::int64_t end = std::min(eval.samples, (block + 1) * kSamplesPerBlock);
-    for (std::int64_t n = block * kSamplesPerBlock; n < end; ++n) {
+    const std::int64_t first = block * kSamplesPerBlock;
+    const auto count =
+        static_cast<std::size_t>(std::min(eval.samples, first + kSamplesPerBlock) - first);
+    std::vector<std::int32_t> act(count * length);
+    std::vector<std::int64_t> ideal(count * outputs);
+    std::vector<double> model(count * outputs);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::int64_t n = first + static_cast<std::int64_t>(k);
       Rng input_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 1));
-      inputs(n, input_rng, act);
-      Rng noise_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(n), 2));
-      array.Exact(act, ideal);
-      runner.Run(act, noise_rng, workspace, model, &p.counts);
-      for (std::size_t c = 0; c < outputs; ++c) {
-        const auto y = static_cast<double>(ideal[c]);
-        const double e = model[c] - y;
-        p.sum_y += y;
-        p.sum_y2 += y * y;
-        p.sum_e += e;
-        p.sum_e2 += e * e;
-      }
+      inputs(n, input_rng, std::span(act).subspan(k * length, length));
+      array.Exact(std::span(act).subspan(k * length, length),
+                  std::span(ideal).subspan(k * outputs, outputs));
+    }
+    // One noise stream per block, drawn in sample order.
+    Rng noise_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(block), 2));
+    MacRunner::Workspace workspace;
+    runner.RunBatch(act, noise_rng, workspace, model, &p.counts);
+    for (std::size_t v = 0; v < count * outputs; ++v) {
+      const auto y = static_cast<double>(ideal[v]);
+      const double e = model[v] - y;
+      p.sum_y += y;
+      p.sum_y2 += y * y;
+      p.sum_e += e;
+      p.sum_e2 += e * e;
     }
   });
   Partial total;
@@ -228,6 +239,25 @@ Chips Chips::Random(const MacShape& shape,
     const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(k);
     arrays.emplace_back(shape, macro, RandomWeights(shape, length, outputs, seed), length, outputs,
                         seed);
+  }
+  return Chips(std::move(arrays));
+}
+
+Chips Chips::Programmed(const MacShape& shape,
+                        const calib::Macro& macro,
+                        std::span<const std::int32_t> weights,
+                        int length,
+                        int outputs,
+                        int count,
+                        std::uint64_t first_seed) {
+  if (count < 1) {
+    throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
+  }
+  std::vector<MacArray> arrays;
+  arrays.reserve(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    arrays.emplace_back(shape, macro, weights, length, outputs,
+                        first_seed + static_cast<std::uint64_t>(k));
   }
   return Chips(std::move(arrays));
 }
@@ -330,20 +360,27 @@ std::vector<BudgetRow> ErrorBudget(const Chips& chips,
                                    const RunOptions& options,
                                    const InputGenerator& inputs,
                                    const EvalOptions& eval) {
-  const ErrorSwitches all{};
-  const ErrorSwitches none{
-      .dynamic_noise = false, .static_noise = false, .quantization = false, .discard = false};
+  // Each source off in turn, then each alone (every other off, the line's transfer error too).
+  const auto only = [](bool dynamic, bool stat, bool quant, bool discard, bool transfer) {
+    return ErrorSwitches{.dynamic_noise = dynamic,
+                         .static_noise = stat,
+                         .quantization = quant,
+                         .discard = discard,
+                         .transfer = transfer};
+  };
   std::vector<BudgetRow> rows = {
-      {"all", all, {}},
-      {"no dynamic noise", {false, true, true, true}, {}},
-      {"no static noise", {true, false, true, true}, {}},
-      {"no quantization", {true, true, false, true}, {}},
-      {"no discard", {true, true, true, false}, {}},
-      {"dynamic noise only", {true, false, false, false}, {}},
-      {"static noise only", {false, true, false, false}, {}},
-      {"quantization only", {false, false, true, false}, {}},
-      {"discard only", {false, false, false, true}, {}},
-      {"none", none, {}},
+      {"all", ErrorSwitches{}, {}},
+      {"no dynamic noise", only(false, true, true, true, true), {}},
+      {"no static noise", only(true, false, true, true, true), {}},
+      {"no quantization", only(true, true, false, true, true), {}},
+      {"no discard", only(true, true, true, false, true), {}},
+      {"no transfer error", only(true, true, true, true, false), {}},
+      {"dynamic noise only", only(true, false, false, false, false), {}},
+      {"static noise only", only(false, true, false, false, false), {}},
+      {"quantization only", only(false, false, true, false, false), {}},
+      {"discard only", only(false, false, false, true, false), {}},
+      {"transfer error only", only(false, false, false, false, true), {}},
+      {"none", only(false, false, false, false, false), {}},
   };
   for (BudgetRow& row : rows) {
     RunOptions o = options;

@@ -14,8 +14,9 @@ namespace cimchar::mac {
 
 namespace {
 
-// Linear interpolation through (xs, ys), extrapolating the end segments.
-double Lerp(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
+// Linear interpolation through (xs, ys), extrapolating the end segments (the kernel's
+// InverseFrac runs the same operations).
+double Lerp(std::span<const double> xs, std::span<const double> ys, double x) {
   const auto it = std::upper_bound(xs.begin() + 1, xs.end() - 1, x);
   const auto hi = static_cast<std::size_t>(it - xs.begin());
   const std::size_t lo = hi - 1;
@@ -41,51 +42,6 @@ void CheckGeometry(const MacShape& shape, const calib::Macro& macro) {
                        ": a model simulates the circuit its tables describe");
     }
   }
-}
-
-// Rows with W = 1 at each subword s of the n activation planes `act` (MSB last), in one pass over
-// the words: counts[s] += popcount of the rows of `w` whose n bits equal s.
-// The rows of each value k of the n-bit activation subword whose lowest plane is `act`:
-// masks[k * words + word] (k's bits MSB first from plane n - 1). One split serves every column
-// and weight bit of a pass that converts the same subword.
-inline void SplitByCode(const std::uint64_t* act, int n, int words, std::uint64_t* masks) {
-  std::uint64_t m[16];
-  for (int word = 0; word < words; ++word) {
-    m[0] = ~std::uint64_t{0};
-    int cnt = 1;
-    for (int b = n - 1; b >= 0; --b) {
-      const std::uint64_t p = act[static_cast<std::size_t>(b) * words + word];
-      for (int k = cnt - 1; k >= 0; --k) {
-        m[2 * k + 1] = m[k] & p;
-        m[2 * k] = m[k] & ~p;
-      }
-      cnt *= 2;
-    }
-    for (int k = 0; k < cnt; ++k) {
-      masks[static_cast<std::size_t>(k) * words + word] = m[k];
-    }
-  }
-}
-
-// counts[k] += the rows of `w` (a weight plane or a row mask) whose subword value is k.
-inline void CountByCode(
-    const std::uint64_t* w, const std::uint64_t* masks, int n, int words, std::int64_t* counts) {
-  for (int k = 0; k < (1 << n); ++k) {
-    const std::uint64_t* mk = masks + static_cast<std::size_t>(k) * words;
-    int c = 0;
-    for (int word = 0; word < words; ++word) {
-      c += std::popcount(w[word] & mk[word]);
-    }
-    counts[k] += c;
-  }
-}
-
-inline int Popcount(const std::uint64_t* a, const std::uint64_t* b, int words) {
-  int n = 0;
-  for (int w = 0; w < words; ++w) {
-    n += std::popcount(a[w] & b[w]);
-  }
-  return n;
 }
 
 }  // namespace
@@ -128,33 +84,52 @@ MacArray::MacArray(const MacShape& shape,
   // A layer shorter than one array leaves its upper rows empty: the words that hold only those
   // rows are never packed nor counted.
   words_ = (std::min(shape_.rows, length_) + 63) / 64;
+  row_mask_.assign(static_cast<std::size_t>(words_), 0);
+  for (int r = 0; r < std::min(shape_.rows, 64 * words_); ++r) {
+    row_mask_[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
+  }
 
-  weight_planes_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w * words_, 0);
-  weight_popcounts_.assign(static_cast<std::size_t>(row_tiles_) * outputs * w, 0);
+  // Lane groups: at most kernel::kLanes columns, never across a column tile.
+  column_group_.resize(static_cast<std::size_t>(outputs));
+  for (int ct = 0; ct < column_tiles_; ++ct) {
+    const int c1 = std::min(outputs, (ct + 1) * shape_.columns);
+    for (int c0 = ct * shape_.columns; c0 < c1; c0 += kernel::kLanes) {
+      const int lanes = std::min(kernel::kLanes, c1 - c0);
+      for (int c = c0; c < c0 + lanes; ++c) {
+        column_group_[static_cast<std::size_t>(c)] = static_cast<int>(groups_.size());
+      }
+      groups_.push_back({.column_tile = ct, .first_column = c0, .lanes = lanes});
+    }
+  }
+  const std::size_t groups = groups_.size();
+  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+  const auto ws = static_cast<std::size_t>(words_);
+  weights_.assign(static_cast<std::size_t>(row_tiles_) * outputs * shape_.rows, 0);
+  weight_lanes_.assign(static_cast<std::size_t>(row_tiles_) * groups * w * ws * kL, 0);
+  weight_counts_.assign(static_cast<std::size_t>(row_tiles_) * groups * w * kL, 0);
   const std::uint32_t mask = (1u << w) - 1;
   for (int t = 0; t < row_tiles_; ++t) {
     for (int c = 0; c < outputs; ++c) {
+      const auto g = static_cast<std::size_t>(column_group_[static_cast<std::size_t>(c)]);
+      const auto lane = static_cast<std::size_t>(c - groups_[g].first_column);
+      std::uint64_t* planes = &weight_lanes_[(t * groups + g) * w * ws * kL];
+      std::uint64_t* counts = &weight_counts_[(t * groups + g) * w * kL];
       for (int r = 0; r < shape_.rows; ++r) {
         const int row = t * shape_.rows + r;
         if (row >= length) {
           break;
         }
-        const auto bits =
-            static_cast<std::uint32_t>(weights[static_cast<std::size_t>(row) * outputs + c]) & mask;
+        const std::int32_t v = weights[static_cast<std::size_t>(row) * outputs + c];
+        weights_[(static_cast<std::size_t>(t) * outputs + c) * shape_.rows + r] =
+            static_cast<std::int16_t>(v);
+        const auto bits = static_cast<std::uint32_t>(v) & mask;
         for (int i = 0; i < w; ++i) {
           if ((bits >> i) & 1u) {
-            weight_planes_[PlaneIndex(t, c, i) + static_cast<std::size_t>(r / 64)] |=
-                std::uint64_t{1} << (r % 64);
+            planes[(static_cast<std::size_t>(i) * ws + static_cast<std::size_t>(r / 64)) * kL +
+                   lane] |= std::uint64_t{1} << (r % 64);
+            counts[static_cast<std::size_t>(i) * kL + lane] += 1;
           }
         }
-      }
-      for (int i = 0; i < w; ++i) {
-        const std::uint64_t* plane = WeightPlane(t, c, i);
-        int n = 0;
-        for (int word = 0; word < words_; ++word) {
-          n += std::popcount(plane[word]);
-        }
-        weight_popcounts_[(static_cast<std::size_t>(t) * outputs + c) * w + i] = n;
       }
     }
   }
@@ -163,7 +138,6 @@ MacArray::MacArray(const MacShape& shape,
   const calib::LineTransfer& line = macro_.line;
   const int top = (1 << shape_.dac_bits) - 1;
   step_v_.resize(static_cast<std::size_t>(top) + 1);
-  inverse_full_count_ = 1.0 / (static_cast<double>(shape_.rows) * top);
   for (int d = 0; d <= top; ++d) {
     step_v_[static_cast<std::size_t>(d)] = line.StepV(d, shape_.rows);
   }
@@ -181,35 +155,45 @@ MacArray::MacArray(const MacShape& shape,
                        " V): the ADC code cannot be read back through it");
     }
   }
-  mean_v_.resize(kGrid + 1);
-  static_v_.resize(kGrid + 1);
-  dynamic_v_.resize(kGrid + 1);
-  for (int g = 0; g <= kGrid; ++g) {
-    const double x = static_cast<double>(g) / kGrid;
-    mean_v_[g] = Lerp(xs, line.code_v, x);
-    static_v_[g] = Lerp(xs, line.code_static_sigma_v, x);
-    // The line's dynamic noise and the comparator's input-referred noise are independent
+  // Sigmas per op, by the sum n of its W = 1 rows' DAC codes (ideal fraction n / (rows x top)).
+  const int full_count = shape_.rows * top;
+  static_by_count_.resize(static_cast<std::size_t>(full_count) + 1);
+  dynamic_by_count_.resize(static_cast<std::size_t>(full_count) + 1);
+  for (int n = 0; n <= full_count; ++n) {
+    const double x = static_cast<double>(n) / full_count;
+    static_by_count_[static_cast<std::size_t>(n)] = Lerp(xs, line.code_static_sigma_v, x);
+    // The line's dynamic noise and the converter's input-referred noise are independent
     // Gaussians per conversion: one draw of their combined sigma is the same distribution.
     const double line_dynamic = Lerp(xs, line.code_dynamic_sigma_v, x);
-    const double comparator = macro_.adc.comparator_noise_sigma_v;
-    dynamic_v_[g] = std::sqrt(line_dynamic * line_dynamic + comparator * comparator);
+    const double converter = macro_.adc.ConversionNoiseSigmaV();
+    dynamic_by_count_[static_cast<std::size_t>(n)] =
+        std::sqrt(line_dynamic * line_dynamic + converter * converter);
   }
-  inverse_v0_ = line.code_v.front();
-  inverse_dv_ = (line.code_v.back() - line.code_v.front()) / kGrid;
-  inverse_frac_.resize(kGrid + 1);
-  for (int g = 0; g <= kGrid; ++g) {
-    inverse_frac_[g] = Lerp(line.code_v, xs, inverse_v0_ + g * inverse_dv_);
+  // The uniform-code transfer's points (ideal fraction, mean line), padded to 16 for the kernel.
+  if (line.codes.size() > 16) {
+    throw UsageError("the macro's line has " + std::to_string(line.codes.size()) +
+                     " measured DAC codes; the model reads at most 16 (a 4-bit DAC)");
+  }
+  knot_x_.assign(16, xs.back());
+  knot_v_.assign(16, line.code_v.back());
+  std::copy(xs.begin(), xs.end(), knot_x_.begin());
+  std::copy(line.code_v.begin(), line.code_v.end(), knot_v_.begin());
+  knots_ = static_cast<int>(xs.size());
+  uniform_by_count_.resize(static_cast<std::size_t>(full_count) + 1);
+  for (int n = 0; n <= full_count; ++n) {
+    uniform_by_count_[static_cast<std::size_t>(n)] =
+        Lerp(xs, line.code_v, static_cast<double>(n) / full_count);
   }
 
   const calib::AdcTransfer& adc = macro_.adc;
   const int levels = 1 << shape_.adc_bits;
   const double lsb_v = adc.LsbV();
-  transition_extra_sigma_v_.resize(static_cast<std::size_t>(levels) - 1);
+  std::vector<double> transition_extra_sigma_v(static_cast<std::size_t>(levels) - 1);
   for (int k = 0; k + 1 < levels; ++k) {
     const double total = adc.transition_static_sigma_v[static_cast<std::size_t>(k)];
     const double offset = adc.comparator_offset_sigma_v;
     // The comparator offset moves every transition together; the rest is each transition's own.
-    transition_extra_sigma_v_[static_cast<std::size_t>(k)] =
+    transition_extra_sigma_v[static_cast<std::size_t>(k)] =
         std::sqrt(std::max(0.0, total * total - offset * offset));
   }
   // Each code is read back at the centre of its mean input interval: between its two mean
@@ -221,31 +205,88 @@ MacArray::MacArray(const MacShape& shape,
     const double centre = code == 0            ? tv.front() - 0.5 * lsb_v
                           : code == levels - 1 ? tv.back() + 0.5 * lsb_v
                                                : 0.5 * (tv[code - 1] + tv[code]);
-    code_frac_[code] = std::clamp(InverseFrac(centre), 0.0, 1.0);
+    code_frac_[code] = std::clamp(IdealFraction(centre), 0.0, 1.0);
   }
 
-  columns_.resize(static_cast<std::size_t>(row_tiles_) * outputs);
+  code_frac16_.assign(16, 0.0);
+  std::copy_n(code_frac_.begin(), std::min<std::size_t>(16, code_frac_.size()),
+              code_frac16_.begin());
+
+  // Static errors per column: one stream per (chip, row tile, column).
+  const std::size_t per_group = (2 + static_cast<std::size_t>(levels) - 1) * kL;
+  statics_.assign(static_cast<std::size_t>(row_tiles_) * groups * per_group, 0.0);
   for (int t = 0; t < row_tiles_; ++t) {
-    for (int c = 0; c < outputs; ++c) {
-      ColumnStatic& col = columns_[static_cast<std::size_t>(t) * outputs + c];
-      Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
-                         0x5747u));
-      col.line_z = rng.Normal();
-      col.comparator_offset_v = adc.comparator_offset_sigma_v * rng.Normal();
-      col.transitions_v = tv;
-      for (int k = 0; k + 1 < levels; ++k) {
-        col.transitions_v[k] +=
-            transition_extra_sigma_v_[static_cast<std::size_t>(k)] * rng.Normal();
+    for (std::size_t g = 0; g < groups; ++g) {
+      double* st = &statics_[(t * groups + g) * per_group];
+      for (int l = 0; l < kernel::kLanes; ++l) {
+        const int c = groups_[g].first_column + l;
+        const auto lane = static_cast<std::size_t>(l);
+        for (int k = 0; k + 1 < levels; ++k) {
+          st[(2 + static_cast<std::size_t>(k)) * kL + lane] = tv[static_cast<std::size_t>(k)];
+        }
+        if (l >= groups_[g].lanes) {
+          continue;  // an empty lane: no column, no error
+        }
+        Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
+                           0x5747u));
+        st[lane] = rng.Normal();                                       // line_z
+        st[kL + lane] = adc.comparator_offset_sigma_v * rng.Normal();  // comparator offset
+        for (int k = 0; k + 1 < levels; ++k) {
+          st[(2 + static_cast<std::size_t>(k)) * kL + lane] +=
+              transition_extra_sigma_v[static_cast<std::size_t>(k)] * rng.Normal();
+        }
       }
     }
   }
 }
 
-double MacArray::Interp(const std::vector<double>& table, double frac) const {
-  const double pos = frac * kGrid;
-  const int index = std::clamp(static_cast<int>(pos), 0, kGrid - 1);
-  const double t = pos - index;
-  return table[index] + t * (table[index + 1] - table[index]);
+kernel::ArrayView MacArray::View() const {
+  return {.rows = shape_.rows,
+          .length = length_,
+          .outputs = outputs_,
+          .row_tiles = row_tiles_,
+          .column_tiles = column_tiles_,
+          .words = words_,
+          .activation_bits = shape_.activation_bits,
+          .weight_bits = shape_.weight_bits,
+          .dac_bits = shape_.dac_bits,
+          .adc_levels = 1 << shape_.adc_bits,
+          .groups = static_cast<int>(groups_.size()),
+          .group = groups_.data(),
+          .weight_lanes = weight_lanes_.data(),
+          .weight_counts = weight_counts_.data(),
+          .weights = weights_.data(),
+          .statics = statics_.data(),
+          .step_v = step_v_.data(),
+          .baseline_v = baseline_v_,
+          .static_by_count = static_by_count_.data(),
+          .dynamic_by_count = dynamic_by_count_.data(),
+          .uniform_by_count = uniform_by_count_.data(),
+          .knots = knots_,
+          .knot_x = knot_x_.data(),
+          .knot_v = knot_v_.data(),
+          .code_frac = code_frac_.data(),
+          .code_frac16 = code_frac16_.data(),
+          .transitions_v = macro_.adc.transition_v.data(),
+          .normal_table = FastNormal::Table().data(),
+          .row_mask = row_mask_.data(),
+          .mask_rows = std::min(shape_.rows, 64 * words_)};
+}
+
+int MacArray::CountRows(int tile, int column, int bit, const std::uint64_t* plane) const {
+  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+  const auto g = static_cast<std::size_t>(column_group_[static_cast<std::size_t>(column)]);
+  const auto lane = static_cast<std::size_t>(column - groups_[g].first_column);
+  const auto ws = static_cast<std::size_t>(words_);
+  const std::uint64_t* planes =
+      &weight_lanes_[((tile * groups_.size() + g) * static_cast<std::size_t>(shape_.weight_bits) +
+                      static_cast<std::size_t>(bit)) *
+                     ws * kL];
+  int n = 0;
+  for (std::size_t word = 0; word < ws; ++word) {
+    n += std::popcount(planes[word * kL + lane] & plane[word]);
+  }
+  return n;
 }
 
 double MacArray::CodeFraction(int code) const {
@@ -257,11 +298,9 @@ double MacArray::CodeFraction(int code) const {
   return code_frac_[static_cast<std::size_t>(code)];
 }
 
-double MacArray::InverseFrac(double v) const {
-  const double pos = (v - inverse_v0_) / inverse_dv_;
-  const int index = std::clamp(static_cast<int>(std::floor(pos)), 0, kGrid - 1);
-  const double t = pos - index;
-  return inverse_frac_[index] + t * (inverse_frac_[index + 1] - inverse_frac_[index]);
+double MacArray::IdealFraction(double v) const {
+  const auto n = static_cast<std::size_t>(knots_);
+  return Lerp(std::span(knot_v_).first(n), std::span(knot_x_).first(n), v);
 }
 
 namespace {
@@ -275,6 +314,25 @@ namespace {
     }
   }
   throw UsageError("activation out of range");
+}
+
+// Throws BadActivation's error when an activation of vector `v` of `vectors` is out of range.
+void CheckActivationRange(std::span<const std::int32_t> activations,
+                          int bits,
+                          std::size_t v,
+                          std::size_t vectors) {
+  for (std::int32_t x : activations) {
+    if (x < 0 || x >= (1 << bits)) {
+      try {
+        BadActivation(activations, bits);
+      } catch (const UsageError& e) {
+        if (vectors == 1) {
+          throw;
+        }
+        throw UsageError("input vector " + std::to_string(v) + ": " + e.what());
+      }
+    }
+  }
 }
 
 void CheckActivationCount(std::span<const std::int32_t> activations, int length) {
@@ -311,22 +369,16 @@ void MacArray::Exact(std::span<const std::int32_t> activations,
     BadActivation(activations, shape_.activation_bits);
   }
   std::fill(out.begin(), out.end(), 0);
-  const std::uint32_t mask = (1u << shape_.weight_bits) - 1;
-  const std::uint32_t sign = shape_.signed_weights ? 1u << (shape_.weight_bits - 1) : 0u;
   for (int t = 0; t < row_tiles_; ++t) {
+    const int rows = std::min(shape_.rows, length_ - t * shape_.rows);
+    const std::int32_t* act = activations.data() + static_cast<std::size_t>(t) * shape_.rows;
     for (int c = 0; c < outputs_; ++c) {
-      std::int64_t sum = 0;
-      for (int r = 0; r < shape_.rows && t * shape_.rows + r < length_; ++r) {
-        std::int64_t wv = 0;
-        for (int i = 0; i < shape_.weight_bits; ++i) {
-          if ((WeightPlane(t, c, i)[r / 64] >> (r % 64)) & 1u) {
-            wv |= std::int64_t{1} << i;
-          }
-        }
-        if (sign != 0 && (wv & sign) != 0) {
-          wv -= static_cast<std::int64_t>(mask) + 1;
-        }
-        sum += wv * activations[static_cast<std::size_t>(t * shape_.rows + r)];
+      const std::int16_t* wc =
+          &weights_[(static_cast<std::size_t>(t) * outputs_ + c) * shape_.rows];
+      // |w x a| < 2^15 and a tile holds at most 4096 rows (calib::ValidateGeometry): no overflow.
+      std::int32_t sum = 0;
+      for (int r = 0; r < rows; ++r) {
+        sum += wc[r] * act[r];
       }
       out[c] += sum;
       if (!per_tile.empty()) {
@@ -339,41 +391,10 @@ void MacArray::Exact(std::span<const std::int32_t> activations,
 void MacArray::PackActivations(std::span<const std::int32_t> activations,
                                std::vector<std::uint64_t>& planes) const {
   CheckActivationCount(activations, length_);
-  const int a = shape_.activation_bits;
-  planes.assign(static_cast<std::size_t>(row_tiles_) * a * words_, 0);
-  std::uint32_t any = 0;
-  for (int t = 0; t < row_tiles_; ++t) {
-    std::uint64_t* tile = &planes[static_cast<std::size_t>(t) * a * words_];
-    const int base = t * shape_.rows;
-    const int rows = std::min(shape_.rows, length_ - base);
-    int r = 0;
-    // Eight rows at a time: bit j of eight bytes gathered into one byte by a multiply.
-    for (; r + 8 <= rows; r += 8) {
-      std::uint64_t x = 0;
-      for (int m = 0; m < 8; ++m) {
-        const auto v =
-            static_cast<std::uint32_t>(activations[static_cast<std::size_t>(base + r + m)]);
-        any |= v;
-        x |= static_cast<std::uint64_t>(v & 0xFFu) << (8 * m);
-      }
-      const int word = r / 64;
-      const int shift = r % 64;
-      for (int j = 0; j < a; ++j) {
-        const std::uint64_t gathered =
-            (((x >> j) & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56;
-        tile[j * words_ + word] |= gathered << shift;
-      }
-    }
-    for (; r < rows; ++r) {
-      const auto v = static_cast<std::uint32_t>(activations[static_cast<std::size_t>(base + r)]);
-      any |= v;
-      for (int j = 0; j < a; ++j) {
-        tile[j * words_ + r / 64] |= static_cast<std::uint64_t>((v >> j) & 1u) << (r % 64);
-      }
-    }
-  }
-  if ((any >> a) != 0) {
-    BadActivation(activations, a);
+  planes.resize(static_cast<std::size_t>(row_tiles_) * shape_.activation_bits * words_);
+  const std::uint32_t any = kernel::Pack(View(), activations.data(), planes.data());
+  if ((any >> shape_.activation_bits) != 0) {
+    BadActivation(activations, shape_.activation_bits);
   }
 }
 
@@ -381,20 +402,21 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
     : array_(&array), options_(options) {
   const MacShape& shape = array.Shape();
   ValidateRunOptions(shape, options_);
+  isa_ = ResolveIsa(options_.isa);
   const int a = shape.activation_bits;
   const int w = shape.weight_bits;
   const int window = shape.analog_window;
-  const int max_boundary = MaxBoundary(shape);
+  const int boundaries = MaxBoundary(shape) + 1;
   ose_floor_ = options_.mode == Mode::kOsaHcim ? w + a - 1 - options_.ose.orders
                                                : std::numeric_limits<int>::max() / 2;
-  plans_.resize(static_cast<std::size_t>(max_boundary) + 1);
-  for (int b = 0; b <= max_boundary; ++b) {
-    Plan& plan = plans_[b];
-    plan.bits.resize(w);
+  bits_.assign(static_cast<std::size_t>(boundaries) * w, {});
+  digital_pairs_.assign(static_cast<std::size_t>(boundaries), 0);
+  analog_ops_.assign(static_cast<std::size_t>(boundaries), 0);
+  for (int b = 0; b < boundaries; ++b) {
     const int digital_floor = std::min(b, ose_floor_);
     const int discard_floor = std::min(b - window, digital_floor);
     for (int i = 0; i < w; ++i) {
-      BitPlan& bp = plan.bits[i];
+      kernel::BitPlan& bp = bits_[static_cast<std::size_t>(b) * w + i];
       bp.digital_lo = std::max(0, digital_floor - i);
       bp.analog_lo = std::max(0, b - window - i);
       bp.analog_hi = std::min(a - 1, digital_floor - 1 - i);
@@ -402,37 +424,96 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
         bp.analog_lo = 0;
         bp.analog_hi = -1;
       } else {
-        ++plan.analog_ops;
+        ++analog_ops_[b];
       }
       bp.discard_hi = std::min(a - 1, discard_floor - 1 - i);
       for (int j = 0; j <= bp.discard_hi; ++j) {
         bp.discard_weight += std::ldexp(1.0, j);
       }
-      plan.digital_pairs += std::max(0, a - bp.digital_lo);
+      digital_pairs_[b] += std::max(0, a - bp.digital_lo);
     }
   }
-  row_mask_.assign(static_cast<std::size_t>(array.WordsPerTile()), 0);
-  for (int r = 0; r < std::min(shape.rows, 64 * array.WordsPerTile()); ++r) {
-    row_mask_[static_cast<std::size_t>(r / 64)] |= std::uint64_t{1} << (r % 64);
-  }
   nq_full_scale_ = options_.ose.nq_full_scale > 0 ? options_.ose.nq_full_scale : shape.rows + 1;
-  weight_sign_.assign(w, 1.0);
-  if (shape.signed_weights) {
-    weight_sign_[w - 1] = -1.0;
+  nq_of_count_.resize(static_cast<std::size_t>(shape.rows) + 1);
+  const int q_bits = options_.ose.quant_bits;
+  const std::int64_t q_max = (std::int64_t{1} << q_bits) - 1;
+  for (int count = 0; count <= shape.rows; ++count) {
+    // N/Q: round(count * 2^q / F), saturated to q bits.
+    const std::int64_t q = ((static_cast<std::int64_t>(count) << (q_bits + 1)) + nq_full_scale_) /
+                           (2 * nq_full_scale_);
+    nq_of_count_[static_cast<std::size_t>(count)] = std::min(q, q_max);
   }
+  ose_pairs_ = 0;
+  if (options_.mode == Mode::kOsaHcim) {
+    for (int i = 0; i < w; ++i) {
+      ose_pairs_ += std::max(0, a - std::max(0, ose_floor_ - i));
+    }
+  }
+  weight_sign_.assign(static_cast<std::size_t>(w), 1.0);
+  if (shape.signed_weights) {
+    weight_sign_[static_cast<std::size_t>(w) - 1] = -1.0;
+  }
+  // The rows with W = 1 the digital cycles of each lane group see at each B_D/A.
+  const std::size_t groups = array.groups_.size();
+  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+  digital_w1_rows_.assign(static_cast<std::size_t>(array.row_tiles_) * groups * boundaries, 0);
+  for (int t = 0; t < array.row_tiles_; ++t) {
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::uint64_t* counts = &array.weight_counts_[(t * groups + g) * w * kL];
+      for (int b = 0; b < boundaries; ++b) {
+        std::int64_t rows = 0;
+        for (int i = 0; i < w; ++i) {
+          const int pairs = a - bits_[static_cast<std::size_t>(b) * w + i].digital_lo;
+          for (std::size_t l = 0; l < kL; ++l) {
+            rows += static_cast<std::int64_t>(counts[static_cast<std::size_t>(i) * kL + l]) * pairs;
+          }
+        }
+        digital_w1_rows_[(t * groups + g) * boundaries + static_cast<std::size_t>(b)] = rows;
+      }
+    }
+  }
+}
+
+kernel::RunView MacRunner::View() const {
+  const ErrorSwitches& sw = options_.switches;
+  const int mode = options_.mode == Mode::kDcim ? 0 : options_.mode == Mode::kHcim ? 1 : 2;
+  return {.mode = mode,
+          .boundary = options_.mode == Mode::kHcim ? options_.boundary : 0,
+          .boundaries = static_cast<int>(digital_pairs_.size()),
+          .bits = bits_.data(),
+          .digital_pairs = digital_pairs_.data(),
+          .analog_ops = analog_ops_.data(),
+          .ose_floor = ose_floor_,
+          .nq_of_count = nq_of_count_.data(),
+          .candidates = static_cast<int>(options_.ose.candidates.size()),
+          .candidate = options_.ose.candidates.data(),
+          .threshold = options_.ose.thresholds.data(),
+          .ose_pairs = ose_pairs_,
+          .saliency_kind = static_cast<int>(options_.ose.saliency),
+          .dynamic_noise = sw.dynamic_noise,
+          .static_noise = sw.static_noise,
+          .quantization = sw.quantization,
+          .discard = sw.discard,
+          .transfer = sw.transfer,
+          .compensate = options_.compensate_discard && sw.discard,
+          .p_one = options_.activation_bit_probability,
+          .weight_sign = weight_sign_.data(),
+          .digital_w1_rows = digital_w1_rows_.data(),
+          .accumulator_bits = array_->macro_.energy.accumulator_bits};
 }
 
 MacRunner::Domain MacRunner::DomainOf(int boundary, int i, int j) const {
   const MacShape& shape = array_->Shape();
-  if (boundary < 0 || static_cast<std::size_t>(boundary) >= plans_.size() || i < 0 ||
+  if (boundary < 0 || static_cast<std::size_t>(boundary) >= digital_pairs_.size() || i < 0 ||
       i >= shape.weight_bits || j < 0 || j >= shape.activation_bits) {
     throw UsageError("DomainOf: B_D/A " + std::to_string(boundary) + ", weight bit " +
                      std::to_string(i) + ", activation bit " + std::to_string(j) +
-                     " is outside B_D/A 0.." + std::to_string(plans_.size() - 1) + ", i 0.." +
-                     std::to_string(shape.weight_bits - 1) + ", j 0.." +
+                     " is outside B_D/A 0.." + std::to_string(digital_pairs_.size() - 1) +
+                     ", i 0.." + std::to_string(shape.weight_bits - 1) + ", j 0.." +
                      std::to_string(shape.activation_bits - 1));
   }
-  const BitPlan& bp = plans_[static_cast<std::size_t>(boundary)].bits[static_cast<std::size_t>(i)];
+  const kernel::BitPlan& bp =
+      bits_[static_cast<std::size_t>(boundary) * shape.weight_bits + static_cast<std::size_t>(i)];
   if (j >= bp.digital_lo) {
     return Domain::kDigital;
   }
@@ -453,28 +534,7 @@ int MacRunner::ChooseBoundary(std::int64_t saliency) const {
 }
 
 std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint64_t* act) const {
-  const MacArray& array = *array_;
-  const MacShape& shape = array.shape_;
-  const int words = array.words_;
-  const int c0 = column_tile * shape.columns;
-  const int c1 = std::min(array.outputs_, c0 + shape.columns);
-  const int q_bits = options_.ose.quant_bits;
-  const std::int64_t q_max = (std::int64_t{1} << q_bits) - 1;
-  const std::int64_t full = nq_full_scale_;
-  std::int64_t s = 0;
-  for (int c = c0; c < c1; ++c) {
-    for (int i = 0; i < shape.weight_bits; ++i) {
-      const std::uint64_t* wp = array.WeightPlane(tile, c, i);
-      for (int j = std::max(0, ose_floor_ - i); j < shape.activation_bits; ++j) {
-        const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
-        // N/Q: round(count * 2^q / F), saturated to q bits.
-        const std::int64_t q =
-            ((static_cast<std::int64_t>(count) << (q_bits + 1)) + full) / (2 * full);
-        s += std::min(q, q_max);
-      }
-    }
-  }
-  return s;
+  return kernel::TileSaliencyOne(array_->View(), View(), tile, column_tile, act);
 }
 
 void MacRunner::SaliencyCounts(std::span<const std::int32_t> activations,
@@ -492,73 +552,12 @@ void MacRunner::SaliencyCounts(std::span<const std::int32_t> activations,
     const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
     for (int c = 0; c < array.outputs_; ++c) {
       for (int i = 0; i < shape.weight_bits; ++i) {
-        const std::uint64_t* wp = array.WeightPlane(t, c, i);
         for (int j = std::max(0, ose_floor_ - i); j < a; ++j) {
-          counts.push_back(Popcount(wp, act + static_cast<std::size_t>(j) * words, words));
+          counts.push_back(array.CountRows(t, c, i, act + static_cast<std::size_t>(j) * words));
         }
       }
     }
   }
-}
-
-double MacRunner::LineInput(const MacArray::ColumnStatic& column,
-                            double step_v,
-                            double x,
-                            FastNormal& normal) const {
-  const MacArray& array = *array_;
-  const ErrorSwitches& sw = options_.switches;
-  // One grid lookup serves the static and the dynamic sigma.
-  const double pos = x * MacArray::kGrid;
-  const int index = std::clamp(static_cast<int>(pos), 0, MacArray::kGrid - 1);
-  const double t = pos - index;
-  const auto at = [&](const std::vector<double>& table) {
-    return table[index] + t * (table[index + 1] - table[index]);
-  };
-  double v = array.baseline_v_ + step_v;
-  if (sw.static_noise) {
-    v += column.line_z * at(array.static_v_) + column.comparator_offset_v;
-  }
-  if (sw.dynamic_noise) {
-    v += at(array.dynamic_v_) * normal.Next();
-  }
-  return v;
-}
-
-int MacRunner::Quantize(const MacArray::ColumnStatic& column, double v) const {
-  const std::vector<double>& transitions =
-      options_.switches.static_noise ? column.transitions_v : array_->macro_.adc.transition_v;
-  int code = 0;
-  for (double t : transitions) {
-    code += v >= t ? 1 : 0;
-  }
-  return code;
-}
-
-double MacRunner::Convert(const MacArray::ColumnStatic& column,
-                          int n,
-                          const std::int64_t* counts,
-                          FastNormal& normal) const {
-  const MacArray& array = *array_;
-  const MacShape& shape = array.shape_;
-  const int shift = shape.dac_bits - n;
-  const int top = (1 << shape.dac_bits) - 1;
-  // Branch-free over every subword value: most counts are small and their zeros unpredictable.
-  const double* step_v = array.step_v_.data();
-  double step = 0.0;
-  std::int64_t weighted = 0;
-  for (int sub = 1; sub < (1 << n); ++sub) {
-    step += static_cast<double>(counts[sub]) * step_v[sub << shift];
-    weighted += counts[sub] * sub;
-  }
-  weighted <<= shift;
-  const double full = static_cast<double>(shape.rows) * top;
-  const double x = static_cast<double>(weighted) * array.inverse_full_count_;
-  const double v = LineInput(column, step, x, normal);
-  const double frac =
-      options_.switches.quantization ? array.code_frac_[Quantize(column, v)] : array.InverseFrac(v);
-  // 2^-shift as a product (exact for a power of two), not a division in the hot loop
-  constexpr double kInversePow2[] = {1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125};
-  return frac * full * kInversePow2[shift];
 }
 
 int MacRunner::ConvertCode(int tile,
@@ -590,81 +589,11 @@ int MacRunner::ConvertCode(int tile,
     throw UsageError("ConvertCode: " + std::to_string(rows) +
                      " rows with W = 1, but the array has " + std::to_string(shape.rows));
   }
-  FastNormal normal(noise);
-  const MacArray::ColumnStatic& c =
-      array.columns_[static_cast<std::size_t>(tile) * array.outputs_ + column];
-  double step = 0.0;
-  std::int64_t weighted = 0;
-  for (std::size_t d = 1; d < codes; ++d) {
-    step += static_cast<double>(rows_at_code[d]) * array.step_v_[d];
-    weighted += rows_at_code[d] * static_cast<std::int64_t>(d);
-  }
-  const double x = static_cast<double>(weighted) / (static_cast<double>(shape.rows) * (codes - 1));
-  return Quantize(c, LineInput(c, step, x, normal));
-}
-
-void MacRunner::CountDigitalActivity(const Plan& plan,
-                                     int tile,
-                                     int column,
-                                     const int* pair_count,
-                                     const double* analog_part,
-                                     ActionCounts& counts) const {
-  const MacArray& array = *array_;
-  const int a = array.shape_.activation_bits;
-  const int w = array.shape_.weight_bits;
-  const std::size_t at = static_cast<std::size_t>(tile) * array.outputs_ + column;
-  // The schedule: activation bits MSB first, each held on GBLB while the weight bits that use
-  // it run (DinToggles), the analog results after the digital ones.
-  const int acc_bits = array.macro_.energy.accumulator_bits;
-  const std::uint64_t mask = (std::uint64_t{1} << acc_bits) - 1;
-  std::int64_t acc = 0;
-  std::int64_t toggles = 0;
-  const auto add = [&](std::int64_t v) {
-    const std::int64_t next = acc + v;
-    toggles +=
-        std::popcount((static_cast<std::uint64_t>(acc) ^ static_cast<std::uint64_t>(next)) & mask);
-    acc = next;
-  };
-  for (int j = a - 1; j >= 0; --j) {
-    for (int i = 0; i < w; ++i) {
-      if (j < plan.bits[i].digital_lo) {
-        continue;
-      }
-      const int count = pair_count[i * a + j];
-      counts.digital_w1_rows += array.weight_popcounts_[at * w + i];
-      counts.tree_ones[static_cast<std::size_t>(count)] += 1;
-      const std::int64_t v = static_cast<std::int64_t>(count) << (i + j);
-      add(weight_sign_[i] < 0 ? -v : v);
-    }
-  }
-  for (int i = 0; i < w; ++i) {
-    if (plan.bits[i].analog_hi >= plan.bits[i].analog_lo) {
-      add(std::llround(analog_part[i]));
-    }
-  }
-  counts.accumulator_toggles += toggles;
-}
-
-std::int64_t MacRunner::DinToggles(const Plan& plan, const std::uint64_t* act) const {
-  const MacArray& array = *array_;
-  const int a = array.shape_.activation_bits;
-  const int words = array.words_;
-  int j_lo = a;
-  for (const BitPlan& bp : plan.bits) {
-    j_lo = std::min(j_lo, bp.digital_lo);
-  }
-  // GBLB starts a pass idle (every row 0) and takes the activation planes MSB first.
-  std::int64_t toggles = 0;
-  const std::uint64_t* prev = nullptr;
-  for (int j = a - 1; j >= j_lo; --j) {
-    const std::uint64_t* plane = act + static_cast<std::size_t>(j) * words;
-    for (int word = 0; word < words; ++word) {
-      const std::uint64_t before = prev == nullptr ? 0 : prev[word];
-      toggles += std::popcount((plane[word] ^ before) & row_mask_[static_cast<std::size_t>(word)]);
-    }
-    prev = plane;
-  }
-  return toggles;
+  const int g = array.column_group_[static_cast<std::size_t>(column)];
+  const int lane = column - array.groups_[static_cast<std::size_t>(g)].first_column;
+  kernel::RunView run = View();
+  run.quantization = true;
+  return kernel::ConvertOne(array.View(), run, tile, g, lane, rows_at_code.data(), noise);
 }
 
 void MacRunner::Run(std::span<const std::int32_t> activations,
@@ -673,176 +602,138 @@ void MacRunner::Run(std::span<const std::int32_t> activations,
                     std::span<double> out,
                     ActionCounts* counts,
                     std::span<double> per_tile) const {
+  CheckActivationCount(activations, array_->length_);
+  RunBatch(activations, noise, workspace, out, counts, per_tile);
+}
+
+void MacRunner::RunBatch(std::span<const std::int32_t> activations,
+                         Rng& noise,
+                         Workspace& workspace,
+                         std::span<double> out,
+                         ActionCounts* counts,
+                         std::span<double> per_tile) const {
   const MacArray& array = *array_;
   const MacShape& shape = array.shape_;
-  if (out.size() != static_cast<std::size_t>(array.outputs_)) {
+  const auto length = static_cast<std::size_t>(array.length_);
+  const auto outputs = static_cast<std::size_t>(array.outputs_);
+  const std::size_t vectors = activations.size() / length;
+  if (activations.size() != vectors * length) {
+    throw UsageError(std::to_string(activations.size()) +
+                     " activations are not a whole number of input vectors of length " +
+                     std::to_string(length));
+  }
+  if (out.size() != vectors * outputs) {
     throw UsageError("output span has " + std::to_string(out.size()) + " entries; expected " +
-                     std::to_string(array.outputs_));
+                     std::to_string(vectors * outputs) + " (" + std::to_string(vectors) +
+                     " vectors x " + std::to_string(outputs) + " outputs)");
   }
-  CheckTileSpan(per_tile.size(), array.row_tiles_, array.outputs_);
-  array.PackActivations(activations, workspace.planes);
-  std::fill(out.begin(), out.end(), 0.0);
-  FastNormal normal(noise);
-  const int a = shape.activation_bits;
-  const int w = shape.weight_bits;
-  const int words = array.words_;
-  const ErrorSwitches& sw = options_.switches;
-  const bool compensate = options_.compensate_discard && sw.discard;
-  const double p_one = options_.activation_bit_probability;
+  if (!per_tile.empty() && per_tile.size() != vectors * array.row_tiles_ * outputs) {
+    throw UsageError("per-tile span has " + std::to_string(per_tile.size()) +
+                     " entries; expected " + std::to_string(array.row_tiles_) + " row tiles x " +
+                     std::to_string(outputs) + " outputs" +
+                     (vectors > 1 ? " x " + std::to_string(vectors) + " vectors" : ""));
+  }
+  const kernel::ArrayView view = array.View();
+  const kernel::RunView run = View();
+  const std::size_t words = static_cast<std::size_t>(array.words_);
   const std::size_t dac_codes = std::size_t{1} << shape.dac_bits;
+  const std::size_t boundaries = digital_pairs_.size();
+  workspace.planes.resize(
+      static_cast<std::size_t>(array.row_tiles_) * shape.activation_bits * words + kernel::kLanes);
+  workspace.masks.resize(kernel::kWindowSlots * kernel::kMaxSubwords *
+                         kernel::MaskStride(array.words_));
+  workspace.mask_rows.resize(kernel::kWindowSlots * kernel::kMaxSubwords);
+  workspace.values.resize(length);
+  kernel::Tally tally;
   if (counts != nullptr) {
-    if (counts->boundary_histogram.size() < plans_.size()) {
-      counts->boundary_histogram.resize(plans_.size(), 0);
-    }
-    for (auto* v : {&counts->op_code_rows, &counts->dac_code_rows}) {
-      if (v->size() < dac_codes) {
-        v->resize(dac_codes, 0);
-      }
-    }
-    if (counts->tree_ones.size() < static_cast<std::size_t>(shape.rows) + 1) {
-      counts->tree_ones.resize(static_cast<std::size_t>(shape.rows) + 1, 0);
+    constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+    workspace.tree_ones.assign((static_cast<std::size_t>(shape.rows) + 1) * kL, 0);
+    workspace.op_code_rows.assign(dac_codes * kL, 0);
+    workspace.dac_code_rows.assign(dac_codes, 0);
+    workspace.boundary_histogram.assign(boundaries, 0);
+    tally.tree_ones = workspace.tree_ones.data();
+    tally.op_code_rows = workspace.op_code_rows.data();
+    tally.dac_code_rows = workspace.dac_code_rows.data();
+    tally.boundary_histogram = workspace.boundary_histogram.data();
+  }
+  kernel::Batch batch{.activations = activations.data(),
+                      .vectors = static_cast<std::int64_t>(vectors),
+                      .noise = &noise,
+                      .out = out.data(),
+                      .per_tile = per_tile.empty() ? nullptr : per_tile.data(),
+                      .planes = workspace.planes.data(),
+                      .masks = workspace.masks.data(),
+                      .mask_rows = workspace.mask_rows.data(),
+                      .tally = counts != nullptr ? &tally : nullptr,
+                      .values = workspace.values.data()};
+  switch (isa_) {
+    case Isa::kAvx512:
+      kernel::RunAvx512(view, run, batch);
+      break;
+    case Isa::kAvx2:
+      kernel::RunAvx2(view, run, batch);
+      break;
+    default:
+      kernel::RunScalar(view, run, batch);
+      break;
+  }
+  if ((batch.any_bits >> shape.activation_bits) != 0) {
+    for (std::size_t v = 0; v < vectors; ++v) {
+      CheckActivationRange(activations.subspan(v * length, length), shape.activation_bits, v,
+                           vectors);
     }
   }
-  // Per column when counting: the digital 1-bit MAC counts [i * a + j] and each weight bit's
-  // analog contribution, for the accumulator's activity.
-  int pair_count[64] = {};
-  double analog_part[8] = {};
-  // The row split of each converted activation subword (lowest plane, bits) of the current row
-  // tile, made on first use: every column and weight bit converting that subword shares it.
-  constexpr int kWindows = 16;
-  const std::size_t window_size = std::size_t{16} * static_cast<std::size_t>(words);
-  if (workspace.code_masks.size() < kWindows * window_size) {
-    workspace.code_masks.resize(kWindows * window_size);
+  if (counts == nullptr) {
+    return;
   }
-  int window_lo[kWindows];
-  int window_n[kWindows];
-  int windows = 0;
-  const auto masks_of = [&](const std::uint64_t* act, int lo, int n) -> const std::uint64_t* {
-    for (int k = 0; k < windows; ++k) {
-      if (window_lo[k] == lo && window_n[k] == n) {
-        return &workspace.code_masks[static_cast<std::size_t>(k) * window_size];
-      }
-    }
-    if (windows == kWindows) {
-      windows = 0;  // more distinct windows than slots (never with 8-bit operands): start over
-    }
-    std::uint64_t* m = &workspace.code_masks[static_cast<std::size_t>(windows) * window_size];
-    SplitByCode(act + static_cast<std::size_t>(lo) * words, n, words, m);
-    window_lo[windows] = lo;
-    window_n[windows] = n;
-    ++windows;
-    return m;
-  };
-  for (int t = 0; t < array.row_tiles_; ++t) {
-    const std::uint64_t* act = &workspace.planes[static_cast<std::size_t>(t) * a * words];
-    windows = 0;
-    for (int ct = 0; ct < array.column_tiles_; ++ct) {
-      int boundary = 0;
-      if (options_.mode == Mode::kHcim) {
-        boundary = options_.boundary;
-      } else if (options_.mode == Mode::kOsaHcim) {
-        boundary = ChooseBoundary(TileSaliency(t, ct, act));
-      }
-      const Plan& plan = plans_[boundary];
-      const int c0 = ct * shape.columns;
-      const int c1 = std::min(array.outputs_, c0 + shape.columns);
-      for (int c = c0; c < c1; ++c) {
-        const MacArray::ColumnStatic& column =
-            array.columns_[static_cast<std::size_t>(t) * array.outputs_ + c];
-        std::int64_t digital = 0;
-        double analog = 0.0;
-        for (int i = 0; i < w; ++i) {
-          const std::uint64_t* wp = array.WeightPlane(t, c, i);
-          const BitPlan& bp = plan.bits[i];
-          std::int64_t d = 0;
-          for (int j = bp.digital_lo; j < a; ++j) {
-            const int count = Popcount(wp, act + static_cast<std::size_t>(j) * words, words);
-            pair_count[i * a + j] = count;
-            d += static_cast<std::int64_t>(count) << j;
-          }
-          analog_part[i] = 0.0;
-          if (bp.analog_hi >= bp.analog_lo) {
-            const int n = bp.analog_hi - bp.analog_lo + 1;
-            std::int64_t sub[16] = {};
-            CountByCode(wp, masks_of(act, bp.analog_lo, n), n, words, sub);
-            const double value = Convert(column, n, sub, normal);
-            analog_part[i] = weight_sign_[i] * value *
-                             static_cast<double>(std::int64_t{1} << (i + bp.analog_lo));
-            analog += analog_part[i];
-            if (counts != nullptr) {
-              const int shift = shape.dac_bits - n;
-              for (int k = 0; k < (1 << n); ++k) {
-                counts->op_code_rows[static_cast<std::size_t>(k << shift)] += sub[k];
-              }
-            }
-          }
-          if (bp.discard_hi >= 0) {
-            if (!sw.discard) {
-              for (int j = 0; j <= bp.discard_hi; ++j) {
-                d += static_cast<std::int64_t>(
-                         Popcount(wp, act + static_cast<std::size_t>(j) * words, words))
-                     << j;
-              }
-            } else if (compensate) {
-              const int wc =
-                  array.weight_popcounts_[(static_cast<std::size_t>(t) * array.outputs_ + c) * w +
-                                          i];
-              analog += weight_sign_[i] * p_one * wc * bp.discard_weight *
-                        static_cast<double>(std::int64_t{1} << i);
-            }
-          }
-          digital += weight_sign_[i] < 0 ? -(d << i) : (d << i);
-        }
-        if (counts != nullptr) {
-          CountDigitalActivity(plan, t, c, pair_count, analog_part, *counts);
-        }
-        const double part = static_cast<double>(digital) + analog;
-        out[c] += part;
-        if (!per_tile.empty()) {
-          per_tile[static_cast<std::size_t>(t) * array.outputs_ + c] = part;
-        }
-      }
-      if (counts != nullptr) {
-        const std::int64_t n = c1 - c0;
-        counts->array_passes += 1;
-        counts->digital_cycles += n * plan.digital_pairs;
-        counts->digital_array_cycles += plan.digital_pairs;
-        // The digital and the analog cycles of a pass run concurrently (paper Sec. IV-B).
-        counts->array_cycles += std::max(plan.digital_pairs, plan.analog_ops);
-        counts->din_toggles += DinToggles(plan, act);
-        counts->analog_ops += n * plan.analog_ops;
-        counts->adc_conversions += n * plan.analog_ops;
-        counts->dac_cycles += plan.analog_ops;
-        // What each analog cycle's DACs drove: every row's subword of that weight bit's window.
-        for (int i = 0; i < w; ++i) {
-          const BitPlan& bp = plan.bits[i];
-          if (bp.analog_hi < bp.analog_lo) {
-            continue;
-          }
-          const int n = bp.analog_hi - bp.analog_lo + 1;
-          std::int64_t sub[16] = {};
-          CountByCode(row_mask_.data(), masks_of(act, bp.analog_lo, n), n, words, sub);
-          const int shift = shape.dac_bits - n;
-          for (int k = 0; k < (1 << n); ++k) {
-            counts->dac_code_rows[static_cast<std::size_t>(k << shift)] += sub[k];
-          }
-        }
-        counts->accumulations += n * (plan.digital_pairs + plan.analog_ops);
-        if (options_.mode == Mode::kOsaHcim) {
-          int ose_pairs = 0;
-          for (int i = 0; i < w; ++i) {
-            ose_pairs += std::max(0, a - std::max(0, ose_floor_ - i));
-          }
-          counts->nq_ops += n * ose_pairs;
-          counts->ose_evals += 1;
-        }
-        counts->boundary_histogram[boundary] += 1;
-      }
+  // The lanes' counts into the caller's ActionCounts.
+  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+  ActionCounts& c = *counts;
+  for (auto* v : {&c.op_code_rows, &c.dac_code_rows}) {
+    if (v->size() < dac_codes) {
+      v->resize(dac_codes, 0);
     }
   }
-  if (counts != nullptr) {
-    counts->input_vectors += 1;
-    counts->macs += static_cast<std::int64_t>(array.length_) * array.outputs_;
+  if (c.tree_ones.size() < static_cast<std::size_t>(shape.rows) + 1) {
+    c.tree_ones.resize(static_cast<std::size_t>(shape.rows) + 1, 0);
+  }
+  if (c.boundary_histogram.size() < boundaries) {
+    c.boundary_histogram.resize(boundaries, 0);
+  }
+  c.input_vectors += tally.input_vectors;
+  c.macs += tally.input_vectors * array.length_ * array.outputs_;
+  c.array_passes += tally.array_passes;
+  c.digital_cycles += tally.digital_cycles;
+  c.digital_array_cycles += tally.digital_array_cycles;
+  c.array_cycles += tally.array_cycles;
+  c.analog_ops += tally.analog_ops;
+  c.adc_conversions += tally.analog_ops;
+  c.dac_cycles += tally.dac_cycles;
+  c.digital_w1_rows += tally.digital_w1_rows;
+  c.din_toggles += tally.din_toggles;
+  c.nq_ops += tally.nq_ops;
+  c.ose_evals += tally.ose_evals;
+  c.accumulations += tally.accumulations;
+  for (std::size_t l = 0; l < kL; ++l) {
+    c.accumulator_toggles += static_cast<std::int64_t>(tally.accumulator_toggles[l]);
+  }
+  for (std::size_t n = 0; n <= static_cast<std::size_t>(shape.rows); ++n) {
+    std::int64_t sum = 0;
+    for (std::size_t l = 0; l < kL; ++l) {
+      sum += workspace.tree_ones[n * kL + l];
+    }
+    c.tree_ones[n] += sum;
+  }
+  for (std::size_t d = 0; d < dac_codes; ++d) {
+    std::int64_t sum = 0;
+    for (std::size_t l = 0; l < kL; ++l) {
+      sum += static_cast<std::int64_t>(workspace.op_code_rows[d * kL + l]);
+    }
+    c.op_code_rows[d] += sum;
+    c.dac_code_rows[d] += workspace.dac_code_rows[d];
+  }
+  for (std::size_t b = 0; b < boundaries; ++b) {
+    c.boundary_histogram[b] += workspace.boundary_histogram[b];
   }
 }
 

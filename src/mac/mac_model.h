@@ -6,6 +6,8 @@
 
 #include "calib/macro.h"
 #include "mac/energy.h"
+#include "mac/kernel/isa.h"
+#include "mac/kernel/kernel.h"
 #include "mac/options.h"
 #include "mac/random.h"
 
@@ -64,23 +66,16 @@ class MacArray {
   // Failures: UsageError for a code outside 0 .. 2^b - 1. Thread-safety: const.
   double CodeFraction(int code) const;
   // The ideal fraction whose mean line voltage on the uniform-code transfer is `line_v` (linear
-  // outside the measured codes). Failures: none. Thread-safety: const.
-  double IdealFraction(double line_v) const { return InverseFrac(line_v); }
+  // between and beyond the measured codes). Failures: none. Thread-safety: const.
+  double IdealFraction(double line_v) const;
 
  private:
   friend class MacRunner;
-  struct ColumnStatic {
-    double line_z = 0.0;                // standard normal scaling the static line sigma
-    double comparator_offset_v = 0.0;   // drawn comparator offset
-    std::vector<double> transitions_v;  // ADC transitions including static deviations
-  };
-  std::size_t PlaneIndex(int tile, int column, int bit) const {
-    return ((static_cast<std::size_t>(tile) * outputs_ + column) * shape_.weight_bits + bit) *
-           words_;
-  }
-  const std::uint64_t* WeightPlane(int tile, int column, int bit) const {
-    return &weight_planes_[PlaneIndex(tile, column, bit)];
-  }
+  // The kernel's view of this array (pointers into its members). Thread-safety: const.
+  kernel::ArrayView View() const;
+  // Rows with W_i = 1 of `column` in row tile `tile` that are also set in `plane` (one word per
+  // 64 rows).
+  int CountRows(int tile, int column, int bit, const std::uint64_t* plane) const;
 
   MacShape shape_;
   calib::Macro macro_;
@@ -89,25 +84,29 @@ class MacArray {
   int row_tiles_ = 0;
   int column_tiles_ = 0;
   int words_ = 0;
-  std::vector<std::uint64_t> weight_planes_;    // [tile][column][bit][word]
-  std::vector<std::int32_t> weight_popcounts_;  // [tile][column][bit]
-  std::vector<ColumnStatic> columns_;           // [tile][column]
-  // Shared converter model derived from the macro.
-  static constexpr int kGrid = 1024;
+  // Columns in lane groups of at most kernel::kLanes within a column tile; the weights as bit
+  // planes and the static errors per lane (kernel.h gives the layouts).
+  std::vector<kernel::Group> groups_;
+  std::vector<int> column_group_;             // [column]: its group
+  std::vector<std::int16_t> weights_;         // [tile][column][row]: values
+  std::vector<std::uint64_t> weight_lanes_;   // [tile][group][bit][word][lane]
+  std::vector<std::uint64_t> weight_counts_;  // [tile][group][bit][lane]
+  std::vector<double> statics_;               // [tile][group][2 + levels - 1][lane]
+  std::vector<std::uint64_t> row_mask_;       // [word]: the array's rows
+  // The converter, shared by every column, tabulated so the kernel looks up in O(1).
   std::vector<double> step_v_;  // h(code) per DAC code 0 .. 2^d - 1
   double baseline_v_ = 0.0;
-  double inverse_full_count_ = 1.0;   // 1 / (rows x largest DAC code)
-  std::vector<double> mean_v_;        // uniform-code line voltage on a uniform ideal_frac grid
-  std::vector<double> static_v_;      // static sigma on the same grid
-  std::vector<double> dynamic_v_;     // dynamic line and comparator noise sigma, same grid
-  std::vector<double> inverse_frac_;  // ideal_frac on a uniform mean-voltage grid
-  double inverse_v0_ = 0.0;
-  double inverse_dv_ = 1.0;
-  std::vector<double> transition_extra_sigma_v_;  // per transition, beyond the comparator offset
-  std::vector<double> code_frac_;                 // reconstructed ideal_frac per ADC code
-
-  double Interp(const std::vector<double>& table, double frac) const;
-  double InverseFrac(double v) const;
+  // Static sigma and dynamic (line and comparator) sigma of an op by the sum of its W = 1 rows'
+  // DAC codes, 0 .. rows x (2^d - 1).
+  std::vector<double> static_by_count_;
+  std::vector<double> dynamic_by_count_;
+  std::vector<double> uniform_by_count_;  // the uniform-code transfer's line, same index
+  // The uniform-code transfer's measured points (ideal fraction, mean line voltage), padded to 16.
+  int knots_ = 0;
+  std::vector<double> knot_x_;
+  std::vector<double> knot_v_;
+  std::vector<double> code_frac_;    // reconstructed ideal_frac per ADC code
+  std::vector<double> code_frac16_;  // the same padded to 16 entries (kernel::ArrayView)
 };
 
 // A run configuration bound to a programmed array: computes the model output of one input
@@ -115,17 +114,27 @@ class MacArray {
 // threads at once, each with its own Rng and Workspace.
 class MacRunner {
  public:
-  // Failures: UsageError from ValidateRunOptions. Ownership: keeps a reference to `array`, which
-  // must outlive the runner. Thread-safety: construct once, share freely.
+  // Failures: UsageError from ValidateRunOptions, or for an instruction set (options.isa) this
+  // CPU cannot run. Ownership: keeps a reference to `array`, which must outlive the runner.
+  // Thread-safety: construct once, share freely.
   MacRunner(const MacArray& array, const RunOptions& options);
 
+  // One thread's buffers; reused across calls so the hot loop allocates nothing.
   struct Workspace {
     std::vector<std::uint64_t> planes;
-    std::vector<std::uint64_t> code_masks;  // rows per activation subword value (Run's cache)
+    std::vector<std::uint64_t> masks;  // rows per activation subword value of each analog window
+    std::vector<std::int64_t> mask_rows;
+    std::vector<std::int16_t> values;
+    // Counts of the current call, per lane where data-dependent (kernel::Tally), before they are
+    // added to the caller's ActionCounts.
+    std::vector<std::uint32_t> tree_ones;
+    std::vector<std::uint64_t> op_code_rows;
+    std::vector<std::int64_t> dac_code_rows;
+    std::vector<std::int64_t> boundary_histogram;
   };
 
   // The model output of every column for one input vector; `noise` draws the per-conversion
-  // noise. Adds what was done to `counts` when non-null (its histogram is sized on first use);
+  // noise. Adds what was done to `counts` when non-null (its histograms are sized on first use);
   // when `per_tile` is non-empty (size row tiles x outputs) also writes each row tile's part.
   // Failures: UsageError as MacArray::Exact. Ownership: writes `out` (size outputs).
   // Thread-safety: const; `noise`, `workspace` and `counts` belong to the caller.
@@ -135,6 +144,18 @@ class MacRunner {
            std::span<double> out,
            ActionCounts* counts,
            std::span<double> per_tile = {}) const;
+
+  // Run over `activations.size() / Length()` input vectors (row-major), the same as calling Run
+  // on each in order with the same `noise`, only faster: out is vectors x outputs, per_tile
+  // (optional) vectors x row tiles x outputs. Failures: UsageError for sizes that do not match or
+  // an activation outside 0..2^a-1 (then `out` and `counts` are unspecified).
+  // Thread-safety: as Run.
+  void RunBatch(std::span<const std::int32_t> activations,
+                Rng& noise,
+                Workspace& workspace,
+                std::span<double> out,
+                ActionCounts* counts,
+                std::span<double> per_tile = {}) const;
 
   // Saliency S and the chosen B_D/A of each (row tile, column tile) array pass, row-major; for
   // modes other than OSA-HCIM S is 0. Failures: as Run. Thread-safety: as Run.
@@ -166,6 +187,8 @@ class MacRunner {
                   Rng& noise) const;
 
   const RunOptions& Options() const { return options_; }
+  // The instruction set the kernel runs on (never kAuto). Failures: none.
+  Isa KernelIsa() const { return isa_; }
 
   // Where the 1-bit MAC of weight bit i and activation bit j runs at B_D/A `boundary` (the plan
   // Run follows; in OSA-HCIM the saliency orders are digital whatever the boundary).
@@ -174,53 +197,23 @@ class MacRunner {
   Domain DomainOf(int boundary, int i, int j) const;
 
  private:
-  struct BitPlan {
-    int digital_lo = 0;  // digital j in [digital_lo, a-1]
-    int analog_lo = 0;   // analog j in [analog_lo, analog_hi] when analog_lo <= analog_hi
-    int analog_hi = -1;
-    int discard_hi = -1;          // discarded j in [0, discard_hi]
-    double discard_weight = 0.0;  // sum over discarded j of 2^j
-  };
-  struct Plan {
-    std::vector<BitPlan> bits;  // per weight bit i
-    int digital_pairs = 0;
-    int analog_ops = 0;
-  };
+  // The kernel's view of this configuration. Thread-safety: const.
+  kernel::RunView View() const;
   int ChooseBoundary(std::int64_t saliency) const;
-  // Adds one column's digital activity in one pass to `counts`: rows with W = 1 and the adder
-  // tree's inputs at 1 per digital cycle, the accumulator's register toggles. `pair_count[i * a +
-  // j]` holds the digital 1-bit MAC results, `analog_part[i]` each weight bit's analog result.
-  void CountDigitalActivity(const Plan& plan,
-                            int tile,
-                            int column,
-                            const int* pair_count,
-                            const double* analog_part,
-                            ActionCounts& counts) const;
-  // GBLB toggles over the rows in one pass of `plan` with activation planes `act`.
-  std::int64_t DinToggles(const Plan& plan, const std::uint64_t* act) const;
   std::int64_t TileSaliency(int tile, int column_tile, const std::uint64_t* act) const;
-  // The line voltage at the ADC input for an op whose W = 1 rows sum to `step_v` above the
-  // baseline at ideal fraction x, with the switched-on errors.
-  double LineInput(const MacArray::ColumnStatic& column,
-                   double step_v,
-                   double x,
-                   FastNormal& normal) const;
-  // The column's ADC code for line voltage v.
-  int Quantize(const MacArray::ColumnStatic& column, double v) const;
-  // One analog op of `n` activation bits: `counts[s]` rows with W = 1 hold subword s. Returns
-  // the reconstructed value in subword units (sum over rows of W x subword).
-  double Convert(const MacArray::ColumnStatic& column,
-                 int n,
-                 const std::int64_t* counts,
-                 FastNormal& normal) const;
 
   const MacArray* array_;
   RunOptions options_;
+  Isa isa_ = Isa::kScalar;
   int ose_floor_ = 0;  // k_ose = w + a - 1 - s in OSA-HCIM, otherwise above every order
-  std::int64_t nq_full_scale_ = 1;       // F of the N/Q unit (OseOptions::nq_full_scale resolved)
-  std::vector<Plan> plans_;              // per B_D/A
-  std::vector<double> weight_sign_;      // s_i / 2^i: +1, or -1 for the signed MSB plane
-  std::vector<std::uint64_t> row_mask_;  // the array's rows, one bit each
+  int ose_pairs_ = 0;  // saliency 1-bit MACs of one column
+  std::int64_t nq_full_scale_ = 1;         // F of the N/Q unit (OseOptions::nq_full_scale resolved)
+  std::vector<std::int64_t> nq_of_count_;  // N/Q output of each 1-bit MAC count 0..rows
+  std::vector<kernel::BitPlan> bits_;      // [B_D/A][weight bit]
+  std::vector<int> digital_pairs_;         // [B_D/A]
+  std::vector<int> analog_ops_;            // [B_D/A]
+  std::vector<double> weight_sign_;        // s_i: +1, or -1 for the signed MSB plane
+  std::vector<std::int64_t> digital_w1_rows_;  // [tile][group][B_D/A]
 };
 
 }  // namespace cimchar::mac

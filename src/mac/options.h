@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "calib/macro.h"
+#include "mac/kernel/isa.h"
 
 namespace cimchar::mac {
 
@@ -48,13 +49,35 @@ struct ErrorSwitches {
   bool static_noise = true;   // per-chip fixed-pattern line error, comparator offset, ADC INL
   bool quantization = true;   // false: infinite ADC resolution and no clipping
   bool discard = true;        // false: orders below B_D/A-W are computed exactly instead
+  // The line's transfer error: an op's line is the sum of its rows' per-code steps (the DAC and
+  // line nonlinearity), read back through the uniform-code transfer, which does not undo it when
+  // the rows hold different codes. false: the line sits on the uniform-code transfer at the op's
+  // ideal fraction, so the read-back is exact.
+  bool transfer = true;
 };
+
+// How the saliency evaluator sums the N/Q outputs q of a column's saliency 1-bit MACs (the paper
+// does not say how signed weights enter):
+//   kUnsigned   every q adds (the sign plane's too, so a small negative weight counts like a
+//               large positive one);
+//   kSigned     the sign plane's q subtract and a column counts only when its sum is positive
+//               (the high-order partial sum of the output, as Precision Gating gates on: a
+//               negative one is likely cut by the ReLU);
+//   kMagnitude  the sign plane's q subtract and a column counts by the magnitude of its sum.
+// With unsigned weights the three are the same.
+enum class SaliencyKind { kUnsigned, kSigned, kMagnitude };
+
+// Parses "unsigned", "signed" or "magnitude". Failures: UsageError naming the value.
+SaliencyKind ParseSaliencyKind(const std::string& text);
+// The name ParseSaliencyKind accepts. Failures: none.
+std::string SaliencyKindName(SaliencyKind kind);
 
 // The on-the-fly saliency evaluator (paper Sec. V-A) and its thresholds.
 struct OseOptions {
   // s: the s highest output orders (k = w+a-2 down to w+a-1-s, every (i, j) pair in them) are
   // computed digitally first; their 1-bit MACs feed the evaluator and are reused in the result.
   int orders = 2;
+  SaliencyKind saliency = SaliencyKind::kUnsigned;
   // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / F), 2^q-1), F the
   // full scale below.
   int quant_bits = 3;
@@ -80,6 +103,8 @@ struct RunOptions {
   // value of the discarded part when every activation bit is 1 with probability p.
   bool compensate_discard = false;
   double activation_bit_probability = 0.5;
+  // The instruction set the model's kernel runs on: results are identical on every one.
+  Isa isa = Isa::kAuto;
 };
 
 // Checks `options` against `shape`. Failures: UsageError naming the value and the allowed range

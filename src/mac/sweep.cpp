@@ -86,7 +86,7 @@ void PrintSweep(std::ostream& out, const MacShape& shape, const std::vector<Swee
                           " chip instances (weights and static errors redrawn), [95 % interval]\n"
                     : "  SNR: one chip instance's value (--chip-seed)\n");
   out << "  mode      B  dig/vec  ana/vec    SNR  [95 % interval]  SNR-off  fJ/MAC  TOPS/W  "
-         "8b-norm | alone: dynamic  static   quant discard\n";
+         "8b-norm | alone: dynamic  static   quant discard transfer\n";
   for (const SweepPoint& p : points) {
     const BudgetRow* all = Find(p, "all");
     if (all == nullptr) {
@@ -104,13 +104,14 @@ void PrintSweep(std::ostream& out, const MacShape& shape, const std::vector<Swee
                   r.snr_hi_db, r.snr_offset_removed_db, r.energy.per_mac_j * 1e15,
                   r.energy.tops_per_w, r.energy.tops_per_w_8b_norm);
     out << line;
-    for (const char* name :
-         {"dynamic noise only", "static noise only", "quantization only", "discard only"}) {
+    for (const char* name : {"dynamic noise only", "static noise only", "quantization only",
+                             "discard only", "transfer error only"}) {
       out << std::setw(8) << Db(Find(p, name));
     }
     out << "\n";
   }
-  out << "  SNR = 10 log10(Var(y)/E[e^2]); SNR-off uses Var(e); 'alone' = only that source on; "
+  out << "  SNR = 10 log10(Var(y)/E[e^2]); SNR-off uses Var(e); 'alone' = only that source on "
+         "(transfer: the line's per-code steps read back through the uniform-code transfer); "
          "inf = no error\n";
 }
 
@@ -123,7 +124,8 @@ void WriteSweepCsv(const std::filesystem::path& path, const std::vector<SweepPoi
       throw Error("cannot write '" + tmp.string() + "': check that the folder exists");
     }
     out << std::setprecision(10);
-    out << "mode,boundary,budget_row,dynamic_noise,static_noise,quantization,discard,snr_db,"
+    out << "mode,boundary,budget_row,dynamic_noise,static_noise,quantization,discard,transfer,"
+           "snr_db,"
            "snr_offset_removed_db,mean_error,mse,var_ideal,energy_per_mac_j,tops_per_w,"
            "tops_per_w_8b_norm,digital_cycles,analog_ops,adc_conversions,samples,chips,snr_lo_db,"
            "snr_hi_db\n";
@@ -132,12 +134,13 @@ void WriteSweepCsv(const std::filesystem::path& path, const std::vector<SweepPoi
         const SnrResult& r = row.result;
         out << ModeName(p.mode) << ',' << p.boundary << ',' << row.name << ','
             << row.switches.dynamic_noise << ',' << row.switches.static_noise << ','
-            << row.switches.quantization << ',' << row.switches.discard << ',' << r.snr_db << ','
-            << r.snr_offset_removed_db << ',' << r.mean_error << ',' << r.mse << ',' << r.var_ideal
-            << ',' << r.energy.per_mac_j << ',' << r.energy.tops_per_w << ','
-            << r.energy.tops_per_w_8b_norm << ',' << r.counts.digital_cycles << ','
-            << r.counts.analog_ops << ',' << r.counts.adc_conversions << ',' << r.samples << ','
-            << r.chips << ',' << r.snr_lo_db << ',' << r.snr_hi_db << '\n';
+            << row.switches.quantization << ',' << row.switches.discard << ','
+            << row.switches.transfer << ',' << r.snr_db << ',' << r.snr_offset_removed_db << ','
+            << r.mean_error << ',' << r.mse << ',' << r.var_ideal << ',' << r.energy.per_mac_j
+            << ',' << r.energy.tops_per_w << ',' << r.energy.tops_per_w_8b_norm << ','
+            << r.counts.digital_cycles << ',' << r.counts.analog_ops << ','
+            << r.counts.adc_conversions << ',' << r.samples << ',' << r.chips << ',' << r.snr_lo_db
+            << ',' << r.snr_hi_db << '\n';
       }
     }
     out.flush();

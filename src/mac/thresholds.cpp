@@ -188,31 +188,41 @@ LossData MakeRelativeMseLoss(const MacArray& array,
   const std::int64_t blocks = static_cast<std::int64_t>(ideal_block.size());
   const int columns = array.Shape().columns;
   ParallelBlocks(blocks, eval.threads, [&](std::int64_t block) {
-    std::vector<std::int32_t> act(static_cast<std::size_t>(array.Length()));
-    std::vector<std::int64_t> ideal(outputs), ideal_tiles(row_tiles * outputs);
-    std::vector<double> model(outputs), model_tiles(row_tiles * outputs);
+    const auto length = static_cast<std::size_t>(array.Length());
+    const auto first = static_cast<std::size_t>(block) * kSamplesPerBlock;
+    const std::size_t count = std::min<std::size_t>(samples, first + kSamplesPerBlock) - first;
+    std::vector<std::int32_t> act(count * length);
+    std::vector<std::int64_t> ideal(outputs);
+    std::vector<std::int64_t> ideal_tiles(count * row_tiles * outputs);
+    std::vector<double> model(count * outputs), model_tiles(count * row_tiles * outputs);
     std::vector<int> chosen(passes_per_sample);
     MacRunner::Workspace workspace;
-    const auto end =
-        std::min<std::size_t>(samples, static_cast<std::size_t>(block + 1) * kSamplesPerBlock);
-    for (auto n = static_cast<std::size_t>(block) * kSamplesPerBlock; n < end; ++n) {
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t n = first + k;
+      const auto a = std::span(act).subspan(k * length, length);
       Rng input_rng(StreamSeed(eval.seed, n, 1));
-      inputs(static_cast<std::int64_t>(n), input_rng, act);
-      array.Exact(act, ideal, ideal_tiles);
+      inputs(static_cast<std::int64_t>(n), input_rng, a);
+      array.Exact(a, ideal,
+                  std::span(ideal_tiles).subspan(k * row_tiles * outputs, row_tiles * outputs));
       for (std::int64_t y : ideal) {
         ideal_block[static_cast<std::size_t>(block)] +=
             static_cast<double>(y) * static_cast<double>(y);
       }
       saliency_runner.Saliency(
-          act, workspace, std::span(saliency).subspan(n * passes_per_sample, passes_per_sample),
+          a, workspace, std::span(saliency).subspan(n * passes_per_sample, passes_per_sample),
           chosen);
-      for (std::size_t m = 0; m < b; ++m) {
-        Rng noise_rng(StreamSeed(eval.seed, n, 2, m));
-        runners[m].Run(act, noise_rng, workspace, model, nullptr, model_tiles);
+    }
+    for (std::size_t m = 0; m < b; ++m) {
+      // One noise stream per block and candidate, drawn in sample order.
+      Rng noise_rng(StreamSeed(eval.seed, static_cast<std::uint64_t>(block), 2, m));
+      runners[m].RunBatch(act, noise_rng, workspace, model, nullptr, model_tiles);
+      for (std::size_t k = 0; k < count; ++k) {
+        const std::size_t n = first + k;
         for (std::size_t t = 0; t < row_tiles; ++t) {
           for (std::size_t c = 0; c < outputs; ++c) {
+            const std::size_t at = (k * row_tiles + t) * outputs + c;
             (*errors)[((n * row_tiles + t) * b + m) * outputs + c] =
-                model_tiles[t * outputs + c] - static_cast<double>(ideal_tiles[t * outputs + c]);
+                model_tiles[at] - static_cast<double>(ideal_tiles[at]);
           }
         }
       }

@@ -65,12 +65,26 @@ struct LossData {
 
 // Builds the default loss on `eval.samples` input vectors: each candidate B runs as OSA-HCIM
 // forced to B (same saliency orders, so the OSE orders stay digital), with the switches and the
-// compensation of `options`. Sample n uses inputs (seed, n, 1) and noise (seed, n, 2, m).
+// compensation of `options`. Sample n uses inputs (seed, n, 1); candidate m draws the noise of
+// block b (kSamplesPerBlock samples) in order from stream (seed, b, 2, m).
 // Failures: UsageError for invalid options or candidates. Ownership: the returned loss owns its
 // tables. Thread-safety: building uses eval.threads threads; the loss is single-threaded.
 LossData MakeRelativeMseLoss(const MacArray& array,
                              const RunOptions& options,
                              const InputGenerator& inputs,
                              const EvalOptions& eval);
+
+// The seed offset of a calibration set drawn from the same input source as the set it
+// calibrates for (compare's and plot breakdown's threshold search and N/Q full scale), so that
+// the two are different vectors and noise.
+inline constexpr std::uint64_t kCalibrationSeedOffset = 1000;
+
+// `eval` for such a calibration set: the same options, the seed offset by
+// kCalibrationSeedOffset. Failures: none. Thread-safety: pure.
+inline EvalOptions CalibrationEval(const EvalOptions& eval) {
+  EvalOptions calibration = eval;
+  calibration.seed = eval.seed + kCalibrationSeedOffset;
+  return calibration;
+}
 
 }  // namespace cimchar::mac

@@ -59,33 +59,35 @@ int RunImage(const MacNetwork& net,
     if (li == stop) {
       return -1;
     }
-    const int k = l.Length();
     const std::int64_t positions = l.Positions();
-    s.out.resize(static_cast<std::size_t>(l.outputs));
-    s.next.resize(static_cast<std::size_t>(l.outputs) * static_cast<std::size_t>(positions));
+    const auto outputs = static_cast<std::size_t>(l.outputs);
+    s.out.resize(outputs * static_cast<std::size_t>(positions));
+    s.next.resize(outputs * static_cast<std::size_t>(positions));
+    // Every position of the layer in one call, the noise drawn in position order.
     mac::Rng noise(mac::StreamSeed(seed, static_cast<std::uint64_t>(image_index), li));
     mac::ActionCounts* layer_counts = counts != nullptr ? &(*counts)[li] : nullptr;
-    for (std::int64_t p = 0; p < positions; ++p) {
-      const std::span<const std::int32_t> act(s.patches.data() + static_cast<std::size_t>(p) * k,
-                                              static_cast<std::size_t>(k));
-      runners[li].Run(act, noise, s.workspace, s.out, layer_counts);
-      if (l.logits) {
-        // argmax of acc + bias, ties to the first index as the reference.
-        int best = 0;
-        std::int64_t best_acc = 0;
-        for (int m = 0; m < l.outputs; ++m) {
-          const std::int64_t acc = std::llround(s.out[static_cast<std::size_t>(m)]) +
-                                   l.bias[static_cast<std::size_t>(m)];
-          if (m == 0 || acc > best_acc) {
-            best = m;
-            best_acc = acc;
-          }
+    runners[li].RunBatch(std::span(s.patches).first(static_cast<std::size_t>(positions) *
+                                                    static_cast<std::size_t>(l.Length())),
+                         noise, s.workspace, s.out, layer_counts);
+    if (l.logits) {
+      // argmax of acc + bias, ties to the first index as the reference.
+      int best = 0;
+      std::int64_t best_acc = 0;
+      for (int m = 0; m < l.outputs; ++m) {
+        const std::int64_t acc =
+            std::llround(s.out[static_cast<std::size_t>(m)]) + l.bias[static_cast<std::size_t>(m)];
+        if (m == 0 || acc > best_acc) {
+          best = m;
+          best_acc = acc;
         }
-        return best;
       }
+      return best;
+    }
+    for (std::int64_t p = 0; p < positions; ++p) {
+      const double* out = &s.out[static_cast<std::size_t>(p) * outputs];
       for (int m = 0; m < l.outputs; ++m) {
         const auto mi = static_cast<std::size_t>(m);
-        const std::int64_t acc = std::llround(s.out[mi]) + l.bias[mi];
+        const std::int64_t acc = std::llround(out[mi]) + l.bias[mi];
         s.next[mi * static_cast<std::size_t>(positions) + static_cast<std::size_t>(p)] =
             l.Requantize(m, acc);
       }
@@ -169,8 +171,8 @@ InferenceResult RunNetwork(const MacNetwork& net,
     counts.assign(q.layers.size(), {});
     const std::int64_t end = std::min(count, (block + 1) * kImagesPerBlock);
     for (std::int64_t n = block * kImagesPerBlock; n < end; ++n) {
-      const int pred =
-          RunImage(net, runners, images.Image(n), n, options.seed, q.layers.size(), s, &counts);
+      const int pred = RunImage(net, runners, images.Image(n), n, options.seed, q.layers.size(), s,
+                                options.count ? &counts : nullptr);
       r.predictions[static_cast<std::size_t>(n)] = static_cast<std::uint8_t>(pred);
     }
     if (progress) {

@@ -60,6 +60,7 @@ struct InferenceOptions {
   std::uint64_t seed = 1;  // per-conversion noise: image n, layer l draws stream (seed, n, l)
   int threads = 1;         // any count gives identical results
   bool progress = false;   // a progress bar on stderr
+  bool count = true;       // count the macro's actions (energy); false: accuracy only, faster
 };
 
 struct InferenceResult {

@@ -8,8 +8,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "core/paths.h"
 #include "mac/evaluate.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::network {
 
@@ -164,25 +165,117 @@ NetworkConfig OsaConfig(const MacNetwork& net,
   return config;
 }
 
-Study RunStudy(const MacNetwork& net,
+std::vector<MacNetwork> ChipNetworks(const QuantizedNetwork& net,
+                                     const mac::MacShape& shape,
+                                     const calib::Macro& macro,
+                                     std::uint64_t first_seed,
+                                     int count) {
+  if (count < 1) {
+    throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
+  }
+  std::vector<MacNetwork> chips;
+  chips.reserve(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    chips.emplace_back(net, shape, macro, first_seed + static_cast<std::uint64_t>(k));
+  }
+  return chips;
+}
+
+std::uint64_t ChipNoiseSeed(std::uint64_t seed, int chip) {
+  return chip == 0 ? seed : mac::StreamSeed(seed, 0xC41Bu, static_cast<std::uint64_t>(chip));
+}
+
+namespace {
+
+// Two-sided 95 % quantile of Student's t with `dof` degrees of freedom (1 .. 30 tabulated, the
+// normal quantile beyond).
+double StudentT95(int dof) {
+  static constexpr double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                                      2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                                      2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                                      2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+  return dof >= 1 && dof <= 30 ? kTable[dof - 1] : 1.960;
+}
+
+}  // namespace
+
+double StudyPoint::Accuracy() const {
+  if (chip_correct.empty() || result.images <= 0) {
+    return result.Accuracy();
+  }
+  double sum = 0.0;
+  for (std::int64_t c : chip_correct) {
+    sum += static_cast<double>(c);
+  }
+  return sum / static_cast<double>(chip_correct.size()) / static_cast<double>(result.images);
+}
+
+std::pair<double, double> StudyPoint::AccuracyInterval() const {
+  const double mean = Accuracy();
+  const auto n = static_cast<double>(result.images);
+  if (n <= 0.0) {
+    return {mean, mean};
+  }
+  double half = 0.0;
+  if (chip_correct.size() < 2) {
+    half = 1.96 * std::sqrt(mean * (1.0 - mean) / n);
+  } else {
+    double ss = 0.0;
+    for (std::int64_t c : chip_correct) {
+      const double d = static_cast<double>(c) / n - mean;
+      ss += d * d;
+    }
+    const auto k = static_cast<double>(chip_correct.size());
+    half = StudentT95(static_cast<int>(chip_correct.size()) - 1) * std::sqrt(ss / (k - 1.0) / k);
+  }
+  return {std::max(0.0, mean - half), std::min(1.0, mean + half)};
+}
+
+std::pair<double, double> StudyPoint::ChipRange() const {
+  if (chip_correct.empty() || result.images <= 0) {
+    return {result.Accuracy(), result.Accuracy()};
+  }
+  const auto [lo, hi] = std::minmax_element(chip_correct.begin(), chip_correct.end());
+  const auto n = static_cast<double>(result.images);
+  return {static_cast<double>(*lo) / n, static_cast<double>(*hi) / n};
+}
+
+Study RunStudy(const std::vector<MacNetwork>& chips,
                const ImageSet& calibration,
                const ImageSet& test,
                const StudyOptions& options) {
+  if (chips.empty()) {
+    throw UsageError("a network study needs at least one chip instance");
+  }
+  const MacNetwork& net = chips.front();
   Study study;
   const QuantizedNetwork& q = net.Network();
-  study.network = q.path + " (" + q.name + ")";
+  study.network = core::ProvenancePath(q.path) + " (" + q.name + ")";
   study.test_images = test.source;
   study.calibration_images = calibration.source;
   study.candidates = options.candidates;
+  study.chips = static_cast<int>(chips.size());
   if (test.Count() == q.reference_test_images) {
     study.reference_correct = q.reference_test_correct;
   }
   auto start = std::chrono::steady_clock::now();
   study.osa = CalibrateOsa(net, calibration, options);
   study.calibration_seconds = Seconds(start);
+  // Every chip but DCIM's (exact: the same on every chip); the first with its actions counted.
   auto run = [&](StudyPoint p) {
     const auto t0 = std::chrono::steady_clock::now();
-    p.result = RunNetwork(net, p.config, test, options.inference);
+    const std::size_t runs = p.mode == mac::Mode::kDcim ? 1 : chips.size();
+    for (std::size_t k = 0; k < runs; ++k) {
+      InferenceOptions o = options.inference;
+      o.seed = ChipNoiseSeed(options.inference.seed, static_cast<int>(k));
+      o.count = k == 0;
+      InferenceResult r = RunNetwork(chips[k], p.config, test, o);
+      p.chip_correct.push_back(r.correct);
+      if (k == 0) {
+        p.result = std::move(r);
+      }
+    }
+    p.chip_correct.resize(chips.size(), p.chip_correct.front());
     p.seconds = Seconds(t0);
     study.points.push_back(std::move(p));
   };
@@ -219,7 +312,7 @@ Study RunStudy(const MacNetwork& net,
 const StudyPoint* BestHcimAt(const Study& study, double accuracy, double tolerance) {
   const StudyPoint* best = nullptr;
   for (const StudyPoint& p : study.points) {
-    if (p.mode != mac::Mode::kHcim || p.result.Accuracy() < accuracy - tolerance) {
+    if (p.mode != mac::Mode::kHcim || p.Accuracy() < accuracy - tolerance) {
       continue;
     }
     if (best == nullptr || p.result.energy.per_mac_j < best->result.energy.per_mac_j) {
@@ -233,18 +326,18 @@ const StudyPoint* OperatingOsaPoint(const Study& study) {
   if (study.points.empty()) {
     return nullptr;
   }
-  const double dcim = study.points.front().result.Accuracy();
+  const double dcim = study.points.front().Accuracy();
   const StudyPoint* best = nullptr;
   const StudyPoint* most_accurate = nullptr;
   for (const StudyPoint& p : study.points) {
     if (p.mode != mac::Mode::kOsaHcim) {
       continue;
     }
-    if (dcim - p.result.Accuracy() < 0.02 &&
+    if (dcim - p.Accuracy() < 0.02 &&
         (best == nullptr || p.result.energy.per_mac_j < best->result.energy.per_mac_j)) {
       best = &p;
     }
-    if (most_accurate == nullptr || p.result.Accuracy() > most_accurate->result.Accuracy()) {
+    if (most_accurate == nullptr || p.Accuracy() > most_accurate->Accuracy()) {
       most_accurate = &p;
     }
   }
@@ -272,10 +365,10 @@ double HcimAccuracyAt(const Study& study, double per_mac_j) {
   const double e0 = below->result.energy.per_mac_j;
   const double e1 = above->result.energy.per_mac_j;
   if (e0 == e1) {
-    return below->result.Accuracy();
+    return below->Accuracy();
   }
   const double t = (e0 - per_mac_j) / (e0 - e1);
-  return (1.0 - t) * below->result.Accuracy() + t * above->result.Accuracy();
+  return (1.0 - t) * below->Accuracy() + t * above->Accuracy();
 }
 
 namespace {
@@ -304,7 +397,7 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
     return;
   }
   const StudyPoint& dcim = study.points.front();
-  const double dcim_acc = dcim.result.Accuracy();
+  const double dcim_acc = dcim.Accuracy();
   const double dcim_j = dcim.result.energy.per_mac_j;
   char line[512];
   out << "network: " << study.network << "\n";
@@ -319,15 +412,25 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
   }
   out << "\nAccuracy vs energy efficiency (paper Fig. 8: HCIM 1.56x and OSA-HCIM 1.95x vs DCIM "
          "at < 2 % accuracy loss, ResNet18/CIFAR100)\n";
-  out << "  point         accuracy  loss-vs-DCIM  fJ/MAC  TOPS/W  gain-vs-DCIM  images/s  B_D/A "
-         "use (array passes)\n";
+  out << "  accuracy: the mean over " << study.chips
+      << " chip instance(s) (each its own static errors and noise; DCIM is exact, so one run "
+         "serves every chip) with the 95 % interval of that mean and the lowest and highest "
+         "chip; energy from the first chip's activity\n";
+  out << "  point         accuracy  [95 % interval]   chips min-max  loss-vs-DCIM  fJ/MAC  TOPS/W  "
+         "gain-vs-DCIM  images/s  B_D/A use (array passes)\n";
   for (const StudyPoint& p : study.points) {
     const auto& r = p.result;
     const double gain = r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0;
-    std::snprintf(line, sizeof line, "  %-12s %8s %%  %9.2f %%  %6.1f  %6.2f  %12.2f  %8.0f  %s\n",
-                  p.name.c_str(), Percent(r.Accuracy()).c_str(), 100.0 * (dcim_acc - r.Accuracy()),
-                  r.energy.per_mac_j * 1e15, r.energy.tops_per_w_8b_norm, gain,
-                  p.seconds > 0 ? static_cast<double>(r.images) / p.seconds : 0.0,
+    const auto [lo, hi] = p.AccuracyInterval();
+    const auto [worst, best] = p.ChipRange();
+    const double runs = static_cast<double>(r.images) *
+                        static_cast<double>(p.mode == mac::Mode::kDcim ? 1 : study.chips);
+    std::snprintf(line, sizeof line,
+                  "  %-12s %8s %%  [%s, %s]  %s-%s  %9.2f %%  %6.1f  %6.2f  %12.2f  %8.0f  %s\n",
+                  p.name.c_str(), Percent(p.Accuracy()).c_str(), Percent(lo).c_str(),
+                  Percent(hi).c_str(), Percent(worst).c_str(), Percent(best).c_str(),
+                  100.0 * (dcim_acc - p.Accuracy()), r.energy.per_mac_j * 1e15,
+                  r.energy.tops_per_w_8b_norm, gain, p.seconds > 0 ? runs / p.seconds : 0.0,
                   p.mode == mac::Mode::kDcim ? "all digital" : Mix(r.counts).c_str());
     out << line;
   }
@@ -344,7 +447,7 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
   auto best_within = [&](mac::Mode mode, double loss) -> const StudyPoint* {
     const StudyPoint* best = nullptr;
     for (const StudyPoint& p : study.points) {
-      if (p.mode == mode && dcim_acc - p.result.Accuracy() < loss &&
+      if (p.mode == mode && dcim_acc - p.Accuracy() < loss &&
           (best == nullptr || p.result.energy.per_mac_j < best->result.energy.per_mac_j)) {
         best = &p;
       }
@@ -362,7 +465,7 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
       std::snprintf(line, sizeof line, "    %-8s  %5.2fx (%s, %s %%)   %s\n",
                     mode == mac::Mode::kHcim ? "HCIM" : "OSA-HCIM",
                     dcim_j / p->result.energy.per_mac_j, p->name.c_str(),
-                    Percent(p->result.Accuracy()).c_str(), paper);
+                    Percent(p->Accuracy()).c_str(), paper);
     }
     out << line;
   }
@@ -372,16 +475,16 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
     if (p.mode != mac::Mode::kOsaHcim) {
       continue;
     }
-    const StudyPoint* h = BestHcimAt(study, p.result.Accuracy(), tolerance);
+    const StudyPoint* h = BestHcimAt(study, p.Accuracy(), tolerance);
     if (h == nullptr) {
       std::snprintf(line, sizeof line, "  %-12s %s %%: no HCIM point that accurate\n",
-                    p.name.c_str(), Percent(p.result.Accuracy()).c_str());
+                    p.name.c_str(), Percent(p.Accuracy()).c_str());
     } else {
       std::snprintf(line, sizeof line,
                     "  %-12s %s %%, %.2f TOPS/W  vs  %s %s %%, %.2f TOPS/W: OSA %.3fx %s\n",
-                    p.name.c_str(), Percent(p.result.Accuracy()).c_str(),
+                    p.name.c_str(), Percent(p.Accuracy()).c_str(),
                     p.result.energy.tops_per_w_8b_norm, h->name.c_str(),
-                    Percent(h->result.Accuracy()).c_str(), h->result.energy.tops_per_w_8b_norm,
+                    Percent(h->Accuracy()).c_str(), h->result.energy.tops_per_w_8b_norm,
                     h->result.energy.per_mac_j / p.result.energy.per_mac_j,
                     p.result.energy.per_mac_j < h->result.energy.per_mac_j ? "(more efficient)"
                                                                            : "(less efficient)");
@@ -399,8 +502,7 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
       std::snprintf(line, sizeof line, "  %-12s outside the HCIM energy range\n", p.name.c_str());
     } else {
       std::snprintf(line, sizeof line, "  %-12s %s %% vs %s %%: %+.2f %%\n", p.name.c_str(),
-                    Percent(p.result.Accuracy()).c_str(), Percent(h).c_str(),
-                    100.0 * (p.result.Accuracy() - h));
+                    Percent(p.Accuracy()).c_str(), Percent(h).c_str(), 100.0 * (p.Accuracy() - h));
     }
     out << line;
   }
@@ -484,8 +586,11 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
   for (const StudyPoint& p : study.points) {
     max_b = std::max(max_b, p.result.counts.boundary_histogram.size());
   }
-  csv << "point,mode,boundary,level,images,correct,accuracy,energy_per_mac_j,tops_per_w_8b_norm,"
-         "gain_vs_dcim,seconds";
+  csv << "point,mode,boundary,level,images,chips,accuracy,accuracy_lo,accuracy_hi,chip_min,"
+         "chip_max,energy_per_mac_j,tops_per_w_8b_norm,gain_vs_dcim,seconds";
+  for (int k = 0; k < study.chips; ++k) {
+    csv << ",chip" << k << "_correct";
+  }
   for (std::size_t b = 0; b < max_b; ++b) {
     csv << ",passes_b" << b;
   }
@@ -499,12 +604,21 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
   char buf[256];
   for (const StudyPoint& p : study.points) {
     const auto& r = p.result;
-    std::snprintf(buf, sizeof buf, "%s,%s,%d,%.4f,%lld,%lld,%.6f,%.6e,%.6f,%.6f,%.3f",
+    const auto [lo, hi] = p.AccuracyInterval();
+    const auto [worst, best] = p.ChipRange();
+    std::snprintf(buf, sizeof buf,
+                  "%s,%s,%d,%.4f,%lld,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6e,%.6f,%.6f,%.3f",
                   p.name.c_str(), mac::ModeName(p.mode).c_str(), p.boundary, p.level,
-                  static_cast<long long>(r.images), static_cast<long long>(r.correct), r.Accuracy(),
+                  static_cast<long long>(r.images), study.chips, p.Accuracy(), lo, hi, worst, best,
                   r.energy.per_mac_j, r.energy.tops_per_w_8b_norm,
                   r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0, p.seconds);
     csv << buf;
+    for (int k = 0; k < study.chips; ++k) {
+      csv << ","
+          << (static_cast<std::size_t>(k) < p.chip_correct.size()
+                  ? p.chip_correct[static_cast<std::size_t>(k)]
+                  : r.correct);
+    }
     auto hist = [&](const mac::ActionCounts& c) {
       for (std::size_t b = 0; b < max_b; ++b) {
         csv << "," << (b < c.boundary_histogram.size() ? c.boundary_histogram[b] : 0);
@@ -516,7 +630,7 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
     }
     csv << "\n";
   }
-  exporters::WriteFilesAtomically({{path, csv.str()}});
+  report::WriteFilesAtomically({{path, csv.str()}});
 }
 
 }  // namespace cimchar::network

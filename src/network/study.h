@@ -43,6 +43,18 @@ struct StudyOptions {
   InferenceOptions inference;  // test-set noise seed, threads, progress
 };
 
+// `count` simulated chips of one network design: chip k has chip seed first_seed + k (its own
+// static errors in every layer). Failures: UsageError for count < 1 and as MacNetwork.
+// Thread-safety: pure.
+std::vector<MacNetwork> ChipNetworks(const QuantizedNetwork& net,
+                                     const mac::MacShape& shape,
+                                     const calib::Macro& macro,
+                                     std::uint64_t first_seed,
+                                     int count);
+
+// The test-run noise seed of chip k (k = 0 keeps the study's seed). Failures: none.
+std::uint64_t ChipNoiseSeed(std::uint64_t seed, int chip);
+
 // The OSA calibration of one layer.
 struct LayerOsa {
   int nq_full_scale = 0;
@@ -89,8 +101,19 @@ struct StudyPoint {
   int boundary = 0;    // HCIM
   double level = 0.0;  // OSA
   NetworkConfig config;
-  InferenceResult result;
-  double seconds = 0.0;  // wall time of the inference
+  InferenceResult result;  // the first chip's run: its predictions, counts and energy
+  // Correct test images of each chip instance (the same images, each chip's own static errors
+  // and noise seed). DCIM is exact, so it runs once and every chip has its result.
+  std::vector<std::int64_t> chip_correct;
+  double seconds = 0.0;  // wall time of the inference, all chips
+
+  // The accuracy over the chips: their mean, and the 95 % interval of that mean (Student t over
+  // the chips, which holds both the chip-to-chip spread and each chip's test-set sampling; with
+  // one chip, the binomial interval of its accuracy), within 0 .. 1. Failures: none.
+  double Accuracy() const;
+  std::pair<double, double> AccuracyInterval() const;
+  // The lowest and highest chip accuracy. Failures: none.
+  std::pair<double, double> ChipRange() const;
 };
 
 struct Study {
@@ -98,6 +121,7 @@ struct Study {
   std::string test_images;  // source
   std::string calibration_images;
   std::vector<int> candidates;  // OSA candidates B
+  int chips = 1;                // chip instances every point ran on
   OsaCalibration osa;
   std::vector<StudyPoint> points;            // DCIM first
   std::int64_t reference_correct = -1;       // the file's integer reference on the same images
@@ -112,9 +136,11 @@ std::vector<double> LevelLimits(const std::vector<int>& candidates,
                                 double level);
 
 // DCIM, HCIM at every boundary of the range, OSA-HCIM at every level; thresholds from
-// `calibration`, accuracy and energy on `test`. Failures: as CalibrateOsa and RunNetwork.
-// Thread-safety: reentrant.
-Study RunStudy(const MacNetwork& net,
+// `calibration`, accuracy and energy on `test`, over the chip instances `chips`.
+// The thresholds are found once, on the first chip (a design decision made before any chip is
+// made); every point then runs on every chip, the energy priced on the first chip's activity.
+// Failures: UsageError for no chips, and as CalibrateOsa and RunNetwork. Thread-safety: reentrant.
+Study RunStudy(const std::vector<MacNetwork>& chips,
                const ImageSet& calibration,
                const ImageSet& test,
                const StudyOptions& options);

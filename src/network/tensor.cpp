@@ -1,12 +1,14 @@
 #include "network/tensor.h"
 
+#include <unistd.h>
+
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::network {
 
@@ -39,6 +41,68 @@ std::string IntTensor::IndexText(std::int64_t index) const {
     s += (i ? ", " : "") + std::to_string(at[i]);
   }
   return s + "]";
+}
+
+namespace {
+
+// This machine's physical memory in bytes (the largest value an in-memory array could take);
+// the int64 maximum when the system does not say.
+std::int64_t PhysicalMemoryBytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0 ||
+      pages > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(page)) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  return static_cast<std::int64_t>(pages) * static_cast<std::int64_t>(page);
+}
+
+// out = a * b; false when it does not fit an int64 (a, b >= 0).
+bool MultiplyFits(std::int64_t a, std::int64_t b, std::int64_t& out) {
+  if (a != 0 && b > std::numeric_limits<std::int64_t>::max() / a) {
+    return false;
+  }
+  out = a * b;
+  return true;
+}
+
+}  // namespace
+
+std::int64_t CheckedElementCount(const std::vector<std::int64_t>& shape,
+                                 int stored_bytes,
+                                 const std::string& source) {
+  IntTensor described;
+  described.shape = shape;
+  std::int64_t count = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0 || !MultiplyFits(count, d, count)) {
+      throw UsageError(source + ": the shape " + described.ShapeText() +
+                       " is negative or has more elements than a 64-bit count holds");
+    }
+  }
+  std::int64_t stored = 0;
+  std::int64_t in_memory = 0;
+  if (!MultiplyFits(count, stored_bytes, stored) ||
+      !MultiplyFits(count, static_cast<std::int64_t>(sizeof(std::int64_t)), in_memory)) {
+    throw UsageError(source + ": the shape " + described.ShapeText() + " (" +
+                     std::to_string(count) + " elements) is larger than a 64-bit byte count holds");
+  }
+  return count;
+}
+
+void CheckFitsInMemory(const std::vector<std::int64_t>& shape,
+                       std::int64_t count,
+                       const std::string& source) {
+  const std::int64_t in_memory = count * static_cast<std::int64_t>(sizeof(std::int64_t));
+  const std::int64_t memory = PhysicalMemoryBytes();
+  if (in_memory > memory) {
+    IntTensor described;
+    described.shape = shape;
+    throw UsageError(source + ": the shape " + described.ShapeText() + " (" +
+                     std::to_string(count) + " elements) needs " + std::to_string(in_memory) +
+                     " bytes in memory, more than this machine's " + std::to_string(memory) +
+                     "; is the shape right?");
+  }
 }
 
 namespace {
@@ -136,6 +200,68 @@ std::string DtypeAdvice(const std::string& descr) {
   return "unsupported dtype '" + descr + "': expected int8/16/32/64 or uint8/16/32/64";
 }
 
+// The dimensions of a .npy header's shape tuple text ("3, 4", "5,", "" for a scalar); Python 2's
+// long suffix ("3L") is accepted.
+std::vector<std::int64_t> ParseShape(const std::filesystem::path& path, const std::string& text) {
+  std::vector<std::int64_t> shape;
+  std::size_t p = 0;
+  while (p < text.size()) {
+    if (text[p] == ' ' || text[p] == ',') {
+      ++p;
+      continue;
+    }
+    std::size_t end = p;
+    while (end < text.size() && text[end] != ' ' && text[end] != ',') {
+      ++end;
+    }
+    std::string word = text.substr(p, end - p);
+    if (word.size() > 1 && (word.back() == 'L' || word.back() == 'l')) {
+      word.pop_back();
+    }
+    std::int64_t d = 0;
+    const auto [stop, err] = std::from_chars(word.data(), word.data() + word.size(), d);
+    if (err != std::errc() || stop != word.data() + word.size() || d < 0) {
+      Bad(path, "malformed shape (" + text + ") in the .npy header: '" + word +
+                    "' is not a dimension (a whole number from 0 to 2^63-1)");
+    }
+    shape.push_back(d);
+    p = end;
+  }
+  return shape;
+}
+
+std::string BigEndianAdvice(const std::string& descr) {
+  return "big-endian data (" + descr + "): store x.astype(x.dtype.newbyteorder('<')) instead";
+}
+
+// Fills t.values (t.Size() elements) from `raw`, little-endian elements of `type`.
+void DecodeValues(const Dtype& type, const unsigned char* raw, IntTensor& t) {
+  const std::int64_t n = t.Size();
+  t.values.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint64_t u = 0;
+    const unsigned char* p = raw + static_cast<std::size_t>(i) * type.bytes;
+    for (int b = type.bytes - 1; b >= 0; --b) {
+      u = (u << 8) | p[b];
+    }
+    std::int64_t v = 0;
+    if (type.is_signed) {
+      const int bits = 8 * type.bytes;
+      if (bits < 64 && (u >> (bits - 1)) != 0) {
+        u |= ~std::uint64_t{0} << bits;  // sign-extend
+      }
+      v = static_cast<std::int64_t>(u);
+    } else {
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        throw UsageError(t.source + ": value " + t.IndexText(i) + " = " + std::to_string(u) +
+                         " is beyond int64");
+      }
+      v = static_cast<std::int64_t>(u);
+    }
+    t.values[static_cast<std::size_t>(i)] = v;
+  }
+}
+
 }  // namespace
 
 IntTensor ReadNpy(const std::filesystem::path& path) {
@@ -178,7 +304,7 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
     Bad(path, "Fortran-ordered array: save np.ascontiguousarray(x) instead");
   }
   if (!descr.empty() && descr[0] == '>') {
-    Bad(path, "big-endian data (" + descr + "): save x.astype(x.dtype.newbyteorder('<'))");
+    Bad(path, BigEndianAdvice(descr));
   }
   const Dtype* type = FindDescr(descr);
   if (type == nullptr) {
@@ -187,48 +313,34 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
   IntTensor t;
   t.source = path.string();
   t.dtype = type->name;
-  std::string dims = shape_text;
-  for (char& c : dims) {
-    c = c == ',' ? ' ' : c;
-  }
-  std::istringstream ds(dims);
-  std::int64_t d = 0;
-  while (ds >> d) {
-    if (d < 0) {
-      Bad(path, "negative dimension in shape (" + shape_text + ")");
-    }
-    t.shape.push_back(d);
-  }
-  const std::int64_t n = t.Size();
+  t.shape = ParseShape(path, shape_text);
+  const std::int64_t n = CheckedElementCount(t.shape, type->bytes, t.source);
   const auto bytes = static_cast<std::size_t>(n) * static_cast<std::size_t>(type->bytes);
+  // The data must be in the file before anything is allocated for it: a header may claim any
+  // shape.
+  const std::streamoff data_start = in.tellg();
+  std::error_code ec;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(path, ec);
+  if (ec || data_start < 0) {
+    Bad(path, "cannot size the file: " + ec.message());
+  }
+  const std::uintmax_t held =
+      file_bytes - std::min<std::uintmax_t>(file_bytes, static_cast<std::uintmax_t>(data_start));
+  if (bytes > held) {
+    Bad(path, "the header says " + t.ShapeText() + " " + type->name + ", " + std::to_string(bytes) +
+                  " bytes of data, but the file holds " + std::to_string(held) +
+                  " bytes after its " + std::to_string(data_start) +
+                  "-byte header: the file is truncated or its header is wrong; save the array "
+                  "again with np.save");
+  }
+  CheckFitsInMemory(t.shape, n, t.source);
   std::vector<unsigned char> raw(bytes);
   in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
   if (static_cast<std::size_t>(in.gcount()) != bytes) {
     Bad(path, "the data is truncated: the header says " + t.ShapeText() + " " + type->name + " (" +
                   std::to_string(bytes) + " bytes), the file holds " + std::to_string(in.gcount()));
   }
-  t.values.resize(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::uint64_t u = 0;
-    const unsigned char* p = &raw[static_cast<std::size_t>(i) * type->bytes];
-    for (int b = type->bytes - 1; b >= 0; --b) {
-      u = (u << 8) | p[b];
-    }
-    std::int64_t v = 0;
-    if (type->is_signed) {
-      const int bits = 8 * type->bytes;
-      if (bits < 64 && (u >> (bits - 1)) != 0) {
-        u |= ~std::uint64_t{0} << bits;  // sign-extend
-      }
-      v = static_cast<std::int64_t>(u);
-    } else {
-      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        Bad(path, "value " + t.IndexText(i) + " = " + std::to_string(u) + " is beyond int64");
-      }
-      v = static_cast<std::int64_t>(u);
-    }
-    t.values[static_cast<std::size_t>(i)] = v;
-  }
+  DecodeValues(*type, raw.data(), t);
   return t;
 }
 
@@ -276,7 +388,34 @@ void WriteNpy(const std::filesystem::path& path,
       u >>= 8;
     }
   }
-  exporters::WriteFilesAtomically({{path, std::move(out)}});
+  report::WriteFilesAtomically({{path, std::move(out)}});
+}
+
+IntTensor TensorFromMemory(const std::string& source,
+                           const std::string& descr,
+                           const std::vector<std::int64_t>& shape,
+                           const void* data,
+                           std::size_t bytes) {
+  if (!descr.empty() && descr[0] == '>') {
+    throw UsageError(source + ": " + BigEndianAdvice(descr));
+  }
+  const Dtype* type = FindDescr(descr);
+  if (type == nullptr) {
+    throw UsageError(source + ": " + DtypeAdvice(descr));
+  }
+  IntTensor t;
+  t.source = source;
+  t.dtype = type->name;
+  t.shape = shape;
+  const std::int64_t n = CheckedElementCount(t.shape, type->bytes, source);
+  const auto need = static_cast<std::size_t>(n) * static_cast<std::size_t>(type->bytes);
+  if (need != bytes) {
+    throw UsageError(source + ": the shape " + t.ShapeText() + " of " + type->name + " needs " +
+                     std::to_string(need) + " bytes, the array holds " + std::to_string(bytes));
+  }
+  CheckFitsInMemory(t.shape, n, source);
+  DecodeValues(*type, static_cast<const unsigned char*>(data), t);
+  return t;
 }
 
 }  // namespace cimchar::network

@@ -48,8 +48,10 @@ std::vector<Axis> Grid() {
           Axis::Numeric("temp", "degC", {25.0, 85.0})};
 }
 
-// Per-die deviation of sample s: deterministic and zero-mean over the 4 samples.
+// Per-die deviation of sample s: deterministic and zero-mean over the 4 samples. Its static sigma
+// (n - 1): sqrt((2.25 + 0.25 + 0.25 + 2.25) mV^2 / 3) = 1.2910 mV.
 double Die(std::uint64_t s) { return (static_cast<double>(s) - 1.5) * 1e-3; }
+const double kDieSigmaV = std::sqrt(5.0 / 3.0) * 1e-3;
 // The line: 0.6 vdd c / 15 with every row W = 1 at code c, a -5 mV baseline, the die's offset.
 double LineV(double vdd, double code, std::uint64_t s) {
   return -5e-3 + 0.6 * vdd * code / 15.0 + Die(s);
@@ -354,7 +356,7 @@ TEST(CalibRead, TheMacroOnAndBetweenGridPoints) {
     for (std::size_t i = 0; i < kCodes.size(); ++i) {
       // Linear in vdd, so interpolation between 0.6 and 1.0 is exact.
       EXPECT_NEAR(m.line.code_v[i], -5e-3 + 0.6 * vdd * kCodes[i] / 15.0, 1e-12);
-      EXPECT_GT(m.line.code_static_sigma_v[i], 0.0);
+      EXPECT_NEAR(m.line.code_static_sigma_v[i], kDieSigmaV, kRelTol);
       EXPECT_NEAR(m.line.code_dynamic_sigma_v[i], 2e-4, kRelTol);
     }
     EXPECT_NEAR(m.line.baseline_v, -5e-3, 1e-12);
@@ -363,7 +365,11 @@ TEST(CalibRead, TheMacroOnAndBetweenGridPoints) {
     EXPECT_NEAR(m.line.superposition_error_v, 2e-4, 1e-12);
     EXPECT_NEAR(m.adc.LsbV(), 0.3 * vdd / 8, 1e-12);
     EXPECT_NEAR(m.adc.LowV(), -5e-3, 1e-12);
-    EXPECT_GT(m.adc.comparator_offset_sigma_v, 0.0);
+    // The offset and each transition move by half the die's deviation.
+    EXPECT_NEAR(m.adc.comparator_offset_sigma_v, 0.5 * kDieSigmaV, kRelTol);
+    for (double sigma : m.adc.transition_static_sigma_v) {
+      EXPECT_NEAR(sigma, 0.5 * kDieSigmaV, kRelTol);
+    }
     ASSERT_EQ(m.energy.dac_row_j.size(), 16U);
     EXPECT_NEAR(m.energy.dac_row_j[9], 9e-15, 1e-27);
     EXPECT_EQ(m.sources.size(), 5U);
@@ -434,6 +440,11 @@ TEST(CalibRead, ADigitalTableOfAnotherCircuitIsRefusedOrFlagged) {
   }));
 }
 
+// The model built from the tables converts as they say. At 1.0 V the line is -5 mV + 0.6 V x
+// (x the op's ideal fraction) and transition k lies at -5 mV + 37.5 mV k: 16 rows at DAC code 15
+// give 0.595 V, code 7; 16 rows at code 5 give 0.195 V, code 5 (12.5 mV above T_5, eight times
+// the spread of static and dynamic errors); 10 rows at code 5 give 0.120 V, code 3. The digital
+// path is the integer dot product.
 TEST(CalibRead, TheModelRunsOnTheMacro) {
   mac::ModelRequest r;
   r.files = Synthetic();
@@ -441,7 +452,30 @@ TEST(CalibRead, TheModelRunsOnTheMacro) {
   const mac::Model model = mac::SetUpModel(r);
   EXPECT_EQ(model.shape.rows, kRows);
   const auto weights = std::vector<std::int32_t>(kRows * 8, 3);
-  EXPECT_NO_THROW(mac::MacArray(model.shape, model.macro, weights, kRows, 8, 1));
+  const mac::MacArray array(model.shape, model.macro, weights, kRows, 8, 1);
+  const mac::MacRunner runner(array, mac::RunOptions{});
+  mac::Rng noise(1);
+  const auto code_of = [&](int column, int rows, int dac_code) {
+    std::vector<std::int64_t> at(16, 0);
+    at[static_cast<std::size_t>(dac_code)] = rows;
+    return runner.ConvertCode(0, column, at, noise);
+  };
+  for (int column = 0; column < 8; ++column) {
+    EXPECT_EQ(code_of(column, 16, 15), 7) << column;
+    EXPECT_EQ(code_of(column, 16, 5), 5) << column;
+    EXPECT_EQ(code_of(column, 10, 5), 3) << column;
+  }
+  const mac::MacRunner dcim(array, mac::RunOptions{.mode = mac::Mode::kDcim});
+  std::vector<std::int32_t> act(kRows);
+  for (int i = 0; i < kRows; ++i) {
+    act[static_cast<std::size_t>(i)] = 17 * i;
+  }
+  mac::MacRunner::Workspace ws;
+  std::vector<double> out(8);
+  dcim.Run(act, noise, ws, out, nullptr);
+  for (double y : out) {
+    EXPECT_EQ(y, 3.0 * 17 * (kRows * (kRows - 1) / 2));
+  }
 }
 
 TEST(CalibRead, AnotherCircuitIsRefused) {

@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -83,6 +85,88 @@ TEST(Run, SameDataForOneAndTwoWorkers) {
   EXPECT_EQ(st.provenance().master_seed, 11u);
 }
 
+// The tables of a run from records written by hand: the fake bench's grid is tt x {0.6, 1.0} V
+// x 27 degC x code {0, 1, 2} (grid point g = 3 vdd index + code). At every point four ok samples
+// of out_v are 0.1 g V + (-1.5, -0.5, 0.5, 1.5) mV: mean 0.1 g V, static sigma sqrt(5 mV^2 / 3)
+// = 1.2910 mV; energy_j is 1, 2, 4, 7 fJ: mean 3.5 fJ, static sigma sqrt(7) fJ; a failed
+// sample's values do not count. The dynamic sigma is what the bench states per grid point (1 mV
+// per volt of supply) on out_v only: energy_j has none, so no table.
+TEST(Run, TablesAreTheHandComputedStatisticsOfTheRecords) {
+  const Recipe recipe = TestRecipe();
+  const FakeBench bench;
+  lut::RunSpec spec;
+  spec.grid = {lut::Axis::Categorical("corner", {"tt"}), lut::Axis::Numeric("vdd", "V", {0.6, 1.0}),
+               lut::Axis::Numeric("temp", "degC", {27.0}),
+               lut::Axis::Numeric("code", "1", {0, 1, 2})};
+  spec.samples_per_point = static_cast<std::uint64_t>(recipe.samples);
+  spec.columns = bench.Columns();
+  std::vector<lut::Record> records;
+  const double die_v[] = {-1.5e-3, -0.5e-3, 0.5e-3, 1.5e-3};
+  const double energy_j[] = {1e-15, 2e-15, 4e-15, 7e-15};
+  for (std::uint64_t g = 0; g < 6; ++g) {
+    for (std::uint64_t s = 0; s < 4; ++s) {
+      records.push_back(
+          {.grid_point = g, .sample = s, .values = {0.1 * g + die_v[s], energy_j[s]}});
+    }
+    records.push_back({.grid_point = g,
+                       .sample = 4,
+                       .status = lut::SampleStatus::kFailed,
+                       .values = {5.0, 1.0},
+                       .reason = "fatal: test"});
+  }
+  const std::vector<lut::QuantityTable> tables = RunTables(recipe, bench, spec, records);
+  const auto find = [&](const std::string& q, lut::Statistic st) -> const lut::Table* {
+    for (const auto& t : tables) {
+      if (t.table.quantity() == q && t.statistic == st) {
+        return &t.table;
+      }
+    }
+    return nullptr;
+  };
+  const lut::Table* mean = find("fake/out_v", lut::Statistic::kMean);
+  const lut::Table* stat = find("fake/out_v", lut::Statistic::kStaticSigma);
+  const lut::Table* dyn = find("fake/out_v", lut::Statistic::kDynamicSigma);
+  const lut::Table* e_mean = find("fake/energy_j", lut::Statistic::kMean);
+  const lut::Table* e_stat = find("fake/energy_j", lut::Statistic::kStaticSigma);
+  ASSERT_TRUE(mean && stat && dyn && e_mean && e_stat);
+  EXPECT_EQ(find("fake/energy_j", lut::Statistic::kDynamicSigma), nullptr);
+  EXPECT_EQ(tables.size(), 5u);
+  constexpr double kTol = 1e-15;
+  for (std::size_t g = 0; g < 6; ++g) {
+    const double vdd = g < 3 ? 0.6 : 1.0;
+    EXPECT_NEAR(mean->values()[g], 0.1 * static_cast<double>(g), kTol) << g;
+    EXPECT_NEAR(stat->values()[g], std::sqrt(5e-6 / 3.0), kTol) << g;
+    EXPECT_NEAR(dyn->values()[g], 1e-3 * vdd, kTol) << g;
+    EXPECT_NEAR(e_mean->values()[g], 3.5e-15, 1e-27) << g;
+    EXPECT_NEAR(e_stat->values()[g], std::sqrt(7.0) * 1e-15, 1e-27) << g;
+  }
+  EXPECT_EQ(dyn->axes().size(), mean->axes().size());
+  EXPECT_EQ(dyn->units(), "V");
+}
+
+// The provenance names the files a run read relative to the project home, so two machines that
+// hold the project in different folders record the same inputs; files outside it stay absolute.
+TEST(Run, InputFilesAreNamedRelativeToTheProjectHome) {
+  const Recipe recipe = TestRecipe();
+  const fs::path source_dir = fs::path(testing::kData).parent_path().parent_path().parent_path();
+  ::setenv("CIMCHAR_HOME", source_dir.c_str(), 1);
+  RunCharacterization(recipe, Options(TempFile("home.h5"), 1));
+  ::setenv("CIMCHAR_HOME", "/nowhere", 1);
+  RunCharacterization(recipe, Options(TempFile("elsewhere.h5"), 1));
+  ::setenv("CIMCHAR_HOME", source_dir.c_str(), 1);
+  const auto inputs = [](const std::string& name) {
+    std::vector<std::string> files;
+    const lut::Store store = lut::Store::Open(TempFile(name));
+    for (const auto& [file, hash] : store.provenance().input_sha256) {
+      files.push_back(file);
+    }
+    return files;
+  };
+  EXPECT_EQ(inputs("home.h5"), std::vector<std::string>{"tests/characterize/data/fake.ini"});
+  EXPECT_EQ(inputs("elsewhere.h5"),
+            std::vector<std::string>{(fs::path(testing::kData) / "fake.ini").string()});
+}
+
 TEST(Run, ResumeAfterSigkillEqualsAnUninterruptedRun) {
   const Recipe recipe = TestRecipe();
   const fs::path whole = TempFile("whole.h5");
@@ -138,11 +222,17 @@ TEST(Run, ResumeOfADifferentRecipeIsRefused) {
     _exit(0);
   }
   const fs::path journal = out.string() + ".journal";
-  while (!fs::exists(journal) || fs::file_size(journal) < 1000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (!fs::exists(journal) || fs::file_size(journal) < 1000)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  ASSERT_TRUE(fs::exists(journal) && fs::file_size(journal) >= 1000)
+      << "no journal of 1000 bytes within 30 s";
   Recipe other = recipe;
   other.seed = 12;
   other.effective["seed"] = "12";

@@ -9,11 +9,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "exporters/document.h"
+#include "exporters/formats/accelergy.h"
 #include "exporters/from_store.h"
 #include "exporters/test_macro.h"
 #include "temp_dir.h"
@@ -60,11 +62,14 @@ class EachConsumerFormat : public ::testing::TestWithParam<std::string> {};
 TEST_P(EachConsumerFormat, WritesItsFilesWholeAndNothingElse) {
   TempDir dir;
   const auto out = dir.path() / "out";
-  const auto written = WriteExport(ParseExportFormat(GetParam()), Model(), out);
+  const ExportFormat& format = FindExportFormat(GetParam());
+  const auto written = WriteExport(format, Model(), out);
+  const auto rendered = format.render(Model());
   ASSERT_FALSE(written.empty());
-  for (const auto& f : written) {
-    EXPECT_TRUE(fs::exists(f)) << f;
-    EXPECT_GT(fs::file_size(f), 0u) << f;
+  ASSERT_EQ(written.size(), rendered.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ(written[i], out / rendered[i].path);
+    EXPECT_EQ(ReadText(written[i]), rendered[i].contents) << written[i];
   }
   EXPECT_EQ(CountEntries(out), written.size());  // no temporary left over
 }
@@ -74,9 +79,9 @@ TEST_P(EachConsumerFormat, IsAPureFunctionOfTheMacroAndTheSeed) {
   ViewOptions views = testing::TestViews();
   views.chips = 128;
   const ExportModel again = ModelFromMacro(macro, testing::ShapeOf(macro), views);
-  const auto format = ParseExportFormat(GetParam());
-  const auto a = RenderExport(format, Model());
-  const auto b = RenderExport(format, again);
+  const ExportFormat& format = FindExportFormat(GetParam());
+  const auto a = format.render(Model());
+  const auto b = format.render(again);
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].path, b[i].path);
@@ -89,7 +94,7 @@ TEST_P(EachConsumerFormat, MarksADirtyTreeInTheBinaryAndInEveryTable) {
   m.provenance.cimchar_commit = "0123456789abcdef0123456789abcdef01234567-dirty";
   m.provenance.cimchar_dirty = true;
   std::string all;
-  for (const auto& f : RenderExport(ParseExportFormat(GetParam()), m)) {
+  for (const auto& f : FindExportFormat(GetParam()).render(m)) {
     all += f.contents;
   }
   // The binary's mark, and the synthetic table's (its commit ends in -dirty).
@@ -106,14 +111,14 @@ TEST_P(EachConsumerFormat, MarksADirtyTreeInTheBinaryAndInEveryTable) {
 TEST_P(EachConsumerFormat, ExportWithoutTheBinarysCommitIsRefused_bad) {
   ExportModel m = Model();
   m.provenance.cimchar_commit.clear();
-  EXPECT_THROW(RenderExport(ParseExportFormat(GetParam()), m), UsageError);
+  EXPECT_THROW(FindExportFormat(GetParam()).render(m), UsageError);
 }
 
 TEST_P(EachConsumerFormat, ModelWithoutItsViewsIsRefusedNamingWhat_bad) {
   ExportModel m = Model();
   m.op.codes_by_count.clear();
   try {
-    RenderExport(ParseExportFormat(GetParam()), m);
+    FindExportFormat(GetParam()).render(m);
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("codes_by_count"), std::string::npos) << e.what();
@@ -124,15 +129,112 @@ INSTANTIATE_TEST_SUITE_P(Exporters,
                          EachConsumerFormat,
                          ::testing::Values("accelergy", "neurosim", "aihwkit", "asim", "crosssim"));
 
-TEST(ExportFormat, NamesRoundTrip) {
-  for (const auto& name : ExportFormatNames()) {
-    EXPECT_EQ(ExportFormatName(ParseExportFormat(name)), name);
+// The synthetic macro with a linear line, 0.66 V above a 20 mV baseline at full scale (2160 op
+// counts, 144 rows x 15), and transition k at 270 k - 135 counts (an LSB of 270 counts, 18 in
+// the 0 .. 15 digit units of a 4-bit window): the figures each export derives from it have closed
+// forms, computed here from the values set.
+constexpr double kLinearFullScaleV = 0.66;
+constexpr double kLinearLsbCounts = 270.0;
+constexpr double kCountsPerFraction = 144.0 * 15.0;
+
+calib::Macro LinearMacro() {
+  calib::Macro m = testing::SyntheticMacro();
+  calib::LineTransfer& l = m.line;
+  for (std::size_t i = 0; i < l.codes.size(); ++i) {
+    l.code_v[i] = l.baseline_v + kLinearFullScaleV * l.codes[i] / 15.0;
+  }
+  for (std::size_t k = 1; k <= m.adc.transition_v.size(); ++k) {
+    const double counts = kLinearLsbCounts * (static_cast<double>(k) - 0.5);
+    m.adc.transition_v[k - 1] = l.baseline_v + kLinearFullScaleV * counts / kCountsPerFraction;
+  }
+  calib::ValidateMacro(m);
+  return m;
+}
+
+const ExportModel& LinearModel() {
+  static const ExportModel model = [] {
+    const calib::Macro m = LinearMacro();
+    ViewOptions views = testing::TestViews();
+    views.chips = 128;
+    return ModelFromMacro(m, testing::ShapeOf(m), views);
+  }();
+  return model;
+}
+
+// The number after the last of `anchors`, each searched from where the previous one was found.
+double NumberAfter(const std::string& text, const std::vector<std::string>& anchors) {
+  std::size_t at = 0;
+  for (const std::string& a : anchors) {
+    at = text.find(a, at);
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "'" << a << "' not found";
+      return std::nan("");
+    }
+    at += a.size();
+  }
+  return std::strtod(text.c_str() + at, nullptr);
+}
+
+std::string FileOf(const std::vector<report::PendingFile>& files, const std::string& name) {
+  for (const auto& f : files) {
+    if (f.path == name) {
+      return f.contents;
+    }
+  }
+  ADD_FAILURE() << "no file " << name;
+  return {};
+}
+
+TEST(ExportContent, TheNumbersFollowTheMacro) {
+  const ExportModel& model = LinearModel();
+  const calib::Macro m = LinearMacro();
+  const double counts_per_v = kCountsPerFraction / kLinearFullScaleV;
+  struct Expectation {
+    std::string format, file;
+    std::vector<std::string> anchors;
+    double value;
+    std::string what;
+  };
+  const std::vector<Expectation> expected = {
+      {"accelergy",
+       "ERT.yaml",
+       {"\"osa_hcim.adc\"", "name: \"compute\"", "energy: "},
+       m.energy.adc_conversion.energy_j * 1e12,
+       "ADC conversion energy, pJ"},
+      {"neurosim", "neurosim.meta.json", {"\"adc_lsb_counts\": "}, kLinearLsbCounts, "ADC LSB"},
+      {"aihwkit",
+       "aihwkit.json",
+       {"\"out_noise\": "},
+       std::hypot(m.line.code_dynamic_sigma_v.front(), m.adc.comparator_noise_sigma_v) *
+           counts_per_v / 15.0,
+       "per-conversion noise in digit units"},
+      {"asim", "asim.json", {"\"hybrid_levels\": "}, 8 + 8 - 1 - 8.0, "w + a - 1 - B_D/A"},
+      {"crosssim",
+       "crosssim_quantizer.json",
+       {"\"QuantizerADC\"", "\"calibrated_range\": [", ","},
+       7 * kLinearLsbCounts / 15.0,
+       "quantizer's top level, digit units"},
+  };
+  for (const Expectation& e : expected) {
+    const auto files = FindExportFormat(e.format).render(model);
+    const double got = NumberAfter(FileOf(files, e.file), e.anchors);
+    EXPECT_NEAR(got, e.value, 1e-6 * std::abs(e.value))
+        << e.format << " " << e.file << ": " << e.what;
+  }
+}
+
+TEST(ExportFormat, EveryFormatIsFoundByItsNameAndListedInTheHelp) {
+  const std::string help = ExportFormatsHelp();
+  for (const ExportFormat& f : ExportFormats()) {
+    EXPECT_EQ(&FindExportFormat(f.name), &f);
+    EXPECT_FALSE(f.help.empty()) << f.name;
+    EXPECT_NE(help.find("  " + f.name + " "), std::string::npos) << help;
   }
 }
 
 TEST(ExportFormat, UnknownFormatIsAUsageErrorListingTheKnownOnes_bad) {
   try {
-    ParseExportFormat("timeloop");
+    FindExportFormat("timeloop");
     FAIL() << "no error";
   } catch (const UsageError& e) {
     const std::string what = e.what();
@@ -146,7 +248,7 @@ TEST(WriteExport, UnwritablePathIsAnErrorAndLeavesNothing_bad) {
   const auto blocker = dir.path() / "blocker";
   WriteText(blocker, "a file, not a folder");
   const auto out = blocker / "sub";
-  EXPECT_THROW(WriteExport(ExportFormat::kAccelergy, Model(), out), Error);
+  EXPECT_THROW(WriteExport(FindExportFormat("accelergy"), Model(), out), Error);
   EXPECT_EQ(CountEntries(dir.path()), 1u);
 }
 
@@ -156,7 +258,7 @@ TEST(WriteExport, MissingCountTableIsAUsageErrorBeforeAnythingIsWritten_bad) {
   model.counts.mean.pop_back();
   const auto out = dir.path() / "out";
   try {
-    WriteExport(ExportFormat::kNeuroSim, model, out);
+    WriteExport(FindExportFormat("neurosim"), model, out);
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("per-count table"), std::string::npos) << e.what();
@@ -167,10 +269,10 @@ TEST(WriteExport, MissingCountTableIsAUsageErrorBeforeAnythingIsWritten_bad) {
 TEST(WriteExport, NonFiniteValuesAreRefused_bad) {
   ExportModel model = Model();
   model.operating_point.vdd_v = std::nan("");
-  EXPECT_THROW(RenderExport(ExportFormat::kAihwkit, model), UsageError);
+  EXPECT_THROW(FindExportFormat("aihwkit").render(model), UsageError);
   model = Model();
   model.counts.sigma[3] = INFINITY;
-  EXPECT_THROW(RenderExport(ExportFormat::kNeuroSim, model), UsageError);
+  EXPECT_THROW(FindExportFormat("neurosim").render(model), UsageError);
 }
 
 TEST(WriteExport, TablesWithoutTheirSourceOrWithAWrongShapeAreRefused_bad) {
@@ -182,12 +284,12 @@ TEST(WriteExport, TablesWithoutTheirSourceOrWithAWrongShapeAreRefused_bad) {
   t.axes = {{.name = "code", .units = "code", .values = {1, 2}, .labels = {}}};
   t.data = {0.1, 0.2};
   model.tables = {t};
-  EXPECT_THROW(RenderExport(ExportFormat::kJson, model), UsageError);  // no source
+  EXPECT_THROW(FindExportFormat("json").render(model), UsageError);  // no source
   model.tables[0].source = {.role = "adc", .file = "/t/adc.h5", .sha256 = "ab"};
-  EXPECT_NO_THROW(RenderExport(ExportFormat::kJson, model));
+  EXPECT_NO_THROW(FindExportFormat("json").render(model));
   model.tables[0].data.pop_back();
-  EXPECT_THROW(RenderExport(ExportFormat::kJson, model), UsageError);
-  EXPECT_THROW(RenderExport(ExportFormat::kCsv, model), UsageError);
+  EXPECT_THROW(FindExportFormat("json").render(model), UsageError);
+  EXPECT_THROW(FindExportFormat("csv").render(model), UsageError);
 }
 
 TEST(AccelergyActionCounts, CountsEveryActionTheModelPrices) {
@@ -208,25 +310,6 @@ TEST(AccelergyActionCounts, CountsEveryActionTheModelPrices) {
   EXPECT_NE(yaml.find("code: 15\n          counts: 10"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("\"osa_hcim.dmult\""), std::string::npos);
   EXPECT_NE(yaml.find("counts: 432"), std::string::npos);  // 3 cycles x 144 D_MULTs
-}
-
-TEST(WriteFilesAtomically, FailureOfOneFileLeavesNoneBehind_bad) {
-  TempDir dir;
-  const std::vector<PendingFile> files = {
-      {dir.path() / "first.txt", "complete"},
-      {dir.path() / "missing_folder" / "second.txt", "never written"},
-  };
-  EXPECT_THROW(WriteFilesAtomically(files), Error);
-  EXPECT_EQ(CountEntries(dir.path()), 0u);
-}
-
-TEST(WriteFilesAtomically, ReplacesAnExistingFileWhole) {
-  TempDir dir;
-  const auto path = dir.path() / "a.txt";
-  WriteText(path, "old contents that are longer than the new ones");
-  WriteFilesAtomically({{path, "new"}});
-  EXPECT_EQ(ReadText(path), "new");
-  EXPECT_EQ(CountEntries(dir.path()), 1u);
 }
 
 TEST(Document, RealsAreFloatsInJsonAndYaml11) {

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -645,6 +647,48 @@ TEST_F(StoreTest, ReductionIsIndependentOfRecordOrder) {
 
 namespace cimchar::lut {
 namespace {
+
+// The estimators on a data set small enough to work by hand. Grid point 0 has four ok samples of
+// column v, 1, 2, 4 and 7 V, and a failed one (its 100 V must not count): mean 14 / 4 = 3.5 V,
+// squared deviations 6.25 + 2.25 + 0.25 + 12.25 = 21, static sigma sqrt(21 / (4 - 1)) =
+// sqrt(7) = 2.6458 V (sqrt(21 / 4) = 2.2913 V would be the biased n estimator). Column w is
+// 10 - v: the same sigma, mean 6.5 V. Grid point 1 has one ok sample: its mean is the sample,
+// its sigma undefined (NaN). The records come in no particular order.
+TEST(Reduce, MeanAndStaticSigmaAreTheHandValues) {
+  const RunSpec spec{.grid = {Axis::Numeric("vdd", "V", {0.6, 1.0})},
+                     .samples_per_point = 5,
+                     .columns = {{.name = "v", .units = "V"}, {.name = "w", .units = "V"}}};
+  const auto ok = [](std::uint64_t g, std::uint64_t s, double v) {
+    return Record{.grid_point = g, .sample = s, .values = {v, 10.0 - v}};
+  };
+  std::vector<Record> records = {ok(0, 3, 7.0), ok(1, 2, 5.0), ok(0, 0, 1.0), ok(0, 2, 4.0),
+                                 ok(0, 1, 2.0)};
+  records.push_back({.grid_point = 0,
+                     .sample = 4,
+                     .status = SampleStatus::kFailed,
+                     .values = {100.0, 100.0},
+                     .reason = "no convergence"});
+  records.push_back({.grid_point = 1, .sample = 0, .status = SampleStatus::kFailed});
+  const Reduction one =
+      ReduceSamples(spec, records, {.quantity = "q/v", .units = "V", .columns = {"v"}});
+  constexpr double kTol = 1e-15;
+  EXPECT_NEAR(one.mean.values()[0], 3.5, kTol);
+  EXPECT_NEAR(one.static_sigma.values()[0], std::sqrt(7.0), kTol);
+  EXPECT_NEAR(one.mean.values()[1], 5.0, kTol);
+  EXPECT_TRUE(std::isnan(one.static_sigma.values()[1]));
+  EXPECT_TRUE(one.static_sigma.missing_allowed());
+  EXPECT_EQ(one.ok_samples, (std::vector<std::uint64_t>{4, 1}));
+  // Two columns over a trailing axis: one value per (grid point, column), column fastest.
+  const Reduction two = ReduceSamples(spec, records,
+                                      {.quantity = "q/vw",
+                                       .units = "V",
+                                       .columns = {"v", "w"},
+                                       .column_axis = Axis::Numeric("k", "1", {0, 1})});
+  ASSERT_EQ(two.mean.values().size(), 4u);
+  EXPECT_NEAR(two.mean.Lookup({{"vdd", 0.6}, {"k", 1.0}}), 6.5, kTol);
+  EXPECT_NEAR(two.static_sigma.Lookup({{"vdd", 0.6}, {"k", 1.0}}), std::sqrt(7.0), kTol);
+  EXPECT_NEAR(two.mean.Lookup({{"vdd", 1.0}, {"k", 1.0}}), 5.0, kTol);
+}
 
 // A quantity over two trailing axes (e.g. transition x previous code): the columns run
 // row-major over column_axis x inner_axis, the inner axis fastest.

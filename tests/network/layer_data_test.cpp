@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include "calib/macro.h"
 #include "core/error.h"
@@ -139,6 +140,71 @@ IntTensor TorchWeights(const Layer& l) {
     }
   }
   return t;
+}
+
+// A header may claim any shape: the claim is checked against the file before anything is
+// allocated, and the error names the file and both sizes (the claimed data and what the file
+// holds). The same file with the data it claims reads.
+TEST(NpyBad, AHeaderClaimingMoreDataThanTheFileIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const std::string huge =
+      NpyHeader("{'descr': '<i8', 'fortran_order': False, 'shape': (4000000000000, 144), }");
+  WriteBytes(dir / "huge.npy", huge + std::string(700 - huge.size(), '\0'));
+  ASSERT_EQ(fs::file_size(dir / "huge.npy"), 700u);
+  // 4e12 x 144 int64 values: 4608000000000000 bytes claimed, 700 - 128 held.
+  ExpectError([&] { ReadNpy(dir / "huge.npy"); },
+              {"huge.npy", "(4000000000000, 144)", "4608000000000000 bytes", "holds 572 bytes",
+               "128-byte header"});
+  WriteNpy(dir / "w.npy", Tensor({4, 144}, std::vector<std::int32_t>(4 * 144, 1)), "int8");
+  ExpectError([&] { LoadLayer({.activations = dir / "huge.npy", .weights = dir / "w.npy"}); },
+              {"huge.npy", "4608000000000000 bytes"});
+  // A count beyond 64 bits, and a shape that is not a tuple of whole numbers.
+  WriteBytes(dir / "overflow.npy",
+             NpyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296, "
+                       "4294967296), }"));
+  ExpectError([&] { ReadNpy(dir / "overflow.npy"); },
+              {"overflow.npy", "(4294967296, 4294967296)", "64-bit"});
+  WriteBytes(dir / "shape.npy",
+             NpyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (3, x), }") +
+                 std::string(3, '\0'));
+  ExpectError([&] { ReadNpy(dir / "shape.npy"); }, {"shape.npy", "malformed shape", "'x'"});
+  // The sibling that holds its data: (2, 3) uint8 in a file with those 6 bytes.
+  WriteBytes(dir / "fits.npy",
+             NpyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }") +
+                 std::string("\x01\x02\x03\x04\x05\x06", 6));
+  EXPECT_EQ(ReadNpy(dir / "fits.npy").values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+}
+
+// An HDF5 dataset created with a shape and never written reads as fill values in HDF5; as layer
+// data it is refused before the read, naming the dataset and both sizes.
+TEST(LayerDataBad, AnUnwrittenHdf5DatasetIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const fs::path path = dir / "unwritten.h5";
+  {
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    for (const auto& [name, rows] : std::vector<std::pair<std::string, hsize_t>>{
+             {"activations", 4000000000000}, {"weights", 4}}) {
+      const hsize_t dims[2] = {rows, 144};
+      const hid_t space = H5Screate_simple(2, dims, nullptr);
+      const hid_t d = H5Dcreate2(file, name.c_str(), H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                                 H5P_DEFAULT);
+      ASSERT_GE(d, 0);
+      if (name == "weights") {
+        const std::vector<std::int8_t> ones(4 * 144, 1);
+        ASSERT_GE(H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, ones.data()), 0);
+      }
+      H5Dclose(d);
+      H5Sclose(space);
+    }
+    H5Fclose(file);
+  }
+  ASSERT_LT(fs::file_size(path), 100000u);
+  ExpectError([&] { LoadLayer({.activations = path}); },
+              {"unwritten.h5:/activations", "(4000000000000, 144)", "576000000000000 bytes",
+               "stores 0 bytes"});
+  // The written dataset of the same file reads.
+  EXPECT_EQ(Hdf5Data::Open(path).ReadTensor("weights").values.size(), 4u * 144u);
 }
 
 TEST(LayerData, NpyAndHdf5GiveTheSameSnrAsTheDataInProcess) {
@@ -297,6 +363,55 @@ TEST(LayerData, SliceVectorsKeepsWeightsAndSplitsInputs) {
   EXPECT_EQ(*tail.inputs, (std::vector<std::int32_t>{6, 7, 8, 9}));
   EXPECT_EQ(tail.weights, d.weights);
   EXPECT_THROW(SliceVectors(d, 4, 2), UsageError);
+}
+
+TEST(TensorFromMemory, ReadsAnyIntegerTypeAsTheSameCodes) {
+  const std::vector<std::uint8_t> bytes = {1, 2, 255, 0};
+  const IntTensor u8 = TensorFromMemory("a", "|u1", {2, 2}, bytes.data(), bytes.size());
+  EXPECT_EQ(u8.values, (std::vector<std::int64_t>{1, 2, 255, 0}));
+  EXPECT_EQ(u8.dtype, "uint8");
+  const IntTensor i8 = TensorFromMemory("a", "|i1", {4}, bytes.data(), bytes.size());
+  EXPECT_EQ(i8.values, (std::vector<std::int64_t>{1, 2, -1, 0}));
+  const std::vector<std::int32_t> words = {-7, 70000};
+  const IntTensor i4 = TensorFromMemory("a", "<i4", {2}, words.data(), 8);
+  EXPECT_EQ(i4.values, (std::vector<std::int64_t>{-7, 70000}));
+}
+
+TEST(TensorFromMemory, RefusesWhatReadNpyRefuses) {
+  const std::vector<std::uint8_t> bytes(700, 0);
+  // A shape claiming far more data than is held: refused naming both sizes, nothing allocated.
+  ExpectError(
+      [&] {
+        TensorFromMemory("acts", "|u1", {4000000000000, 144}, bytes.data(), bytes.size());
+      },
+      {"acts", "(4000000000000, 144)", "576000000000000 bytes", "holds 700"});
+  ExpectError(
+      [&] {
+        TensorFromMemory("acts", "<u8", {1LL << 62, 16}, bytes.data(), 700);
+      },
+      {"acts", "more elements than a 64-bit count holds"});
+  ExpectError([&] { TensorFromMemory("acts", "<f4", {2}, bytes.data(), 8); },
+              {"acts", "floating-point", "quantize first"});
+  ExpectError([&] { TensorFromMemory("acts", "|b1", {2}, bytes.data(), 2); }, {"acts", "boolean"});
+  ExpectError([&] { TensorFromMemory("acts", ">i4", {2}, bytes.data(), 8); },
+              {"acts", "big-endian"});
+  ExpectError([&] { TensorFromMemory("acts", "|u1", {-1}, bytes.data(), 0); },
+              {"acts", "(-1,) is negative"});
+  const std::vector<std::uint64_t> huge = {std::uint64_t{1} << 63};
+  ExpectError([&] { TensorFromMemory("acts", "<u8", {1}, huge.data(), 8); },
+              {"acts", "[0]", "beyond int64"});
+}
+
+TEST(LayerDataBad, ALayerTooLargeToHoldIsRefusedBeforeItIsMade) {
+  // One 1x1 map padded to 2^20 + 1 pixels a side is 2^40 patches of one value.
+  const IntTensor map = Tensor({1, 1, 1, 1}, {0});
+  const IntTensor kernel = Tensor({1, 1, 1, 1}, {1});
+  ExpectError([&] { MakeLayer(map, kernel, {.padding = 1 << 19}); },
+              {"activations (1, 1, 1, 1) give 1099513724929 input vectors",
+               "more than the 2147483648 values"});
+  // The same map with padding 1: nine patches, made.
+  EXPECT_EQ(MakeLayer(map, kernel, {.padding = 1}).vectors, 9);
+  ExpectError([&] { MakeLayer(map, kernel, {.stride = 0}); }, {"stride 0"});
 }
 
 }  // namespace

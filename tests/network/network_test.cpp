@@ -106,6 +106,34 @@ TEST(QuantizedNetwork, IntegerReferenceInCppEqualsTheFile) {
   }
 }
 
+TEST(QuantizedNetwork, RequantizeChannelsIsTheLayersRequantization) {
+  const QuantLayer& l = Net().layers[0];
+  EXPECT_NEAR(l.output_scale, 0.016284981841852883, 1e-15);  // the file's attribute
+  EXPECT_GT(Net().layers[3].output_scale, 0.0);
+  std::vector<std::int64_t> acc;
+  for (std::int64_t a = -200000; a <= 2000000; a += 997) {
+    for (int m = 0; m < l.outputs; ++m) {
+      acc.push_back(a + m);
+    }
+  }
+  std::vector<std::int32_t> out(acc.size());
+  RequantizeChannels(acc, l.multiplier, l.shift, l.activation_bits, out);
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const int m = static_cast<int>(i % static_cast<std::size_t>(l.outputs));
+    ASSERT_EQ(out[i], l.Requantize(m, acc[i])) << "accumulator " << acc[i] << ", channel " << m;
+  }
+  EXPECT_EQ(out.front(), 0);
+  EXPECT_EQ(out.back(), 255);
+  std::vector<std::int64_t> bad_shift = l.shift;
+  bad_shift[3] = 63;
+  EXPECT_THROW(RequantizeChannels(acc, l.multiplier, bad_shift, 8, out), UsageError);
+  const std::vector<std::int64_t> big = {std::int64_t{1} << 40};
+  const std::vector<std::int64_t> multiplier = {std::int64_t{1} << 30};
+  const std::vector<std::int64_t> shift = {31};
+  std::vector<std::int32_t> one(1);
+  EXPECT_THROW(RequantizeChannels(big, multiplier, shift, 8, one), UsageError);
+}
+
 TEST(Inference, DcimOnTheMacroEqualsTheIntegerReferenceExactly) {
   const QuantizedNetwork& q = Net();
   const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
@@ -260,17 +288,32 @@ TEST(Osa, SaliencyFullScaleFollowsTheData) {
 
 TEST(OsaStudy, SmallStudyReportsEveryModeAndWritesItsFiles) {
   const QuantizedNetwork& q = Net();
-  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const std::vector<MacNetwork> chips =
+      ChipNetworks(q, mac::MacShape{}, calib::AnalyticMacro(), 1, 3);
   StudyOptions options;
   options.hcim_boundaries = {6, 7};
   options.levels = {6.5};
   options.calibration_vectors = 1000;
   options.inference.threads = 2;
   const Study study =
-      RunStudy(macros, FirstImages(Calibration(), 200), FirstImages(TestSet(), 100), options);
+      RunStudy(chips, FirstImages(Calibration(), 200), FirstImages(TestSet(), 100), options);
   ASSERT_EQ(study.points.size(), 4U);  // DCIM, HCIM 6, HCIM 7, OSA 6.5
   EXPECT_EQ(study.points.front().mode, mac::Mode::kDcim);
   EXPECT_EQ(study.points.back().mode, mac::Mode::kOsaHcim);
+  EXPECT_EQ(study.chips, 3);
+  for (const StudyPoint& p : study.points) {
+    ASSERT_EQ(p.chip_correct.size(), 3U) << p.name;
+    EXPECT_EQ(p.chip_correct.front(), p.result.correct) << p.name;  // the first chip's run
+    const auto [lo, hi] = p.AccuracyInterval();
+    EXPECT_LE(lo, p.Accuracy()) << p.name;
+    EXPECT_GE(hi, p.Accuracy()) << p.name;
+  }
+  // DCIM is exact: every chip classifies as the first.
+  const StudyPoint& dcim = study.points.front();
+  EXPECT_EQ(dcim.chip_correct, std::vector<std::int64_t>(3, dcim.result.correct));
+  // Only the first chip's actions are counted (energy), once.
+  EXPECT_EQ(study.points[1].result.counts.input_vectors,
+            study.points.front().result.counts.input_vectors);
   std::ostringstream report;
   PrintStudy(report, study);
   EXPECT_NE(report.str().find("OSA L@6.5"), std::string::npos);
@@ -286,7 +329,29 @@ TEST(OsaStudy, SmallStudyReportsEveryModeAndWritesItsFiles) {
   }
   EXPECT_EQ(rows, 4);
   EXPECT_NE(header.find("layer3_passes_b7"), std::string::npos);
+  EXPECT_NE(header.find(",chips,accuracy,accuracy_lo,accuracy_hi,chip_min,chip_max,"),
+            std::string::npos);
+  EXPECT_NE(header.find("chip2_correct"), std::string::npos);
   fs::remove(csv);
+}
+
+// The accuracy over chips on hand-computed values: 90, 92 and 94 of 100 images correct.
+TEST(OsaStudy, AccuracyIntervalOverChipsIsTheStudentTIntervalOfTheMean) {
+  StudyPoint p;
+  p.result.images = 100;
+  p.result.correct = 90;
+  p.chip_correct = {90, 92, 94};
+  EXPECT_NEAR(p.Accuracy(), 0.92, 1e-12);
+  // sd over chips 0.02; t(0.975, 2) = 4.303; half width 4.303 x 0.02 / sqrt(3) = 0.049687.
+  const auto [lo, hi] = p.AccuracyInterval();
+  EXPECT_NEAR(lo, 0.92 - 0.049687, 1e-6);
+  EXPECT_NEAR(hi, 0.92 + 0.049687, 1e-6);
+  EXPECT_EQ(p.ChipRange(), std::make_pair(0.90, 0.94));
+  // One chip: the binomial interval of its accuracy, 1.96 sqrt(0.9 x 0.1 / 100) = 0.0588.
+  p.chip_correct = {90};
+  const auto [lo1, hi1] = p.AccuracyInterval();
+  EXPECT_NEAR(hi1 - lo1, 2 * 0.0588, 1e-4);
+  EXPECT_THROW(ChipNetworks(Net(), mac::MacShape{}, calib::AnalyticMacro(), 1, 0), UsageError);
 }
 
 TEST(NetworkBad, BadNetworkAndImageFilesAreClearErrors) {

@@ -268,7 +268,9 @@ TEST(NgspiceSession, NonConvergenceIsAnOutcome) {
 
 TEST(NgspiceSession, HangingRunTimesOutAndSessionGoesOn) {
   constexpr double kTimeoutS = 1.0;
-  constexpr double kSlackS = 2.0;
+  // The run asks for 1e15 time steps (hours); the session must stop it near kTimeoutS. The
+  // deadline is loose enough for a busy machine (ctest -j on shared cores).
+  constexpr double kDeadlineS = 30.0;
   const auto start = std::chrono::steady_clock::now();
   RunResult r = Session().Run(Job{.deck = testing::RcDeck(),
                                   .commands = {"tran 1e-15 1"},
@@ -278,7 +280,7 @@ TEST(NgspiceSession, HangingRunTimesOutAndSessionGoesOn) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.message;
   EXPECT_GE(elapsed, kTimeoutS);
-  EXPECT_LT(elapsed, kTimeoutS + kSlackS);
+  EXPECT_LT(elapsed, kDeadlineS);
   ASSERT_TRUE(Session().Alive());
   RunResult ok =
       Session().Run(Job{.deck = testing::RcDeck(), .commands = {"op"}, .vectors = {"v(out)"}});

@@ -1,4 +1,5 @@
 // cimchar snr: SNR and energy per MAC vs B_D/A with the error budget (paper Fig. 4b).
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -9,17 +10,19 @@
 #include "cimchar/command.h"
 #include "cimchar/layer_options.h"
 #include "core/error.h"
-#include "exporters/plots.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/options.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
+#include "network/workload.h"
+#include "report/plots.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace mac = cimchar::mac;
+namespace net = cimchar::network;
 
 int RunSnr(const std::vector<std::string>& args) {
   cimchar::tool::MacroArgs macro;
@@ -29,7 +32,8 @@ int RunSnr(const std::vector<std::string>& args) {
   std::string inputs = "uniform";
   std::string out_csv;
   std::string out_plot;
-  cimchar::tool::ChipArgs chips;
+  cimchar::tool::ChipArgs chips{.chips = mac::kFigureChips};
+  eval.samples = mac::kFigureSamples;
   int length = 0;
   po::options_description desc("cimchar snr [options]");
   desc.add_options()("help,h", "show this help")(
@@ -50,24 +54,18 @@ int RunSnr(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, layer_args, length, chips);
+  const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
+  const auto& layer = work.layer;
+  const mac::Chips& chip_set = work.chips;
   const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
   const mac::InputGenerator generator =
-      layer                 ? cimchar::tool::LayerInputs(*layer)
-      : inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
-      : inputs == "scaled"
-          ? mac::ScaledInputs(shape.activation_bits)
-          : throw cimchar::UsageError("--inputs '" + inputs + "': expected uniform or scaled");
+      layer ? net::LayerInputs(*layer) : cimchar::tool::Inputs(inputs, shape.activation_bits);
   if (layer && vm["samples"].defaulted()) {
-    // each of the layer's vectors once on every chip instance
-    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+    // every one of the layer's vectors at least once (sample n is vector n mod vectors)
+    eval.samples = std::max(eval.samples, layer->vectors);
   }
-  const int outputs = layer ? layer->outputs : shape.columns;
-  length = layer ? layer->length : (length > 0 ? length : shape.rows);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
-                                                       layer ? &layer->weights : nullptr);
   if (layer) {
     std::cout << "layer: " << layer->description << "\n";
   }
@@ -78,12 +76,17 @@ int RunSnr(const std::vector<std::string>& args) {
             << " chip instance(s)"
             << "\n";
   mac::PrintSweep(std::cout, shape, points);
+  for (const mac::SweepPoint& p : points) {
+    cimchar::tool::NoteWideInterval(
+        std::cout, p.budget.front().result,
+        std::string(mac::ModeName(p.mode)) + " B=" + std::to_string(p.boundary));
+  }
   if (!out_csv.empty()) {
     mac::WriteSweepCsv(out_csv, points);
     std::cout << "wrote " << out_csv << "\n";
   }
   if (!out_plot.empty()) {
-    cimchar::exporters::PlotSnrEnergy(cimchar::exporters::SnrEnergyFromSweep(points), out_plot);
+    cimchar::report::PlotSnrEnergy(cimchar::report::SnrEnergyFromSweep(points), out_plot);
     std::cout << "wrote " << out_plot << "\n";
   }
   return 0;

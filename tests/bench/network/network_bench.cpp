@@ -1,7 +1,9 @@
 // Throughput of the reference network on the behavioral macro: images per second through every
 // layer for the whole Fashion-MNIST test set, per mode (DCIM, HCIM at each B_D/A, OSA-HCIM) on 1
 // and 2 threads, with the process CPU time beside the wall time (the machine may be shared), and
-// the time the Fig. 8 sweep of `cimchar network study` needs on 2 threads (target: 5 minutes).
+// the time the Fig. 8 sweep of `cimchar network study` needs on 2 threads with 5 chip instances
+// per point (target: 60 s): every noisy point runs once with its actions counted (the energy) and
+// on four more chips without; DCIM (exact) once.
 // Usage: network_bench [images (default 10000)] [lut folder (default results/lut)] [vdd (0.6)]
 #include <chrono>
 #include <cstdio>
@@ -23,7 +25,8 @@ namespace net = cimchar::network;
 namespace mac = cimchar::mac;
 using Clock = std::chrono::steady_clock;
 
-constexpr double kSweepTargetS = 300.0;
+constexpr double kSweepTargetS = 60.0;
+constexpr int kChips = 5;
 
 struct Timing {
   double wall_s = 0.0;
@@ -80,9 +83,10 @@ int main(int argc, char** argv) {
   }
   configs.push_back(net::OsaConfig(macros, osa, 0, options));
 
-  std::printf("%-12s %12s %12s %12s %12s %9s\n", "mode", "img/s 1 thr", "img/s 2 thr",
-              "CPU ms/img 1", "CPU ms/img 2", "2 vs 1");
-  double hcim_s = 0.0, osa_s = 0.0, dcim_s = 0.0;
+  std::printf("%-12s %12s %12s %12s %12s %9s %16s\n", "mode", "img/s 1 thr", "img/s 2 thr",
+              "CPU ms/img 1", "CPU ms/img 2", "2 vs 1", "uncounted ms/img");
+  double sweep = cal_time.cpu_s / 2.0;
+  const auto n = static_cast<double>(test.Count());
   for (const net::NetworkConfig& c : configs) {
     Timing t[2];
     for (int threads = 1; threads <= 2; ++threads) {
@@ -90,25 +94,24 @@ int main(int argc, char** argv) {
         net::RunNetwork(macros, c, test, {.seed = 1, .threads = threads, .progress = false});
       });
     }
-    const auto n = static_cast<double>(test.Count());
-    std::printf("%-12s %12.0f %12.0f %12.3f %12.3f %8.2fx\n", c.name.c_str(), n / t[0].wall_s,
-                n / t[1].wall_s, 1e3 * t[0].cpu_s / n, 1e3 * t[1].cpu_s / n,
-                t[0].wall_s / t[1].wall_s);
+    const bool dcim = c.name == "DCIM";
+    const Timing plain = dcim ? Timing{} : Time([&] {
+      net::RunNetwork(macros, c, test,
+                      {.seed = 1, .threads = 2, .progress = false, .count = false});
+    });
+    std::printf("%-12s %12.0f %12.0f %12.3f %12.3f %8.2fx %16.3f\n", c.name.c_str(),
+                n / t[0].wall_s, n / t[1].wall_s, 1e3 * t[0].cpu_s / n, 1e3 * t[1].cpu_s / n,
+                t[0].wall_s / t[1].wall_s, 1e3 * plain.cpu_s / n);
     // The sweep's time on 2 threads when the 2 cores are ours: its CPU time shared by two.
-    const double sweep_share = t[1].cpu_s / 2.0 * 10000.0 / n;
-    if (c.name == "DCIM") {
-      dcim_s = sweep_share;
-    } else if (c.name.rfind("HCIM", 0) == 0) {
-      hcim_s += sweep_share;
-    } else {
-      osa_s = sweep_share;
-    }
+    const double counted = t[1].cpu_s / 2.0 * 10000.0 / n;
+    const double uncounted = plain.cpu_s / 2.0 * 10000.0 / n;
+    // cimchar network study: DCIM, HCIM B=5..10, and 5 OSA levels (timed here by one).
+    const double copies = c.name.rfind("OSA", 0) == 0 ? 5.0 : 1.0;
+    sweep += copies * (counted + (dcim ? 0.0 : (kChips - 1) * uncounted));
   }
-  // cimchar network study: DCIM, HCIM B=5..10, OSA at 5 levels, plus the calibration.
-  const double sweep = cal_time.cpu_s / 2.0 + dcim_s + hcim_s + 5.0 * osa_s;
   std::printf(
-      "Fig. 8 sweep (DCIM + 6 HCIM + 5 OSA on 10000 images + calibration) on 2 free "
-      "cores: %.0f s (target %.0f s) -> %s\n",
-      sweep, kSweepTargetS, sweep <= kSweepTargetS ? "met" : "MISSED");
+      "Fig. 8 sweep (DCIM + 6 HCIM + 5 OSA on 10000 images, %d chips per noisy point, + "
+      "calibration) on 2 free cores: %.0f s (target %.0f s) -> %s\n",
+      kChips, sweep, kSweepTargetS, sweep <= kSweepTargetS ? "met" : "MISSED");
   return 0;
 }
