@@ -15,8 +15,9 @@
 // the dies' spread, and at +0.2, +0.3 and +0.4 LSB, where a transition moved by a quarter LSB
 // lands: a fit decides its mean only from two vectors or more inside its spread, since a step
 // explains one alone (16 rows: one unit is 0.035 LSB).
-// Budget: about 4 minutes on two cores, 413 s of CPU time (ngspice: the tables, then 14 ops of
-// the column per die and 12 per die of the sets test).
+// Budget: about 4 minutes on two cores, 320 s of CPU time under ctest (ngspice: the tables and 14
+// ops of the column per die, once per ctest run in ValidateRun.Make; 12 ops per die of the sets
+// test).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -67,34 +69,12 @@ class RemoveDirWhenPassed : public ::testing::Environment {
 [[maybe_unused]] ::testing::Environment* const kCleanUp =
     ::testing::AddGlobalTestEnvironment(new RemoveDirWhenPassed);
 
-// Characterizes the tables of a 16-row macro at 1.0 V once: the line from two dies, the ADC from
-// sixteen (its transitions' mean and spread are what the comparison decides on), the energies
-// from one.
-const fs::path& Tables() {
-  static const fs::path dir = [] {
-    const fs::path d = Dir() / "lut";
-    fs::remove_all(Dir());
-    fs::create_directories(d);
-    for (const std::string recipe : {"apath", "adc", "dac", "digital"}) {
-      std::map<std::string, std::string> o = {{"vdd", "1.0"},
-                                              {"samples", recipe == "adc"     ? "16"
-                                                          : recipe == "apath" ? "2"
-                                                                              : "1"},
-                                              {"mismatch.scale", kMismatchScale}};
-      if (recipe == "apath") {
-        o["apath.rows"] = std::to_string(kRows);
-      }
-      const auto r = characterize::LoadRecipe(core::RecipesDir() / (recipe + ".ini"), "quick", o);
-      characterize::RunOptions run;
-      run.jobs = 2;
-      run.out = d / (recipe + ".h5");
-      run.progress = false;
-      characterize::RunCharacterization(r, run);
-    }
-    return d;
-  }();
-  return dir;
-}
+// The tables and the 10-die column are made once per ctest run (ValidateRun.Make, a fixture the
+// other tests require) into the build folder; every test process reads them.
+const fs::path kRun = CIMCHAR_VALIDATE_RUN;
+const fs::path kRunMade = kRun / "made";
+
+const fs::path& Tables();
 
 // The column: 10 dies, T3 and T5 at -0.07, 0, +0.07, +0.2, +0.3 and +0.4 LSB (12 vectors, two
 // ngspice runs of a start op and 6 vectors per die).
@@ -112,8 +92,56 @@ ValidateOptions Small(const fs::path& out, const fs::path& lut = Tables()) {
   return o;
 }
 
+// Characterizes the tables of a 16-row macro at 1.0 V (the line from two dies, the ADC from
+// sixteen: its transitions' mean and spread are what the comparison decides on; the energies from
+// one) and runs the column on them.
+void MakeRun() {
+  fs::remove_all(kRun);
+  const fs::path lut = kRun / "lut";
+  fs::create_directories(lut);
+  for (const std::string recipe : {"apath", "adc", "dac", "digital"}) {
+    std::map<std::string, std::string> o = {{"vdd", "1.0"},
+                                            {"samples", recipe == "adc"     ? "16"
+                                                        : recipe == "apath" ? "2"
+                                                                            : "1"},
+                                            {"mismatch.scale", kMismatchScale}};
+    if (recipe == "apath") {
+      o["apath.rows"] = std::to_string(kRows);
+    }
+    const auto r = characterize::LoadRecipe(core::RecipesDir() / (recipe + ".ini"), "quick", o);
+    characterize::RunOptions run;
+    run.jobs = 2;
+    run.out = lut / (recipe + ".h5");
+    run.progress = false;
+    characterize::RunCharacterization(r, run);
+  }
+  RunValidation(Small(kRun / "validation", lut));
+  std::ofstream(kRunMade) << "made by validate_test\n";
+}
+
+// Under ctest ValidateRun.Make has made them for this run; a test run on its own makes them when
+// they are missing (and reads those of an earlier build when they are not: run ValidateRun.Make
+// first after changing a bench).
+const fs::path& Tables() {
+  static const bool made = fs::exists(kRunMade) || (MakeRun(), true);
+  static_cast<void>(made);
+  static const fs::path lut = kRun / "lut";
+  return lut;
+}
+
+const fs::path& Column() {
+  Tables();
+  static const fs::path column = kRun / "validation" / "column.h5";
+  return column;
+}
+
+// The comparison of the shared column run, its report in this process's folder.
 const ValidationReport& Report() {
-  static const ValidationReport r = RunValidation(Small(Dir() / "validation"));
+  static const ValidationReport r = [] {
+    ValidateOptions o = Small(Dir() / "validation");
+    o.spice_file = Column();
+    return RunValidation(o);
+  }();
   return r;
 }
 
@@ -146,6 +174,13 @@ fs::path ShiftedTables(int k, double lsb) {
   }
   lut::WriteCompleteRun(d / "adc.h5", adc.spec(), adc.provenance(), adc.records(), tables);
   return d;
+}
+
+// Runs first in a run of the whole binary and as ctest's fixture setup: fresh tables and column of
+// this build.
+TEST(ValidateRun, Make) {
+  MakeRun();
+  EXPECT_TRUE(fs::exists(kRunMade));
 }
 
 TEST(ValidateSpice, TheModelPassesOnEveryTransitionItDecides) {
@@ -200,7 +235,7 @@ TEST(ValidateSpice, TheSameDiesMissATransitionMovedByAQuarterLsbInTheTables) {
 
 TEST(ValidateSpice, ThePipelineAroundTheComparison) {
   const ValidationReport& r = Report();
-  const fs::path out = Dir() / "validation";
+  const fs::path out = kRun / "validation";  // where the column was run
   EXPECT_EQ(r.point.vdd_v, 1.0);
   EXPECT_NE(r.spice_seed, 20240601u);
   ASSERT_EQ(r.spice.size(), static_cast<std::size_t>(kDies));
@@ -226,7 +261,7 @@ TEST(ValidateSpice, ThePipelineAroundTheComparison) {
   EXPECT_EQ(r.lines.vectors_compared, 12);
   EXPECT_LT(std::abs(r.lines.diff_mean_v), 1e-3) << text;
 
-  // The same recipe again reuses the SPICE run; the comparison is the same.
+  // The same recipe in the run's folder reuses its SPICE run; the comparison is the same.
   const ValidationReport again = RunValidation(Small(out));
   EXPECT_EQ(again.spice_s, 0.0);
   EXPECT_EQ(again.spice, r.spice);
