@@ -15,7 +15,7 @@ cimchar_packages=(
   libopenmpi-dev openmpi-bin  # MPI ranks (optional for the build; the mpi tests use them)
 )
 
-# Only for remaking the reference network (tools/networks/fashion_mnist/train.py); tools/run
+# Only for remaking the reference networks (tools/networks/*/train.py); tools/run
 # and the tests never need PyTorch.
 cimchar_training_packages=(python3-torch python3-h5py python3-numpy dataset-fashion-mnist)
 
