@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -328,23 +329,49 @@ TEST(ResidualNetwork, DcimOnTheMacroEqualsTheIntegerReferenceExactly) {
   EXPECT_EQ(r.counts.macs, q.MacsPerImage() * test.Count());
 }
 
-// The two checks above catch a residual path that is lost: without the last block's residual
-// the reference classifies some of the same images differently (5 of the first 100: 42, 44, 66,
-// 73 and 98).
-TEST(ResidualNetwork, PredictionsDependOnTheResidualPath) {
-  QuantizedNetwork q = Net();
-  QuantLayer& last = q.layers[q.layers.size() - 2];
-  ASSERT_GE(last.residual, 0);
-  last.residual = -1;
+// The equality checks above can fail: a residual add or a requantization that differs from the
+// file's (the way the script that made it computes them) changes DCIM's classes of some of the
+// first 100 test images. Each case names the images that change (found once, kept as a record;
+// the test asserts only that some do).
+TEST(ResidualNetwork, DcimWithAWrongResidualAddOrRequantizationDiffersFromTheFile) {
   constexpr std::int64_t kImages = 100;
-  const std::vector<std::uint8_t> pred =
-      ReferencePredictions(q, FirstTestImages(kImages), kThreads);
+  const ImageSet test = FirstTestImages(kImages);
   const std::vector<std::uint8_t> file = FilePredictions(kImages);
-  std::int64_t differ = 0;
-  for (std::size_t n = 0; n < pred.size(); ++n) {
-    differ += pred[n] != file[n];
+  const std::vector<std::pair<std::string, std::function<void(QuantizedNetwork&)>>> cases = {
+      // 42, 44, 66, 73, 98
+      {"the last block's residual lost", [](QuantizedNetwork& q) { q.layers[18].residual = -1; }},
+      // 17, 26, 43, 49, 66, 92, 98
+      {"layer4's block input added at twice its scale",
+       [](QuantizedNetwork& q) {
+         for (std::int64_t& m : q.layers[4].residual_multiplier) {
+           m *= 2;
+         }
+       }},
+      // 32 of the 100
+      {"layer8's block input sampled at every pixel instead of every second",
+       [](QuantizedNetwork& q) { q.layers[8].residual_stride = 1; }},
+      // 98
+      {"layer4's requantization multipliers 1/64 too large",
+       [](QuantizedNetwork& q) {
+         for (std::int64_t& m : q.layers[4].multiplier) {
+           m += m / 64;
+         }
+       }},
+  };
+  mac::RunOptions dcim;
+  dcim.mode = mac::Mode::kDcim;
+  for (const auto& [what, change] : cases) {
+    QuantizedNetwork q = Net();
+    change(q);
+    const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+    const InferenceResult r = RunNetwork(macros, UniformConfig("DCIM", dcim, q.layers.size()), test,
+                                         {.threads = kThreads, .count = false});
+    std::int64_t differ = 0;
+    for (std::size_t n = 0; n < file.size(); ++n) {
+      differ += r.predictions[n] != file[n];
+    }
+    EXPECT_GT(differ, 0) << what;
   }
-  EXPECT_GT(differ, 0);
 }
 
 // What the network study uses per layer works on all 20 layers: the calibration inputs, the

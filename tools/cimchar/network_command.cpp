@@ -51,7 +51,7 @@ struct Common {
 
 void AddCommon(po::options_description& d, Common& c) {
   d.add_options()("net", po::value(&c.network)->default_value(c.network),
-                  "quantized network file (format cimchar-qnet-1)")(
+                  "quantized network file (format cimchar-qnet-1 or -2, tools/networks/README.md)")(
       "data", po::value(&c.data)->default_value(c.data),
       "Fashion-MNIST folder (Debian package dataset-fashion-mnist)")(
       "threads", po::value(&c.threads)->default_value(c.threads),
