@@ -156,9 +156,9 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
   for (const lut::QuantityInfo& q : store.Quantities()) {
     if (q.quantity == schema::kApathLineV &&
         std::find(q.axes.begin(), q.axes.end(), "fraction") != q.axes.end()) {
-      throw UsageError("'" + file +
-                       "' holds apath/line_v over the ideal fraction: a table of the old line "
-                       "bench (no cells, no DACs in the chain); rerun cimchar characterize apath");
+      throw UsageError("'" + file + "' holds " + std::string(schema::kApathLineV) +
+                       " over the ideal fraction: a table of the old line bench (no cells, no "
+                       "DACs in the chain); rerun cimchar characterize apath");
     }
   }
   Geometry& g = m.geometry;
@@ -187,8 +187,9 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
   }
   const int top = (1 << g.dac_bits) - 1;
   if (l.codes.empty() || l.codes.front() != 0 || l.codes.back() != top) {
-    throw Error("'" + file + "': apath/line_v's code axis must run from 0 to " +
-                std::to_string(top) + " (a " + std::to_string(g.dac_bits) + "-bit DAC)");
+    throw Error("'" + file + "': " + std::string(schema::kApathLineV) +
+                "'s code axis must run from 0 to " + std::to_string(top) + " (a " +
+                std::to_string(g.dac_bits) + "-bit DAC)");
   }
   l.baseline_v =
       Look(store, Need(store, schema::kApathBaselineV, lut::Statistic::kMean, Expect("V")), at);
@@ -222,7 +223,8 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
   e.op_baseline_j = std::max(
       0.0, Look(store,
                 Need(store, schema::kApathBaselineEnergy, lut::Statistic::kMean, Expect("J")), at));
-  e.analog_how = "measured: apath/energy_op_j and apath/baseline_energy_j in " + file +
+  e.analog_how = "measured: " + std::string(schema::kApathEnergyOp) + " and " +
+                 std::string(schema::kApathBaselineEnergy) + " in " + file +
                  " (cells, the LBL precharge after the read, A_MULT, sharing, line reset, the "
                  "column's control lines; PCHB and AWL are per row, from the digital table)";
 
@@ -251,8 +253,8 @@ void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
     ++bits;
   }
   if ((std::size_t{1} << bits) - 1 != n) {
-    throw Error("'" + file + "': adc/transition_v has " + std::to_string(n) +
-                " transitions, which is not 2^b - 1 for any ADC resolution b");
+    throw Error("'" + file + "': " + std::string(schema::kAdcTransitionV) + " has " +
+                std::to_string(n) + " transitions, which is not 2^b - 1 for any ADC resolution b");
   }
   Agree("adc-bits", request.adc_bits, bits, "ADC bits", store.path());
   m.geometry.adc_bits = bits;
@@ -286,12 +288,12 @@ void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
     }
     a.comparator_noise_sigma_v = std::sqrt(sq / static_cast<double>(n));
   }
-  m.energy.adc_conversion = {
-      std::max(
-          0.0,
-          Look(store, Need(store, schema::kAdcEnergyConversion, lut::Statistic::kMean, Expect("J")),
-               at)),
-      "measured: adc/energy_conversion_j in " + file + " (what it includes: the file's recipe)"};
+  m.energy.adc_conversion = {std::max(0.0, Look(store,
+                                                Need(store, schema::kAdcEnergyConversion,
+                                                     lut::Statistic::kMean, Expect("J")),
+                                                at)),
+                             "measured: " + std::string(schema::kAdcEnergyConversion) + " in " +
+                                 file + " (what it includes: the file's recipe)"};
   // History (kickback, comparator memory): a die's largest transition shift over the previous
   // codes, averaged over dies; its spread across dies is in the note.
   const lut::Table* history =
@@ -310,7 +312,8 @@ void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
                       Num(schema::kAdcHistoryNegligibleLsb) + " LSB: the model leaves it out" +
                       (negligible ? "" : " although it matters"));
   } else {
-    m.notes.push_back("ADC history shift: not characterized (no adc/history_shift_max_lsb)");
+    m.notes.push_back("ADC history shift: not characterized (no " +
+                      std::string(schema::kAdcHistoryShiftMaxLsb) + ")");
   }
   m.notes.push_back("ADC: " + file + ", " + std::to_string(bits) + " bits, window " +
                     Num(a.LowV() * 1e3) + " .. " + Num(a.HighV() * 1e3) +
@@ -353,15 +356,15 @@ void ReadAdderTree(const lut::Store& store, const Request& request, Macro& m) {
     p[std::string(schema::kOnesAxis)] = static_cast<double>(n) / rows;
     e.adder_tree_j.push_back(std::max(0.0, Look(store, energy, p)));
   }
-  e.adder_tree_how = "measured: adder_tree/energy_j over the fraction of inputs at 1 in " + file +
-                     " (" + structure + " tree of " + std::to_string(rows) +
-                     " inputs with its output register; " + Num(e.adder_tree_j.front() * 1e15) +
-                     " fJ with no input at 1, " + Num(e.adder_tree_j[rows / 4] * 1e15) +
-                     " fJ at a quarter)";
+  e.adder_tree_how = "measured: " + std::string(schema::kAdderTreeEnergy) +
+                     " over the fraction of inputs at 1 in " + file + " (" + structure +
+                     " tree of " + std::to_string(rows) + " inputs with its output register; " +
+                     Num(e.adder_tree_j.front() * 1e15) + " fJ with no input at 1, " +
+                     Num(e.adder_tree_j[rows / 4] * 1e15) + " fJ at a quarter)";
   const double cycle_s = Scalar(store, schema::kAdderTreeCycle, "s", at);
   e.leakage_tree_cycle = {std::max(0.0, Scalar(store, schema::kAdderTreeLeakageCycle, "J", at)),
-                          "measured: adder_tree/leakage_cycle_j in " + file + " (over a cycle of " +
-                              Num(cycle_s * 1e9) + " ns)"};
+                          "measured: " + std::string(schema::kAdderTreeLeakageCycle) + " in " +
+                              file + " (over a cycle of " + Num(cycle_s * 1e9) + " ns)"};
   m.notes.push_back("adder tree: " + file + ", " + structure + ", " + std::to_string(rows) +
                     " inputs, cycle " + Num(cycle_s * 1e9) + " ns");
 }
@@ -384,7 +387,7 @@ void ReadDigital(const lut::Store& store, const Request& request, Macro& m) {
     p[std::string(schema::kAActivityAxis)] = a;
     return std::max(0.0, Look(store, dmult, p));
   };
-  const std::string dm = "measured: digital/dmult_energy_j at ";
+  const std::string dm = "measured: " + std::string(schema::kDigitalDmultEnergy) + " at ";
   e.dmult_w0 = {dmult_at(0.0, 0.5), dm + "w_activity 0, a_activity 0.5" + in};
   e.dmult_w1_a0 = {dmult_at(1.0, 0.0), dm + "w_activity 1, a_activity 0" + in};
   e.dmult_w1_a1 = {dmult_at(1.0, 1.0), dm + "w_activity 1, a_activity 1" + in};
@@ -400,30 +403,32 @@ void ReadDigital(const lut::Store& store, const Request& request, Macro& m) {
   };
   const double acc0 = std::max(0.0, acc_at(0.0));
   const double acc1 = std::max(acc0, acc_at(1.0));
-  e.accumulate = {acc0, "measured: digital/accumulator_energy_j over register toggles" + in + " (" +
-                            std::to_string(acc_bits) + " bits; " + Num(acc0 * 1e15) + " fJ + " +
+  e.accumulate = {acc0, "measured: " + std::string(schema::kDigitalAccumulatorEnergy) +
+                            " over register toggles" + in + " (" + std::to_string(acc_bits) +
+                            " bits; " + Num(acc0 * 1e15) + " fJ + " +
                             Num((acc1 - acc0) / acc_bits * 1e15) + " fJ per bit that changes)"};
   e.accumulate_toggle_j = (acc1 - acc0) / acc_bits;
   e.accumulator_bits = acc_bits;
 
-  e.precharge_lblb = {std::max(0.0, Scalar(store, schema::kPrechargeLblb, "J", at)),
-                      "measured: precharge/lblb_energy_j" + in + " (per discharged LBLB)"};
-  e.precharge_row_cycle = {
-      std::max(0.0, Scalar(store, schema::kPrechargeRowCycle, "J", at)),
-      "measured: precharge/row_cycle_energy_j" + in + " (per row, once per array cycle)"};
+  e.precharge_lblb = {
+      std::max(0.0, Scalar(store, schema::kPrechargeLblb, "J", at)),
+      "measured: " + std::string(schema::kPrechargeLblb) + in + " (per discharged LBLB)"};
+  e.precharge_row_cycle = {std::max(0.0, Scalar(store, schema::kPrechargeRowCycle, "J", at)),
+                           "measured: " + std::string(schema::kPrechargeRowCycle) + in +
+                               " (per row, once per array cycle)"};
   e.wordline_dwl = {std::max(0.0, Scalar(store, schema::kWordlineDwl, "J", at)),
-                    "measured: wordline/dwl_energy_j" + in};
+                    "measured: " + std::string(schema::kWordlineDwl) + in};
   e.wordline_awl = {std::max(0.0, Scalar(store, schema::kWordlineAwl, "J", at)),
-                    "measured: wordline/awl_energy_j" + in};
+                    "measured: " + std::string(schema::kWordlineAwl) + in};
   e.din_toggle = {std::max(0.0, Scalar(store, schema::kDinToggle, "J", at)),
-                  "measured: din/toggle_energy_j" + in};
+                  "measured: " + std::string(schema::kDinToggle) + in};
   const double cycle_s = Scalar(store, schema::kDigitalCycle, "s", at);
   const std::string over = " (over a cycle of " + Num(cycle_s * 1e9) + " ns)";
   e.leakage_row_cycle = {std::max(0.0, Scalar(store, schema::kLeakageRowCycle, "J", at)),
-                         "measured: leakage/row_cycle_j" + in + over};
+                         "measured: " + std::string(schema::kLeakageRowCycle) + in + over};
   e.leakage_accumulator_cycle = {
       std::max(0.0, Scalar(store, schema::kLeakageAccumulatorCycle, "J", at)),
-      "measured: leakage/accumulator_cycle_j" + in + over};
+      "measured: " + std::string(schema::kLeakageAccumulatorCycle) + in + over};
 
   // No netlist yet: the N/Q unit and the OSE decision logic, composed from the accumulator's
   // energy per bit at half its bits changing.
@@ -455,9 +460,10 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
   if (codes.size() != static_cast<std::size_t>(top) + 1 || codes.front() != 0 ||
       codes.back() != top) {
     throw UsageError(
-        "'" + file + "': dac/energy_j covers codes " + lut::FormatNumber(codes.front()) + ".." +
-        lut::FormatNumber(codes.back()) + " (" + std::to_string(codes.size()) +
-        " codes) but the line was measured with a " + std::to_string(m.geometry.dac_bits) +
+        "'" + file + "': " + std::string(schema::kDacEnergy) + " covers codes " +
+        lut::FormatNumber(codes.front()) + ".." + lut::FormatNumber(codes.back()) + " (" +
+        std::to_string(codes.size()) + " codes) but the line was measured with a " +
+        std::to_string(m.geometry.dac_bits) +
         "-bit DAC: characterize the DAC with dac.bits = " + std::to_string(m.geometry.dac_bits));
   }
   m.energy.dac_row_j.clear();
@@ -466,7 +472,7 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
     p[std::string(schema::kCodeAxis)] = c;
     m.energy.dac_row_j.push_back(std::max(0.0, Look(store, dac, p)));
   }
-  m.energy.dac_how = "measured: dac/energy_j in " + file +
+  m.energy.dac_how = "measured: " + std::string(schema::kDacEnergy) + " in " + file +
                      " (one row's DAC driving its GBL, return-to-zero, per code)";
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
 // The table contract between the characterization benches and the characterized macro
-// (characterization/README.md explains each quantity): names, units and bench axes. The benches
-// write these names and src/calib reads them; no other code spells a quantity name.
+// (characterization/README.md explains each quantity): quantity names, units, axes and the bench
+// parameters a run records. The benches write these names (the cell and column benches through
+// Bench's default "<bench>/<column>") and src/calib reads them; no other code spells a quantity
+// name. Header-only, so the benches use it without linking calib.
 
 #include <string_view>
 #include <utility>
@@ -14,8 +16,10 @@ inline constexpr std::string_view kCornerAxis = "corner";
 inline constexpr std::string_view kVddAxis = "vdd";    // V
 inline constexpr std::string_view kTempAxis = "temp";  // degC
 // Bench axes.
-inline constexpr std::string_view kCodeAxis = "code";    // DAC code or ADC transition, 1
-inline constexpr std::string_view kCheckAxis = "check";  // superposition check, 1
+inline constexpr std::string_view kCodeAxis = "code";             // DAC code or ADC transition, 1
+inline constexpr std::string_view kCheckAxis = "check";           // superposition check, 1
+inline constexpr std::string_view kInnerCodeAxis = "inner_code";  // ADC code 1..2^b-2, 1
+inline constexpr std::string_view kPreviousCodeAxis = "previous_code";  // ADC code before, 1
 
 // apath.ini: the analog chain of one column (cells, DACs, A_MULT, line with the ADC's input).
 inline constexpr std::string_view kApathLineV = "apath/line_v";          // V over code
@@ -28,7 +32,16 @@ inline constexpr std::string_view kApathBaselineEnergy = "apath/baseline_energy_
 // adc.ini: the SAR ADC.
 inline constexpr std::string_view kAdcTransitionV = "adc/transition_v";  // V over code 1..2^b-1
 inline constexpr std::string_view kAdcComparatorOffsetV = "adc/comparator_offset_v";  // V
-inline constexpr std::string_view kAdcEnergyConversion = "adc/energy_conversion_j";   // J
+// Quantities the benches write that the model does not read (characterization/README.md): the
+// widest bracket of the comparator threshold's bisection, its memory (threshold after a 0 minus
+// after a 1), INL and DNL, and each transition's shift after each previous code.
+inline constexpr std::string_view kAdcComparatorBracketV = "adc/comparator_bracket_v";  // V
+inline constexpr std::string_view kAdcComparatorMemoryV = "adc/comparator_memory_v";    // V
+inline constexpr std::string_view kAdcEnergyConversion = "adc/energy_conversion_j";     // J
+inline constexpr std::string_view kAdcInlLsb = "adc/inl_lsb";  // 1 (LSB) over code
+inline constexpr std::string_view kAdcDnlLsb = "adc/dnl_lsb";  // 1 (LSB) over inner_code
+inline constexpr std::string_view kAdcHistoryShiftV = "adc/history_shift_v";      // V
+inline constexpr std::string_view kAdcHistoryShiftLsb = "adc/history_shift_lsb";  // 1 (LSB)
 // Largest |shift| of a transition after any previous code (kickback, comparator memory), per
 // die, in LSB; adc/history_shift_lsb holds every transition after every previous code.
 inline constexpr std::string_view kAdcHistoryShiftMaxLsb = "adc/history_shift_max_lsb";  // 1
@@ -69,7 +82,8 @@ inline constexpr std::string_view kDigitalCycle = "digital/cycle_s";            
 inline constexpr std::string_view kCellLeakage = "cell/leakage_w";  // W
 
 // dac.ini.
-inline constexpr std::string_view kDacEnergy = "dac/energy_j";  // J over code
+inline constexpr std::string_view kDacEnergy = "dac/energy_j";             // J over code
+inline constexpr std::string_view kDacSettleError = "dac/settle_error_v";  // V over code
 
 // Bench parameters a run resolves and records in its provenance (recipe text, "# resolved"
 // block): the macro geometry the tables were measured for.

@@ -27,8 +27,8 @@ po::options_description RecipeOptions() {
        "model library file (.lib with corner sections); default "
        "models/ptm65.lib from the project's netlists/")                                       //
       ("pdk_corners", s(), "every corner section the model library has (e.g. \"tt ff ss\")")  //
-      ("nmos", s(), "NMOS model name in the library")                                         //
-      ("pmos", s(), "PMOS model name in the library")                                         //
+      ("nmos", s(), "NMOS model or subcircuit name in the library")                           //
+      ("pmos", s(), "PMOS model or subcircuit name in the library")                           //
       ("netlists", s(), "your own netlist folder(s), searched before the project's")          //
       ("corners", s(), "corners to sweep (names from pdk_corners)")                           //
       ("vdd", s(), "supply voltages to sweep, V (e.g. \"0.6, 0.8, 1.0\")")                    //

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/paths.h"
 #include "lut/reduce.h"
 #include "lut/store.h"
 #include "netlist/devices.h"
@@ -335,7 +336,7 @@ RunSummary RunCharacterization(const Recipe& recipe, const RunOptions& options) 
   std::sort(inputs.begin(), inputs.end());
   inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
   for (const auto& f : inputs) {
-    prov.input_sha256[f.string()] = lut::Sha256File(f);
+    prov.input_sha256[core::ProvenancePath(f)] = lut::Sha256File(f);
   }
   prov.ngspice_version = spice::NgspiceVersion();
   prov.producer = kProducer;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace cimchar::core {
 
@@ -14,5 +15,10 @@ std::filesystem::path NetlistsDir();
 
 // ProjectHome()/characterization.
 std::filesystem::path RecipesDir();
+
+// How provenance names an input file: relative to ProjectHome() when it lies inside it (so a
+// record reads the same on every machine: "netlists/blocks/strongarm.sp"), else absolute.
+// Relative `path`s are taken from the working folder. Failures: none. Thread-safe.
+std::string ProvenancePath(const std::filesystem::path& path);
 
 }  // namespace cimchar::core

@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "calib/schema.h"
 #include "core/build_info.h"
 #include "core/error.h"
 #include "lut/axis.h"
@@ -264,6 +265,24 @@ ExportModel ModelFromMacro(const calib::Macro& macro,
   return model;
 }
 
+ExportModel ExportModelFor(const ExportFormat& format,
+                           const calib::Macro& macro,
+                           const mac::MacShape& shape,
+                           const ViewOptions& views,
+                           const std::string& macro_name) {
+  switch (format.input) {
+    case ExportInput::kModel:
+      return ModelFromMacro(macro, shape, views, macro_name);
+    case ExportInput::kTables: {
+      ExportModel model;
+      model.provenance = ProvenanceOf(macro);
+      model.tables = TablesOfMacro(macro);
+      return model;
+    }
+  }
+  throw Error("internal: export format " + format.name + " reads neither the model nor tables");
+}
+
 std::string TableUnits(const std::string& name, const std::string& file_units) {
   if (!file_units.empty() && file_units != "1") {
     return file_units;
@@ -275,13 +294,13 @@ std::string TableUnits(const std::string& name, const std::string& file_units) {
   if (ends_with("_lsb")) {
     return "LSB";
   }
-  if (name == "code" || name == "inner_code") {
+  if (name == calib::schema::kCodeAxis || name == calib::schema::kInnerCodeAxis) {
     return "code";
   }
   if (name == "activity") {
     return "fraction";
   }
-  if (name == "check" || name == "batch") {
+  if (name == calib::schema::kCheckAxis || name == "batch") {
     return "index";
   }
   return "dimensionless";
@@ -331,7 +350,7 @@ std::vector<TableView> TablesOfMacro(const calib::Macro& macro) {
   return out;
 }
 
-DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
+report::DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
   const std::size_t n = transitions_v.size();
   if (n < 3) {
     throw UsageError("DNL needs at least 3 transitions (a 2-bit ADC); got " + std::to_string(n));
@@ -343,7 +362,7 @@ DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
     }
   }
   const double lsb = (transitions_v.back() - transitions_v.front()) / static_cast<double>(n - 1);
-  DnlInlPlot out;
+  report::DnlInlPlot out;
   // Code c (1 .. n-1) spans transitions c and c+1 (transition k is at index k-1).
   for (std::size_t c = 1; c < n; ++c) {
     out.codes.push_back(static_cast<double>(c));
@@ -354,10 +373,10 @@ DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v) {
   return out;
 }
 
-std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
-                                           const std::vector<std::string>& columns,
-                                           const GridPointRequest& point,
-                                           bool centered) {
+std::vector<report::SampleSet> SampleSetsFromStore(const lut::Store& store,
+                                                   const std::vector<std::string>& columns,
+                                                   const GridPointRequest& point,
+                                                   bool centered) {
   const lut::RunSpec& spec = store.spec();
   std::vector<std::size_t> index;
   for (const auto& axis : spec.grid) {
@@ -385,7 +404,7 @@ std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
     index.push_back(at);
   }
   const std::uint64_t grid_point = spec.GridPoint(index);
-  std::vector<SampleSet> sets;
+  std::vector<report::SampleSet> sets;
   for (const auto& name : columns) {
     std::size_t col = spec.columns.size();
     std::string known;
@@ -399,7 +418,7 @@ std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
       throw UsageError("column " + name + " is not recorded in " + store.path().string() +
                        " (columns: " + known + ")");
     }
-    SampleSet set{.name = name + " [" + spec.columns[col].units + "]", .samples = {}};
+    report::SampleSet set{.name = name + " [" + spec.columns[col].units + "]", .samples = {}};
     for (const auto& r : store.records()) {
       if (r.grid_point == grid_point && r.status == lut::SampleStatus::kOk) {
         set.samples.push_back(r.values[col]);

@@ -9,15 +9,16 @@
 #include "calib/macro.h"
 #include "exporters/export_model.h"
 #include "exporters/exporters.h"
-#include "exporters/plots.h"
 #include "lut/store.h"
 #include "mac/options.h"
+#include "report/plots.h"
 
-// The adapter from characterization run files (lut::Store, quantities as characterization/
-// README.md states them) to the exporters' ExportModel, and the per-sample and per-code data the
-// plots draw. Values are looked up at one operating point with lut::Table::Lookup (multilinear,
-// never extrapolated). A quantity none of the files holds stays unset, so the export lists it as
-// "not derived"; nothing is filled in from defaults.
+// The exporters' input from the characterized macro (src/calib, read at one operating point by
+// calib::ReadMacro: interpolated, never extrapolated): the model's views and the energy of every
+// action (ModelFromMacro), or the provenance and the tables of the macro's files as they are
+// (TablesOfMacro); ExportModelFor picks what a format reads. Also the per-sample and per-code
+// data the plots draw from run files. What a consumer reads that cimchar cannot derive is listed
+// under not_derived, never filled in from defaults.
 
 namespace cimchar::exporters {
 
@@ -37,6 +38,14 @@ struct GridPointRequest {
 // Failures: UsageError from the model for an invalid shape or view options. Ownership: returns
 // a value. Thread-safety: pure.
 ExportModel ModelFromMacro(const calib::Macro& macro,
+                           const mac::MacShape& shape,
+                           const ViewOptions& views = {},
+                           const std::string& macro_name = "osa_hcim");
+
+// What `format` is rendered from (its ExportInput): ModelFromMacro, or the provenance and the
+// tables of `macro` (ProvenanceOf, TablesOfMacro). Failures: as those. Thread-safety: pure.
+ExportModel ExportModelFor(const ExportFormat& format,
+                           const calib::Macro& macro,
                            const mac::MacShape& shape,
                            const ViewOptions& views = {},
                            const std::string& macro_name = "osa_hcim");
@@ -64,17 +73,17 @@ std::string TableUnits(const std::string& name, const std::string& file_units);
 // definition: LSB = (T_last - T_first) / (2^b - 2); INL is the deviation of each code's lower
 // transition from the end-point line). Failures: UsageError for fewer than 3 transitions or
 // non-increasing ones. Ownership: returns a value. Thread-safety: pure.
-DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v);
+report::DnlInlPlot LinearityFromTransitions(const std::vector<double>& transitions_v);
 
 // Per-sample values of the given record columns at the grid point matching `point` exactly
-// (unset members: the only value of the axis), one SampleSet per column, failed samples left
-// out. With `centered`, each set has its mean removed (the Monte Carlo error around the mean).
+// (unset members: the only value of the axis), one report::SampleSet per column, failed samples
+// left out. With `centered`, each set has its mean removed (the Monte Carlo error around the mean).
 // Failures: UsageError for an unknown column (listing the store's columns), a point off the
 // grid (naming the axis, the value and the grid values), or no ok sample there.
 // Ownership: returns a value. Thread-safety: pure.
-std::vector<SampleSet> SampleSetsFromStore(const lut::Store& store,
-                                           const std::vector<std::string>& columns,
-                                           const GridPointRequest& point,
-                                           bool centered);
+std::vector<report::SampleSet> SampleSetsFromStore(const lut::Store& store,
+                                                   const std::vector<std::string>& columns,
+                                                   const GridPointRequest& point,
+                                                   bool centered);
 
 }  // namespace cimchar::exporters

@@ -6,7 +6,9 @@
 //   /                         attributes: schema_version (int64), complete (int64: 0 snapshot,
 //                             1 finished), recipe (string: the effective recipe text),
 //                             master_seed (uint64), input_files / input_sha256 (parallel string
-//                             arrays: every netlist and model file used and its SHA-256),
+//                             arrays: every netlist and model file used, relative to the
+//                             project home when inside it (core::ProvenancePath), and its
+//                             SHA-256),
 //                             ngspice_version, cimchar_version, cimchar_commit, created_utc,
 //                             grid_axes (string array: the sweep axes, in grid-point order),
 //                             samples_per_point (uint64), samples_done, samples_total (uint64:

@@ -489,6 +489,7 @@ kernel::RunView MacRunner::View() const {
           .candidate = options_.ose.candidates.data(),
           .threshold = options_.ose.thresholds.data(),
           .ose_pairs = ose_pairs_,
+          .saliency_kind = static_cast<int>(options_.ose.saliency),
           .dynamic_noise = sw.dynamic_noise,
           .static_noise = sw.static_noise,
           .quantization = sw.quantization,
@@ -533,21 +534,7 @@ int MacRunner::ChooseBoundary(std::int64_t saliency) const {
 }
 
 std::int64_t MacRunner::TileSaliency(int tile, int column_tile, const std::uint64_t* act) const {
-  const MacArray& array = *array_;
-  const MacShape& shape = array.shape_;
-  const int words = array.words_;
-  const int c0 = column_tile * shape.columns;
-  const int c1 = std::min(array.outputs_, c0 + shape.columns);
-  std::int64_t s = 0;
-  for (int c = c0; c < c1; ++c) {
-    for (int i = 0; i < shape.weight_bits; ++i) {
-      for (int j = std::max(0, ose_floor_ - i); j < shape.activation_bits; ++j) {
-        const int count = array.CountRows(tile, c, i, act + static_cast<std::size_t>(j) * words);
-        s += nq_of_count_[static_cast<std::size_t>(count)];
-      }
-    }
-  }
-  return s;
+  return kernel::TileSaliencyOne(array_->View(), View(), tile, column_tile, act);
 }
 
 void MacRunner::SaliencyCounts(std::span<const std::int32_t> activations,

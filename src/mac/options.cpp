@@ -53,6 +53,28 @@ std::string ModeName(Mode mode) {
   return "?";
 }
 
+SaliencyKind ParseSaliencyKind(const std::string& text) {
+  for (SaliencyKind kind :
+       {SaliencyKind::kUnsigned, SaliencyKind::kSigned, SaliencyKind::kMagnitude}) {
+    if (text == SaliencyKindName(kind)) {
+      return kind;
+    }
+  }
+  throw UsageError("unknown saliency '" + text + "': expected unsigned, signed or magnitude");
+}
+
+std::string SaliencyKindName(SaliencyKind kind) {
+  switch (kind) {
+    case SaliencyKind::kUnsigned:
+      return "unsigned";
+    case SaliencyKind::kSigned:
+      return "signed";
+    case SaliencyKind::kMagnitude:
+      return "magnitude";
+  }
+  return "?";
+}
+
 void ValidateRunOptions(const MacShape& shape, const RunOptions& options) {
   const int max_boundary = MaxBoundary(shape);
   if (options.mode == Mode::kHcim) {

@@ -56,11 +56,28 @@ struct ErrorSwitches {
   bool transfer = true;
 };
 
+// How the saliency evaluator sums the N/Q outputs q of a column's saliency 1-bit MACs (the paper
+// does not say how signed weights enter):
+//   kUnsigned   every q adds (the sign plane's too, so a small negative weight counts like a
+//               large positive one);
+//   kSigned     the sign plane's q subtract and a column counts only when its sum is positive
+//               (the high-order partial sum of the output, as Precision Gating gates on: a
+//               negative one is likely cut by the ReLU);
+//   kMagnitude  the sign plane's q subtract and a column counts by the magnitude of its sum.
+// With unsigned weights the three are the same.
+enum class SaliencyKind { kUnsigned, kSigned, kMagnitude };
+
+// Parses "unsigned", "signed" or "magnitude". Failures: UsageError naming the value.
+SaliencyKind ParseSaliencyKind(const std::string& text);
+// The name ParseSaliencyKind accepts. Failures: none.
+std::string SaliencyKindName(SaliencyKind kind);
+
 // The on-the-fly saliency evaluator (paper Sec. V-A) and its thresholds.
 struct OseOptions {
   // s: the s highest output orders (k = w+a-2 down to w+a-1-s, every (i, j) pair in them) are
   // computed digitally first; their 1-bit MACs feed the evaluator and are reused in the result.
   int orders = 2;
+  SaliencyKind saliency = SaliencyKind::kUnsigned;
   // N/Q unit: each 1-bit MAC count c (0..rows) becomes min(round(c 2^q / F), 2^q-1), F the
   // full scale below.
   int quant_bits = 3;

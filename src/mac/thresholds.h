@@ -74,4 +74,17 @@ LossData MakeRelativeMseLoss(const MacArray& array,
                              const InputGenerator& inputs,
                              const EvalOptions& eval);
 
+// The seed offset of a calibration set drawn from the same input source as the set it
+// calibrates for (compare's and plot breakdown's threshold search and N/Q full scale), so that
+// the two are different vectors and noise.
+inline constexpr std::uint64_t kCalibrationSeedOffset = 1000;
+
+// `eval` for such a calibration set: the same options, the seed offset by
+// kCalibrationSeedOffset. Failures: none. Thread-safety: pure.
+inline EvalOptions CalibrationEval(const EvalOptions& eval) {
+  EvalOptions calibration = eval;
+  calibration.seed = eval.seed + kCalibrationSeedOffset;
+  return calibration;
+}
+
 }  // namespace cimchar::mac

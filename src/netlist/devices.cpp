@@ -1,112 +1,20 @@
 #include "netlist/devices.h"
 
-#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <map>
 #include <string>
 
 #include "core/error.h"
+#include "netlist/library.h"
+#include "netlist/spice_text.h"
 
 namespace cimchar::netlist {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-struct Line {
-  int number;                       // first physical line of the logical line
-  std::vector<std::string> tokens;  // lower case; `k = v` folded to `k=v`
-};
-
-std::vector<std::string> Tokenize(const std::string& text) {
-  std::vector<std::string> raw;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
-      ++i;
-    }
-    if (i >= text.size()) {
-      break;
-    }
-    size_t start = i;
-    int depth = 0;
-    while (i < text.size() && (depth > 0 || !std::isspace(static_cast<unsigned char>(text[i])))) {
-      if (text[i] == '{' || text[i] == '(') {
-        ++depth;
-      } else if ((text[i] == '}' || text[i] == ')') && depth > 0) {
-        --depth;
-      }
-      ++i;
-    }
-    raw.push_back(Lower(std::string_view(text).substr(start, i - start)));
-  }
-  // Fold "k = v", "k= v" and "k =v" into "k=v".
-  std::vector<std::string> out;
-  for (size_t k = 0; k < raw.size(); ++k) {
-    if (raw[k] == "=" && !out.empty() && k + 1 < raw.size()) {
-      out.back() += "=" + raw[++k];
-    } else if (!raw[k].empty() && raw[k].front() == '=' && !out.empty()) {
-      out.back() += raw[k];
-    } else if (!raw[k].empty() && raw[k].back() == '=' && k + 1 < raw.size()) {
-      out.push_back(raw[k] + raw[k + 1]);
-      ++k;
-    } else {
-      out.push_back(raw[k]);
-    }
-  }
-  return out;
-}
-
-std::vector<Line> LogicalLines(std::string_view deck) {
-  std::vector<Line> lines;
-  std::string current;
-  int current_no = 0;
-  int no = 0;
-  size_t pos = 0;
-  bool first = true;
-  auto flush = [&] {
-    if (!current.empty()) {
-      lines.push_back({current_no, Tokenize(current)});
-    }
-    current.clear();
-  };
-  while (pos <= deck.size()) {
-    size_t nl = deck.find('\n', pos);
-    std::string_view raw =
-        deck.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? deck.size() + 1 : nl + 1;
-    ++no;
-    if (first) {  // the title line
-      first = false;
-      continue;
-    }
-    std::string line(raw);
-    // Strip inline comments ($ and ;) and full-line comments (*).
-    for (const char* mark : {" $", "\t$", ";"}) {
-      if (size_t c = line.find(mark); c != std::string::npos) {
-        line.erase(c);
-      }
-    }
-    size_t s = line.find_first_not_of(" \t\r");
-    if (s == std::string::npos || line[s] == '*') {
-      continue;
-    }
-    if (line[s] == '+') {
-      current += " " + line.substr(s + 1);
-      continue;
-    }
-    flush();
-    current = line.substr(s);
-    current_no = no;
-  }
-  flush();
-  return lines;
-}
+using spice::Line;
+using spice::Lower;
+using spice::SplitAssign;
 
 struct Subckt {
   std::string name;
@@ -115,27 +23,34 @@ struct Subckt {
   std::vector<Line> body;
 };
 
-std::pair<std::string, std::string> SplitAssign(const std::string& token) {
-  size_t eq = token.find('=');
-  if (eq == std::string::npos) {
-    return {token, ""};
-  }
-  return {token.substr(0, eq), token.substr(eq + 1)};
-}
-
 class Flattener {
  public:
   explicit Flattener(std::string_view deck) {
-    std::vector<Line> lines = LogicalLines(deck);
+    top_ = Collect(spice::LogicalLines(deck, "deck", true), subckts_);
+    libraries_ = LibraryLines(deck);
+  }
+
+  std::vector<Device> Run() {
+    std::vector<Device> out;
+    Expand(top_, "", {}, 0, out);
+    return out;
+  }
+
+ private:
+  using Params = std::map<std::string, std::string>;
+
+  // Files `lines`' subcircuit definitions into `into`; returns the lines outside them.
+  static std::vector<Line> Collect(std::vector<Line> lines, std::map<std::string, Subckt>& into) {
+    std::vector<Line> rest;
     Subckt* open = nullptr;
     for (auto& l : lines) {
       const std::string& head = l.tokens.front();
       if (head == ".subckt") {
         if (open != nullptr) {
-          throw Error("deck line " + std::to_string(l.number) + ": nested .subckt definition");
+          throw Error(l.Where() + ": nested .subckt definition");
         }
         if (l.tokens.size() < 2) {
-          throw Error("deck line " + std::to_string(l.number) + ": .subckt without a name");
+          throw Error(l.Where() + ": .subckt without a name");
         }
         Subckt sc;
         sc.name = l.tokens[1];
@@ -150,30 +65,39 @@ class Flattener {
             sc.params[key] = value;
           }
         }
-        open = &subckts_[sc.name];
+        open = &into[sc.name];
         *open = std::move(sc);
       } else if (head == ".ends") {
         open = nullptr;
       } else if (open != nullptr) {
         open->body.push_back(std::move(l));
       } else {
-        top_.push_back(std::move(l));
+        rest.push_back(std::move(l));
       }
     }
+    return rest;
   }
 
-  std::vector<Device> Run() {
-    std::vector<Device> out;
-    Expand(top_, "", {}, 0, out);
-    return out;
+  // A subcircuit of the deck, else of the library sections the deck loads (read on first need:
+  // open PDKs wrap their transistors in subcircuits), else nullptr.
+  const Subckt* Find(const std::string& name) {
+    if (auto it = subckts_.find(name); it != subckts_.end()) {
+      return &it->second;
+    }
+    if (!libraries_read_) {
+      libraries_read_ = true;
+      for (const auto& [file, section] : libraries_) {
+        const auto lib = ReadLibrarySection(file, section);
+        Collect(lib->subcircuit_lines, library_subckts_);
+      }
+    }
+    auto it = library_subckts_.find(name);
+    return it == library_subckts_.end() ? nullptr : &it->second;
   }
-
- private:
-  using Params = std::map<std::string, std::string>;
 
   static double Eval(const std::string& text,
                      const Params& params,
-                     int line_no,
+                     const Line& line,
                      const std::string& what) {
     std::string t = text;
     for (int depth = 0; depth < 8; ++depth) {
@@ -192,7 +116,7 @@ class Flattener {
       }
       t = it->second;
     }
-    throw Error("deck line " + std::to_string(line_no) + ": cannot evaluate " + what + " '" + text +
+    throw Error(line.Where() + ": cannot evaluate " + what + " '" + text +
                 "' (use a number or a subcircuit parameter name)");
   }
 
@@ -217,18 +141,17 @@ class Flattener {
         for (size_t k = 6; k < l.tokens.size(); ++k) {
           auto [key, value] = SplitAssign(l.tokens[k]);
           if (key == "w") {
-            d.w_m = Eval(value, params, l.number, "W of " + name);
+            d.w_m = Eval(value, params, l, "W of " + name);
           } else if (key == "l") {
-            d.l_m = Eval(value, params, l.number, "L of " + name);
+            d.l_m = Eval(value, params, l, "L of " + name);
           } else if (key == "m") {
-            m = Eval(value, params, l.number, "m of " + name);
+            m = Eval(value, params, l, "m of " + name);
           } else if (key == "nf") {
-            nf = Eval(value, params, l.number, "nf of " + name);
+            nf = Eval(value, params, l, "nf of " + name);
           }
         }
         if (d.w_m <= 0.0 || d.l_m <= 0.0) {
-          throw Error("deck line " + std::to_string(l.number) + ": transistor " + name +
-                      " needs explicit positive w= and l=");
+          throw Error(l.Where() + ": transistor " + name + " needs explicit positive w= and l=");
         }
         d.w_m /= nf;
         d.mult = m * nf;
@@ -237,11 +160,11 @@ class Flattener {
         Device d;
         d.kind = Device::Kind::kCapacitor;
         d.name = flat;
-        d.c_f = Eval(l.tokens[3], params, l.number, "value of " + name);
+        d.c_f = Eval(l.tokens[3], params, l, "value of " + name);
         for (size_t k = 4; k < l.tokens.size(); ++k) {
           auto [key, value] = SplitAssign(l.tokens[k]);
           if (key == "m") {
-            d.mult = Eval(value, params, l.number, "m of " + name);
+            d.mult = Eval(value, params, l, "m of " + name);
           }
         }
         out.push_back(std::move(d));
@@ -259,12 +182,17 @@ class Flattener {
             inst[key] = value;
           }
         }
-        auto it = subckts_.find(sub);
-        if (it == subckts_.end()) {
-          throw Error("deck line " + std::to_string(l.number) + ": instance " + name +
-                      " uses unknown subcircuit '" + sub + "'");
+        const Subckt* def = Find(sub);
+        if (def == nullptr) {
+          std::string libs;
+          for (const auto& [file, section] : libraries_) {
+            libs += (libs.empty() ? "" : ", ") + file + " " + section;
+          }
+          throw Error(l.Where() + ": instance " + name + " uses unknown subcircuit '" + sub +
+                      "' (defined neither in the deck nor in the library sections it loads: " +
+                      (libs.empty() ? "none" : libs) + ")");
         }
-        Params merged = it->second.params;
+        Params merged = def->params;
         for (auto& [k, v] : merged) {  // defaults may refer to the parent's parameters
           if (params.count(v) != 0) {
             v = params.at(v);
@@ -273,13 +201,16 @@ class Flattener {
         for (const auto& [k, v] : inst) {
           merged[k] = params.count(v) != 0 ? params.at(v) : v;
         }
-        Expand(it->second.body, prefix + name + ".", merged, depth + 1, out);
+        Expand(def->body, prefix + name + ".", merged, depth + 1, out);
       }
     }
   }
 
   std::map<std::string, Subckt> subckts_;
   std::vector<Line> top_;
+  std::vector<std::pair<std::string, std::string>> libraries_;  // the deck's `.lib FILE SECTION`
+  bool libraries_read_ = false;
+  std::map<std::string, Subckt> library_subckts_;
 };
 
 }  // namespace

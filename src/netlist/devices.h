@@ -19,10 +19,13 @@ struct Device {
 };
 
 // Lists every MOS transistor and capacitor of a rendered deck, expanding subcircuit instances
-// the way ngspice names them, in deck order (deterministic). W, L and C must be numbers (SPICE
+// the way ngspice names them, in deck order (deterministic). A subcircuit the deck does not
+// define is looked up in the library sections it loads (`.lib FILE SECTION`): a transistor an
+// open PDK wraps in a subcircuit (`xmpd ... nfet w= l=`) is listed as the MOSFET inside it
+// ("m.xrow3.xmpd.m0", with the W and L the wrapper gives it). W, L and C must be numbers (SPICE
 // suffixes allowed) or names of subcircuit parameters that resolve to numbers.
-// Throws cimchar::Error naming the deck line for an unknown subcircuit, a recursion, or a size
-// that cannot be evaluated. Thread-safe.
+// Throws cimchar::Error naming the deck or library line for an unknown subcircuit, a recursion,
+// or a size that cannot be evaluated, and the errors of ReadLibrarySection. Thread-safe.
 std::vector<Device> EnumerateDevices(std::string_view deck);
 
 // Parses a SPICE number with an optional scale suffix (f p n u m k meg g t; case-insensitive,

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "netlist/library.h"
 
 namespace cimchar::netlist {
 namespace fs = std::filesystem;
@@ -31,6 +32,16 @@ void BindPdk(const Pdk& pdk, const std::string& corner, const SearchPath& search
     lib = fs::absolute(it == dirs.end() ? lib : *it / lib).lexically_normal();
   } else if (!fs::is_regular_file(lib)) {
     throw UsageError("model library '" + lib.string() + "' does not exist");
+  }
+  const auto section = ReadLibrarySection(lib, corner);
+  for (const auto& [kind, name] : {std::pair{"NMOS", pdk.nmos}, std::pair{"PMOS", pdk.pmos}}) {
+    const std::string lower = spice::Lower(name);
+    if (section->models.count(lower) == 0 && section->subcircuits.count(lower) == 0) {
+      throw UsageError(std::string("the ") + kind + " '" + name + "' is neither a model nor a " +
+                       "subcircuit of section '" + corner + "' of the model library '" +
+                       lib.string() + "' (it defines: " + section->DefinedNames() +
+                       "); set nmos and pmos to names it defines");
+    }
   }
   b.SetText("models", ".lib \"" + lib.string() + "\" " + corner).MarkOptional("models");
   b.SetText("nmos", pdk.nmos).MarkOptional("nmos");

@@ -11,6 +11,8 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "netlist/library.h"
+#include "netlist/spice_text.h"
 
 namespace cimchar::netlist {
 namespace fs = std::filesystem;
@@ -73,13 +75,6 @@ struct RenderState {
   }
 };
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string Location(std::string_view origin, int line) {
   return std::string(origin) + ":" + std::to_string(line);
 }
@@ -114,37 +109,6 @@ std::string Substitute(std::string_view line,
     out.append(st.bindings.Get(name));
     pos = close + 2;
   }
-}
-
-// Splits the arguments of a .include/.lib line, honouring double or single quotes.
-std::vector<std::string> SplitArgs(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
-      ++i;
-    }
-    if (i >= s.size()) {
-      break;
-    }
-    if (s[i] == '"' || s[i] == '\'') {
-      char q = s[i++];
-      size_t end = s.find(q, i);
-      if (end == std::string_view::npos) {
-        end = s.size();
-      }
-      out.emplace_back(s.substr(i, end - i));
-      i = end + 1;
-    } else {
-      size_t end = i;
-      while (end < s.size() && !std::isspace(static_cast<unsigned char>(s[end]))) {
-        ++end;
-      }
-      out.emplace_back(s.substr(i, end - i));
-      i = end;
-    }
-  }
-  return out;
 }
 
 fs::path Resolve(const std::string& name,
@@ -223,9 +187,9 @@ void RenderInto(std::string_view text,
     size_t first = line.find_first_not_of(" \t");
     std::string_view body =
         first == std::string::npos ? std::string_view() : std::string_view(line).substr(first);
-    std::string head = Lower(body.substr(0, body.find_first_of(" \t")));
+    std::string head = spice::Lower(body.substr(0, body.find_first_of(" \t")));
     if (head == ".include" || head == ".inc") {
-      auto args = SplitArgs(body.substr(head.size()));
+      auto args = spice::Arguments(body.substr(head.size()));
       if (args.size() != 1) {
         throw Error(Location(origin, line_no) + ": .include takes one file name");
       }
@@ -248,7 +212,7 @@ void RenderInto(std::string_view text,
       continue;
     }
     if (head == ".lib" && !body.empty()) {
-      auto args = SplitArgs(body.substr(head.size()));
+      auto args = spice::Arguments(body.substr(head.size()));
       if (args.size() == 2) {  // `.lib FILE SECTION`; a one-argument .lib opens a section
         fs::path file = Resolve(args[0], base_dir, st, origin, line_no);
         st.Note(file);
@@ -282,7 +246,12 @@ std::string RenderText(std::string_view text,
                   "' is used by no placeholder of the deck (misspelt key?)");
     }
   }
-  return out;
+  for (const auto& [file, section] : LibraryLines(out)) {
+    for (const auto& f : ReadLibrarySection(file, section)->files) {
+      st.Note(f);
+    }
+  }
+  return InstantiateLibrarySubcircuits(out);
 }
 
 std::string RenderFile(const fs::path& file,

@@ -48,9 +48,13 @@ struct SearchPath {
 //   PDK's model-name placeholders. `.lib FILE SECTION` is kept for ngspice with FILE made
 //   absolute. A file found nowhere is an error naming the including file:line and the folders
 //   searched.
+// - A transistor (`M` line) whose model a loaded library section defines as a subcircuit, as
+//   open PDKs wrap their devices, is written as an `X` instance of it
+//   (InstantiateLibrarySubcircuits in netlist/library.h), so templates need not know the form.
 // `inputs`, when given, receives every file the deck depends on (the template, each inlined
-// include, each .lib file), for provenance.
-// Throws cimchar::Error on every failure above. Thread-safe (no shared state).
+// include, each .lib file and the files its section loads), for provenance.
+// Throws cimchar::Error on every failure above and those of ReadLibrarySection (netlist/library.h).
+// Thread-safe.
 std::string RenderFile(const std::filesystem::path& file,
                        const Bindings& bindings,
                        const SearchPath& search = {},

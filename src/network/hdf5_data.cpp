@@ -134,9 +134,32 @@ IntTensor Hdf5Data::ReadTensor(const std::string& dataset) const {
     throw UsageError(t.source + ": uint64 data is not supported; store int64 or narrower");
   }
   for (hsize_t n : file_->Dims(d.get(), where)) {
+    if (n > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max())) {
+      throw UsageError(t.source + ": a dimension of " + std::to_string(n) + " is beyond int64");
+    }
     t.shape.push_back(static_cast<std::int64_t>(n));
   }
-  t.values.resize(static_cast<std::size_t>(t.Size()));
+  // The shape is what the dataspace claims; check it against what the file stores before
+  // anything is allocated for it. Unfiltered data takes its full size in the file, so a smaller
+  // storage means data never written (HDF5 would read fill values); compressed and virtual
+  // datasets are bounded by memory alone.
+  const auto element_bytes = static_cast<int>(H5Tget_size(type.get()));
+  const std::int64_t count = CheckedElementCount(t.shape, element_bytes, t.source);
+  const Hid dcpl(static_cast<hid_t>(
+      file_->Check(H5Dget_create_plist(d.get()), "reading the layout of " + where)));
+  if (H5Pget_nfilters(dcpl.get()) == 0 && H5Pget_layout(dcpl.get()) != H5D_VIRTUAL) {
+    const hsize_t stored = H5Dget_storage_size(d.get());
+    const auto claimed = static_cast<hsize_t>(count) * static_cast<hsize_t>(element_bytes);
+    if (stored < claimed) {
+      throw UsageError(t.source + ": the dataset's shape " + t.ShapeText() + " " + t.dtype +
+                       " is " + std::to_string(claimed) + " bytes of data, but the file stores " +
+                       std::to_string(stored) +
+                       " bytes of it (created with this shape and never fully written?); write "
+                       "the whole array");
+    }
+  }
+  CheckFitsInMemory(t.shape, count, t.source);
+  t.values.resize(static_cast<std::size_t>(count));
   if (!t.values.empty()) {
     file_->Check(H5Dread(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.values.data()),
                  "reading " + where);

@@ -8,8 +8,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "core/paths.h"
 #include "mac/evaluate.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::network {
 
@@ -249,7 +250,7 @@ Study RunStudy(const std::vector<MacNetwork>& chips,
   const MacNetwork& net = chips.front();
   Study study;
   const QuantizedNetwork& q = net.Network();
-  study.network = q.path + " (" + q.name + ")";
+  study.network = core::ProvenancePath(q.path) + " (" + q.name + ")";
   study.test_images = test.source;
   study.calibration_images = calibration.source;
   study.candidates = options.candidates;
@@ -629,7 +630,7 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
     }
     csv << "\n";
   }
-  exporters::WriteFilesAtomically({{path, csv.str()}});
+  report::WriteFilesAtomically({{path, csv.str()}});
 }
 
 }  // namespace cimchar::network

@@ -1,32 +1,30 @@
 #include "network/study_plots.h"
 
 #include "core/error.h"
-#include "exporters/plots.h"
+#include "report/plots.h"
 
 namespace cimchar::network {
 
-namespace ex = cimchar::exporters;
-
 void PlotAccuracyVsEfficiency(const Study& study, const std::filesystem::path& out) {
-  ex::XyPlot plot;
+  report::XyPlot plot;
   plot.title = "Test accuracy vs energy efficiency (paper Fig. 8 analogue; mean over " +
                std::to_string(study.chips) + " chip" + (study.chips == 1 ? "" : "s") + ")";
   plot.x_label = "energy efficiency (TOPS/W, 8b x 8b normalized)";
   plot.y_label = "test accuracy (%)";
-  ex::Series dcim{"DCIM", {}, {}};
-  ex::Series hcim{"HCIM, B_D/A = 5..10 (right to left: more digital)", {}, {}};
-  ex::Series osa{"OSA-HCIM, loss limits from precise to coarse", {}, {}};
+  report::Series dcim{"DCIM", {}, {}};
+  report::Series hcim{"HCIM, B_D/A = 5..10 (right to left: more digital)", {}, {}};
+  report::Series osa{"OSA-HCIM, loss limits from precise to coarse", {}, {}};
   for (const StudyPoint& p : study.points) {
-    ex::Series& s = p.mode == mac::Mode::kDcim ? dcim : p.mode == mac::Mode::kHcim ? hcim : osa;
+    report::Series& s = p.mode == mac::Mode::kDcim ? dcim : p.mode == mac::Mode::kHcim ? hcim : osa;
     s.x.push_back(p.result.energy.tops_per_w_8b_norm);
     s.y.push_back(100.0 * p.Accuracy());
   }
-  for (ex::Series* s : {&dcim, &hcim, &osa}) {
+  for (report::Series* s : {&dcim, &hcim, &osa}) {
     if (!s->x.empty()) {
       plot.y1.push_back(*s);
     }
   }
-  ex::PlotXY(plot, out);
+  report::PlotXY(plot, out);
 }
 
 void PlotLayerBoundaryMap(const ImageSet& images,
@@ -47,7 +45,7 @@ void PlotLayerBoundaryMap(const ImageSet& images,
                      std::to_string(width) + "x" + std::to_string(height) + " positions x " +
                      std::to_string(column_tiles) + " column tiles");
   }
-  ex::BdaMapPlot plot;
+  report::BdaMapPlot plot;
   plot.title = title;
   plot.image_title = "input image (grey scale)";
   plot.map_label = "B_D/A";
@@ -61,11 +59,11 @@ void PlotLayerBoundaryMap(const ImageSet& images,
   for (int p = 0; p < width * height; ++p) {
     plot.map.values.push_back(map[static_cast<std::size_t>(p) * column_tiles + column_tile]);
   }
-  ex::PlotBdaMap(plot, out);
+  report::PlotBdaMap(plot, out);
 }
 
 void PlotBoundaryUsage(const StudyPoint& point, const std::filesystem::path& out) {
-  ex::StackedBarPlot plot;
+  report::StackedBarPlot plot;
   plot.title = "B_D/A use per layer (L0: layer0), " + point.name + " (test set)";
   plot.y_label = "array passes (%)";
   const auto& layers = point.result.layer_counts;
@@ -77,7 +75,7 @@ void PlotBoundaryUsage(const StudyPoint& point, const std::filesystem::path& out
     plot.categories.push_back("L" + std::to_string(li));  // short: deep networks have 20 bars
   }
   for (std::size_t b = 0; b < max_b; ++b) {
-    ex::BarBlock block{"B_D/A = " + std::to_string(b), {}};
+    report::BarBlock block{"B_D/A = " + std::to_string(b), {}};
     bool used = false;
     for (const auto& c : layers) {
       const double n =
@@ -90,7 +88,7 @@ void PlotBoundaryUsage(const StudyPoint& point, const std::filesystem::path& out
       plot.blocks.push_back(std::move(block));
     }
   }
-  ex::PlotStackedBars(plot, out);
+  report::PlotStackedBars(plot, out);
 }
 
 }  // namespace cimchar::network

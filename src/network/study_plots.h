@@ -8,8 +8,8 @@
 #include "network/image_set.h"
 #include "network/study.h"
 
-// The figures of the network study (gnuplot through exporters/plots.h; PNG or SVG by the
-// extension). Failures: as exporters::PlotXY and friends (UsageError for inconsistent input,
+// The figures of the network study (gnuplot through report/plots.h; PNG or SVG by the
+// extension). Failures: as report::PlotXY and friends (UsageError for inconsistent input,
 // Error naming the file when gnuplot fails). Thread-safety: one call per output file.
 
 namespace cimchar::network {

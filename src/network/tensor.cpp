@@ -1,12 +1,14 @@
 #include "network/tensor.h"
 
+#include <unistd.h>
+
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "report/atomic_file.h"
 
 namespace cimchar::network {
 
@@ -39,6 +41,68 @@ std::string IntTensor::IndexText(std::int64_t index) const {
     s += (i ? ", " : "") + std::to_string(at[i]);
   }
   return s + "]";
+}
+
+namespace {
+
+// This machine's physical memory in bytes (the largest value an in-memory array could take);
+// the int64 maximum when the system does not say.
+std::int64_t PhysicalMemoryBytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0 ||
+      pages > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(page)) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  return static_cast<std::int64_t>(pages) * static_cast<std::int64_t>(page);
+}
+
+// out = a * b; false when it does not fit an int64 (a, b >= 0).
+bool MultiplyFits(std::int64_t a, std::int64_t b, std::int64_t& out) {
+  if (a != 0 && b > std::numeric_limits<std::int64_t>::max() / a) {
+    return false;
+  }
+  out = a * b;
+  return true;
+}
+
+}  // namespace
+
+std::int64_t CheckedElementCount(const std::vector<std::int64_t>& shape,
+                                 int stored_bytes,
+                                 const std::string& source) {
+  IntTensor described;
+  described.shape = shape;
+  std::int64_t count = 1;
+  for (std::int64_t d : shape) {
+    if (d < 0 || !MultiplyFits(count, d, count)) {
+      throw UsageError(source + ": the shape " + described.ShapeText() +
+                       " is negative or has more elements than a 64-bit count holds");
+    }
+  }
+  std::int64_t stored = 0;
+  std::int64_t in_memory = 0;
+  if (!MultiplyFits(count, stored_bytes, stored) ||
+      !MultiplyFits(count, static_cast<std::int64_t>(sizeof(std::int64_t)), in_memory)) {
+    throw UsageError(source + ": the shape " + described.ShapeText() + " (" +
+                     std::to_string(count) + " elements) is larger than a 64-bit byte count holds");
+  }
+  return count;
+}
+
+void CheckFitsInMemory(const std::vector<std::int64_t>& shape,
+                       std::int64_t count,
+                       const std::string& source) {
+  const std::int64_t in_memory = count * static_cast<std::int64_t>(sizeof(std::int64_t));
+  const std::int64_t memory = PhysicalMemoryBytes();
+  if (in_memory > memory) {
+    IntTensor described;
+    described.shape = shape;
+    throw UsageError(source + ": the shape " + described.ShapeText() + " (" +
+                     std::to_string(count) + " elements) needs " + std::to_string(in_memory) +
+                     " bytes in memory, more than this machine's " + std::to_string(memory) +
+                     "; is the shape right?");
+  }
 }
 
 namespace {
@@ -136,6 +200,36 @@ std::string DtypeAdvice(const std::string& descr) {
   return "unsupported dtype '" + descr + "': expected int8/16/32/64 or uint8/16/32/64";
 }
 
+// The dimensions of a .npy header's shape tuple text ("3, 4", "5,", "" for a scalar); Python 2's
+// long suffix ("3L") is accepted.
+std::vector<std::int64_t> ParseShape(const std::filesystem::path& path, const std::string& text) {
+  std::vector<std::int64_t> shape;
+  std::size_t p = 0;
+  while (p < text.size()) {
+    if (text[p] == ' ' || text[p] == ',') {
+      ++p;
+      continue;
+    }
+    std::size_t end = p;
+    while (end < text.size() && text[end] != ' ' && text[end] != ',') {
+      ++end;
+    }
+    std::string word = text.substr(p, end - p);
+    if (word.size() > 1 && (word.back() == 'L' || word.back() == 'l')) {
+      word.pop_back();
+    }
+    std::int64_t d = 0;
+    const auto [stop, err] = std::from_chars(word.data(), word.data() + word.size(), d);
+    if (err != std::errc() || stop != word.data() + word.size() || d < 0) {
+      Bad(path, "malformed shape (" + text + ") in the .npy header: '" + word +
+                    "' is not a dimension (a whole number from 0 to 2^63-1)");
+    }
+    shape.push_back(d);
+    p = end;
+  }
+  return shape;
+}
+
 }  // namespace
 
 IntTensor ReadNpy(const std::filesystem::path& path) {
@@ -187,20 +281,27 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
   IntTensor t;
   t.source = path.string();
   t.dtype = type->name;
-  std::string dims = shape_text;
-  for (char& c : dims) {
-    c = c == ',' ? ' ' : c;
-  }
-  std::istringstream ds(dims);
-  std::int64_t d = 0;
-  while (ds >> d) {
-    if (d < 0) {
-      Bad(path, "negative dimension in shape (" + shape_text + ")");
-    }
-    t.shape.push_back(d);
-  }
-  const std::int64_t n = t.Size();
+  t.shape = ParseShape(path, shape_text);
+  const std::int64_t n = CheckedElementCount(t.shape, type->bytes, t.source);
   const auto bytes = static_cast<std::size_t>(n) * static_cast<std::size_t>(type->bytes);
+  // The data must be in the file before anything is allocated for it: a header may claim any
+  // shape.
+  const std::streamoff data_start = in.tellg();
+  std::error_code ec;
+  const std::uintmax_t file_bytes = std::filesystem::file_size(path, ec);
+  if (ec || data_start < 0) {
+    Bad(path, "cannot size the file: " + ec.message());
+  }
+  const std::uintmax_t held =
+      file_bytes - std::min<std::uintmax_t>(file_bytes, static_cast<std::uintmax_t>(data_start));
+  if (bytes > held) {
+    Bad(path, "the header says " + t.ShapeText() + " " + type->name + ", " + std::to_string(bytes) +
+                  " bytes of data, but the file holds " + std::to_string(held) +
+                  " bytes after its " + std::to_string(data_start) +
+                  "-byte header: the file is truncated or its header is wrong; save the array "
+                  "again with np.save");
+  }
+  CheckFitsInMemory(t.shape, n, t.source);
   std::vector<unsigned char> raw(bytes);
   in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
   if (static_cast<std::size_t>(in.gcount()) != bytes) {
@@ -276,7 +377,7 @@ void WriteNpy(const std::filesystem::path& path,
       u >>= 8;
     }
   }
-  exporters::WriteFilesAtomically({{path, std::move(out)}});
+  report::WriteFilesAtomically({{path, std::move(out)}});
 }
 
 }  // namespace cimchar::network

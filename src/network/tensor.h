@@ -24,11 +24,25 @@ struct IntTensor {
   std::string IndexText(std::int64_t index) const;
 };
 
+// Checks on an array's claimed shape before anything is allocated for it; both throw UsageError
+// naming `source` and the shape. Thread-safety: pure.
+// The number of elements of `shape`, stored `stored_bytes` per element; refused when a dimension
+// is negative or the count, its stored bytes or its bytes in memory (int64 values) overflow 64
+// bits.
+std::int64_t CheckedElementCount(const std::vector<std::int64_t>& shape,
+                                 int stored_bytes,
+                                 const std::string& source);
+// Refused when `count` int64 values would not fit in this machine's physical memory.
+void CheckFitsInMemory(const std::vector<std::int64_t>& shape,
+                       std::int64_t count,
+                       const std::string& source);
+
 // Reads a NumPy .npy file (format versions 1.0-3.0) holding an integer array: dtypes
 // int8/16/32/64 and uint8/16/32/64, little-endian or single-byte, C order.
 // Failures: UsageError naming the file for a missing or unreadable file, a file that is not .npy,
 // a floating-point, boolean or other non-integer dtype ("quantize first"), big-endian data,
-// Fortran order, a uint64 value above 2^63-1, or data shorter than the header says.
+// Fortran order, a malformed shape, a uint64 value above 2^63-1, or a header that claims more
+// data than the file holds (naming both sizes; checked before anything is allocated).
 // Ownership: returns a value. Thread-safety: pure.
 IntTensor ReadNpy(const std::filesystem::path& path);
 

@@ -12,7 +12,9 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -140,6 +142,29 @@ TEST(Run, TablesAreTheHandComputedStatisticsOfTheRecords) {
   }
   EXPECT_EQ(dyn->axes().size(), mean->axes().size());
   EXPECT_EQ(dyn->units(), "V");
+}
+
+// The provenance names the files a run read relative to the project home, so two machines that
+// hold the project in different folders record the same inputs; files outside it stay absolute.
+TEST(Run, InputFilesAreNamedRelativeToTheProjectHome) {
+  const Recipe recipe = TestRecipe();
+  const fs::path source_dir = fs::path(testing::kData).parent_path().parent_path().parent_path();
+  ::setenv("CIMCHAR_HOME", source_dir.c_str(), 1);
+  RunCharacterization(recipe, Options(TempFile("home.h5"), 1));
+  ::setenv("CIMCHAR_HOME", "/nowhere", 1);
+  RunCharacterization(recipe, Options(TempFile("elsewhere.h5"), 1));
+  ::setenv("CIMCHAR_HOME", source_dir.c_str(), 1);
+  const auto inputs = [](const std::string& name) {
+    std::vector<std::string> files;
+    const lut::Store store = lut::Store::Open(TempFile(name));
+    for (const auto& [file, hash] : store.provenance().input_sha256) {
+      files.push_back(file);
+    }
+    return files;
+  };
+  EXPECT_EQ(inputs("home.h5"), std::vector<std::string>{"tests/characterize/data/fake.ini"});
+  EXPECT_EQ(inputs("elsewhere.h5"),
+            std::vector<std::string>{(fs::path(testing::kData) / "fake.ini").string()});
 }
 
 TEST(Run, ResumeAfterSigkillEqualsAnUninterruptedRun) {

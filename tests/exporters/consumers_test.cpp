@@ -17,6 +17,7 @@
 
 #include "exporters/document.h"
 #include "exporters/exporters.h"
+#include "exporters/formats/accelergy.h"
 #include "exporters/from_store.h"
 #include "exporters/test_macro.h"
 #include "lut/store.h"
@@ -75,8 +76,8 @@ class ExportConsumers : public ::testing::Test {
   static const ExportModel& Model() { return *model_; }
   static const mac::MacShape& Shape() { return model_->shape; }
 
-  fs::path Export(ExportFormat format) {
-    const fs::path out = dir_.path() / ExportFormatName(format);
+  fs::path Export(const ExportFormat& format) {
+    const fs::path out = dir_.path() / format.name;
     WriteExport(format, Model(), out);
     return out;
   }
@@ -160,7 +161,7 @@ calib::Macro* ExportConsumers::macro_ = nullptr;
 ExportModel* ExportConsumers::model_ = nullptr;
 
 TEST_F(ExportConsumers, AccelergyAndTimeloopPriceWhatTheModelCounts) {
-  const fs::path out = Export(ExportFormat::kAccelergy);
+  const fs::path out = Export(FindExportFormat("accelergy"));
   const mac::MacShape& s = Shape();
   Document workloads = Document::MakeArray();
   struct Workload {
@@ -218,7 +219,7 @@ TEST_F(ExportConsumers, AccelergyAndTimeloopPriceWhatTheModelCounts) {
 }
 
 TEST_F(ExportConsumers, NeuroSimReproducesThePerCountMeanAndSigma) {
-  const fs::path out = Export(ExportFormat::kNeuroSim);
+  const fs::path out = Export(FindExportFormat("neurosim"));
   const mac::MacArray array = Instances(kModelChips, 2024);
   const mac::MacRunner runner(array, mac::RunOptions{});
   Document patterns = Document::MakeArray();
@@ -312,7 +313,7 @@ double ModelDynamicSigma(const mac::MacRunner& noisy,
 }
 
 TEST_F(ExportConsumers, AihwkitQuantizesAndBoundsAsTheModel) {
-  const fs::path out = Export(ExportFormat::kAihwkit);
+  const fs::path out = Export(FindExportFormat("aihwkit"));
   const mac::MacArray array = Instances(1, 31337);
   const mac::MacRunner quiet(array, Quiet());
   mac::Rng unused(0);
@@ -373,7 +374,7 @@ TEST_F(ExportConsumers, AihwkitQuantizesAndBoundsAsTheModel) {
 }
 
 TEST_F(ExportConsumers, AsimSplitsEveryBoundaryAsTheModel) {
-  const fs::path out = Export(ExportFormat::kAsim);
+  const fs::path out = Export(FindExportFormat("asim"));
   const mac::MacShape& s = Shape();
   const std::vector<std::int32_t> weights(static_cast<std::size_t>(s.rows) * s.columns, 0);
   const mac::MacArray one(s, Macro(), weights, s.rows, s.columns, 1);
@@ -441,7 +442,7 @@ TEST_F(ExportConsumers, AsimSplitsEveryBoundaryAsTheModel) {
 }
 
 TEST_F(ExportConsumers, CrossSimLoadsTheFileAndConvertsARampToTheModelsCodes) {
-  const fs::path out = Export(ExportFormat::kCrossSim);
+  const fs::path out = Export(FindExportFormat("crosssim"));
   const mac::MacArray array = Instances(1, 2718);
   const mac::MacRunner quiet(array, Quiet());
   mac::Rng unused(0);
@@ -538,10 +539,10 @@ TEST_F(ExportConsumers, TablesCarryTheirGridUnitsAndProvenance) {
                            .Set("temp_c", Document::Reals({27.0})));
   expected.Set("tables", std::move(tables));
   const fs::path exp = Expected(expected);
-  for (ExportFormat f : {ExportFormat::kCsv, ExportFormat::kJson}) {
-    const fs::path out = dir_.path() / ExportFormatName(f);
-    WriteExport(f, model, out);
-    EXPECT_EQ(RunConsumer("tables.py", {ExportFormatName(f), out.string(), exp.string()}), 0);
+  for (const ExportFormat* f : {&FindExportFormat("csv"), &FindExportFormat("json")}) {
+    const fs::path out = dir_.path() / f->name;
+    WriteExport(*f, model, out);
+    EXPECT_EQ(RunConsumer("tables.py", {f->name, out.string(), exp.string()}), 0);
   }
 }
 

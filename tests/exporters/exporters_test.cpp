@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "exporters/document.h"
+#include "exporters/formats/accelergy.h"
 #include "exporters/from_store.h"
 #include "exporters/test_macro.h"
 #include "temp_dir.h"
@@ -61,9 +62,9 @@ class EachConsumerFormat : public ::testing::TestWithParam<std::string> {};
 TEST_P(EachConsumerFormat, WritesItsFilesWholeAndNothingElse) {
   TempDir dir;
   const auto out = dir.path() / "out";
-  const auto format = ParseExportFormat(GetParam());
+  const ExportFormat& format = FindExportFormat(GetParam());
   const auto written = WriteExport(format, Model(), out);
-  const auto rendered = RenderExport(format, Model());
+  const auto rendered = format.render(Model());
   ASSERT_FALSE(written.empty());
   ASSERT_EQ(written.size(), rendered.size());
   for (std::size_t i = 0; i < written.size(); ++i) {
@@ -78,9 +79,9 @@ TEST_P(EachConsumerFormat, IsAPureFunctionOfTheMacroAndTheSeed) {
   ViewOptions views = testing::TestViews();
   views.chips = 128;
   const ExportModel again = ModelFromMacro(macro, testing::ShapeOf(macro), views);
-  const auto format = ParseExportFormat(GetParam());
-  const auto a = RenderExport(format, Model());
-  const auto b = RenderExport(format, again);
+  const ExportFormat& format = FindExportFormat(GetParam());
+  const auto a = format.render(Model());
+  const auto b = format.render(again);
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].path, b[i].path);
@@ -93,7 +94,7 @@ TEST_P(EachConsumerFormat, MarksADirtyTreeInTheBinaryAndInEveryTable) {
   m.provenance.cimchar_commit = "0123456789abcdef0123456789abcdef01234567-dirty";
   m.provenance.cimchar_dirty = true;
   std::string all;
-  for (const auto& f : RenderExport(ParseExportFormat(GetParam()), m)) {
+  for (const auto& f : FindExportFormat(GetParam()).render(m)) {
     all += f.contents;
   }
   // The binary's mark, and the synthetic table's (its commit ends in -dirty).
@@ -110,14 +111,14 @@ TEST_P(EachConsumerFormat, MarksADirtyTreeInTheBinaryAndInEveryTable) {
 TEST_P(EachConsumerFormat, ExportWithoutTheBinarysCommitIsRefused_bad) {
   ExportModel m = Model();
   m.provenance.cimchar_commit.clear();
-  EXPECT_THROW(RenderExport(ParseExportFormat(GetParam()), m), UsageError);
+  EXPECT_THROW(FindExportFormat(GetParam()).render(m), UsageError);
 }
 
 TEST_P(EachConsumerFormat, ModelWithoutItsViewsIsRefusedNamingWhat_bad) {
   ExportModel m = Model();
   m.op.codes_by_count.clear();
   try {
-    RenderExport(ParseExportFormat(GetParam()), m);
+    FindExportFormat(GetParam()).render(m);
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("codes_by_count"), std::string::npos) << e.what();
@@ -174,7 +175,7 @@ double NumberAfter(const std::string& text, const std::vector<std::string>& anch
   return std::strtod(text.c_str() + at, nullptr);
 }
 
-std::string FileOf(const std::vector<PendingFile>& files, const std::string& name) {
+std::string FileOf(const std::vector<report::PendingFile>& files, const std::string& name) {
   for (const auto& f : files) {
     if (f.path == name) {
       return f.contents;
@@ -215,22 +216,25 @@ TEST(ExportContent, TheNumbersFollowTheMacro) {
        "quantizer's top level, digit units"},
   };
   for (const Expectation& e : expected) {
-    const auto files = RenderExport(ParseExportFormat(e.format), model);
+    const auto files = FindExportFormat(e.format).render(model);
     const double got = NumberAfter(FileOf(files, e.file), e.anchors);
     EXPECT_NEAR(got, e.value, 1e-6 * std::abs(e.value))
         << e.format << " " << e.file << ": " << e.what;
   }
 }
 
-TEST(ExportFormat, NamesRoundTrip) {
-  for (const auto& name : ExportFormatNames()) {
-    EXPECT_EQ(ExportFormatName(ParseExportFormat(name)), name);
+TEST(ExportFormat, EveryFormatIsFoundByItsNameAndListedInTheHelp) {
+  const std::string help = ExportFormatsHelp();
+  for (const ExportFormat& f : ExportFormats()) {
+    EXPECT_EQ(&FindExportFormat(f.name), &f);
+    EXPECT_FALSE(f.help.empty()) << f.name;
+    EXPECT_NE(help.find("  " + f.name + " "), std::string::npos) << help;
   }
 }
 
 TEST(ExportFormat, UnknownFormatIsAUsageErrorListingTheKnownOnes_bad) {
   try {
-    ParseExportFormat("timeloop");
+    FindExportFormat("timeloop");
     FAIL() << "no error";
   } catch (const UsageError& e) {
     const std::string what = e.what();
@@ -244,7 +248,7 @@ TEST(WriteExport, UnwritablePathIsAnErrorAndLeavesNothing_bad) {
   const auto blocker = dir.path() / "blocker";
   WriteText(blocker, "a file, not a folder");
   const auto out = blocker / "sub";
-  EXPECT_THROW(WriteExport(ExportFormat::kAccelergy, Model(), out), Error);
+  EXPECT_THROW(WriteExport(FindExportFormat("accelergy"), Model(), out), Error);
   EXPECT_EQ(CountEntries(dir.path()), 1u);
 }
 
@@ -254,7 +258,7 @@ TEST(WriteExport, MissingCountTableIsAUsageErrorBeforeAnythingIsWritten_bad) {
   model.counts.mean.pop_back();
   const auto out = dir.path() / "out";
   try {
-    WriteExport(ExportFormat::kNeuroSim, model, out);
+    WriteExport(FindExportFormat("neurosim"), model, out);
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("per-count table"), std::string::npos) << e.what();
@@ -265,10 +269,10 @@ TEST(WriteExport, MissingCountTableIsAUsageErrorBeforeAnythingIsWritten_bad) {
 TEST(WriteExport, NonFiniteValuesAreRefused_bad) {
   ExportModel model = Model();
   model.operating_point.vdd_v = std::nan("");
-  EXPECT_THROW(RenderExport(ExportFormat::kAihwkit, model), UsageError);
+  EXPECT_THROW(FindExportFormat("aihwkit").render(model), UsageError);
   model = Model();
   model.counts.sigma[3] = INFINITY;
-  EXPECT_THROW(RenderExport(ExportFormat::kNeuroSim, model), UsageError);
+  EXPECT_THROW(FindExportFormat("neurosim").render(model), UsageError);
 }
 
 TEST(WriteExport, TablesWithoutTheirSourceOrWithAWrongShapeAreRefused_bad) {
@@ -280,12 +284,12 @@ TEST(WriteExport, TablesWithoutTheirSourceOrWithAWrongShapeAreRefused_bad) {
   t.axes = {{.name = "code", .units = "code", .values = {1, 2}, .labels = {}}};
   t.data = {0.1, 0.2};
   model.tables = {t};
-  EXPECT_THROW(RenderExport(ExportFormat::kJson, model), UsageError);  // no source
+  EXPECT_THROW(FindExportFormat("json").render(model), UsageError);  // no source
   model.tables[0].source = {.role = "adc", .file = "/t/adc.h5", .sha256 = "ab"};
-  EXPECT_NO_THROW(RenderExport(ExportFormat::kJson, model));
+  EXPECT_NO_THROW(FindExportFormat("json").render(model));
   model.tables[0].data.pop_back();
-  EXPECT_THROW(RenderExport(ExportFormat::kJson, model), UsageError);
-  EXPECT_THROW(RenderExport(ExportFormat::kCsv, model), UsageError);
+  EXPECT_THROW(FindExportFormat("json").render(model), UsageError);
+  EXPECT_THROW(FindExportFormat("csv").render(model), UsageError);
 }
 
 TEST(AccelergyActionCounts, CountsEveryActionTheModelPrices) {
@@ -306,25 +310,6 @@ TEST(AccelergyActionCounts, CountsEveryActionTheModelPrices) {
   EXPECT_NE(yaml.find("code: 15\n          counts: 10"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("\"osa_hcim.dmult\""), std::string::npos);
   EXPECT_NE(yaml.find("counts: 432"), std::string::npos);  // 3 cycles x 144 D_MULTs
-}
-
-TEST(WriteFilesAtomically, FailureOfOneFileLeavesNoneBehind_bad) {
-  TempDir dir;
-  const std::vector<PendingFile> files = {
-      {dir.path() / "first.txt", "complete"},
-      {dir.path() / "missing_folder" / "second.txt", "never written"},
-  };
-  EXPECT_THROW(WriteFilesAtomically(files), Error);
-  EXPECT_EQ(CountEntries(dir.path()), 0u);
-}
-
-TEST(WriteFilesAtomically, ReplacesAnExistingFileWhole) {
-  TempDir dir;
-  const auto path = dir.path() / "a.txt";
-  WriteText(path, "old contents that are longer than the new ones");
-  WriteFilesAtomically({{path, "new"}});
-  EXPECT_EQ(ReadText(path), "new");
-  EXPECT_EQ(CountEntries(dir.path()), 1u);
 }
 
 TEST(Document, RealsAreFloatsInJsonAndYaml11) {

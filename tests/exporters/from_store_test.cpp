@@ -14,7 +14,6 @@
 
 #include "calib/macro.h"
 #include "core/error.h"
-#include "exporters/bda_map.h"
 #include "exporters/exporters.h"
 #include "lut/store.h"
 #include "mac/options.h"
@@ -261,13 +260,13 @@ TEST_F(FromStore, UnwritableOutputLeavesNothing) {
   m.tables = TableViewsFromStore(stores_[0], {.role = "adc", .file = adc_, .sha256 = "ab"});
   const fs::path blocker = dir_.path() / "a_file";
   std::ofstream(blocker) << "x";
-  EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, blocker / "out"), Error);
+  EXPECT_THROW(WriteExport(FindExportFormat("csv"), m, blocker / "out"), Error);
   EXPECT_FALSE(fs::exists(blocker / "out"));
   if (::geteuid() != 0) {  // root ignores permissions
     const fs::path locked = dir_.path() / "locked";
     fs::create_directories(locked);
     fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
-    EXPECT_THROW(WriteExport(ExportFormat::kCsv, m, locked), Error);
+    EXPECT_THROW(WriteExport(FindExportFormat("csv"), m, locked), Error);
     fs::permissions(locked, fs::perms::owner_all);
     EXPECT_TRUE(fs::is_empty(locked));
   }
@@ -293,52 +292,6 @@ TEST(Linearity, EndPointDnlAndInl) {
   EXPECT_NEAR(lin.inl_lsb[2], -0.5, kRelTol);
   EXPECT_THROW(LinearityFromTransitions({1.0, 2.0}), UsageError);
   EXPECT_THROW(LinearityFromTransitions({1.0, 3.0, 2.0}), UsageError);
-}
-
-// Left half flat grey, right half high-contrast stripes.
-GreyImage HalfStripes(int w, int h) {
-  GreyImage img{.width = w, .height = h, .max_value = 255, .pixels = {}};
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      img.pixels.push_back(x < w / 2 ? 128 : ((x / 2) % 2 ? 255 : 0));
-    }
-  }
-  return img;
-}
-
-TEST(BdaMap, ContrastGetsAMoreDigitalBoundaryThanAFlatRegion) {
-  const GreyImage img = HalfStripes(24, 12);
-  const BdaMapResult r = ComputeBdaMap(img, {});
-  ASSERT_EQ(r.map.values.size(), img.pixels.size());
-  double flat = 0.0;
-  double busy = 0.0;
-  int n_flat = 0;
-  int n_busy = 0;
-  for (int y = 0; y < img.height; ++y) {
-    for (int x = 0; x < img.width; ++x) {
-      const int b = r.map.values[static_cast<std::size_t>(y * img.width + x)];
-      if (x < img.width / 2 - 2) {
-        flat += b;
-        ++n_flat;
-      } else if (x > img.width / 2 + 1) {
-        busy += b;
-        ++n_busy;
-      }
-    }
-  }
-  flat /= n_flat;
-  busy /= n_busy;
-  EXPECT_LT(busy, flat);  // smaller B_D/A = more digital orders = more precise
-  EXPECT_EQ(flat, r.candidates.back());
-  // Deterministic: the same options give the same map.
-  EXPECT_EQ(ComputeBdaMap(img, {}).map.values, r.map.values);
-}
-
-TEST(BdaMap, ALayerLargerThanTheArrayIsRefused) {
-  BdaMapOptions o;
-  o.edge_channels = 17;  // 153 inputs > 144 rows
-  EXPECT_THROW(ComputeBdaMap(HalfStripes(8, 8), o), UsageError);
-  EXPECT_THROW(ComputeBdaMap(GreyImage{}, {}), UsageError);
 }
 
 }  // namespace

@@ -66,6 +66,12 @@ std::vector<Case> Cases() {
   cases.push_back({"signed, 3 row tiles, 19 outputs", Shape(8, 8, true, 144, 8), 300, 19, Hcim(7)});
   cases.push_back({"osa signed, 12-column tiles", Shape(8, 8, true, 144, 12), 200, 30,
                    Osa({6, 8, 10}, {30, 10})});
+  for (SaliencyKind kind : {SaliencyKind::kSigned, SaliencyKind::kMagnitude}) {
+    Case c{"osa signed, saliency " + SaliencyKindName(kind), Shape(8, 8, true, 144, 8), 144, 16,
+           Osa({5, 7, 9}, {40, 20})};
+    c.options.ose.saliency = kind;
+    cases.push_back(c);
+  }
   cases.push_back({"4b x 5b, 4-column tiles, 64 rows", Shape(4, 5, false, 64, 4), 100, 9, Hcim(4)});
   cases.push_back({"2b x 3b signed, 16 rows", Shape(2, 3, true, 16, 8), 40, 3, Hcim(3)});
   Case no_quant{"quantization off", base, 144, 8, Hcim(8)};

@@ -93,7 +93,12 @@ TEST(Template, IncludeCycleIsAnError) {
 TEST(Template, UserFolderComesBeforeTheProjectFolder) {
   fs::path dir = fs::temp_directory_path() / "cimchar_template_test";
   fs::create_directories(dir / "models");
-  { std::ofstream(dir / "models" / "mine.lib") << "* user models\n"; }
+  {
+    std::ofstream(dir / "models" / "mine.lib")
+        << "* user models\n.lib typ\n.model n1 nmos level=54\n.model p1 pmos level=54\n"
+           ".endl typ\n.lib slow\n.model n1 nmos level=54\n.model p1 pmos level=54\n"
+           ".endl slow\n";
+  }
   Bindings b;
   Pdk pdk{.library = "models/mine.lib", .corners = {"typ", "slow"}, .nmos = "n1", .pmos = "p1"};
   BindPdk(pdk, "slow", {{dir}, true}, b);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include "calib/macro.h"
 #include "core/error.h"
@@ -139,6 +140,71 @@ IntTensor TorchWeights(const Layer& l) {
     }
   }
   return t;
+}
+
+// A header may claim any shape: the claim is checked against the file before anything is
+// allocated, and the error names the file and both sizes (the claimed data and what the file
+// holds). The same file with the data it claims reads.
+TEST(NpyBad, AHeaderClaimingMoreDataThanTheFileIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const std::string huge =
+      NpyHeader("{'descr': '<i8', 'fortran_order': False, 'shape': (4000000000000, 144), }");
+  WriteBytes(dir / "huge.npy", huge + std::string(700 - huge.size(), '\0'));
+  ASSERT_EQ(fs::file_size(dir / "huge.npy"), 700u);
+  // 4e12 x 144 int64 values: 4608000000000000 bytes claimed, 700 - 128 held.
+  ExpectError([&] { ReadNpy(dir / "huge.npy"); },
+              {"huge.npy", "(4000000000000, 144)", "4608000000000000 bytes", "holds 572 bytes",
+               "128-byte header"});
+  WriteNpy(dir / "w.npy", Tensor({4, 144}, std::vector<std::int32_t>(4 * 144, 1)), "int8");
+  ExpectError([&] { LoadLayer({.activations = dir / "huge.npy", .weights = dir / "w.npy"}); },
+              {"huge.npy", "4608000000000000 bytes"});
+  // A count beyond 64 bits, and a shape that is not a tuple of whole numbers.
+  WriteBytes(dir / "overflow.npy",
+             NpyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (4294967296, "
+                       "4294967296), }"));
+  ExpectError([&] { ReadNpy(dir / "overflow.npy"); },
+              {"overflow.npy", "(4294967296, 4294967296)", "64-bit"});
+  WriteBytes(dir / "shape.npy",
+             NpyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (3, x), }") +
+                 std::string(3, '\0'));
+  ExpectError([&] { ReadNpy(dir / "shape.npy"); }, {"shape.npy", "malformed shape", "'x'"});
+  // The sibling that holds its data: (2, 3) uint8 in a file with those 6 bytes.
+  WriteBytes(dir / "fits.npy",
+             NpyHeader("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }") +
+                 std::string("\x01\x02\x03\x04\x05\x06", 6));
+  EXPECT_EQ(ReadNpy(dir / "fits.npy").values, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+}
+
+// An HDF5 dataset created with a shape and never written reads as fill values in HDF5; as layer
+// data it is refused before the read, naming the dataset and both sizes.
+TEST(LayerDataBad, AnUnwrittenHdf5DatasetIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const fs::path path = dir / "unwritten.h5";
+  {
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    for (const auto& [name, rows] : std::vector<std::pair<std::string, hsize_t>>{
+             {"activations", 4000000000000}, {"weights", 4}}) {
+      const hsize_t dims[2] = {rows, 144};
+      const hid_t space = H5Screate_simple(2, dims, nullptr);
+      const hid_t d = H5Dcreate2(file, name.c_str(), H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                                 H5P_DEFAULT);
+      ASSERT_GE(d, 0);
+      if (name == "weights") {
+        const std::vector<std::int8_t> ones(4 * 144, 1);
+        ASSERT_GE(H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, ones.data()), 0);
+      }
+      H5Dclose(d);
+      H5Sclose(space);
+    }
+    H5Fclose(file);
+  }
+  ASSERT_LT(fs::file_size(path), 100000u);
+  ExpectError([&] { LoadLayer({.activations = path}); },
+              {"unwritten.h5:/activations", "(4000000000000, 144)", "576000000000000 bytes",
+               "stores 0 bytes"});
+  // The written dataset of the same file reads.
+  EXPECT_EQ(Hdf5Data::Open(path).ReadTensor("weights").values.size(), 4u * 144u);
 }
 
 TEST(LayerData, NpyAndHdf5GiveTheSameSnrAsTheDataInProcess) {

@@ -5,95 +5,25 @@
 // naming it.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
+#include "cli_support.h"
 #include "lut/store.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-const fs::path& Dir() {
-  static const fs::path dir = [] {
-    const fs::path d = fs::temp_directory_path() / ("cimchar_cli_" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d;
-  }();
-  return dir;
-}
-
-// The folder goes when every test of the process passed; a failure leaves it for a look.
-class RemoveDirWhenPassed : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (::testing::UnitTest::GetInstance()->Passed()) {
-      std::error_code ec;
-      fs::remove_all(Dir(), ec);
-    }
-  }
-};
-[[maybe_unused]] ::testing::Environment* const kCleanUp =
-    ::testing::AddGlobalTestEnvironment(new RemoveDirWhenPassed);
-
-std::string Read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs the built cimchar with `args` (stdout and stderr captured to files).
-Result Cli(const std::vector<std::string>& args) {
-  static int n = 0;
-  const fs::path out = Dir() / ("run_" + std::to_string(n) + ".out");
-  const fs::path err = Dir() / ("run_" + std::to_string(n++) + ".err");
-  const std::string binary = CIMCHAR_BIN;
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::freopen(out.c_str(), "w", stdout);
-    std::freopen(err.c_str(), "w", stderr);
-    std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
-    for (const auto& a : args) {
-      argv.push_back(const_cast<char*>(a.c_str()));
-    }
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    std::_Exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Read(out), Read(err)};
-}
-
-std::string Describe(const Result& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-// A bad option: exit code 2 and the option named in the message.
-void ExpectRefused(const std::vector<std::string>& args, const std::string& needle) {
-  const Result r = Cli(args);
-  EXPECT_EQ(r.exit_code, 2) << Describe(r);
-  EXPECT_NE(r.err.find(needle), std::string::npos) << Describe(r);
-}
+using cimchar::cli_test::Cli;
+using cimchar::cli_test::Describe;
+using cimchar::cli_test::Dir;
+using cimchar::cli_test::ExpectRefused;
+using cimchar::cli_test::Read;
+using cimchar::cli_test::Result;
 
 // The tables of a 16-row macro at 1.0 V, made with the characterize command (two dies each) into
 // CIMCHAR_CLI_TABLES, with a marker written last so a cut-off run is never taken for tables.
@@ -192,6 +122,33 @@ TEST(Cli, ThresholdsAndCompare) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(DCIM\s+inf)"))) << r.out;
   ExpectRefused(Model({"thresholds", "--candidates", "7,6"}), "strictly increasing");
   ExpectRefused(Model({"compare", "--adc-bits", "4"}), "--adc-bits 4 disagrees");
+}
+
+// compare --thresholds-file reads what thresholds --out wrote: B, T and the N/Q full scale.
+TEST(Cli, CompareReadsTheThresholdsFile) {
+  const fs::path t = Dir() / "thresholds_file.txt";
+  Result r = Cli(Model({"thresholds", "--samples", "300", "--chips", "2", "--out", t.string()}));
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  const std::string text = Read(t);
+  std::smatch thresholds;
+  std::smatch nq;
+  ASSERT_TRUE(std::regex_search(text, thresholds, std::regex(R"(thresholds = ([-\d ]+))")));
+  ASSERT_TRUE(std::regex_search(text, nq, std::regex(R"(nq_full_scale = (\d+))")));
+  std::string list = thresholds[1];
+  std::replace(list.begin(), list.end(), ' ', ',');
+  const Result given = Cli(Model({"compare", "--samples", "300", "--chips", "2", "--thresholds",
+                                  list, "--nq-full-scale", nq[1]}));
+  ASSERT_EQ(given.exit_code, 0) << Describe(given);
+  const Result read =
+      Cli(Model({"compare", "--samples", "300", "--chips", "2", "--thresholds-file", t.string()}));
+  ASSERT_EQ(read.exit_code, 0) << Describe(read);
+  EXPECT_EQ(read.out, given.out);
+  ExpectRefused(Model({"compare", "--thresholds-file", t.string(), "--thresholds", list}),
+                "drop --thresholds");
+  const Result missing =
+      Cli(Model({"compare", "--thresholds-file", (Dir() / "none.txt").string()}));
+  EXPECT_EQ(missing.exit_code, 1) << Describe(missing);
+  EXPECT_NE(missing.err.find("none.txt"), std::string::npos) << Describe(missing);
 }
 
 TEST(Cli, ExportEveryFormat) {

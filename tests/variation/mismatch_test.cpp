@@ -1,11 +1,14 @@
 #include "variation/mismatch.h"
 
 #include <cmath>
+#include <fstream>
 #include <numeric>
 
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "netlist/devices.h"
+#include "temp_dir.h"
 #include "variation/counter_rng.h"
 
 namespace cimchar::variation {
@@ -121,6 +124,32 @@ TEST(Mismatch, AlterCommandsUseNgspiceSyntax) {
   EXPECT_EQ(cmds[0].rfind("alter @m.x1.mn[delvto]=", 0), 0u) << cmds[0];
   EXPECT_EQ(cmds[1].rfind("alter @m.x1.mn[mulu0]=", 0), 0u) << cmds[1];
   EXPECT_EQ(cmds[2].rfind("alter @c.x1.c1[capacitance]=", 0), 0u) << cmds[2];
+}
+
+// A PDK that wraps its transistors in subcircuits (`X` instances with their own parameters):
+// every instance's MOSFET inside the wrapper gets its own deviation, altered by ngspice's name
+// for it, with the σ of the W and L the instance gives; a cell instance's draw is the same
+// whatever else the deck holds (keyed by the name alone).
+TEST(Mismatch, WrappedDevicesAreAlteredThroughTheMosfetInside) {
+  cimchar::testing::TempDir dir;
+  std::ofstream(dir / "kit.lib") << ".lib typ\n.subckt nf d g s b w=1e-6 l=45e-9 dvth=0\n"
+                                    "m0 d g s b nf_model w={w} l={l} delvto={dvth}\n.ends\n"
+                                    ".model nf_model nmos level=54\n.endl typ\n";
+  const std::string lib = ".lib \"" + (dir / "kit.lib").string() + "\" typ\n";
+  const std::string cell = ".subckt cell a g\nxmpd a g 0 0 nf w=240e-9 l=65e-9\n.ends\n";
+  const auto two = netlist::EnumerateDevices("t\n" + lib + cell + "xc1 a g cell\nxc2 a g cell\n");
+  const auto one = netlist::EnumerateDevices("t\n" + lib + cell + "xc2 a g cell\n");
+  MismatchOptions o;
+  const auto d2 = DrawMismatch(two, o, 9, 3);
+  const auto d1 = DrawMismatch(one, o, 9, 3);
+  ASSERT_EQ(d2.size(), 2u);
+  EXPECT_NEAR(SigmaVth(two[0], o), 3.5e-3 / std::sqrt(2 * 0.24 * 0.065), 1e-15);
+  EXPECT_NE(d2[0].delvto_v, d2[1].delvto_v);
+  EXPECT_EQ(d2[1].delvto_v, d1[0].delvto_v);
+  const auto cmds = AlterCommands(d2);
+  ASSERT_EQ(cmds.size(), 4u);
+  EXPECT_EQ(cmds[0].rfind("alter @m.xc1.xmpd.m0[delvto]=", 0), 0u) << cmds[0];
+  EXPECT_EQ(cmds[3].rfind("alter @m.xc2.xmpd.m0[mulu0]=", 0), 0u) << cmds[3];
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // and the evaluation set. The model itself is built by mac::SetUpModel.
 #include <cstdint>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "core/error.h"
 #include "mac/evaluate.h"
 #include "mac/setup.h"
+#include "mac/thresholds_file.h"
+#include "network/workload.h"
 
 namespace cimchar::tool {
 
@@ -62,9 +65,12 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
   return d;
 }
 
-// The model the options ask for (mac::SetUpModel). Failures: as SetUpModel.
-inline mac::Model BuildModel(const boost::program_options::variables_map& vm, MacroArgs& a) {
-  calib::Request& m = a.request.macro;
+// The model request the options make: the bound request with the geometry options given.
+// Failures: none.
+inline mac::ModelRequest ModelRequestOf(const boost::program_options::variables_map& vm,
+                                        const MacroArgs& a) {
+  mac::ModelRequest r = a.request;
+  calib::Request& m = r.macro;
   const auto given = [&](const char* name) { return vm.count(name) != 0U; };
   if (given("rows")) m.rows = a.rows;
   if (given("columns")) m.columns = a.columns;
@@ -73,7 +79,12 @@ inline mac::Model BuildModel(const boost::program_options::variables_map& vm, Ma
   if (given("window")) m.analog_window = a.window;
   if (given("adc-lo")) m.adc_lo_frac = a.adc_lo;
   if (given("adc-hi")) m.adc_hi_frac = a.adc_hi;
-  return mac::SetUpModel(a.request);
+  return r;
+}
+
+// The model the options ask for (mac::SetUpModel). Failures: as SetUpModel.
+inline mac::Model BuildModel(const boost::program_options::variables_map& vm, const MacroArgs& a) {
+  return mac::SetUpModel(ModelRequestOf(vm, a));
 }
 
 // How many chip instances a figure is an expectation over, or one chip's value.
@@ -82,32 +93,14 @@ struct ChipArgs {
   std::uint64_t chip_seed = 0;
 };
 
-// The chips `args` ask for: with --chip-seed that one chip, else `chips` instances with seeds
-// 1.. . Random weights are redrawn per instance; a layer's own `weights` (length x outputs) are
-// programmed into every instance, which then differ in their static errors only.
-// Failures: as mac::Chips::Random and mac::MacArray.
-inline mac::Chips MakeChips(const boost::program_options::variables_map& vm,
-                            const ChipArgs& args,
-                            const mac::Model& model,
-                            int length,
-                            int outputs,
-                            const std::vector<std::int32_t>* weights = nullptr) {
-  const mac::MacShape& s = model.shape;
-  const bool one = vm.count("chip-seed") != 0U;
-  const int count = one ? 1 : args.chips;
-  const std::uint64_t first = one ? args.chip_seed : 1;
-  if (weights == nullptr) {
-    return mac::Chips::Random(s, model.macro, length, outputs, count, first);
+// The chips `args` ask for: with --chip-seed that one chip, else `chips` instances.
+inline network::ChipRequest ChipsOf(const boost::program_options::variables_map& vm,
+                                    const ChipArgs& args) {
+  network::ChipRequest r{.count = args.chips, .seed = std::nullopt};
+  if (vm.count("chip-seed") != 0U) {
+    r.seed = args.chip_seed;
   }
-  if (count < 1) {
-    throw UsageError("--chips must be >= 1 (got " + std::to_string(count) + ")");
-  }
-  std::vector<mac::MacArray> arrays;
-  for (int k = 0; k < count; ++k) {
-    arrays.emplace_back(s, model.macro, *weights, length, outputs,
-                        first + static_cast<std::uint64_t>(k));
-  }
-  return mac::Chips(std::move(arrays));
+  return r;
 }
 
 // The layer length and the evaluation set, bound onto the library structs.
@@ -132,6 +125,27 @@ inline boost::program_options::options_description EvalOptions(int& length,
       "threads", po::value(&eval.threads)->default_value(eval.threads),
       "worker threads (results do not depend on it)");
   return d;
+}
+
+// --thresholds-file: the candidates, thresholds and N/Q full scale `cimchar thresholds --out`
+// saved (mac::ReadThresholdsFile) go into `ose` and `nq_full_scale`. Failures: UsageError when
+// --thresholds, --candidates or --nq-full-scale is given too; as mac::ReadThresholdsFile.
+inline void ApplyThresholdsFile(const boost::program_options::variables_map& vm,
+                                const std::string& path,
+                                mac::OseOptions& ose,
+                                int& nq_full_scale) {
+  for (const char* other : {"thresholds", "candidates", "nq-full-scale"}) {
+    if (vm.count(other) != 0U && !vm[other].defaulted()) {
+      throw UsageError(
+          "--thresholds-file gives the candidates, thresholds and N/Q full scale: "
+          "drop --" +
+          std::string(other));
+    }
+  }
+  const mac::ThresholdsFile file = mac::ReadThresholdsFile(path);
+  ose.candidates = file.candidates;
+  ose.thresholds = file.found.thresholds;
+  nq_full_scale = file.nq_full_scale;
 }
 
 inline mac::InputGenerator Inputs(const std::string& name, int activation_bits) {

@@ -13,11 +13,14 @@
 #include "mac/mac_model.h"
 #include "mac/setup.h"
 #include "mac/thresholds.h"
+#include "network/layer_data.h"
+#include "network/workload.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace mac = cimchar::mac;
+namespace net = cimchar::network;
 using cimchar::tool::ParseList;
 
 int RunCompare(const std::vector<std::string>& args) {
@@ -26,7 +29,7 @@ int RunCompare(const std::vector<std::string>& args) {
   run.mode = mac::Mode::kOsaHcim;
   mac::EvalOptions eval;
   std::string inputs = "scaled";
-  std::string thresholds, losses, candidates = "5,6,7,8,9,10";
+  std::string thresholds, thresholds_file, losses, candidates = "5,6,7,8,9,10";
   cimchar::tool::ChipArgs chips;
   int length = 0;
   int hcim_boundary = 8;
@@ -37,14 +40,19 @@ int RunCompare(const std::vector<std::string>& args) {
       "DCIM (all digital), HCIM (fixed B_D/A) and OSA-HCIM (B_D/A per vector from the saliency\n"
       "evaluator) on the same inputs and chip: SNR, energy per MAC, TOPS/W (1 MAC = 2 OPs,\n"
       "8b-normalized), efficiency gain vs DCIM beside the paper's (1.56x, 1.95x) and the energy\n"
-      "by block (paper Fig. 6: ADC 17 %). Without --thresholds, T is found by the Fig. 3(b)\n"
-      "search on a calibration set (seed + 1000) with the loss limits --losses. With a layer\n"
-      "file, its first half of vectors is the calibration set and the second half is compared");
+      "by block (paper Fig. 6: ADC 17 %). Without --thresholds or --thresholds-file, T is found\n"
+      "by the Fig. 3(b) search on a calibration set (seed + " +
+      std::to_string(mac::kCalibrationSeedOffset) +
+      ") with the loss limits --losses.\n"
+      "With a layer file, its first half of vectors is the calibration set and the second half\n"
+      "is compared");
   desc.add_options()("help,h", "show this help")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary),
       "B_D/A of the HCIM row")("candidates", po::value(&candidates)->default_value(candidates),
                                "OSA-HCIM candidates B, increasing")(
       "thresholds", po::value(&thresholds), "thresholds T (one fewer than B); default: found")(
+      "thresholds-file", po::value(&thresholds_file),
+      "B, T and the N/Q full scale from the file cimchar thresholds --out wrote")(
       "losses", po::value(&losses),
       "loss limits L for the threshold search (relative MSE; default 1e-5 x 10^i)")(
       "calibration-samples", po::value(&calibration_samples)->default_value(calibration_samples),
@@ -68,13 +76,17 @@ int RunCompare(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, layer_args, length, chips);
+  const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
+  const auto& layer = work.layer;
+  const mac::Chips& chip_set = work.chips;
   run.ose.candidates = ParseList<int>("candidates", candidates);
+  if (!thresholds_file.empty()) {
+    cimchar::tool::ApplyThresholdsFile(vm, thresholds_file, run.ose, nq_full_scale);
+  }
   mac::InputGenerator generator, cal_generator;
-  mac::EvalOptions cal_eval = eval;
-  cal_eval.seed = eval.seed + 1000;
+  mac::EvalOptions cal_eval = mac::CalibrationEval(eval);
   cal_eval.samples = calibration_samples;
   if (layer) {
     if (layer->vectors < 2) {
@@ -83,9 +95,8 @@ int RunCompare(const std::vector<std::string>& args) {
           "and a test half)");
     }
     const std::int64_t half = layer->vectors / 2;
-    cal_generator = cimchar::tool::LayerInputs(cimchar::network::SliceVectors(*layer, 0, half));
-    generator = cimchar::tool::LayerInputs(
-        cimchar::network::SliceVectors(*layer, half, layer->vectors - half));
+    cal_generator = net::LayerInputs(net::SliceVectors(*layer, 0, half));
+    generator = net::LayerInputs(net::SliceVectors(*layer, half, layer->vectors - half));
     cal_eval.samples = vm["calibration-samples"].defaulted() ? half : calibration_samples;
     eval.samples = vm["samples"].defaulted() ? layer->vectors - half : eval.samples;
     std::cout << "layer: " << layer->description << " (calibration: the first " << half
@@ -94,10 +105,6 @@ int RunCompare(const std::vector<std::string>& args) {
     generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
     cal_generator = generator;
   }
-  const int outputs = layer ? layer->outputs : shape.columns;
-  length = layer ? layer->length : (length > 0 ? length : shape.rows);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
-                                                       layer ? &layer->weights : nullptr);
   const mac::MacArray& array = chip_set.front();
   std::cout << "macro:\n";
   cimchar::tool::PrintNotes(model.macro);
@@ -108,7 +115,7 @@ int RunCompare(const std::vector<std::string>& args) {
             << (nq_full_scale >= 0 ? "" : " (99th percentile of the calibration counts)") << "\n";
   if (!thresholds.empty()) {
     run.ose.thresholds = ParseList<std::int64_t>("thresholds", thresholds);
-  } else {
+  } else if (thresholds_file.empty()) {
     const std::vector<double> limits = losses.empty()
                                            ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                            : ParseList<double>("losses", losses);

@@ -1,17 +1,17 @@
 #pragma once
 
 // The layer-data options of snr, compare and thresholds: a designer's own layer (.npy or HDF5,
-// network/layer_data.h) instead of random weights and synthetic inputs.
-#include <cstdint>
+// network/layer_data.h) instead of random weights and synthetic inputs; and the workload every
+// model command runs on.
 #include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
 
-#include "mac/evaluate.h"
-#include "mac/options.h"
+#include "cimchar/calibration_options.h"
 #include "mac/setup.h"
 #include "network/layer_data.h"
+#include "network/workload.h"
 
 namespace cimchar::tool {
 
@@ -40,11 +40,13 @@ inline boost::program_options::options_description LayerOptions(LayerArgs& a) {
   return d;
 }
 
-// The layer the options name, or nothing. The operand format comes from the file's attributes or
-// from --abits/--wbits/--signed when given (a contradiction is an error); `request` takes the
-// layer's widths. Failures: UsageError from network::LoadLayer.
-inline std::optional<network::LayerData> LoadLayerIfGiven(
-    const LayerArgs& a, const boost::program_options::variables_map& vm, mac::ModelRequest& shape) {
+// The layer the options name, or nothing: its files, and the operand format the options state
+// (--abits/--wbits when given, --signed), which the file's attributes must agree with.
+// Failures: none (network::SetUpWorkload reads and checks the layer).
+inline std::optional<network::LayerSource> LayerSourceOf(
+    const LayerArgs& a,
+    const boost::program_options::variables_map& vm,
+    const mac::ModelRequest& request) {
   if (a.layer.empty() && a.activations.empty() && a.weights.empty()) {
     return std::nullopt;
   }
@@ -55,12 +57,12 @@ inline std::optional<network::LayerData> LoadLayerIfGiven(
     return vm.count(name) != 0U && !vm[name].defaulted();
   };
   if (given("abits")) {
-    source.activation_bits = shape.activation_bits;
+    source.activation_bits = request.activation_bits;
   }
   if (given("wbits")) {
-    source.weight_bits = shape.weight_bits;
+    source.weight_bits = request.weight_bits;
   }
-  if (shape.signed_weights) {
+  if (request.signed_weights) {
     source.signed_weights = true;
   }
   if (given("stride")) {
@@ -69,16 +71,20 @@ inline std::optional<network::LayerData> LoadLayerIfGiven(
   if (given("padding")) {
     source.padding = a.padding;
   }
-  network::LayerData layer = network::LoadLayer(source);
-  shape.activation_bits = layer.activation_bits;
-  shape.weight_bits = layer.weight_bits;
-  shape.signed_weights = layer.signed_weights;
-  return layer;
+  return source;
 }
 
-// The layer's vectors as an input source.
-inline mac::InputGenerator LayerInputs(const network::LayerData& layer) {
-  return mac::DataInputs(layer.inputs, layer.length, layer.activation_bits);
+// What a model command runs on: the model the options ask for, the layer they name (or random
+// weights) and the chips (network::SetUpWorkload). Failures: as network::SetUpWorkload.
+inline network::Workload WorkloadOf(const boost::program_options::variables_map& vm,
+                                    const MacroArgs& macro,
+                                    const LayerArgs& layer,
+                                    int length,
+                                    const ChipArgs& chips) {
+  return network::SetUpWorkload({.model = ModelRequestOf(vm, macro),
+                                 .layer = LayerSourceOf(layer, vm, macro.request),
+                                 .length = length,
+                                 .chips = ChipsOf(vm, chips)});
 }
 
 }  // namespace cimchar::tool

@@ -19,7 +19,6 @@
 #include "cimchar/command.h"
 #include "core/error.h"
 #include "core/paths.h"
-#include "exporters/atomic_file.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
 #include "network/image_set.h"
@@ -28,6 +27,7 @@
 #include "network/quantized_network.h"
 #include "network/study.h"
 #include "network/study_plots.h"
+#include "report/atomic_file.h"
 
 namespace {
 
@@ -163,7 +163,7 @@ int Study(const std::vector<std::string>& args) {
   net::PrintStudy(report, study);
   std::cout << report.str();
   const std::filesystem::path dir(out_dir);
-  cimchar::exporters::WriteFilesAtomically({{dir / "study.txt", report.str()}});
+  cimchar::report::WriteFilesAtomically({{dir / "study.txt", report.str()}});
   net::WriteStudyCsv(dir / "study.csv", study);
   net::PlotAccuracyVsEfficiency(study, dir / "accuracy_vs_tops.png");
   // Fig. 7: the first layer of one test image, and the use per layer, at the OSA operating point.

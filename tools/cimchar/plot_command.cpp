@@ -1,6 +1,5 @@
 // cimchar plot KIND: figures of the characterization and of the behavioral model (gnuplot; PNG or
 // SVG by the --out extension).
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -12,20 +11,25 @@
 #include "calib/read.h"
 #include "cimchar/calibration_options.h"
 #include "cimchar/command.h"
+#include "cimchar/layer_options.h"
 #include "core/error.h"
-#include "exporters/bda_map.h"
 #include "exporters/from_store.h"
-#include "exporters/image.h"
-#include "exporters/plots.h"
 #include "lut/store.h"
 #include "mac/compare.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
+#include "mac/thresholds.h"
+#include "network/bda_map.h"
+#include "network/workload.h"
+#include "report/image.h"
+#include "report/plots.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace ex = cimchar::exporters;
+namespace net = cimchar::network;
+namespace report = cimchar::report;
 namespace mac = cimchar::mac;
 using cimchar::UsageError;
 
@@ -84,42 +88,6 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
   return fields;
 }
 
-// The "all" budget rows of HCIM points from the CSV `cimchar snr --out` writes.
-ex::SnrEnergyPlot SnrFromCsv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw cimchar::Error("cannot read " + path + " (written by cimchar snr --out)");
-  }
-  std::string line;
-  std::getline(in, line);
-  const auto header = SplitCsvLine(line);
-  std::map<std::string, std::size_t> col;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    col[header[i]] = i;
-  }
-  for (const char* need :
-       {"mode", "boundary", "budget_row", "snr_db", "snr_offset_removed_db", "energy_per_mac_j"}) {
-    if (col.count(need) == 0U) {
-      throw UsageError(path + " has no column " + need + ": is it the CSV of cimchar snr --out?");
-    }
-  }
-  ex::SnrEnergyPlot plot;
-  while (std::getline(in, line)) {
-    const auto f = SplitCsvLine(line);
-    if (f.size() < header.size() || f[col["mode"]] != "hcim" || f[col["budget_row"]] != "all") {
-      continue;
-    }
-    plot.b_da.push_back(std::stod(f[col["boundary"]]));
-    plot.snr_db.push_back(std::stod(f[col["snr_db"]]));
-    plot.snr_offset_removed_db.push_back(std::stod(f[col["snr_offset_removed_db"]]));
-    plot.energy_per_mac_j.push_back(std::stod(f[col["energy_per_mac_j"]]));
-  }
-  if (plot.b_da.empty()) {
-    throw UsageError(path + " has no HCIM rows with budget_row = all");
-  }
-  return plot;
-}
-
 int PlotSnr(const std::vector<std::string>& args) {
   std::string csv, out, inputs = "uniform", boundaries = "5-10";
   cimchar::tool::MacroArgs macro;
@@ -139,21 +107,20 @@ int PlotSnr(const std::vector<std::string>& args) {
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  ex::SnrEnergyPlot plot;
+  report::SnrEnergyPlot plot;
   if (!csv.empty()) {
-    plot = SnrFromCsv(csv);
+    plot = report::SnrEnergyFromCsv(csv);
   } else {
-    const mac::Model model = cimchar::tool::BuildModel(vm, macro);
-    const mac::MacShape& shape = model.shape;
-    length = length > 0 ? length : shape.rows;
-    cimchar::tool::PrintNotes(model.macro);
+    const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, {}, length, chips);
+    const mac::MacShape& shape = work.model.shape;
+    const mac::Chips& chip_set = work.chips;
+    cimchar::tool::PrintNotes(work.model.macro);
     const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
-    const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
     const auto points = mac::SweepBoundaries(
         chip_set, {}, first, last, cimchar::tool::Inputs(inputs, shape.activation_bits), eval);
-    plot = ex::SnrEnergyFromSweep(points);
+    plot = report::SnrEnergyFromSweep(points);
   }
-  ex::PlotSnrEnergy(plot, out);
+  report::PlotSnrEnergy(plot, out);
   std::cout << "wrote " << out << "\n";
   return 0;
 }
@@ -193,18 +160,19 @@ int PlotHist(const std::vector<std::string>& args) {
   } else {
     names = SplitCsvLine(columns);
   }
-  ex::HistogramPlot plot{.title = title,
-                         .x_label = label,
-                         .x_scale = scale,
-                         .bins = bins,
-                         .sets = ex::SampleSetsFromStore(store, names, Point(vm, point), centered)};
+  report::HistogramPlot plot{
+      .title = title,
+      .x_label = label,
+      .x_scale = scale,
+      .bins = bins,
+      .sets = ex::SampleSetsFromStore(store, names, Point(vm, point), centered)};
   if (plot.x_label.empty()) {
     const std::string unit = store.spec().columns.empty() ? "" : store.spec().columns[0].units;
     const std::string prefix = scale == 1e3 ? "m" : scale == 1e6 ? "u" : scale == 1.0 ? "" : "?";
     plot.x_label = std::string(centered ? "deviation from the mean" : "value") + " (" + prefix +
                    unit + (prefix == "?" ? " x " + std::to_string(scale) : "") + ")";
   }
-  ex::PlotHistogram(plot, out);
+  report::PlotHistogram(plot, out);
   std::cout << "wrote " << out << " (" << plot.sets.size() << " columns, "
             << (plot.sets.empty() ? 0 : plot.sets.front().samples.size()) << " samples each)\n";
   return 0;
@@ -230,10 +198,10 @@ int PlotDnl(const std::vector<std::string>& args) {
     throw UsageError("--lut is required");
   }
   const cimchar::calib::Macro macro = cimchar::calib::ReadMacro({.adc = lut}, request);
-  ex::DnlInlPlot plot = ex::LinearityFromTransitions(macro.adc.transition_v);
+  report::DnlInlPlot plot = ex::LinearityFromTransitions(macro.adc.transition_v);
   plot.title = "ADC DNL and INL (" + std::to_string(macro.geometry.adc_bits) + " bit, end-point, " +
                request.point.Describe() + ")";
-  ex::PlotDnlInl(plot, out);
+  report::PlotDnlInl(plot, out);
   for (std::size_t i = 0; i < plot.codes.size(); ++i) {
     std::cout << "code " << plot.codes[i] << ": DNL " << plot.dnl_lsb[i] << " LSB, INL "
               << plot.inl_lsb[i] << " LSB\n";
@@ -243,7 +211,7 @@ int PlotDnl(const std::vector<std::string>& args) {
 }
 
 int PlotBreakdown(const std::vector<std::string>& args) {
-  std::string out, inputs = "scaled", candidates = "5,6,7,8,9,10", thresholds;
+  std::string out, inputs = "scaled", candidates = "5,6,7,8,9,10", thresholds, thresholds_file;
   cimchar::tool::MacroArgs macro;
   mac::EvalOptions eval{.samples = 500};
   cimchar::tool::ChipArgs chips;
@@ -254,11 +222,15 @@ int PlotBreakdown(const std::vector<std::string>& args) {
       "cimchar plot breakdown --out F.png [options]\n\n"
       "Energy per MAC by block (stacked) for DCIM, HCIM and OSA-HCIM (paper Fig. 6), priced\n"
       "with mac::ComputeEnergy on the same inputs; OSA thresholds from the Fig. 3(b) search\n"
-      "unless given");
+      "(on a calibration set, seed + " +
+      std::to_string(mac::kCalibrationSeedOffset) +
+      ") unless given with --thresholds or --thresholds-file");
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "figure, .png or .svg")(
       "hcim-boundary", po::value(&hcim_boundary)->default_value(hcim_boundary), "HCIM B_D/A")(
       "candidates", po::value(&candidates)->default_value(candidates), "OSA candidates B")(
       "thresholds", po::value(&thresholds), "OSA thresholds T (default: searched)")(
+      "thresholds-file", po::value(&thresholds_file),
+      "B, T and the N/Q full scale from the file cimchar thresholds --out wrote")(
       "nq-full-scale", po::value(&nq_full_scale)->default_value(nq_full_scale),
       "N/Q full scale the thresholds were found with (cimchar thresholds saves it; 0 = rows + 1)");
   desc.add(cimchar::tool::EvalOptions(length, eval, inputs, chips));
@@ -267,49 +239,39 @@ int PlotBreakdown(const std::vector<std::string>& args) {
   if (!Parse(args, desc, vm)) {
     return 0;
   }
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
-  const mac::MacShape& shape = model.shape;
-  length = length > 0 ? length : shape.rows;
-  cimchar::tool::PrintNotes(model.macro);
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, {}, length, chips);
+  const mac::MacShape& shape = work.model.shape;
+  const mac::Chips& chip_set = work.chips;
+  cimchar::tool::PrintNotes(work.model.macro);
   mac::RunOptions osa{.mode = mac::Mode::kOsaHcim};
   osa.ose.candidates = cimchar::tool::ParseList<int>("candidates", candidates);
+  if (!thresholds_file.empty()) {
+    cimchar::tool::ApplyThresholdsFile(vm, thresholds_file, osa.ose, nq_full_scale);
+  }
   osa.ose.nq_full_scale = nq_full_scale;
   const auto generator = cimchar::tool::Inputs(inputs, shape.activation_bits);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, shape.columns);
   if (!thresholds.empty()) {
     osa.ose.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
-  } else {
-    mac::EvalOptions cal_eval = eval;
-    cal_eval.seed = eval.seed + 1000;
+  } else if (thresholds_file.empty()) {
     osa.ose.thresholds =
         mac::CalibrateThresholds(chip_set.front(), osa,
                                  mac::DefaultLossConstraints(osa.ose.candidates.size()), generator,
-                                 cal_eval)
+                                 mac::CalibrationEval(eval))
             .thresholds;
   }
   const auto rows = mac::CompareModes(chip_set, osa, hcim_boundary, generator, eval);
-  ex::StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
   for (const auto& row : rows) {
-    plot.categories.push_back(row.name);
-    const auto blocks = row.result.energy.Blocks();
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-      if (plot.blocks.size() <= b) {
-        plot.blocks.push_back({.name = blocks[b].first, .values = {}});
-      }
-      const double macs = static_cast<double>(row.result.counts.macs);
-      plot.blocks[b].values.push_back(macs > 0 ? blocks[b].second / macs * kPico : 0.0);
-    }
     std::cout << row.name << ": " << row.result.energy.per_mac_j * kPico << " pJ/MAC, "
               << row.result.energy.tops_per_w_8b_norm << " TOPS/W (8b-normalized)\n";
   }
-  ex::PlotStackedBars(plot, out);
+  report::PlotStackedBars(report::EnergyBreakdownPlot(rows), out);
   std::cout << "wrote " << out << "\n";
   return 0;
 }
 
 int PlotBdaMap(const std::vector<std::string>& args) {
   std::string image = "results/data/chelsea.pgm", out, thresholds;
-  ex::BdaMapOptions options;
+  net::BdaMapOptions options;
   po::options_description desc(
       "cimchar plot bda-map --out F.png [--image results/data/chelsea.pgm] [options]\n\n"
       "The analogue of paper Fig. 7a: the grey image through a 3x3 edge layer (exact) and a\n"
@@ -330,14 +292,14 @@ int PlotBdaMap(const std::vector<std::string>& args) {
   if (!thresholds.empty()) {
     options.thresholds = cimchar::tool::ParseList<std::int64_t>("thresholds", thresholds);
   }
-  ex::BdaMapPlot plot;
-  plot.image = ex::ReadPgm(image);
-  const ex::BdaMapResult r = ex::ComputeBdaMap(plot.image, options);
+  report::BdaMapPlot plot;
+  plot.image = report::ReadPgm(image);
+  const net::BdaMapResult r = net::ComputeBdaMap(plot.image, options);
   plot.map = r.map;
   plot.title = "B_D/A per output pixel (OSA-HCIM, " + std::to_string(plot.image.width) + "x" +
                std::to_string(plot.image.height) + ")";
   plot.map_label = "B_D/A (output order)";
-  ex::PlotBdaMap(plot, out);
+  report::PlotBdaMap(plot, out);
   std::cout << "thresholds:";
   for (const auto t : r.thresholds) {
     std::cout << " " << t;

@@ -9,17 +9,19 @@
 #include "cimchar/command.h"
 #include "cimchar/layer_options.h"
 #include "core/error.h"
-#include "exporters/plots.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/options.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
+#include "network/workload.h"
+#include "report/plots.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace mac = cimchar::mac;
+namespace net = cimchar::network;
 
 int RunSnr(const std::vector<std::string>& args) {
   cimchar::tool::MacroArgs macro;
@@ -50,24 +52,18 @@ int RunSnr(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, layer_args, length, chips);
+  const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
+  const auto& layer = work.layer;
+  const mac::Chips& chip_set = work.chips;
   const auto [first, last] = mac::ParseBoundaryRange(boundaries, shape);
   const mac::InputGenerator generator =
-      layer                 ? cimchar::tool::LayerInputs(*layer)
-      : inputs == "uniform" ? mac::UniformInputs(shape.activation_bits)
-      : inputs == "scaled"
-          ? mac::ScaledInputs(shape.activation_bits)
-          : throw cimchar::UsageError("--inputs '" + inputs + "': expected uniform or scaled");
+      layer ? net::LayerInputs(*layer) : cimchar::tool::Inputs(inputs, shape.activation_bits);
   if (layer && vm["samples"].defaulted()) {
     // each of the layer's vectors once on every chip instance
-    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+    eval.samples = layer->vectors * chip_set.Count();
   }
-  const int outputs = layer ? layer->outputs : shape.columns;
-  length = layer ? layer->length : (length > 0 ? length : shape.rows);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
-                                                       layer ? &layer->weights : nullptr);
   if (layer) {
     std::cout << "layer: " << layer->description << "\n";
   }
@@ -83,7 +79,7 @@ int RunSnr(const std::vector<std::string>& args) {
     std::cout << "wrote " << out_csv << "\n";
   }
   if (!out_plot.empty()) {
-    cimchar::exporters::PlotSnrEnergy(cimchar::exporters::SnrEnergyFromSweep(points), out_plot);
+    cimchar::report::PlotSnrEnergy(cimchar::report::SnrEnergyFromSweep(points), out_plot);
     std::cout << "wrote " << out_plot << "\n";
   }
   return 0;

@@ -1,6 +1,4 @@
 // cimchar thresholds: the saliency thresholds T for candidates B and loss limits L (Fig. 3b).
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,11 +13,14 @@
 #include "mac/mac_model.h"
 #include "mac/setup.h"
 #include "mac/thresholds.h"
+#include "mac/thresholds_file.h"
+#include "network/workload.h"
 
 namespace {
 
 namespace po = boost::program_options;
 namespace mac = cimchar::mac;
+namespace net = cimchar::network;
 using cimchar::tool::ParseList;
 
 int RunThresholds(const std::vector<std::string>& args) {
@@ -38,8 +39,8 @@ int RunThresholds(const std::vector<std::string>& args) {
       "Finds the saliency thresholds T[0..b-2] for candidates B[0..b-1] by the paper's Fig. 3(b)\n"
       "search: T[i] is the largest saliency whose loss stays <= L[i]. The loss is the relative\n"
       "MAC-output MSE (sum e^2 / sum y^2) of the row-tile partial sums on --samples vectors.\n"
-      "Prints T with the loss reached at each step and saves them (a file compare reads\n"
-      "with --thresholds)");
+      "Prints T with the loss reached at each step and saves them with B and the N/Q full scale\n"
+      "(the file compare and plot breakdown read with --thresholds-file)");
   desc.add_options()("help,h", "show this help")(
       "candidates", po::value(&candidates)->default_value(candidates), "candidates B, increasing")(
       "losses", po::value(&losses), "loss limits L, non-decreasing (default 1e-5 x 10^i)")(
@@ -63,22 +64,20 @@ int RunThresholds(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
-  const auto layer = cimchar::tool::LoadLayerIfGiven(layer_args, vm, macro.request);
-  const mac::Model model = cimchar::tool::BuildModel(vm, macro);
+  const net::Workload work = cimchar::tool::WorkloadOf(vm, macro, layer_args, length, chips);
+  const mac::Model& model = work.model;
   const mac::MacShape& shape = model.shape;
+  const auto& layer = work.layer;
+  const mac::Chips& chip_set = work.chips;
   run.ose.candidates = ParseList<int>("candidates", candidates);
   const std::vector<double> limits = losses.empty()
                                          ? mac::DefaultLossConstraints(run.ose.candidates.size())
                                          : ParseList<double>("losses", losses);
-  const auto generator = layer ? cimchar::tool::LayerInputs(*layer)
-                               : cimchar::tool::Inputs(inputs, shape.activation_bits);
+  const auto generator =
+      layer ? net::LayerInputs(*layer) : cimchar::tool::Inputs(inputs, shape.activation_bits);
   if (layer && vm["samples"].defaulted()) {
-    eval.samples = layer->vectors * (vm.count("chip-seed") != 0U ? 1 : chips.chips);
+    eval.samples = layer->vectors * chip_set.Count();
   }
-  const int outputs = layer ? layer->outputs : shape.columns;
-  length = layer ? layer->length : (length > 0 ? length : shape.rows);
-  const mac::Chips chip_set = cimchar::tool::MakeChips(vm, chips, model, length, outputs,
-                                                       layer ? &layer->weights : nullptr);
   const mac::MacArray& array = chip_set.front();
   std::cout << "macro:\n";
   cimchar::tool::PrintNotes(model.macro);
@@ -88,42 +87,16 @@ int RunThresholds(const std::vector<std::string>& args) {
   run.ose.nq_full_scale =
       nq_full_scale >= 0 ? nq_full_scale : mac::SaliencyFullScale(array, run, generator, eval);
   const mac::ThresholdResult found = mac::CalibrateThresholds(array, run, limits, generator, eval);
-  std::ostringstream text;
-  text << "# cimchar thresholds: " << eval.samples << " " << (layer ? "layer" : inputs)
-       << " vectors, seed " << eval.seed << ", over " << chip_set.Count() << " chip instance(s)"
-       << "\n";
-  text << "candidates =";
-  for (int b : run.ose.candidates) {
-    text << " " << b;
-  }
-  text << "\nlosses_limit =";
-  for (double l : limits) {
-    text << " " << l;
-  }
-  text << "\nnq_full_scale = " << run.ose.nq_full_scale;
-  text << "\nthresholds =";
-  for (auto t : found.thresholds) {
-    text << " " << t;
-  }
-  text << "\nloss_reached =";
-  for (double l : found.losses) {
-    text << " " << l;
-  }
-  text << "\nmet =";
-  for (bool m : found.met) {
-    text << " " << (m ? "yes" : "no");
-  }
-  text << "\n";
-  std::cout << text.str();
-  const std::filesystem::path path(out);
-  if (path.has_parent_path()) {
-    std::filesystem::create_directories(path.parent_path());
-  }
-  std::ofstream file(path);
-  file << text.str();
-  if (!file) {
-    throw cimchar::Error("cannot write '" + out + "'");
-  }
+  const mac::ThresholdsFile file{
+      .description = "cimchar thresholds: " + std::to_string(eval.samples) + " " +
+                     (layer ? "layer" : inputs) + " vectors, seed " + std::to_string(eval.seed) +
+                     ", over " + std::to_string(chip_set.Count()) + " chip instance(s)",
+      .candidates = run.ose.candidates,
+      .loss_limits = limits,
+      .nq_full_scale = run.ose.nq_full_scale,
+      .found = found};
+  std::cout << mac::FormatThresholdsFile(file);
+  mac::WriteThresholdsFile(out, file);
   std::cout << "wrote " << out << " (use: cimchar compare --nq-full-scale " << run.ose.nq_full_scale
             << " --thresholds ";
   for (std::size_t i = 0; i < found.thresholds.size(); ++i) {

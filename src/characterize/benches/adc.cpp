@@ -35,6 +35,7 @@
 #include <map>
 #include <numeric>
 
+#include "calib/schema.h"
 #include "characterize/benches/common.h"
 #include "characterize/benches/drivers.h"
 #include "core/error.h"
@@ -43,6 +44,8 @@
 
 namespace cimchar::characterize::benches {
 namespace {
+
+namespace schema = calib::schema;
 
 constexpr const char* kDeck =
     R"(* SAR ADC characterization: comparator threshold by bisection, then full conversions
@@ -175,11 +178,11 @@ class AdcBench final : public Bench {
 
   std::vector<lut::ReduceRequest> Quantities() const override {
     std::vector<double> codes, inner, previous(previous_.begin(), previous_.end());
-    lut::ReduceRequest tr{.quantity = "adc/transition_v", .units = "V"};
-    lut::ReduceRequest inl{.quantity = "adc/inl_lsb", .units = "1"};
-    lut::ReduceRequest dnl{.quantity = "adc/dnl_lsb", .units = "1"};
-    lut::ReduceRequest hv{.quantity = "adc/history_shift_v", .units = "V"};
-    lut::ReduceRequest hl{.quantity = "adc/history_shift_lsb", .units = "1"};
+    lut::ReduceRequest tr{.quantity = std::string(schema::kAdcTransitionV), .units = "V"};
+    lut::ReduceRequest inl{.quantity = std::string(schema::kAdcInlLsb), .units = "1"};
+    lut::ReduceRequest dnl{.quantity = std::string(schema::kAdcDnlLsb), .units = "1"};
+    lut::ReduceRequest hv{.quantity = std::string(schema::kAdcHistoryShiftV), .units = "V"};
+    lut::ReduceRequest hl{.quantity = std::string(schema::kAdcHistoryShiftLsb), .units = "1"};
     for (int d = 1; d <= codes_; ++d) {
       codes.push_back(d);
       tr.columns.push_back("transition_v_" + std::to_string(d));
@@ -194,15 +197,20 @@ class AdcBench final : public Bench {
       }
     }
     tr.column_axis = inl.column_axis = hv.column_axis = hl.column_axis =
-        lut::Axis::Numeric("code", "1", codes);
-    hv.inner_axis = hl.inner_axis = lut::Axis::Numeric("previous_code", "1", previous);
-    dnl.column_axis = lut::Axis::Numeric("inner_code", "1", inner);
+        lut::Axis::Numeric(std::string(schema::kCodeAxis), "1", codes);
+    hv.inner_axis = hl.inner_axis =
+        lut::Axis::Numeric(std::string(schema::kPreviousCodeAxis), "1", previous);
+    dnl.column_axis = lut::Axis::Numeric(std::string(schema::kInnerCodeAxis), "1", inner);
     std::vector<lut::ReduceRequest> out;
-    for (const char* name : {"comparator_offset_v", "comparator_bracket_v", "comparator_memory_v",
-                             "energy_conversion_j", "history_shift_max_lsb"}) {
-      const std::string n = name;
-      const std::string units = n.ends_with("_v") ? "V" : n.ends_with("_j") ? "J" : "1";
-      out.push_back({.quantity = "adc/" + n, .units = units, .columns = {n}});
+    // One value per sample each, recorded in the column named as the quantity after "adc/".
+    for (const std::string_view quantity :
+         {schema::kAdcComparatorOffsetV, schema::kAdcComparatorBracketV,
+          schema::kAdcComparatorMemoryV, schema::kAdcEnergyConversion,
+          schema::kAdcHistoryShiftMaxLsb}) {
+      const std::string q(quantity);
+      const std::string column = q.substr(q.find('/') + 1);
+      const std::string units = q.ends_with("_v") ? "V" : q.ends_with("_j") ? "J" : "1";
+      out.push_back({.quantity = q, .units = units, .columns = {column}});
     }
     out.insert(out.end(), {tr, inl, dnl, hv, hl});
     return out;

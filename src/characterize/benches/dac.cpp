@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calib/schema.h"
 #include "characterize/benches/common.h"
 #include "characterize/benches/drivers.h"
 #include "core/error.h"
@@ -29,6 +30,8 @@
 
 namespace cimchar::characterize::benches {
 namespace {
+
+namespace schema = calib::schema;
 
 constexpr const char* kDeck =
     R"(* dac bench: activation DAC driving GBL
@@ -79,14 +82,15 @@ class DacBench final : public Bench {
 
   std::vector<lut::ReduceRequest> Quantities() const override {
     std::vector<double> codes;
-    lut::ReduceRequest dac{.quantity = "dac/energy_j", .units = "J"};
-    lut::ReduceRequest settle{.quantity = "dac/settle_error_v", .units = "V"};
+    lut::ReduceRequest dac{.quantity = std::string(schema::kDacEnergy), .units = "J"};
+    lut::ReduceRequest settle{.quantity = std::string(schema::kDacSettleError), .units = "V"};
     for (int code = 0; code < codes_; ++code) {
       codes.push_back(code);
       dac.columns.push_back("energy_j_" + std::to_string(code));
       settle.columns.push_back("settle_error_v_" + std::to_string(code));
     }
-    dac.column_axis = settle.column_axis = lut::Axis::Numeric("code", "1", codes);
+    dac.column_axis = settle.column_axis =
+        lut::Axis::Numeric(std::string(schema::kCodeAxis), "1", codes);
     return {dac, settle};
   }
 

@@ -112,6 +112,7 @@ struct RunView {
   const int* candidate = nullptr;
   const std::int64_t* threshold = nullptr;  // [candidates - 1]
   int ose_pairs = 0;                        // saliency 1-bit MACs of one column
+  int saliency_kind = 0;                    // mac::SaliencyKind: 0 unsigned, 1 signed, 2 magnitude
   bool dynamic_noise = true;
   bool static_noise = true;
   bool quantization = true;
@@ -177,6 +178,14 @@ void RunAvx512(const ArrayView& array, const RunView& run, Batch& batch);
 // The bit planes of one input vector (`planes`: [row tiles][activation bits][words]); returns the
 // OR of the activations.
 std::uint32_t Pack(const ArrayView& array, const std::int32_t* activations, std::uint64_t* planes);
+
+// The saliency S of row tile `tile`, column tile `column_tile` for one vector's planes `act` of
+// that tile (the scalar path of the kernel's evaluator).
+std::int64_t TileSaliencyOne(const ArrayView& array,
+                             const RunView& run,
+                             int tile,
+                             int column_tile,
+                             const std::uint64_t* act);
 
 // The ADC code of one conversion on lane `lane` of group `group` of row tile `tile` (the scalar
 // path of the kernel's conversion): `rows_at_code[d]` rows hold W = 1 at DAC code d. `noise` is

@@ -382,7 +382,7 @@ inline void PassGroup(const ArrayView& A,
 }
 
 // The saliency S of row tile `tile`, column tile `ct`: the N/Q outputs of the saliency orders'
-// 1-bit MACs summed over the tile's columns.
+// 1-bit MACs summed over the tile's columns as RunView::saliency_kind says (mac::SaliencyKind).
 template <class L>
 inline std::int64_t TileSaliency(
     const ArrayView& A, const RunView& R, int tile, int ct, const std::uint64_t* act) {
@@ -398,14 +398,21 @@ inline std::int64_t TileSaliency(
     }
     const std::size_t at = static_cast<std::size_t>(tile) * A.groups + static_cast<std::size_t>(g);
     const std::uint64_t* weights = A.weight_lanes + at * w * words * kLanes;
+    std::int64_t column[kLanes] = {};  // each column's sum, the sign plane's subtracted
     for (int i = 0; i < w; ++i) {
       const std::uint64_t* wi = weights + static_cast<std::size_t>(i) * words * kLanes;
+      const bool negative = R.saliency_kind != 0 && R.weight_sign[i] < 0;
       for (int j = R.ose_floor - i > 0 ? R.ose_floor - i : 0; j < a; ++j) {
         L::StoreU(counts, CountRows<L>(wi, act + static_cast<std::size_t>(j) * words, words));
         for (int l = 0; l < group.lanes; ++l) {
-          s += R.nq_of_count[counts[l]];
+          const std::int64_t q = R.nq_of_count[counts[l]];
+          column[l] += negative ? -q : q;
         }
       }
+    }
+    for (int l = 0; l < group.lanes; ++l) {
+      const std::int64_t c = column[l];
+      s += R.saliency_kind == 1 ? (c > 0 ? c : 0) : R.saliency_kind == 2 ? (c < 0 ? -c : c) : c;
     }
   }
   return s;

@@ -17,6 +17,14 @@ std::uint32_t Pack(const ArrayView& array, const std::int32_t* activations, std:
   return PackVector<scalar::Lanes>(array, activations, planes);
 }
 
+std::int64_t TileSaliencyOne(const ArrayView& array,
+                             const RunView& run,
+                             int tile,
+                             int column_tile,
+                             const std::uint64_t* act) {
+  return TileSaliency<scalar::Lanes>(array, run, tile, column_tile, act);
+}
+
 int ConvertOne(const ArrayView& array,
                const RunView& run,
                int tile,

@@ -1,4 +1,4 @@
-#include "exporters/image.h"
+#include "report/image.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -78,4 +78,4 @@ TEST(ReadPgm, BadInputsNameTheFile_bad) {
 }
 
 }  // namespace
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

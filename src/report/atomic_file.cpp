@@ -1,4 +1,4 @@
-#include "exporters/atomic_file.h"
+#include "report/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 namespace {
 
@@ -110,4 +110,4 @@ void WriteFilesAtomically(const std::vector<PendingFile>& files) {
   }
 }
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

@@ -1,4 +1,4 @@
-#include "exporters/image.h"
+#include "report/image.h"
 
 #include <cctype>
 #include <fstream>
@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 namespace {
 
@@ -119,4 +119,4 @@ GreyImage ReadPgm(const std::filesystem::path& path) {
   return image;
 }
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

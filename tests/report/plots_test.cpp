@@ -1,17 +1,23 @@
-#include "exporters/plots.h"
+#include "report/plots.h"
 
 #include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <regex>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "calib/macro.h"
 #include "core/error.h"
+#include "mac/evaluate.h"
+#include "mac/random.h"
+#include "mac/sweep.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 namespace {
 
 namespace fs = std::filesystem;
@@ -161,6 +167,67 @@ TEST_F(PlotDir, DnlInlAndStackedBars) {
   }
 }
 
+// The distinct rgb(...) colours of an SVG figure, white left out.
+std::set<std::string> SvgColours(const std::string& svg) {
+  static const std::regex kRgb(R"(rgb\(\s*(\d+),\s*(\d+),\s*(\d+)\))");
+  std::set<std::string> colours;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), kRgb); it != std::sregex_iterator();
+       ++it) {
+    const std::string c = (*it)[1].str() + "," + (*it)[2].str() + "," + (*it)[3].str();
+    if (c != "255,255,255") {
+      colours.insert(c);
+    }
+  }
+  return colours;
+}
+
+std::size_t Count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// The energy breakdown has 11 blocks: each gets its own colour, none repeats gnuplot's eight.
+TEST_F(PlotDir, EveryBlockOfAStackedBarHasItsOwnLook) {
+  StackedBarPlot b;
+  b.title = "many blocks";
+  b.y_label = "energy per MAC (fJ)";
+  b.categories = {"DCIM", "HCIM"};
+  for (int k = 0; k < 12; ++k) {
+    b.blocks.push_back({"block " + std::to_string(k), {1.0 + k, 2.0 + k}});
+  }
+  PlotStackedBars(b, dir_ / "twelve.svg");
+  const std::string twelve = All(dir_ / "twelve.svg");
+  EXPECT_EQ(SvgColours(twelve).size(), 12u);
+  EXPECT_EQ(Count(twelve, "<pattern "), 0u);
+  // Past twelve blocks the colours repeat, each with a fill pattern of its own.
+  b.blocks.push_back({"block 12", {1.0, 1.0}});
+  b.blocks.push_back({"block 13", {1.0, 1.0}});
+  PlotStackedBars(b, dir_ / "fourteen.svg");
+  PlotStackedBars(b, dir_ / "fourteen.png");
+  ExpectPngAndSvg(dir_ / "fourteen");
+  EXPECT_GE(Count(All(dir_ / "fourteen.svg"), "<pattern "), 2u);
+}
+
+TEST_F(PlotDir, EverySeriesOfALinePlotAndEverySetOfAHistogramHasItsOwnLook) {
+  XyPlot p{.title = "many series", .x_label = "x", .y_label = "y"};
+  HistogramPlot h{.title = "many sets", .x_label = "value (V)"};
+  for (int k = 0; k < 13; ++k) {
+    p.y1.push_back({"series " + std::to_string(k), {0.0, 1.0}, {1.0 * k, 2.0 * k}});
+    h.sets.push_back({"set " + std::to_string(k), {1.0 * k, 1.0 * k + 0.2, 1.0 * k + 0.5}});
+  }
+  PlotXY(p, dir_ / "lines.svg");
+  PlotHistogram(h, dir_ / "hist.svg");
+  const std::string lines = All(dir_ / "lines.svg");
+  const std::string hist = All(dir_ / "hist.svg");
+  EXPECT_EQ(SvgColours(lines).size(), 12u);
+  EXPECT_EQ(SvgColours(hist).size(), 12u);
+  EXPECT_NE(lines.find("stroke-dasharray"), std::string::npos);  // the 13th series is dashed
+  EXPECT_GE(Count(hist, "<pattern "), 1u);                       // the 13th set is hatched
+}
+
 TEST_F(PlotDir, BdaMapOverTheCatPhoto) {
   BdaMapPlot m;
   m.image = ReadPgm(fs::path(CIMCHAR_SOURCE_DIR) / "results/data/chelsea.pgm");
@@ -183,6 +250,29 @@ TEST_F(PlotDir, BdaMapOverTheCatPhoto) {
   const std::string svg = All(dir_ / "bda_map.svg");
   EXPECT_EQ(SeriesCount(svg), 2u);
   EXPECT_NE(svg.find(m.image_title), std::string::npos);
+}
+
+// The plot of cimchar snr --csv reads back what the sweep wrote (10 significant digits).
+TEST_F(PlotDir, SnrFromTheSweepCsvIsTheSweepsPlot) {
+  const mac::MacShape shape;
+  const calib::Macro macro = calib::AnalyticMacro();
+  const mac::Chips chips = mac::Chips::Random(shape, macro, shape.rows, shape.columns, 2, 1);
+  const auto points = mac::SweepBoundaries(chips, {}, 7, 9, mac::UniformInputs(8),
+                                           {.samples = 40, .seed = 1, .threads = 1});
+  mac::WriteSweepCsv(dir_ / "snr.csv", points);
+  const SnrEnergyPlot want = SnrEnergyFromSweep(points);
+  const SnrEnergyPlot got = SnrEnergyFromCsv(dir_ / "snr.csv");
+  ASSERT_EQ(got.b_da, want.b_da);
+  ASSERT_EQ(got.b_da.size(), 3u);
+  for (std::size_t i = 0; i < want.b_da.size(); ++i) {
+    EXPECT_NEAR(got.snr_db[i], want.snr_db[i], 1e-8 * std::abs(want.snr_db[i]));
+    EXPECT_NEAR(got.snr_offset_removed_db[i], want.snr_offset_removed_db[i],
+                1e-8 * std::abs(want.snr_offset_removed_db[i]));
+    EXPECT_NEAR(got.energy_per_mac_j[i], want.energy_per_mac_j[i], 1e-8 * want.energy_per_mac_j[i]);
+  }
+  std::ofstream(dir_ / "other.csv") << "mode,boundary\nhcim,8\n";
+  EXPECT_THROW(SnrEnergyFromCsv(dir_ / "other.csv"), UsageError);
+  EXPECT_THROW(SnrEnergyFromCsv(dir_ / "none.csv"), Error);
 }
 
 TEST_F(PlotDir, MissingFolderIsAnErrorAndLeavesNothing_bad) {
@@ -225,4 +315,4 @@ TEST_F(PlotDir, InconsistentInputIsAUsageError_bad) {
 }
 
 }  // namespace
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

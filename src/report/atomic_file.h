@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 // One file to be written: where, and its complete contents.
 struct PendingFile {
@@ -28,4 +28,4 @@ std::filesystem::path TemporarySibling(const std::filesystem::path& destination)
 void CommitTemporary(const std::filesystem::path& temporary,
                      const std::filesystem::path& destination);
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

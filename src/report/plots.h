@@ -4,20 +4,23 @@
 #include <string>
 #include <vector>
 
-#include "exporters/image.h"
+#include "mac/compare.h"
 #include "mac/sweep.h"
+#include "report/image.h"
 
 // Figures drawn by gnuplot in a child process. The output format follows the file extension:
 // ".png" (pngcairo, or gnuplot's png terminal when cairo is missing) or ".svg". Each figure is
 // drawn into a temporary file next to the destination and renamed into place, so a failed plot
-// leaves no file. Every function:
+// leaves no file. Every series of a figure (a line, a histogram's sample set, a bar's block) has
+// its own colour; from the 13th on, colours repeat with a dash type or fill pattern of their own,
+// so the first 72 series of a figure are all distinct. Every function:
 //   failures: cimchar::UsageError for an unknown extension or inconsistent input (naming the
 //             field); cimchar::Error naming the plot file when its folder does not exist or
 //             gnuplot fails (with gnuplot's message);
 //   ownership: reads its inputs, writes only `out`;
 //   thread-safety: safe to call concurrently for different output files.
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 // A named (x, y) series.
 struct Series {
@@ -49,6 +52,10 @@ void PlotSnrEnergy(const SnrEnergyPlot& plot, const std::filesystem::path& out);
 // The HCIM points of a boundary sweep with every error source on (budget row "all").
 // Failures: none. Thread-safety: pure.
 SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points);
+// The same from the CSV mac::WriteSweepCsv wrote (cimchar snr --out). Failures: Error naming the
+// file when it cannot be read; UsageError naming it when it lacks a column the plot needs or an
+// HCIM row with budget_row = all, or holds a value that is not a number. Thread-safety: pure.
+SnrEnergyPlot SnrEnergyFromCsv(const std::filesystem::path& path);
 
 // Monte Carlo histograms: one set of samples per legend entry, common bins.
 struct SampleSet {
@@ -85,6 +92,9 @@ struct StackedBarPlot {
   std::vector<BarBlock> blocks;
 };
 void PlotStackedBars(const StackedBarPlot& plot, const std::filesystem::path& out);
+// Energy per MAC (pJ) by block, one bar per compared mode (paper Fig. 6). Failures: none.
+// Thread-safety: pure.
+StackedBarPlot EnergyBreakdownPlot(const std::vector<mac::CompareRow>& rows);
 
 // An integer map (e.g. B_D/A per output pixel), row-major with row 0 at the top.
 struct IntMap {
@@ -103,4 +113,4 @@ struct BdaMapPlot {
 };
 void PlotBdaMap(const BdaMapPlot& plot, const std::filesystem::path& out);
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

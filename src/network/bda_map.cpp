@@ -1,4 +1,4 @@
-#include "exporters/bda_map.h"
+#include "network/bda_map.h"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +11,7 @@
 #include "mac/mac_model.h"
 #include "mac/random.h"
 
-namespace cimchar::exporters {
+namespace cimchar::network {
 
 namespace {
 
@@ -56,7 +56,7 @@ int Clamp(int v, int lo, int hi) { return std::min(std::max(v, lo), hi); }
 
 }  // namespace
 
-BdaMapResult ComputeBdaMap(const GreyImage& image, const BdaMapOptions& options) {
+BdaMapResult ComputeBdaMap(const report::GreyImage& image, const BdaMapOptions& options) {
   if (image.width < 1 || image.height < 1 ||
       image.pixels.size() != static_cast<std::size_t>(image.width) * image.height) {
     throw UsageError("the B_D/A map needs a non-empty image");
@@ -188,4 +188,4 @@ BdaMapResult ComputeBdaMap(const GreyImage& image, const BdaMapOptions& options)
   return result;
 }
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::network

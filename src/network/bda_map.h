@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "calib/macro.h"
-#include "exporters/image.h"
-#include "exporters/plots.h"
 #include "mac/options.h"
+#include "report/image.h"
+#include "report/plots.h"
 
 // The analogue of paper Fig. 7a: a photograph through a small two-layer convolution whose second
 // layer runs on the behavioral macro in OSA-HCIM mode; every output pixel's MAC gets its B_D/A
@@ -21,7 +21,7 @@
 // Flat regions give near-zero activations (low saliency, the least precise candidate); edges give
 // large ones (high saliency, a more digital B_D/A).
 
-namespace cimchar::exporters {
+namespace cimchar::network {
 
 struct BdaMapOptions {
   mac::MacShape shape;  // the macro; rows >= 9 * edge_channels, columns >= out_channels
@@ -40,7 +40,7 @@ struct BdaMapOptions {
 };
 
 struct BdaMapResult {
-  IntMap map;                            // B_D/A per output pixel (same size as the image)
+  report::IntMap map;                    // B_D/A per output pixel (same size as the image)
   std::vector<std::int64_t> saliency;    // S per output pixel
   std::vector<std::int64_t> thresholds;  // the thresholds used
   std::vector<int> candidates;           // B[0..b-1]
@@ -51,6 +51,6 @@ struct BdaMapResult {
 // Failures: UsageError for an empty image, a shape that cannot hold the layer (naming rows or
 // columns), or invalid OSE options/thresholds. Ownership: returns a value.
 // Thread-safety: pure (deterministic in the options; no global state).
-BdaMapResult ComputeBdaMap(const GreyImage& image, const BdaMapOptions& options);
+BdaMapResult ComputeBdaMap(const report::GreyImage& image, const BdaMapOptions& options);
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::network

@@ -1,4 +1,4 @@
-#include "exporters/plots.h"
+#include "report/plots.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -21,9 +23,9 @@
 #include <gnuplot-iostream.h>
 
 #include "core/error.h"
-#include "exporters/atomic_file.h"
+#include "report/atomic_file.h"
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 namespace {
 
@@ -209,6 +211,44 @@ std::pair<double, std::string> SiPrefix(double magnitude) {
   return chosen;
 }
 
+// Every series of a figure looks different: series i takes colour i of kSeriesColours (the first
+// eight are gnuplot's own default colours); past them the colours repeat, each round with its own
+// dash type (lines) or fill pattern (bars, boxes), so the first 12 x 6 series of a figure are all
+// distinct.
+constexpr std::array<const char*, 12> kSeriesColours = {"#9400d3", "#009e73", "#56b4e9", "#e69f00",
+                                                        "#f0e442", "#0072b2", "#e51e10", "#000000",
+                                                        "#cc79a7", "#8b4513", "#999999", "#6b8e23"};
+// Per round after the first: gnuplot's dash types (dashed, dotted, dash-dot, dash-dot-dot, and
+// long dashes) and fill patterns (diagonal, back-diagonal, cross-hatch, sparse diagonal, sparse
+// back-diagonal).
+constexpr std::array<const char*, 5> kRepeatDashes = {"2", "3", "4", "5", "(20,6)"};
+constexpr std::array<int, 5> kRepeatPatterns = {4, 5, 1, 6, 7};
+
+std::string Colour(std::size_t series) {
+  return std::string("lc rgb '") + kSeriesColours[series % kSeriesColours.size()] + "'";
+}
+
+// The round of colours `series` is in, 0 for the first.
+std::size_t Round(std::size_t series) { return series / kSeriesColours.size(); }
+
+// A line's colour and, past the first round of colours, its dash type.
+std::string LineStyle(std::size_t series) {
+  const std::size_t round = Round(series);
+  return round == 0 ? Colour(series)
+                    : Colour(series) + " dt " + kRepeatDashes[(round - 1) % kRepeatDashes.size()];
+}
+
+// A filled area's colour and, past the first round of colours, a fill pattern (`transparent`
+// for figures whose areas overlap) instead of the figure's solid fill.
+std::string FillStyle(std::size_t series, bool transparent) {
+  const std::size_t round = Round(series);
+  if (round == 0) {
+    return Colour(series);
+  }
+  return Colour(series) + " fs " + (transparent ? "transparent " : "") + "pattern " +
+         std::to_string(kRepeatPatterns[(round - 1) % kRepeatPatterns.size()]) + " border -1";
+}
+
 std::string Short(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.3g", value);
@@ -238,9 +278,10 @@ void PlotXY(const XyPlot& plot, const fs::path& out) {
   }
   gp << "plot ";
   bool first = true;
+  std::size_t series = 0;
   auto add = [&](const Series& s, const char* axes, int point_type) {
-    gp << (first ? "" : ", ") << "'-' using 1:2 axes " << axes << " with linespoints lw 2 pt "
-       << point_type << " ps 1.2 title " << Quote(s.name);
+    gp << (first ? "" : ", ") << "'-' using 1:2 axes " << axes << " with linespoints "
+       << LineStyle(series++) << " lw 2 pt " << point_type << " ps 1.2 title " << Quote(s.name);
     first = false;
   };
   for (const auto& s : plot.y1) {
@@ -368,7 +409,8 @@ void PlotHistogram(const HistogramPlot& plot, const fs::path& out) {
     const std::string title = name + " (n=" + std::to_string(sets[s].size()) +
                               ", mean=" + Short(binned[s].mean) +
                               ", sigma=" + Short(binned[s].sigma) + ")";
-    gp << (s == 0 ? "" : ", ") << "'-' using 1:2:3 with boxes title " << Quote(title);
+    gp << (s == 0 ? "" : ", ") << "'-' using 1:2:3 with boxes " << FillStyle(s, true) << " title "
+       << Quote(title);
   }
   gp << "\n";
   for (const auto& b : binned) {
@@ -416,7 +458,8 @@ void PlotStackedBars(const StackedBarPlot& plot, const fs::path& out) {
   gp << ")\nset xrange [-0.6:" << plot.categories.size() - 0.4 << "]\n";
   gp << "plot ";
   for (std::size_t b = 0; b < plot.blocks.size(); ++b) {
-    gp << (b == 0 ? "" : ", ") << "'-' using 1 title " << Quote(plot.blocks[b].name);
+    gp << (b == 0 ? "" : ", ") << "'-' using 1 " << FillStyle(b, false) << " title "
+       << Quote(plot.blocks[b].name);
   }
   gp << "\n";
   for (const auto& b : plot.blocks) {
@@ -479,6 +522,75 @@ void PlotBdaMap(const BdaMapPlot& plot, const fs::path& out) {
   figure.Render();
 }
 
+SnrEnergyPlot SnrEnergyFromCsv(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error("cannot read " + path.string() + " (written by cimchar snr --out)");
+  }
+  const auto split = [](const std::string& line) {
+    std::vector<std::string> fields;
+    std::stringstream text(line);
+    for (std::string f; std::getline(text, f, ',');) {
+      fields.push_back(f);
+    }
+    return fields;
+  };
+  std::string line;
+  std::getline(in, line);
+  const auto header = split(line);
+  std::map<std::string, std::size_t> col;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    col[header[i]] = i;
+  }
+  for (const char* need :
+       {"mode", "boundary", "budget_row", "snr_db", "snr_offset_removed_db", "energy_per_mac_j"}) {
+    if (col.count(need) == 0U) {
+      throw UsageError(path.string() + " has no column " + need +
+                       ": is it the CSV of cimchar snr --out?");
+    }
+  }
+  const auto number = [&](const std::string& text, const char* column) {
+    try {
+      return std::stod(text);
+    } catch (const std::exception&) {
+      throw UsageError(path.string() + ": " + column + " holds '" + text + "', not a number");
+    }
+  };
+  SnrEnergyPlot plot;
+  while (std::getline(in, line)) {
+    const auto f = split(line);
+    if (f.size() < header.size() || f[col["mode"]] != "hcim" || f[col["budget_row"]] != "all") {
+      continue;
+    }
+    plot.b_da.push_back(number(f[col["boundary"]], "boundary"));
+    plot.snr_db.push_back(number(f[col["snr_db"]], "snr_db"));
+    plot.snr_offset_removed_db.push_back(
+        number(f[col["snr_offset_removed_db"]], "snr_offset_removed_db"));
+    plot.energy_per_mac_j.push_back(number(f[col["energy_per_mac_j"]], "energy_per_mac_j"));
+  }
+  if (plot.b_da.empty()) {
+    throw UsageError(path.string() + " has no HCIM rows with budget_row = all");
+  }
+  return plot;
+}
+
+StackedBarPlot EnergyBreakdownPlot(const std::vector<mac::CompareRow>& rows) {
+  constexpr double kPico = 1e12;
+  StackedBarPlot plot{.title = "Energy per MAC by block", .y_label = "energy per MAC (pJ)"};
+  for (const auto& row : rows) {
+    plot.categories.push_back(row.name);
+    const auto blocks = row.result.energy.Blocks();
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      if (plot.blocks.size() <= b) {
+        plot.blocks.push_back({.name = blocks[b].first, .values = {}});
+      }
+      const double macs = static_cast<double>(row.result.counts.macs);
+      plot.blocks[b].values.push_back(macs > 0 ? blocks[b].second / macs * kPico : 0.0);
+    }
+  }
+  return plot;
+}
+
 SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points) {
   SnrEnergyPlot plot;
   for (const auto& p : points) {
@@ -494,4 +606,4 @@ SnrEnergyPlot SnrEnergyFromSweep(const std::vector<mac::SweepPoint>& points) {
   return plot;
 }
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

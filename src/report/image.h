@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace cimchar::exporters {
+namespace cimchar::report {
 
 // A grey-scale image, row-major with row 0 at the top.
 struct GreyImage {
@@ -24,4 +24,4 @@ struct GreyImage {
 // truncated pixel data. Returns a value; thread-safe.
 GreyImage ReadPgm(const std::filesystem::path& path);
 
-}  // namespace cimchar::exporters
+}  // namespace cimchar::report

@@ -1,0 +1,59 @@
+// Files written whole or not at all.
+#include "report/atomic_file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "temp_dir.h"
+
+namespace cimchar::report {
+namespace {
+
+namespace fs = std::filesystem;
+using cimchar::testing::TempDir;
+
+std::size_t CountEntries(const fs::path& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) {
+    ++n;
+  }
+  return n;
+}
+
+void WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+std::string ReadText(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(WriteFilesAtomically, FailureOfOneFileLeavesNoneBehind_bad) {
+  TempDir dir;
+  const std::vector<PendingFile> files = {
+      {dir.path() / "first.txt", "complete"},
+      {dir.path() / "missing_folder" / "second.txt", "never written"},
+  };
+  EXPECT_THROW(WriteFilesAtomically(files), Error);
+  EXPECT_EQ(CountEntries(dir.path()), 0u);
+}
+
+TEST(WriteFilesAtomically, ReplacesAnExistingFileWhole) {
+  TempDir dir;
+  const auto path = dir.path() / "a.txt";
+  WriteText(path, "old contents that are longer than the new ones");
+  WriteFilesAtomically({{path, "new"}});
+  EXPECT_EQ(ReadText(path), "new");
+  EXPECT_EQ(CountEntries(dir.path()), 1u);
+}
+
+}  // namespace
+}  // namespace cimchar::report
