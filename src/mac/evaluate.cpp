@@ -243,6 +243,25 @@ Chips Chips::Random(const MacShape& shape,
   return Chips(std::move(arrays));
 }
 
+Chips Chips::Programmed(const MacShape& shape,
+                        const calib::Macro& macro,
+                        std::span<const std::int32_t> weights,
+                        int length,
+                        int outputs,
+                        int count,
+                        std::uint64_t first_seed) {
+  if (count < 1) {
+    throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
+  }
+  std::vector<MacArray> arrays;
+  arrays.reserve(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    arrays.emplace_back(shape, macro, weights, length, outputs,
+                        first_seed + static_cast<std::uint64_t>(k));
+  }
+  return Chips(std::move(arrays));
+}
+
 Chips::Chips(std::vector<MacArray> arrays) : arrays_(std::move(arrays)) {
   if (arrays_.empty()) {
     throw UsageError("no chip instance to evaluate");

@@ -61,6 +61,15 @@ void ParallelBlocks(std::int64_t blocks, int threads, const std::function<void(s
 // in block order, so the thread count never changes a result.
 inline constexpr std::int64_t kSamplesPerBlock = 64;
 
+// The evaluation set of SNR figures by default (cimchar snr and compare, the Python module's
+// snr_sweep and compare): enough chip instances and vectors that each SNR's 95 % interval over
+// the chips is at most kFigureIntervalDb wide. At tt, 0.6 V, 144 rows, B_D/A 5..10 on uniform
+// inputs the intervals are 0.4-0.5 dB wide and the sweep takes about 2 s of one core
+// (`cimchar snr --lut results/lut`).
+inline constexpr int kFigureChips = 400;
+inline constexpr std::int64_t kFigureSamples = 20000;
+inline constexpr double kFigureIntervalDb = 0.5;
+
 struct SnrResult {
   std::int64_t samples = 0;
   std::int64_t values = 0;  // samples x outputs
@@ -95,6 +104,16 @@ class Chips {
                       int outputs,
                       int count,
                       std::uint64_t first_seed);
+  // `count` chips of `macro` all programmed with the same `weights` (length x outputs, e.g. a
+  // layer's own), differing in their static errors only: chip k's seed is first_seed + k.
+  // Failures: UsageError for count < 1 and as MacArray.
+  static Chips Programmed(const MacShape& shape,
+                          const calib::Macro& macro,
+                          std::span<const std::int32_t> weights,
+                          int length,
+                          int outputs,
+                          int count,
+                          std::uint64_t first_seed);
   // Given arrays (e.g. one chip with the layer's own weights). Failures: UsageError when empty.
   explicit Chips(std::vector<MacArray> arrays);
 

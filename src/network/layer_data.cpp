@@ -96,6 +96,17 @@ void Im2col(const ConvGeometry& g, const std::int32_t* map, std::vector<std::int
   }
 }
 
+void ValidateFormat(const LayerFormat& f) {
+  if (f.activation_bits < 1 || f.activation_bits > 8 || f.weight_bits < 1 || f.weight_bits > 8) {
+    throw UsageError("layer format: activation bits " + std::to_string(f.activation_bits) +
+                     " and weight bits " + std::to_string(f.weight_bits) + " must be 1..8");
+  }
+  if (f.stride < 1 || f.padding < 0) {
+    throw UsageError("layer format: stride " + std::to_string(f.stride) + " must be >= 1 and " +
+                     "padding " + std::to_string(f.padding) + " >= 0");
+  }
+}
+
 LayerData LoadLayer(const LayerSource& source) {
   if (source.activations.empty()) {
     throw UsageError(
@@ -116,25 +127,24 @@ LayerData LoadLayer(const LayerSource& source) {
                      ": a .npy file holds one array; give the weights with --weights W.npy");
   }
   const Hdf5Data* attrs = act_h5 ? &*act_h5 : (w_h5 ? &*w_h5 : nullptr);
-  LayerData layer;
-  layer.activation_bits =
+  LayerFormat format;
+  format.activation_bits =
       Resolve<int>(source.activation_bits, attrs, "activation_bits", "abits", kDefaultLayerBits);
-  layer.weight_bits =
+  format.weight_bits =
       Resolve<int>(source.weight_bits, attrs, "weight_bits", "wbits", kDefaultLayerBits);
-  layer.signed_weights = Resolve<bool>(source.signed_weights, attrs, "signed_weights", "signed",
-                                       kDefaultSignedWeights);
-  const int stride = Resolve<int>(source.stride, attrs, "stride", "stride", 1);
-  const int padding = Resolve<int>(source.padding, attrs, "padding", "padding", 0);
-  if (layer.activation_bits < 1 || layer.activation_bits > 8 || layer.weight_bits < 1 ||
-      layer.weight_bits > 8) {
-    throw UsageError("layer format: activation bits " + std::to_string(layer.activation_bits) +
-                     " and weight bits " + std::to_string(layer.weight_bits) + " must be 1..8");
-  }
-
+  format.signed_weights = Resolve<bool>(source.signed_weights, attrs, "signed_weights", "signed",
+                                        kDefaultSignedWeights);
+  format.stride = Resolve<int>(source.stride, attrs, "stride", "stride", 1);
+  format.padding = Resolve<int>(source.padding, attrs, "padding", "padding", 0);
+  ValidateFormat(format);
   const IntTensor a = ReadArray(source.activations, "activations", act_h5 ? &*act_h5 : nullptr);
   const IntTensor w = ReadArray(weights_path, "weights", w_h5 ? &*w_h5 : nullptr);
+  return MakeLayer(a, w, format);
+}
 
-  // Weights: (M, K) or (M, C, kh, kw).
+LayerWeights MakeWeights(const IntTensor& w, const LayerFormat& format) {
+  ValidateFormat(format);
+  // (M, K) or (M, C, kh, kw).
   if (w.shape.size() != 2 && w.shape.size() != 4) {
     throw UsageError(w.source + ": weights of shape " + w.ShapeText() +
                      ": expected (M, K) for a linear layer or (M, C, kh, kw) for a convolution");
@@ -142,34 +152,58 @@ LayerData LoadLayer(const LayerSource& source) {
   const std::int64_t m = w.shape[0];
   std::int64_t k = 1;
   for (std::size_t d = 1; d < w.shape.size(); ++d) {
-    k *= w.shape[d];
+    k = std::min<std::int64_t>(k * w.shape[d], std::int64_t{1} << 40);  // no overflow
   }
   if (m < 1 || k < 1 || k > (1 << 24) || m > (1 << 20)) {
     throw UsageError(w.source + ": weights of shape " + w.ShapeText() + " are empty or too large");
   }
-  const std::int32_t w_lo = layer.signed_weights ? -(1 << (layer.weight_bits - 1)) : 0;
-  const std::int32_t w_hi =
-      layer.signed_weights ? (1 << (layer.weight_bits - 1)) - 1 : (1 << layer.weight_bits) - 1;
+  const int bits = format.weight_bits;
+  const bool is_signed = format.signed_weights;
+  const std::int32_t w_lo = is_signed ? -(1 << (bits - 1)) : 0;
+  const std::int32_t w_hi = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
   for (std::size_t i = 0; i < w.values.size(); ++i) {
     if (w.values[i] < w_lo || w.values[i] > w_hi) {
-      throw UsageError(
-          w.source + ": weight " + w.IndexText(static_cast<std::int64_t>(i)) + " = " +
-          std::to_string(w.values[i]) + " is outside " + std::to_string(w_lo) + ".." +
-          std::to_string(w_hi) + " of " + (layer.signed_weights ? "signed " : "unsigned ") +
-          std::to_string(layer.weight_bits) + "-bit weights (--wbits" +
-          (layer.signed_weights ? ", --signed" : "") + ")" +
-          (!layer.signed_weights && w.values[i] < 0 ? "; negative weights need --signed" : ""));
+      throw UsageError(w.source + ": weight " + w.IndexText(static_cast<std::int64_t>(i)) + " = " +
+                       std::to_string(w.values[i]) + " is outside " + std::to_string(w_lo) + ".." +
+                       std::to_string(w_hi) + " of " + (is_signed ? "signed " : "unsigned ") +
+                       std::to_string(bits) + "-bit weights (--wbits" +
+                       (is_signed ? ", --signed" : "") + ")" +
+                       (!is_signed && w.values[i] < 0 ? "; negative weights need --signed" : ""));
     }
   }
-  layer.length = static_cast<int>(k);
-  layer.outputs = static_cast<int>(m);
-  layer.weights.resize(static_cast<std::size_t>(k * m));
+  LayerWeights out;
+  out.shape = w.shape;
+  out.source = w.source;
+  out.length = static_cast<int>(k);
+  out.outputs = static_cast<int>(m);
+  out.weights.resize(static_cast<std::size_t>(k * m));
   for (std::int64_t o = 0; o < m; ++o) {
     for (std::int64_t r = 0; r < k; ++r) {
-      layer.weights[static_cast<std::size_t>(r * m + o)] =
+      out.weights[static_cast<std::size_t>(r * m + o)] =
           static_cast<std::int32_t>(w.values[static_cast<std::size_t>(o * k + r)]);
     }
   }
+  return out;
+}
+
+LayerData MakeLayer(const IntTensor& a, const IntTensor& w, const LayerFormat& format) {
+  return MakeLayer(a, MakeWeights(w, format), format);
+}
+
+LayerData MakeLayer(const IntTensor& a, const LayerWeights& w, const LayerFormat& format) {
+  ValidateFormat(format);
+  LayerData layer;
+  layer.activation_bits = format.activation_bits;
+  layer.weight_bits = format.weight_bits;
+  layer.signed_weights = format.signed_weights;
+  layer.length = w.length;
+  layer.outputs = w.outputs;
+  layer.weights = w.weights;
+  const int stride = format.stride;
+  const int padding = format.padding;
+  const std::int64_t k = w.length;
+  const std::int64_t m = w.outputs;
+  const std::string w_shape = IntTensor{.shape = w.shape}.ShapeText();
 
   // Activations: (N, K) or (N, C, H, W) with conv weights.
   const std::int32_t a_hi = (1 << layer.activation_bits) - 1;
@@ -181,12 +215,21 @@ LayerData LoadLayer(const LayerSource& source) {
                        std::to_string(layer.activation_bits) + "-bit activations (--abits)");
     }
   }
+  const auto too_large = [&](std::int64_t vectors) {
+    throw UsageError(a.source + ": activations " + a.ShapeText() + " give " +
+                     std::to_string(vectors) + " input vectors of " + std::to_string(k) +
+                     " values, more than the " + std::to_string(kMaxLayerValues) +
+                     " values a layer may hold; give fewer vectors");
+  };
   auto inputs = std::make_shared<std::vector<std::int32_t>>();
   if (a.shape.size() == 2) {
     if (a.shape[1] != k) {
       throw UsageError(a.source + ": activations of shape " + a.ShapeText() + " have " +
                        std::to_string(a.shape[1]) + " values per vector, but the weights " +
-                       w.ShapeText() + " (" + w.source + ") need K = " + std::to_string(k));
+                       w_shape + " (" + w.source + ") need K = " + std::to_string(k));
+    }
+    if (a.shape[0] > kMaxLayerValues / k) {
+      too_large(a.shape[0]);
     }
     layer.vectors = a.shape[0];
     inputs->assign(a.values.begin(), a.values.end());
@@ -196,12 +239,18 @@ LayerData LoadLayer(const LayerSource& source) {
     if (w.shape.size() != 4) {
       throw UsageError(a.source + ": feature maps " + a.ShapeText() +
                        " need convolution weights (M, C, kh, kw); " + w.source + " holds " +
-                       w.ShapeText());
+                       w_shape);
     }
     if (a.shape[1] != w.shape[1]) {
       throw UsageError(a.source + ": feature maps " + a.ShapeText() + " have " +
-                       std::to_string(a.shape[1]) + " channels, the weights " + w.ShapeText() +
-                       " (" + w.source + ") expect " + std::to_string(w.shape[1]));
+                       std::to_string(a.shape[1]) + " channels, the weights " + w_shape + " (" +
+                       w.source + ") expect " + std::to_string(w.shape[1]));
+    }
+    constexpr std::int64_t kMaxSide = std::int64_t{1} << 20;
+    if (a.shape[2] > kMaxSide || a.shape[3] > kMaxSide || stride > kMaxSide || padding > kMaxSide) {
+      throw UsageError(a.source + ": feature maps " + a.ShapeText() + " with stride " +
+                       std::to_string(stride) + " and padding " + std::to_string(padding) +
+                       " exceed " + std::to_string(kMaxSide) + " pixels a side");
     }
     const ConvGeometry g{.channels = static_cast<int>(a.shape[1]),
                          .height = static_cast<int>(a.shape[2]),
@@ -210,9 +259,19 @@ LayerData LoadLayer(const LayerSource& source) {
                          .kernel_w = static_cast<int>(w.shape[3]),
                          .stride = stride,
                          .padding = padding};
-    ValidateGeometry(g);
+    try {
+      ValidateGeometry(g);
+    } catch (const UsageError& e) {
+      throw UsageError(a.source + ": feature maps " + a.ShapeText() + " through kernels " +
+                       w_shape + " (" + w.source + "): " + e.what());
+    }
+    const std::int64_t per_map = static_cast<std::int64_t>(g.OutHeight()) * g.OutWidth();
+    if (a.shape[0] > kMaxLayerValues / k / per_map) {
+      too_large(a.shape[0] * per_map);
+    }
     const std::size_t map_size = static_cast<std::size_t>(g.channels) * g.height * g.width;
     std::vector<std::int32_t> map(map_size), patches;
+    inputs->reserve(static_cast<std::size_t>(a.shape[0] * per_map * k));
     for (std::int64_t n = 0; n < a.shape[0]; ++n) {
       std::transform(a.values.begin() + static_cast<std::ptrdiff_t>(n * map_size),
                      a.values.begin() + static_cast<std::ptrdiff_t>((n + 1) * map_size),
@@ -220,10 +279,10 @@ LayerData LoadLayer(const LayerSource& source) {
       Im2col(g, map.data(), patches);
       inputs->insert(inputs->end(), patches.begin(), patches.end());
     }
-    layer.vectors = a.shape[0] * g.OutHeight() * g.OutWidth();
+    layer.vectors = a.shape[0] * per_map;
     layer.description = std::to_string(a.shape[0]) + " feature maps " + a.ShapeText() + " (" +
-                        a.source + ") through " + std::to_string(m) + " kernels " + w.ShapeText() +
-                        " (" + w.source + "), stride " + std::to_string(stride) + ", padding " +
+                        a.source + ") through " + std::to_string(m) + " kernels " + w_shape + " (" +
+                        w.source + "), stride " + std::to_string(stride) + ", padding " +
                         std::to_string(padding) + ": " + std::to_string(layer.vectors) +
                         " patches of " + std::to_string(k);
   } else {

@@ -58,11 +58,57 @@ struct LayerData {
   std::string description;  // what was read, for the command's report
 };
 
-// Reads and checks a layer. Failures: UsageError naming the file (and dataset) for an unreadable
-// or non-integer array, a shape that is not one of the layouts above or does not match the other
-// array (naming both shapes), an activation or weight beyond the stated width (naming its index
-// and value and the option that states the width), or options that contradict the file's
-// attributes. Ownership: returns a value. Thread-safety: pure.
+// The format of a layer's codes, resolved from the options, the file's attributes and the
+// defaults.
+struct LayerFormat {
+  int activation_bits = kDefaultLayerBits;
+  int weight_bits = kDefaultLayerBits;
+  bool signed_weights = kDefaultSignedWeights;
+  int stride = 1;   // convolutions with feature-map activations
+  int padding = 0;  // zero padding on each side
+};
+
+// Bits 1..8, stride >= 1, padding >= 0. Failures: UsageError naming the values.
+// Thread-safety: pure.
+void ValidateFormat(const LayerFormat& format);
+
+// A layer's weights checked against its format: the (M, K) or (M, C, kh, kw) array as given
+// (its shape and source, which the activations are checked against) and the weights in
+// MacArray's layout.
+struct LayerWeights {
+  std::vector<std::int64_t> shape;
+  std::string source;
+  int length = 0;                     // K
+  int outputs = 0;                    // M
+  std::vector<std::int32_t> weights;  // length x outputs, row-major
+};
+
+// The weights' layout and range checks of LoadLayer. Failures: UsageError naming the source for
+// a shape other than (M, K) or (M, C, kh, kw), an empty or too large one, or a weight beyond the
+// format's width (naming its index and value). Ownership: returns a value. Thread-safety: pure.
+LayerWeights MakeWeights(const IntTensor& weights, const LayerFormat& format);
+
+// A layer from its arrays, however they were obtained (files, or arrays handed over from
+// Python): the layouts above and every check LoadLayer makes, with the arrays' `source` in the
+// messages. Failures: UsageError as LoadLayer's, and for a layer too large to hold (more than
+// kMaxLayerValues input values, naming the sizes) before it is allocated. Ownership: returns a
+// value. Thread-safety: pure.
+LayerData MakeLayer(const IntTensor& activations,
+                    const LayerWeights& weights,
+                    const LayerFormat& format);
+LayerData MakeLayer(const IntTensor& activations,
+                    const IntTensor& weights,
+                    const LayerFormat& format);
+
+// The most input values (vectors x K, after cutting feature maps into patches) a layer holds:
+// 2^31, 8 GiB of codes.
+inline constexpr std::int64_t kMaxLayerValues = std::int64_t{1} << 31;
+
+// Reads and checks a layer (MakeLayer on the files' arrays). Failures: UsageError naming the file
+// (and dataset) for an unreadable or non-integer array, a shape that is not one of the layouts
+// above or does not match the other array (naming both shapes), an activation or weight beyond the
+// stated width (naming its index and value and the option that states the width), or options that
+// contradict the file's attributes. Ownership: returns a value. Thread-safety: pure.
 LayerData LoadLayer(const LayerSource& source);
 
 // Vectors [first, first + count) of `layer` (same weights and format), e.g. a calibration and a

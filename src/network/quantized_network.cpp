@@ -72,6 +72,45 @@ void ReadResidual(
 
 }  // namespace
 
+void RequantizeChannels(std::span<const std::int64_t> acc,
+                        std::span<const std::int64_t> multiplier,
+                        std::span<const std::int64_t> shift,
+                        int activation_bits,
+                        std::span<std::int32_t> out) {
+  const std::size_t channels = multiplier.size();
+  if (channels == 0 || shift.size() != channels || acc.size() % channels != 0 ||
+      out.size() != acc.size()) {
+    throw UsageError("requantization: " + std::to_string(acc.size()) + " accumulators, " +
+                     std::to_string(out.size()) + " outputs, " + std::to_string(channels) +
+                     " multipliers and " + std::to_string(shift.size()) +
+                     " shifts: expected one multiplier and one shift per channel and a whole "
+                     "number of accumulators per channel");
+  }
+  if (activation_bits < 1 || activation_bits > 31) {
+    throw UsageError("requantization: " + std::to_string(activation_bits) +
+                     " output bits; expected 1..31");
+  }
+  for (std::size_t m = 0; m < channels; ++m) {
+    if (shift[m] < 0 || shift[m] > 62 || multiplier[m] < 0) {
+      throw UsageError("requantization: channel " + std::to_string(m) + " has multiplier " +
+                       std::to_string(multiplier[m]) + " and shift " + std::to_string(shift[m]) +
+                       "; need multiplier >= 0 and 0 <= shift <= 62");
+    }
+  }
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const std::size_t m = i % channels;
+    std::int64_t product = 0;
+    if (__builtin_mul_overflow(acc[i], multiplier[m], &product) ||
+        product > (std::int64_t{1} << 62) || product < -(std::int64_t{1} << 62)) {
+      throw UsageError("requantization: accumulator " + std::to_string(acc[i]) + " at position " +
+                       std::to_string(i / channels) + ", channel " + std::to_string(m) +
+                       " times multiplier " + std::to_string(multiplier[m]) +
+                       " does not fit 62 bits");
+    }
+    out[i] = Requantize(acc[i], multiplier[m], shift[m], activation_bits);
+  }
+}
+
 std::int64_t QuantizedNetwork::MacsPerImage() const {
   std::int64_t n = 0;
   for (const QuantLayer& l : layers) {
@@ -110,6 +149,7 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
     l.weight_bits = static_cast<int>(f.ReadInt(g, "weight_bits"));
     l.signed_weights = f.ReadInt(g, "signed_weights") != 0;
     l.pool = static_cast<int>(f.ReadInt(g, "pool"));
+    l.output_scale = f.HasAttr(g, "output_scale") ? f.ReadNumber(g, "output_scale") : 0.0;
     if (l.activation_bits < 1 || l.activation_bits > 8 || l.weight_bits < 2 || l.weight_bits > 8 ||
         l.pool < 1) {
       Bad(net.path, g + ": activation_bits, weight_bits (1..8, 2..8) or pool (>= 1) out of range");

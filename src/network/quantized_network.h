@@ -27,6 +27,34 @@
 
 namespace cimchar::network {
 
+// The reference's requantization of an accumulator `acc` (bias included), plus a residual input
+// `r` weighted by `residual_multiplier` (both 0 without one), to an unsigned `activation_bits`
+// code: clamp((acc * multiplier + r * residual_multiplier + 2^(shift-1)) >> shift, 0,
+// 2^bits - 1), one rounding, an arithmetic shift, no rounding term when shift = 0.
+// Failures: none. Thread-safety: pure.
+inline std::int32_t Requantize(std::int64_t acc,
+                               std::int64_t multiplier,
+                               std::int64_t shift,
+                               int activation_bits,
+                               std::int64_t r = 0,
+                               std::int64_t residual_multiplier = 0) {
+  std::int64_t y = acc * multiplier + r * residual_multiplier;
+  y = shift > 0 ? (y + (std::int64_t{1} << (shift - 1))) >> shift : y;
+  const std::int64_t top = (std::int64_t{1} << activation_bits) - 1;
+  return static_cast<std::int32_t>(y < 0 ? 0 : (y > top ? top : y));
+}
+
+// Requantize for every accumulator of `acc` (count x channels, row-major: the channel varies
+// fastest) with its channel's multiplier and shift, into `out` (same size). Failures:
+// UsageError for sizes that disagree, a bits value outside 1..31, a shift outside 0..62, a
+// negative multiplier, or a product acc x multiplier beyond 62 bits (naming the channel, the
+// position and the values). Thread-safety: pure.
+void RequantizeChannels(std::span<const std::int64_t> acc,
+                        std::span<const std::int64_t> multiplier,
+                        std::span<const std::int64_t> shift,
+                        int activation_bits,
+                        std::span<std::int32_t> out);
+
 enum class LayerKind { kConv, kLinear };
 
 struct QuantLayer {
@@ -37,6 +65,9 @@ struct QuantLayer {
   int outputs = 0;
   bool logits = false;  // the final layer: no requantization, argmax
   int pool = 1;         // max-pool after requantization (1 = none)
+  // The real value of one output code (the logits layer: of one unit of acc + bias), from the
+  // file's attribute output_scale; 0 when the file states none. Integer inference never uses it.
+  double output_scale = 0.0;
   int activation_bits = 8;
   int weight_bits = 8;
   bool signed_weights = true;
@@ -64,14 +95,9 @@ struct QuantLayer {
   // The requantized value of channel m for accumulator `acc` (bias included) and the residual
   // input `r` (0 without one).
   std::int32_t Requantize(int m, std::int64_t acc, std::int32_t r = 0) const {
-    const std::int64_t s = shift[static_cast<std::size_t>(m)];
-    std::int64_t y = acc * multiplier[static_cast<std::size_t>(m)];
-    if (r != 0) {
-      y += r * residual_multiplier[static_cast<std::size_t>(m)];
-    }
-    y = s > 0 ? (y + (std::int64_t{1} << (s - 1))) >> s : y;
-    const std::int64_t top = (std::int64_t{1} << activation_bits) - 1;
-    return static_cast<std::int32_t>(y < 0 ? 0 : (y > top ? top : y));
+    const auto c = static_cast<std::size_t>(m);
+    return network::Requantize(acc, multiplier[c], shift[c], activation_bits, r,
+                               r != 0 ? residual_multiplier[c] : 0);
   }
 };
 

@@ -230,6 +230,38 @@ std::vector<std::int64_t> ParseShape(const std::filesystem::path& path, const st
   return shape;
 }
 
+std::string BigEndianAdvice(const std::string& descr) {
+  return "big-endian data (" + descr + "): store x.astype(x.dtype.newbyteorder('<')) instead";
+}
+
+// Fills t.values (t.Size() elements) from `raw`, little-endian elements of `type`.
+void DecodeValues(const Dtype& type, const unsigned char* raw, IntTensor& t) {
+  const std::int64_t n = t.Size();
+  t.values.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint64_t u = 0;
+    const unsigned char* p = raw + static_cast<std::size_t>(i) * type.bytes;
+    for (int b = type.bytes - 1; b >= 0; --b) {
+      u = (u << 8) | p[b];
+    }
+    std::int64_t v = 0;
+    if (type.is_signed) {
+      const int bits = 8 * type.bytes;
+      if (bits < 64 && (u >> (bits - 1)) != 0) {
+        u |= ~std::uint64_t{0} << bits;  // sign-extend
+      }
+      v = static_cast<std::int64_t>(u);
+    } else {
+      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        throw UsageError(t.source + ": value " + t.IndexText(i) + " = " + std::to_string(u) +
+                         " is beyond int64");
+      }
+      v = static_cast<std::int64_t>(u);
+    }
+    t.values[static_cast<std::size_t>(i)] = v;
+  }
+}
+
 }  // namespace
 
 IntTensor ReadNpy(const std::filesystem::path& path) {
@@ -272,7 +304,7 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
     Bad(path, "Fortran-ordered array: save np.ascontiguousarray(x) instead");
   }
   if (!descr.empty() && descr[0] == '>') {
-    Bad(path, "big-endian data (" + descr + "): save x.astype(x.dtype.newbyteorder('<'))");
+    Bad(path, BigEndianAdvice(descr));
   }
   const Dtype* type = FindDescr(descr);
   if (type == nullptr) {
@@ -308,28 +340,7 @@ IntTensor ReadNpy(const std::filesystem::path& path) {
     Bad(path, "the data is truncated: the header says " + t.ShapeText() + " " + type->name + " (" +
                   std::to_string(bytes) + " bytes), the file holds " + std::to_string(in.gcount()));
   }
-  t.values.resize(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    std::uint64_t u = 0;
-    const unsigned char* p = &raw[static_cast<std::size_t>(i) * type->bytes];
-    for (int b = type->bytes - 1; b >= 0; --b) {
-      u = (u << 8) | p[b];
-    }
-    std::int64_t v = 0;
-    if (type->is_signed) {
-      const int bits = 8 * type->bytes;
-      if (bits < 64 && (u >> (bits - 1)) != 0) {
-        u |= ~std::uint64_t{0} << bits;  // sign-extend
-      }
-      v = static_cast<std::int64_t>(u);
-    } else {
-      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        Bad(path, "value " + t.IndexText(i) + " = " + std::to_string(u) + " is beyond int64");
-      }
-      v = static_cast<std::int64_t>(u);
-    }
-    t.values[static_cast<std::size_t>(i)] = v;
-  }
+  DecodeValues(*type, raw.data(), t);
   return t;
 }
 
@@ -378,6 +389,33 @@ void WriteNpy(const std::filesystem::path& path,
     }
   }
   report::WriteFilesAtomically({{path, std::move(out)}});
+}
+
+IntTensor TensorFromMemory(const std::string& source,
+                           const std::string& descr,
+                           const std::vector<std::int64_t>& shape,
+                           const void* data,
+                           std::size_t bytes) {
+  if (!descr.empty() && descr[0] == '>') {
+    throw UsageError(source + ": " + BigEndianAdvice(descr));
+  }
+  const Dtype* type = FindDescr(descr);
+  if (type == nullptr) {
+    throw UsageError(source + ": " + DtypeAdvice(descr));
+  }
+  IntTensor t;
+  t.source = source;
+  t.dtype = type->name;
+  t.shape = shape;
+  const std::int64_t n = CheckedElementCount(t.shape, type->bytes, source);
+  const auto need = static_cast<std::size_t>(n) * static_cast<std::size_t>(type->bytes);
+  if (need != bytes) {
+    throw UsageError(source + ": the shape " + t.ShapeText() + " of " + type->name + " needs " +
+                     std::to_string(need) + " bytes, the array holds " + std::to_string(bytes));
+  }
+  CheckFitsInMemory(t.shape, n, source);
+  DecodeValues(*type, static_cast<const unsigned char*>(data), t);
+  return t;
 }
 
 }  // namespace cimchar::network

@@ -46,6 +46,20 @@ void CheckFitsInMemory(const std::vector<std::int64_t>& shape,
 // Ownership: returns a value. Thread-safety: pure.
 IntTensor ReadNpy(const std::filesystem::path& path);
 
+// An integer array handed over in memory, e.g. a NumPy array passed from Python: `descr` is its
+// element type in NumPy's notation ('<i4', '|u1', '<f8', ...: the array's dtype.str), `data`
+// holds `bytes` bytes, its elements in C order. `source` names the array in every error. The
+// same checks as ReadNpy: an integer dtype (floating-point, boolean and other types are refused
+// with the same advice), little-endian, no uint64 value above 2^63-1, a shape whose element
+// count fits (CheckedElementCount) and whose values fit in memory (CheckFitsInMemory), and
+// `bytes` equal to what the shape needs (naming both sizes). Ownership: copies the values.
+// Thread-safety: pure.
+IntTensor TensorFromMemory(const std::string& source,
+                           const std::string& descr,
+                           const std::vector<std::int64_t>& shape,
+                           const void* data,
+                           std::size_t bytes);
+
 // Writes `tensor` as a .npy file (format 1.0) with element type `dtype` ("int8", "uint8",
 // "int16", "uint16", "int32", "uint32" or "int64"); written to a temporary file and renamed.
 // Failures: UsageError for an unknown dtype, a value that does not fit it (naming its index) or a

@@ -23,17 +23,8 @@ Workload SetUpWorkload(const WorkloadRequest& request) {
   const int outputs = layer ? layer->outputs : shape.columns;
   const int count = request.chips.seed ? 1 : request.chips.count;
   const std::uint64_t first = request.chips.seed.value_or(1);
-  if (count < 1) {
-    throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
-  }
-  std::vector<mac::MacArray> arrays;
-  if (layer) {
-    for (int k = 0; k < count; ++k) {
-      arrays.emplace_back(shape, model.macro, layer->weights, length, outputs,
-                          first + static_cast<std::uint64_t>(k));
-    }
-  }
-  mac::Chips chips = layer ? mac::Chips(std::move(arrays))
+  mac::Chips chips = layer ? mac::Chips::Programmed(shape, model.macro, layer->weights, length,
+                                                    outputs, count, first)
                            : mac::Chips::Random(shape, model.macro, length, outputs, count, first);
   return Workload{.model = std::move(model),
                   .layer = std::move(layer),

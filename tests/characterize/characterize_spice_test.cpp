@@ -25,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include "characterize/benches/chain.h"
 #include "characterize/recipe.h"
 #include "characterize/run.h"
 #include "core/error.h"
@@ -565,11 +566,16 @@ TEST(CharacterizeSpice, EnergyPerOpGrowsAsTheSupplySquared) {
 // The column's ADC converting in a second run of its own (the default) gives what it gives in
 // the column's circuit: the same codes on the same dies, the same held line voltages.
 TEST(CharacterizeSpice, TheColumnsAdcConvertsAloneAsInTheColumn) {
-  std::map<std::string, std::string> overrides = {{"samples", "2"},
-                                                  {"vdd", "1.0"},
-                                                  {"column.rows", "16"},
-                                                  {"column.batches", "1"},
-                                                  {"column.vectors", "4"}};
+  // Four vectors of uniform operands (per row W ~ Bernoulli(1/2), a uniform DAC code).
+  std::vector<benches::ColumnVector> vectors;
+  for (int k = 0; k < 4; ++k) {
+    vectors.push_back(benches::ColumnVectors(1, 1, k, 16, 4));
+  }
+  std::map<std::string, std::string> overrides = {
+      {"samples", "2"},
+      {"vdd", "1.0"},
+      {"column.rows", "16"},
+      {"column.ops", benches::EncodeColumnVectors(vectors)}};
   RunOptions o;
   o.jobs = 2;
   o.progress = false;

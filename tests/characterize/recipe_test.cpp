@@ -1,13 +1,18 @@
 #include "characterize/recipe.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "characterize/bench.h"
+#include "characterize/benches/chain.h"
 #include "core/error.h"
+#include "core/paths.h"
 
 namespace cimchar::characterize {
 namespace {
@@ -105,6 +110,41 @@ TEST(Recipe, UnknownBenchAndBenchKeyAreNamed) {
   fs::remove(file);
   Recipe f = LoadRecipe(kData / "fake.ini", "", {});
   EXPECT_NE(UsageErrorOf([&] { CheckBenchKeys(f, {"rows"}); }).find("fake.codes"),
+            std::string::npos);
+}
+
+// The column bench converts the vectors of column.ops, shared evenly by batches of at most 8
+// (one per cell of the units): 9 vectors are 2 batches of 5, the last completed by an all-zero
+// vector. Without a list it says who writes it.
+TEST(ColumnBench, ConvertsItsVectorListInEvenBatches) {
+  std::vector<benches::ColumnVector> v;
+  for (int k = 0; k < 9; ++k) {
+    v.push_back(benches::ColumnVectors(1, 1, k, 16, 4));
+  }
+  const fs::path recipe = core::RecipesDir() / "column.ini";
+  const Recipe r = LoadRecipe(
+      recipe, "quick", {{"column.rows", "16"}, {"column.ops", benches::EncodeColumnVectors(v)}});
+  const auto bench = MakeBench(r);
+  ASSERT_EQ(bench->Axes().size(), 1u);
+  EXPECT_EQ(bench->Axes()[0].values, (std::vector<double>{1, 2}));
+  const auto columns = bench->Columns();
+  ASSERT_EQ(columns.size(), 10u);
+  EXPECT_EQ(columns[4].name, "code_4");
+  EXPECT_EQ(columns[5].name, "line_v_0");
+  const auto p = bench->Parameters();
+  EXPECT_NE(std::find(p.begin(), p.end(),
+                      std::pair<std::string, std::string>{"column.batches", "2 of 5 vectors"}),
+            p.end());
+  EXPECT_NE(UsageErrorOf([&] {
+              MakeBench(LoadRecipe(recipe, "quick", {{"column.rows", "16"}}));
+            }).find("cimchar validate"),
+            std::string::npos);
+  // A list of another row count is refused, naming the key and the vector.
+  EXPECT_NE(UsageErrorOf([&] {
+              MakeBench(LoadRecipe(
+                  recipe, "quick",
+                  {{"column.rows", "8"}, {"column.ops", benches::EncodeColumnVectors(v)}}));
+            }).find("'column.ops', vector 0 has 16 rows"),
             std::string::npos);
 }
 

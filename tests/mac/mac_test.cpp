@@ -3,13 +3,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "calib/macro.h"
 #include "core/error.h"
+#include "mac/batch.h"
 #include "mac/energy.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
@@ -774,6 +777,116 @@ TEST(Mac, ReadBackAndPlanAreTheOnesRunUses) {
   const MacRunner runner(array, RunOptions{});
   ExpectUsageError([&] { runner.DomainOf(16, 0, 0); }, "B_D/A 16");
   ExpectUsageError([&] { runner.DomainOf(8, 8, 0); }, "weight bit 8");
+}
+
+// A batch's vector n is EvaluateSnr's sample n on the same data: the errors, the counts and the
+// energy agree; threads change nothing; what the batch leaves out stays empty.
+TEST(Batch, VectorNIsTheSnrsSampleN) {
+  const MacShape s = Shape(8, 8, true);
+  constexpr int kLength = 300;  // three row tiles
+  constexpr int kOutputs = 12;  // two column tiles
+  constexpr std::int64_t kVectors = 150;
+  const calib::Macro macro = MacroFor(s);
+  const std::vector<std::int32_t> weights = RandomWeights(s, kLength, kOutputs, 4);
+  const MacArray array(s, macro, weights, kLength, kOutputs, 9);
+  auto data = std::make_shared<std::vector<std::int32_t>>(kVectors * kLength);
+  Rng rng(5);
+  for (auto& v : *data) {
+    v = static_cast<std::int32_t>(rng.Below(256));
+  }
+  RunOptions hcim;
+  hcim.boundary = 7;
+  const BatchResult one = EvaluateBatch(array, hcim, *data, kVectors, {.seed = 3, .threads = 1});
+  const BatchResult two = EvaluateBatch(array, hcim, *data, kVectors, {.seed = 3, .threads = 2});
+  EXPECT_EQ(one.values, two.values);
+  EXPECT_EQ(one.counts.adc_conversions, two.counts.adc_conversions);
+  const SnrResult snr = EvaluateSnr(array, hcim, DataInputs(data, kLength, 8),
+                                    {.samples = kVectors, .seed = 3, .threads = 1});
+  double sum_e2 = 0.0;
+  for (std::size_t i = 0; i < one.values.size(); ++i) {
+    const double e = one.values[i] - static_cast<double>(one.ideal[i]);
+    sum_e2 += e * e;
+    EXPECT_EQ(one.codes[i], std::llround(one.values[i]));
+  }
+  EXPECT_NEAR(sum_e2 / static_cast<double>(one.values.size()), snr.mse, kRelTol * snr.mse);
+  EXPECT_NEAR(one.energy.total_j, snr.energy.total_j, kRelTol * snr.energy.total_j);
+  EXPECT_EQ(one.counts.array_passes, kVectors * 3 * 2);
+  EXPECT_EQ(one.passes, 6);
+  for (std::int64_t n = 0; n < kVectors; ++n) {
+    const auto v = static_cast<std::size_t>(n);
+    const std::vector<std::int64_t> dot = Dot(
+        std::vector<std::int32_t>(data->begin() + n * kLength, data->begin() + (n + 1) * kLength),
+        weights, kOutputs);
+    for (int c = 0; c < kOutputs; ++c) {
+      ASSERT_EQ(one.ideal[v * kOutputs + c], dot[static_cast<std::size_t>(c)]) << n << " " << c;
+    }
+  }
+  for (int b : one.boundaries) {
+    EXPECT_EQ(b, 7);
+  }
+  const BatchResult lean =
+      EvaluateBatch(array, hcim, *data, kVectors, {.seed = 3, .ideal = false, .passes = false});
+  EXPECT_EQ(lean.values, one.values);
+  EXPECT_TRUE(lean.ideal.empty() && lean.saliency.empty() && lean.boundaries.empty());
+  const BatchResult other = EvaluateBatch(array, hcim, *data, kVectors, {.seed = 4});
+  EXPECT_NE(other.values, one.values);  // the noise follows the seed
+  ExpectUsageError([&] { EvaluateBatch(array, hcim, *data, kVectors + 1); }, "needs 45300 values");
+  ExpectUsageError([&] { EvaluateBatch(array, hcim, {}, 0); }, "at least one vector");
+}
+
+TEST(Batch, OsaPassesReportTheirSaliencyAndBoundary) {
+  const MacShape s = Shape(8, 8, false);
+  const calib::Macro macro = MacroFor(s);
+  const MacArray array(s, macro, RandomWeights(s, 144, 8, 2), 144, 8, 1);
+  std::vector<std::int32_t> data(64 * 144);
+  Rng rng(8);
+  for (std::size_t n = 0; n < 64; ++n) {
+    const auto top = 1u + static_cast<std::uint32_t>(n) * 4;  // growing saliency
+    for (int r = 0; r < 144; ++r) {
+      data[n * 144 + r] = static_cast<std::int32_t>(rng.Below(top));
+    }
+  }
+  RunOptions osa;
+  osa.mode = Mode::kOsaHcim;
+  osa.ose.thresholds = {200, 150, 100, 50, 10};
+  const BatchResult r = EvaluateBatch(array, osa, data, 64);
+  const MacRunner runner(array, osa);
+  MacRunner::Workspace w;
+  std::vector<std::int64_t> saliency(1);
+  std::vector<int> boundary(1);
+  for (std::size_t n = 0; n < 64; ++n) {
+    runner.Saliency(std::span(data).subspan(n * 144, 144), w, saliency, boundary);
+    EXPECT_EQ(r.saliency[n], saliency[0]);
+    EXPECT_EQ(r.boundaries[n], boundary[0]);
+  }
+  EXPECT_GT(r.boundaries.front(), r.boundaries.back());  // salient vectors run finer
+}
+
+TEST(Chips, ProgrammedChipsHoldTheSameWeightsAndDifferInStaticErrors) {
+  const MacShape s = Shape(8, 8, true);
+  const calib::Macro macro = MacroFor(s);
+  const std::vector<std::int32_t> weights = RandomWeights(s, 144, 8, 6);
+  const Chips chips = Chips::Programmed(s, macro, weights, 144, 8, 3, 10);
+  ASSERT_EQ(chips.Count(), 3);
+  std::vector<std::int32_t> act(144, 200);
+  std::vector<std::int64_t> exact0(8), exact2(8);
+  chips[0].Exact(act, exact0);
+  chips[2].Exact(act, exact2);
+  EXPECT_EQ(exact0, exact2);
+  EXPECT_EQ(exact0, Dot(act, weights, 8));
+  RunOptions hcim;
+  hcim.switches.dynamic_noise = false;
+  std::vector<double> out0(8), out2(8);
+  MacRunner::Workspace w;
+  Rng noise(1);
+  MacRunner(chips[0], hcim).Run(act, noise, w, out0, nullptr);
+  MacRunner(chips[2], hcim).Run(act, noise, w, out2, nullptr);
+  EXPECT_NE(out0, out2);  // seeds 10 and 12: their own static errors
+  const MacArray same(s, macro, weights, 144, 8, 12);
+  std::vector<double> again(8);
+  MacRunner(same, hcim).Run(act, noise, w, again, nullptr);
+  EXPECT_EQ(again, out2);
+  ExpectUsageError([&] { Chips::Programmed(s, macro, weights, 144, 8, 0, 1); }, "must be >= 1");
 }
 
 }  // namespace

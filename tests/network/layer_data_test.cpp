@@ -365,5 +365,54 @@ TEST(LayerData, SliceVectorsKeepsWeightsAndSplitsInputs) {
   EXPECT_THROW(SliceVectors(d, 4, 2), UsageError);
 }
 
+TEST(TensorFromMemory, ReadsAnyIntegerTypeAsTheSameCodes) {
+  const std::vector<std::uint8_t> bytes = {1, 2, 255, 0};
+  const IntTensor u8 = TensorFromMemory("a", "|u1", {2, 2}, bytes.data(), bytes.size());
+  EXPECT_EQ(u8.values, (std::vector<std::int64_t>{1, 2, 255, 0}));
+  EXPECT_EQ(u8.dtype, "uint8");
+  const IntTensor i8 = TensorFromMemory("a", "|i1", {4}, bytes.data(), bytes.size());
+  EXPECT_EQ(i8.values, (std::vector<std::int64_t>{1, 2, -1, 0}));
+  const std::vector<std::int32_t> words = {-7, 70000};
+  const IntTensor i4 = TensorFromMemory("a", "<i4", {2}, words.data(), 8);
+  EXPECT_EQ(i4.values, (std::vector<std::int64_t>{-7, 70000}));
+}
+
+TEST(TensorFromMemory, RefusesWhatReadNpyRefuses) {
+  const std::vector<std::uint8_t> bytes(700, 0);
+  // A shape claiming far more data than is held: refused naming both sizes, nothing allocated.
+  ExpectError(
+      [&] {
+        TensorFromMemory("acts", "|u1", {4000000000000, 144}, bytes.data(), bytes.size());
+      },
+      {"acts", "(4000000000000, 144)", "576000000000000 bytes", "holds 700"});
+  ExpectError(
+      [&] {
+        TensorFromMemory("acts", "<u8", {1LL << 62, 16}, bytes.data(), 700);
+      },
+      {"acts", "more elements than a 64-bit count holds"});
+  ExpectError([&] { TensorFromMemory("acts", "<f4", {2}, bytes.data(), 8); },
+              {"acts", "floating-point", "quantize first"});
+  ExpectError([&] { TensorFromMemory("acts", "|b1", {2}, bytes.data(), 2); }, {"acts", "boolean"});
+  ExpectError([&] { TensorFromMemory("acts", ">i4", {2}, bytes.data(), 8); },
+              {"acts", "big-endian"});
+  ExpectError([&] { TensorFromMemory("acts", "|u1", {-1}, bytes.data(), 0); },
+              {"acts", "(-1,) is negative"});
+  const std::vector<std::uint64_t> huge = {std::uint64_t{1} << 63};
+  ExpectError([&] { TensorFromMemory("acts", "<u8", {1}, huge.data(), 8); },
+              {"acts", "[0]", "beyond int64"});
+}
+
+TEST(LayerDataBad, ALayerTooLargeToHoldIsRefusedBeforeItIsMade) {
+  // One 1x1 map padded to 2^20 + 1 pixels a side is 2^40 patches of one value.
+  const IntTensor map = Tensor({1, 1, 1, 1}, {0});
+  const IntTensor kernel = Tensor({1, 1, 1, 1}, {1});
+  ExpectError([&] { MakeLayer(map, kernel, {.padding = 1 << 19}); },
+              {"activations (1, 1, 1, 1) give 1099513724929 input vectors",
+               "more than the 2147483648 values"});
+  // The same map with padding 1: nine patches, made.
+  EXPECT_EQ(MakeLayer(map, kernel, {.padding = 1}).vectors, 9);
+  ExpectError([&] { MakeLayer(map, kernel, {.stride = 0}); }, {"stride 0"});
+}
+
 }  // namespace
 }  // namespace cimchar::network

@@ -106,6 +106,34 @@ TEST(QuantizedNetwork, IntegerReferenceInCppEqualsTheFile) {
   }
 }
 
+TEST(QuantizedNetwork, RequantizeChannelsIsTheLayersRequantization) {
+  const QuantLayer& l = Net().layers[0];
+  EXPECT_NEAR(l.output_scale, 0.016284981841852883, 1e-15);  // the file's attribute
+  EXPECT_GT(Net().layers[3].output_scale, 0.0);
+  std::vector<std::int64_t> acc;
+  for (std::int64_t a = -200000; a <= 2000000; a += 997) {
+    for (int m = 0; m < l.outputs; ++m) {
+      acc.push_back(a + m);
+    }
+  }
+  std::vector<std::int32_t> out(acc.size());
+  RequantizeChannels(acc, l.multiplier, l.shift, l.activation_bits, out);
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const int m = static_cast<int>(i % static_cast<std::size_t>(l.outputs));
+    ASSERT_EQ(out[i], l.Requantize(m, acc[i])) << "accumulator " << acc[i] << ", channel " << m;
+  }
+  EXPECT_EQ(out.front(), 0);
+  EXPECT_EQ(out.back(), 255);
+  std::vector<std::int64_t> bad_shift = l.shift;
+  bad_shift[3] = 63;
+  EXPECT_THROW(RequantizeChannels(acc, l.multiplier, bad_shift, 8, out), UsageError);
+  const std::vector<std::int64_t> big = {std::int64_t{1} << 40};
+  const std::vector<std::int64_t> multiplier = {std::int64_t{1} << 30};
+  const std::vector<std::int64_t> shift = {31};
+  std::vector<std::int32_t> one(1);
+  EXPECT_THROW(RequantizeChannels(big, multiplier, shift, 8, one), UsageError);
+}
+
 TEST(Inference, DcimOnTheMacroEqualsTheIntegerReferenceExactly) {
   const QuantizedNetwork& q = Net();
   const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);

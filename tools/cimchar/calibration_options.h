@@ -3,6 +3,7 @@
 // The options every model command shares, bound onto the library's request structs (defaults
 // live there): the characterized macro (tables, operating point, geometry checks), the operands,
 // and the evaluation set. The model itself is built by mac::SetUpModel.
+#include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <optional>
@@ -92,6 +93,16 @@ struct ChipArgs {
   int chips = 10;
   std::uint64_t chip_seed = 0;
 };
+
+// Tells on `out` how to narrow an SNR interval wider than mac::kFigureIntervalDb (`what` names the
+// figure). Nothing for one chip (no interval) or an interval within the target. Failures: none.
+inline void NoteWideInterval(std::ostream& out, const mac::SnrResult& r, const std::string& what) {
+  const double width = r.snr_hi_db - r.snr_lo_db;
+  if (r.chips > 1 && std::isfinite(width) && width > mac::kFigureIntervalDb) {
+    out << "note: the SNR interval of " << what << " is " << width << " dB wide (over " << r.chips
+        << " chips, " << r.samples << " vectors); more --chips (and --samples) narrow it\n";
+  }
+}
 
 // The chips `args` ask for: with --chip-seed that one chip, else `chips` instances.
 inline network::ChipRequest ChipsOf(const boost::program_options::variables_map& vm,

@@ -1,4 +1,5 @@
 // cimchar compare: DCIM vs HCIM (fixed B_D/A) vs OSA-HCIM, efficiency, SNR and energy by block.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -30,7 +31,8 @@ int RunCompare(const std::vector<std::string>& args) {
   mac::EvalOptions eval;
   std::string inputs = "scaled";
   std::string thresholds, thresholds_file, losses, candidates = "5,6,7,8,9,10";
-  cimchar::tool::ChipArgs chips;
+  cimchar::tool::ChipArgs chips{.chips = mac::kFigureChips};
+  eval.samples = mac::kFigureSamples;
   int length = 0;
   int hcim_boundary = 8;
   std::int64_t calibration_samples = 2000;
@@ -98,7 +100,10 @@ int RunCompare(const std::vector<std::string>& args) {
     cal_generator = net::LayerInputs(net::SliceVectors(*layer, 0, half));
     generator = net::LayerInputs(net::SliceVectors(*layer, half, layer->vectors - half));
     cal_eval.samples = vm["calibration-samples"].defaulted() ? half : calibration_samples;
-    eval.samples = vm["samples"].defaulted() ? layer->vectors - half : eval.samples;
+    if (vm["samples"].defaulted()) {
+      // every compared vector at least once (sample n is vector n mod vectors)
+      eval.samples = std::max(eval.samples, layer->vectors - half);
+    }
     std::cout << "layer: " << layer->description << " (calibration: the first " << half
               << " vectors; compared: the other " << layer->vectors - half << ")\n";
   } else {
@@ -134,6 +139,9 @@ int RunCompare(const std::vector<std::string>& args) {
             << "\n";
   mac::PrintComparison(std::cout, shape, rows);
   mac::PrintEnergySources(std::cout, model.macro);
+  for (const mac::CompareRow& r : rows) {
+    cimchar::tool::NoteWideInterval(std::cout, r.result, r.name);
+  }
   return 0;
 }
 

@@ -1,4 +1,5 @@
 // cimchar snr: SNR and energy per MAC vs B_D/A with the error budget (paper Fig. 4b).
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -31,7 +32,8 @@ int RunSnr(const std::vector<std::string>& args) {
   std::string inputs = "uniform";
   std::string out_csv;
   std::string out_plot;
-  cimchar::tool::ChipArgs chips;
+  cimchar::tool::ChipArgs chips{.chips = mac::kFigureChips};
+  eval.samples = mac::kFigureSamples;
   int length = 0;
   po::options_description desc("cimchar snr [options]");
   desc.add_options()("help,h", "show this help")(
@@ -61,8 +63,8 @@ int RunSnr(const std::vector<std::string>& args) {
   const mac::InputGenerator generator =
       layer ? net::LayerInputs(*layer) : cimchar::tool::Inputs(inputs, shape.activation_bits);
   if (layer && vm["samples"].defaulted()) {
-    // each of the layer's vectors once on every chip instance
-    eval.samples = layer->vectors * chip_set.Count();
+    // every one of the layer's vectors at least once (sample n is vector n mod vectors)
+    eval.samples = std::max(eval.samples, layer->vectors);
   }
   if (layer) {
     std::cout << "layer: " << layer->description << "\n";
@@ -74,6 +76,11 @@ int RunSnr(const std::vector<std::string>& args) {
             << " chip instance(s)"
             << "\n";
   mac::PrintSweep(std::cout, shape, points);
+  for (const mac::SweepPoint& p : points) {
+    cimchar::tool::NoteWideInterval(
+        std::cout, p.budget.front().result,
+        std::string(mac::ModeName(p.mode)) + " B=" + std::to_string(p.boundary));
+  }
   if (!out_csv.empty()) {
     mac::WriteSweepCsv(out_csv, points);
     std::cout << "wrote " << out_csv << "\n";

@@ -2,8 +2,10 @@
 
 #include <functional>
 #include <sstream>
+#include <string_view>
 
 #include "characterize/benches/common.h"
+#include "core/error.h"
 #include "variation/counter_rng.h"
 
 namespace cimchar::characterize::benches {
@@ -25,6 +27,66 @@ ColumnVector ColumnVectors(std::uint64_t seed, int batch, int k, int rows, int d
     v.code.push_back(static_cast<int>((bits >> 1) & ((1u << dac_bits) - 1u)));
   }
   return v;
+}
+
+namespace {
+constexpr std::string_view kDigits = "0123456789abcdefghijklmnopqrstuv";
+}  // namespace
+
+std::vector<std::string> ColumnSetKeys() {
+  return {"sets",  "sweep_transitions",  "sweep_offsets", "sweep_centres",
+          "codes", "network_boundaries", "network_macs",  "input_seed"};
+}
+
+std::string EncodeColumnVectors(const std::vector<ColumnVector>& vectors) {
+  std::string text;
+  for (std::size_t k = 0; k < vectors.size(); ++k) {
+    const ColumnVector& v = vectors[k];
+    if (v.weight.size() != v.code.size() || v.weight.size() != vectors.front().weight.size()) {
+      throw UsageError("column vector " + std::to_string(k) + " has " +
+                       std::to_string(v.weight.size()) + " weights and " +
+                       std::to_string(v.code.size()) + " codes; every vector needs one of each " +
+                       "per row (" + std::to_string(vectors.front().weight.size()) + " rows)");
+    }
+    text += k == 0 ? "" : " ";
+    for (std::size_t r = 0; r < v.weight.size(); ++r) {
+      if ((v.weight[r] != 0 && v.weight[r] != 1) || v.code[r] < 0 || v.code[r] > 15) {
+        throw UsageError("column vector " + std::to_string(k) + ", row " + std::to_string(r) +
+                         ": W = " + std::to_string(v.weight[r]) + ", code " +
+                         std::to_string(v.code[r]) + " (W is 0 or 1, the code 0..15)");
+      }
+      text += kDigits[static_cast<std::size_t>(16 * v.weight[r] + v.code[r])];
+    }
+  }
+  return text;
+}
+
+std::vector<ColumnVector> DecodeColumnVectors(const std::string& text,
+                                              int rows,
+                                              int dac_bits,
+                                              const std::string& key) {
+  std::vector<ColumnVector> out;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) {
+    const std::string where = "recipe key '" + key + "', vector " + std::to_string(out.size());
+    if (word.size() != static_cast<std::size_t>(rows)) {
+      throw UsageError(where + " has " + std::to_string(word.size()) + " rows; the column has " +
+                       std::to_string(rows) + " (one character per row)");
+    }
+    ColumnVector v;
+    for (std::size_t r = 0; r < word.size(); ++r) {
+      const std::size_t d = kDigits.find(word[r]);
+      if (d == std::string_view::npos || static_cast<int>(d % 16) >= (1 << dac_bits)) {
+        throw UsageError(where + ", row " + std::to_string(r) + ": '" + word.substr(r, 1) +
+                         "' is not 16 W + code (a digit 0-9 or a-v, the code below " +
+                         std::to_string(1 << dac_bits) + ")");
+      }
+      v.weight.push_back(static_cast<int>(d / 16));
+      v.code.push_back(static_cast<int>(d % 16));
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 std::vector<std::string> AnalogChain::Keys() {

@@ -39,12 +39,29 @@ struct ColumnVector {
   std::vector<int> code;    // 0 .. 2^dac_bits - 1 per row
 };
 
-// Vector k of batch `batch` of the validation with input seed `seed`: per row W ~ Bernoulli(1/2)
-// and a code uniform over the DAC's codes (what a full analog window of uniform activations and
-// weights applies, the distribution cimchar snr uses by default), each bit a counter-based draw
-// of (seed, batch, k, row), so the SPICE bench and the model build the same vectors.
-// Failures: none. Thread-safety: pure.
+// Vector k of batch `batch` with input seed `seed`: per row W ~ Bernoulli(1/2) and a code
+// uniform over the DAC's codes (what a full analog window of uniform activations and weights
+// applies, the distribution cimchar snr uses by default), each bit a counter-based draw of
+// (seed, batch, k, row). Failures: none. Thread-safety: pure.
 ColumnVector ColumnVectors(std::uint64_t seed, int batch, int k, int rows, int dac_bits);
+
+// The column recipe's keys (without the "column." prefix) that describe how cimchar validate
+// builds the bench's vector list from the tables (src/validate/vectors.h reads them; the bench
+// accepts them and converts what column.ops lists). Failures: none.
+std::vector<std::string> ColumnSetKeys();
+
+// The column bench's vector list as recipe text (the `column.ops` key): one word per vector,
+// one character per row, the base-32 digit 16 W + code ("0".."9", "a".."v"). Failures:
+// UsageError for a vector whose rows differ in number from the first's, a W other than 0/1 or a
+// code outside 0..15. Thread-safety: pure.
+std::string EncodeColumnVectors(const std::vector<ColumnVector>& vectors);
+// The list back; every word must have `rows` characters and codes below 2^dac_bits.
+// Failures: UsageError naming `key`, the word's index and the offending character.
+// Thread-safety: pure.
+std::vector<ColumnVector> DecodeColumnVectors(const std::string& text,
+                                              int rows,
+                                              int dac_bits,
+                                              const std::string& key);
 
 // The column's SAR ADC as the chain has it: its keys are the adc bench's (characterization/
 // adc.ini: adc_bits, adc_c_unit, adc_vref as a share of VDD, adc_range_of_vref, adc_vcm in volts,

@@ -1,9 +1,11 @@
 // Column bench: one column of the macro end to end (netlists/benches/column_chain.sp) for the
 // validation of the behavioral model: the analog chain of the apath bench (the same generator,
-// benches/chain.h) converted by the SAR ADC. Each grid point of the `batch` axis converts
-// `vectors` input vectors (at most AnalogChain::kCells), one per cell of every unit (the vectors'
-// weights are the cells' stored bits); every Monte Carlo sample is one die. The vectors come from
-// ColumnVectors(input seed, batch), so the validation can rebuild them.
+// benches/chain.h) converted by the SAR ADC. It converts the vectors listed in `column.ops`
+// (per vector and row W and the DAC code, EncodeColumnVectors), which cimchar validate builds
+// from the vector sets the other column.* keys describe; each grid point of the `batch` axis
+// converts up to AnalogChain::kCells of them, one per cell of every unit (the vectors' weights
+// are the cells' stored bits), after a start op; the batches share the list evenly and the last
+// is completed with all-zero vectors. Every Monte Carlo sample is one die.
 // With column.adc_run = separate (the default) a sample is two ngspice runs: the column with the
 // ADC sampling and holding but its clock low, then the ADC alone converting the line the first
 // run recorded (netlists/benches/column_adc.sp; the same die's mismatch by device name); the
@@ -26,15 +28,28 @@ class ColumnBench final : public Bench {
  public:
   explicit ColumnBench(const Recipe& recipe) : recipe_(recipe), chain_(recipe) {
     std::vector<std::string> keys = AnalogChain::Keys();
-    for (const char* k : {"batches", "vectors", "input_seed", "t_max_step", "adc_run", "adc_t_clk",
-                          "adc_t_clk_low_vdd"}) {
+    for (const char* k : {"ops", "t_max_step", "adc_run", "adc_t_clk", "adc_t_clk_low_vdd"}) {
+      keys.push_back(k);
+    }
+    // How cimchar validate builds column.ops (src/validate/vectors.h reads them).
+    for (const std::string& k : ColumnSetKeys()) {
       keys.push_back(k);
     }
     CheckBenchKeys(recipe, keys);
-    batches_ = RangedInt(recipe, "batches", 1, 1, 100000);
-    // One vector per cell of the units: a batch reads cells 0 .. vectors - 1 (the others hold 0).
-    vectors_ = RangedInt(recipe, "vectors", AnalogChain::kCells, 1, AnalogChain::kCells);
-    input_seed_ = static_cast<std::uint64_t>(RangedInt(recipe, "input_seed", 1, 0, 1 << 30));
+    const auto ops = recipe.bench_keys.find("column.ops");
+    if (ops == recipe.bench_keys.end() ||
+        ops->second.find_first_not_of(" \t") == std::string::npos) {
+      throw UsageError(
+          "recipe key 'column.ops' is empty: the column converts the vectors cimchar validate "
+          "builds from the tables and writes into it (run cimchar validate, with --shard K/N to "
+          "spread the column over machines)");
+    }
+    vectors_ = DecodeColumnVectors(ops->second, chain_.rows(), chain_.dac_bits(), "column.ops");
+    // One vector per cell of the units: a batch reads cells 0 .. per_batch - 1; the batches
+    // share the vectors evenly, so at most batches - 1 all-zero vectors complete the last.
+    const int n = static_cast<int>(vectors_.size());
+    batches_ = (n + AnalogChain::kCells - 1) / AnalogChain::kCells;
+    per_batch_ = (n + batches_ - 1) / batches_;
     adc_bits_ = chain_.adc().bits;
     t_clk_s_ = RangedNumber(recipe, "adc_t_clk", 1e-9, 5 * chain_.edge_s(), 1e-6, "s");
     t_clk_low_s_ = RangedNumber(recipe, "adc_t_clk_low_vdd", 4e-9, 5 * chain_.edge_s(), 1e-6, "s");
@@ -64,10 +79,10 @@ class ColumnBench final : public Bench {
 
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
-    for (int k = 0; k < vectors_; ++k) {
+    for (int k = 0; k < per_batch_; ++k) {
       c.push_back({"code_" + std::to_string(k), "1"});
     }
-    for (int k = 0; k < vectors_; ++k) {
+    for (int k = 0; k < per_batch_; ++k) {
       c.push_back({"line_v_" + std::to_string(k), "V"});
     }
     return c;
@@ -75,9 +90,9 @@ class ColumnBench final : public Bench {
 
   std::vector<std::pair<std::string, std::string>> Parameters() const override {
     auto p = chain_.Parameters("column");
-    p.push_back({"column.input_seed", std::to_string(input_seed_)});
-    p.push_back({"column.batches", std::to_string(batches_)});
-    p.push_back({"column.vectors", std::to_string(vectors_)});
+    p.push_back({"column.vector_count", std::to_string(vectors_.size())});
+    p.push_back({"column.batches",
+                 std::to_string(batches_) + " of " + std::to_string(per_batch_) + " vectors"});
     p.push_back({"column.t_max_step", netlist::FormatNumber(max_step_s_)});
     p.push_back({"column.adc_run", separate_ ? "separate" : "joint"});
     return p;
@@ -125,7 +140,7 @@ class ColumnBench final : public Bench {
 
   std::vector<std::string> Analysis(const GridPoint& p) const override {
     const ChainTiming tm = Timing(p.vdd_v);
-    const double t_stop = tm.Period() * (vectors_ + 1);
+    const double t_stop = tm.Period() * (per_batch_ + 1);
     // The ADC decides on clock edges: resolve them as the ADC bench does (20 ps).
     return {"tran 2e-11 " + netlist::FormatNumber(t_stop) + " 0 " +
             netlist::FormatNumber(max_step_s_) + " uic"};
@@ -162,7 +177,7 @@ class ColumnBench final : public Bench {
     const auto t = Vec(array, "time");
     const auto line = Vec(array, "v(line)");
     std::vector<double> codes, lines;
-    for (int k = 0; k < vectors_; ++k) {
+    for (int k = 0; k < per_batch_; ++k) {
       const double t0 = (k + 1) * tm.Period();
       std::vector<double> levels;
       for (int b = 0; b < adc_bits_; ++b) {
@@ -182,7 +197,7 @@ class ColumnBench final : public Bench {
                          const std::string& line,
                          std::vector<std::filesystem::path>& inputs) const {
     const ChainTiming tm = Timing(p.vdd_v);
-    const std::size_t ops = static_cast<std::size_t>(vectors_) + 1;
+    const std::size_t ops = static_cast<std::size_t>(per_batch_) + 1;
     netlist::Bindings b;
     b.Set("vdd", p.vdd_v).Set("temp", p.temp_c).SetText("line", line);
     chain_.BindAdc(b, p.vdd_v, tm, ops, Models(recipe_));
@@ -196,16 +211,21 @@ class ColumnBench final : public Bench {
 
   ChainTiming Timing(double vdd) const { return chain_.TimingAt(vdd, (adc_bits_ + 1) * Clk(vdd)); }
 
-  // The start op (not measured) and the batch's vectors, one per cell.
+  // The start op (not measured) and the batch's vectors, one per cell; past the list's end, an
+  // all-zero vector (every row W = 0 at code 0).
   void Ops(int batch, std::vector<ChainOp>& ops, std::vector<unsigned>& weights) const {
-    weights.assign(static_cast<std::size_t>(chain_.rows()), 0u);
-    ops.push_back(
-        {.cell = 0, .codes = std::vector<int>(static_cast<std::size_t>(chain_.rows()), 0)});
-    for (int k = 0; k < vectors_; ++k) {
-      const ColumnVector v = ColumnVectors(input_seed_, batch, k, chain_.rows(), chain_.dac_bits());
-      for (int r = 0; r < chain_.rows(); ++r) {
-        weights[static_cast<std::size_t>(r)] |=
-            static_cast<unsigned>(v.weight[static_cast<std::size_t>(r)]) << k;
+    const std::size_t rows = static_cast<std::size_t>(chain_.rows());
+    weights.assign(rows, 0u);
+    ops.push_back({.cell = 0, .codes = std::vector<int>(rows, 0)});
+    for (int k = 0; k < per_batch_; ++k) {
+      const std::size_t index = static_cast<std::size_t>((batch - 1) * per_batch_ + k);
+      if (index >= vectors_.size()) {
+        ops.push_back({.cell = k, .codes = std::vector<int>(rows, 0)});
+        continue;
+      }
+      const ColumnVector& v = vectors_[index];
+      for (std::size_t r = 0; r < rows; ++r) {
+        weights[r] |= static_cast<unsigned>(v.weight[r]) << k;
       }
       ops.push_back({.cell = k, .codes = v.code});
     }
@@ -229,9 +249,9 @@ class ColumnBench final : public Bench {
 
   Recipe recipe_;
   AnalogChain chain_;
+  std::vector<ColumnVector> vectors_;
+  int per_batch_ = 1;
   int batches_ = 1;
-  int vectors_ = AnalogChain::kCells;
-  std::uint64_t input_seed_ = 1;
   int adc_bits_ = 3;
   double t_clk_s_ = 0, t_clk_low_s_ = 0, max_step_s_ = 0;
   bool separate_ = true;

@@ -1,6 +1,6 @@
 // Speed of the whole-column transient (characterization/column.ini: 144 HCIMA units, one DAC per
-// row, A_MULT, the line and the SAR ADC; one die, one batch of 8 vectors at 1.0 V) under four
-// settings, all on the same die's mismatch:
+// row, A_MULT, the line and the SAR ADC; one die, one batch of 8 vectors of uniform operands at
+// 1.0 V) under four settings, all on the same die's mismatch:
 //   shipped   the ADC converts in a second run of its own on the recorded line
 //             (column.adc_run = separate); the project's card (no body/gate resistor networks),
 //             bypass, the deck's gear reltol, the recipe's step cap (column.t_max_step)
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "characterize/bench.h"
+#include "characterize/benches/chain.h"
 #include "characterize/recipe.h"
 #include "core/paths.h"
 #include "netlist/devices.h"
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
   std::string rows = "144";
   std::string vdd = "1.0";
   std::string shipped_reltol;
-  std::map<std::string, std::string> overrides = {{"samples", "1"}, {"column.vectors", "8"}};
+  std::map<std::string, std::string> overrides = {{"samples", "1"}};
   for (int i = 1; i < argc; i += 2) {
     const std::string k = argv[i];
     const bool has_value = i + 1 < argc;
@@ -118,6 +119,12 @@ int main(int argc, char** argv) {
   }
   overrides["column.rows"] = rows;
   overrides["vdd"] = vdd;
+  // Eight vectors of uniform operands (per row W ~ Bernoulli(1/2), a uniform DAC code).
+  std::vector<ch::benches::ColumnVector> vectors;
+  for (int k = 0; k < 8; ++k) {
+    vectors.push_back(ch::benches::ColumnVectors(1, 1, k, std::stoi(rows), 4));
+  }
+  overrides["column.ops"] = ch::benches::EncodeColumnVectors(vectors);
   const ch::Recipe recipe =
       ch::LoadRecipe(cimchar::core::RecipesDir() / "column.ini", "quick", overrides);
   overrides["column.adc_run"] = "joint";
