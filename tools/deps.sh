@@ -18,7 +18,7 @@ cimchar_packages=(
   pybind11-dev python3-dev python3-pytest python3-torch
 )
 
-# For remaking the reference network (tools/networks/fashion_mnist/train.py).
+# For remaking the reference networks (tools/networks/*/train.py).
 cimchar_training_packages=(python3-torch python3-h5py python3-numpy dataset-fashion-mnist)
 
 # cimchar_install_deps [PACKAGE...]: the given packages, default cimchar_packages.

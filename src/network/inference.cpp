@@ -28,10 +28,11 @@ void CheckImages(const QuantizedNetwork& net, const ImageSet& images) {
 
 // One thread's buffers.
 struct Scratch {
-  std::vector<std::int32_t> map;
+  explicit Scratch(const QuantizedNetwork& net) : maps(net) {}
+  FeatureMaps maps;
   std::vector<std::int32_t> patches;
-  std::vector<std::int32_t> next;
   std::vector<double> out;
+  std::vector<std::int64_t> acc;
   mac::MacRunner::Workspace workspace;
 };
 
@@ -47,58 +48,35 @@ int RunImage(const MacNetwork& net,
              Scratch& s,
              std::vector<mac::ActionCounts>* counts) {
   const QuantizedNetwork& q = net.Network();
-  int c = q.input_channels, h = q.input_height, w = q.input_width;
-  s.map.assign(image, image + static_cast<std::size_t>(c) * h * w);
+  s.maps.Start(image);
   for (std::size_t li = 0; li < q.layers.size(); ++li) {
     const QuantLayer& l = q.layers[li];
-    if (l.kind == LayerKind::kConv) {
-      Im2col(l.geometry, s.map.data(), s.patches);
-    } else {
-      s.patches = s.map;
-    }
+    s.maps.Patches(s.patches);
     if (li == stop) {
       return -1;
     }
-    const std::int64_t positions = l.Positions();
+    const auto positions = static_cast<std::size_t>(l.Positions());
     const auto outputs = static_cast<std::size_t>(l.outputs);
-    s.out.resize(outputs * static_cast<std::size_t>(positions));
-    s.next.resize(outputs * static_cast<std::size_t>(positions));
+    s.out.resize(outputs * positions);
     // Every position of the layer in one call, the noise drawn in position order.
     mac::Rng noise(mac::StreamSeed(seed, static_cast<std::uint64_t>(image_index), li));
     mac::ActionCounts* layer_counts = counts != nullptr ? &(*counts)[li] : nullptr;
-    runners[li].RunBatch(std::span(s.patches).first(static_cast<std::size_t>(positions) *
-                                                    static_cast<std::size_t>(l.Length())),
-                         noise, s.workspace, s.out, layer_counts);
+    runners[li].RunBatch(
+        std::span(s.patches).first(positions * static_cast<std::size_t>(l.Length())), noise,
+        s.workspace, s.out, layer_counts);
+    // The integer accumulators: the model's outputs rounded, plus the bias.
+    s.acc.resize(outputs * positions);
+    for (std::size_t p = 0; p < positions; ++p) {
+      for (std::size_t m = 0; m < outputs; ++m) {
+        s.acc[p * outputs + m] = std::llround(s.out[p * outputs + m]) + l.bias[m];
+      }
+    }
     if (l.logits) {
-      // argmax of acc + bias, ties to the first index as the reference.
-      int best = 0;
-      std::int64_t best_acc = 0;
-      for (int m = 0; m < l.outputs; ++m) {
-        const std::int64_t acc =
-            std::llround(s.out[static_cast<std::size_t>(m)]) + l.bias[static_cast<std::size_t>(m)];
-        if (m == 0 || acc > best_acc) {
-          best = m;
-          best_acc = acc;
-        }
-      }
-      return best;
+      // argmax, ties to the first index as the reference.
+      return static_cast<int>(std::max_element(s.acc.begin(), s.acc.begin() + l.outputs) -
+                              s.acc.begin());
     }
-    for (std::int64_t p = 0; p < positions; ++p) {
-      const double* out = &s.out[static_cast<std::size_t>(p) * outputs];
-      for (int m = 0; m < l.outputs; ++m) {
-        const auto mi = static_cast<std::size_t>(m);
-        const std::int64_t acc = std::llround(out[mi]) + l.bias[mi];
-        s.next[mi * static_cast<std::size_t>(positions) + static_cast<std::size_t>(p)] =
-            l.Requantize(m, acc);
-      }
-    }
-    std::swap(s.map, s.next);
-    c = l.outputs;
-    h = l.OutHeight();
-    w = l.OutWidth();
-    if (l.pool > 1) {
-      MaxPool(s.map, c, h, w, l.pool);
-    }
+    s.maps.Advance(s.acc);
   }
   return -1;
 }
@@ -166,7 +144,7 @@ InferenceResult RunNetwork(const MacNetwork& net,
     progress = std::make_unique<core::Progress>(config.name, static_cast<std::size_t>(blocks));
   }
   mac::ParallelBlocks(blocks, options.threads, [&](std::int64_t block) {
-    Scratch s;
+    Scratch s(q);
     auto& counts = block_counts[static_cast<std::size_t>(block)];
     counts.assign(q.layers.size(), {});
     const std::int64_t end = std::min(count, (block + 1) * kImagesPerBlock);
@@ -229,7 +207,7 @@ std::vector<int> BoundaryMap(const MacNetwork& net,
                      std::to_string(q.layers.size()) + " layers");
   }
   const std::vector<mac::MacRunner> runners = MakeRunners(net, config);
-  Scratch s;
+  Scratch s(q);
   RunImage(net, runners, image, image_index, options.seed, layer, s, nullptr);
   const QuantLayer& l = q.layers[layer];
   const mac::MacArray& array = net.Array(layer);
@@ -245,6 +223,23 @@ std::vector<int> BoundaryMap(const MacNetwork& net,
     map.insert(map.end(), boundary.begin(), boundary.begin() + array.ColumnTiles());
   }
   return map;
+}
+
+std::vector<std::uint8_t> ReferencePredictions(const QuantizedNetwork& net,
+                                               const ImageSet& images,
+                                               int threads) {
+  CheckImages(net, images);
+  const std::int64_t count = images.Count();
+  std::vector<std::uint8_t> predictions(static_cast<std::size_t>(count));
+  const std::int64_t blocks = (count + kImagesPerBlock - 1) / kImagesPerBlock;
+  mac::ParallelBlocks(blocks, threads, [&](std::int64_t block) {
+    const std::int64_t end = std::min(count, (block + 1) * kImagesPerBlock);
+    for (std::int64_t n = block * kImagesPerBlock; n < end; ++n) {
+      predictions[static_cast<std::size_t>(n)] =
+          static_cast<std::uint8_t>(ReferencePredict(net, images.Image(n)));
+    }
+  });
+  return predictions;
 }
 
 std::vector<std::vector<std::int32_t>> ReferenceLayerInputs(const QuantizedNetwork& net,

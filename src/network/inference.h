@@ -96,6 +96,12 @@ std::vector<int> BoundaryMap(const MacNetwork& net,
                              std::size_t layer,
                              const InferenceOptions& options);
 
+// The integer reference's class for every image of `images`. Failures: UsageError for an image
+// size that differs from the network input. Thread-safety: reentrant; uses `threads` threads.
+std::vector<std::uint8_t> ReferencePredictions(const QuantizedNetwork& net,
+                                               const ImageSet& images,
+                                               int threads);
+
 // The exact input vectors of every layer for `images` (integer reference): of the Count() x
 // Positions() vectors of a layer, at most `max_vectors` drawn without replacement with `seed`
 // (all of them when there are fewer), in image and position order; each Length() values. Used

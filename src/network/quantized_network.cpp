@@ -27,6 +27,49 @@ std::string OptionalString(const Hdf5Data& f, const std::string& name) {
   return f.HasAttr("/", name) ? f.ReadString("/", name) : std::string("?");
 }
 
+std::string MapText(int channels, int height, int width) {
+  return std::to_string(channels) + "x" + std::to_string(height) + "x" + std::to_string(width);
+}
+
+// The residual of layer `index` (its attribute `residual` is set and not -1), checked against
+// the layers read before it.
+void ReadResidual(
+    const Hdf5Data& f, const QuantizedNetwork& net, int index, std::int64_t count, QuantLayer& l) {
+  const std::string& g = l.name;
+  const std::int64_t j = f.ReadInt(g, "residual");
+  if (j < 0 || j >= index) {
+    const std::string names = j < -1 || j >= count ? "names no layer of the file"
+                              : j == index         ? "names the layer itself"
+                                                   : "names a later layer";
+    Bad(net.path, g + ": residual = " + std::to_string(j) + " " + names +
+                      "; a residual adds the output of an earlier layer" +
+                      (index > 0 ? " (0.." + std::to_string(index - 1) + ")" : "") +
+                      ", or -1 for none");
+  }
+  if (l.kind != LayerKind::kConv || l.logits) {
+    Bad(net.path,
+        g + ": a residual needs a conv layer with requantized output (output = 'requant')");
+  }
+  l.residual = static_cast<int>(j);
+  l.residual_stride = static_cast<int>(f.ReadInt(g, "residual_stride"));
+  const QuantLayer& src = net.layers[static_cast<std::size_t>(j)];
+  const int s = l.residual_stride;
+  if (s < 1) {
+    Bad(net.path, g + ": residual_stride = " + std::to_string(s) + " must be >= 1");
+  }
+  const int h = (src.MapHeight() + s - 1) / s;
+  const int w = (src.MapWidth() + s - 1) / s;
+  if (src.outputs > l.outputs || h != l.OutHeight() || w != l.OutWidth()) {
+    Bad(net.path, g + ": the residual from " + src.name + " (" +
+                      MapText(src.outputs, src.MapHeight(), src.MapWidth()) +
+                      " sampled with stride " + std::to_string(s) + ": " +
+                      MapText(src.outputs, h, w) + ") does not fit the layer's " +
+                      MapText(l.outputs, l.OutHeight(), l.OutWidth()) +
+                      " output; it needs at most as many channels and the same map size");
+  }
+  l.residual_multiplier = Vector(f, g + "/residual_multiplier", l.outputs);
+}
+
 }  // namespace
 
 void RequantizeChannels(std::span<const std::int64_t> acc,
@@ -80,10 +123,11 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
   const Hdf5Data f = Hdf5Data::Open(path);
   QuantizedNetwork net;
   net.path = path.string();
-  if (!f.HasAttr("/", "format") || f.ReadString("/", "format") != "cimchar-qnet-1") {
+  const std::string format = f.HasAttr("/", "format") ? f.ReadString("/", "format") : "";
+  if (format != "cimchar-qnet-1" && format != "cimchar-qnet-2") {
     Bad(net.path,
         "not a cimchar quantized network (the root attribute format should be "
-        "'cimchar-qnet-1'; tools/networks/fashion_mnist/README.md describes the format)");
+        "'cimchar-qnet-1' or 'cimchar-qnet-2'; tools/networks/README.md describes the formats)");
   }
   net.name = f.ReadString("/", "name");
   net.input_channels = static_cast<int>(f.ReadInt("/", "input_channels"));
@@ -174,19 +218,26 @@ QuantizedNetwork ReadNetwork(const std::filesystem::path& path) {
     l.bias = Vector(f, g + "/bias", l.outputs);
     l.multiplier = Vector(f, g + "/multiplier", l.outputs);
     l.shift = Vector(f, g + "/shift", l.outputs);
-    // The products acc * multiplier must fit int64.
+    if (f.HasAttr(g, "residual") && f.ReadInt(g, "residual") != -1) {
+      ReadResidual(f, net, static_cast<int>(i), count, l);
+    }
+    // The sums acc * multiplier + r * residual_multiplier must fit int64.
     const double acc_max = static_cast<double>(k) * std::ldexp(1.0, l.weight_bits) *
                            std::ldexp(1.0, l.activation_bits);
+    const double r_max = std::ldexp(1.0, l.activation_bits);
     for (int m = 0; m < l.outputs; ++m) {
       const auto mi = static_cast<std::size_t>(m);
-      if (l.shift[mi] < 0 || l.shift[mi] > 62 || l.multiplier[mi] < 0 ||
+      const double rm = l.residual >= 0 ? static_cast<double>(l.residual_multiplier[mi]) : 0.0;
+      if (l.shift[mi] < 0 || l.shift[mi] > 62 || l.multiplier[mi] < 0 || rm < 0.0 ||
           (acc_max + std::fabs(static_cast<double>(l.bias[mi]))) *
-                  static_cast<double>(l.multiplier[mi]) >
+                      static_cast<double>(l.multiplier[mi]) +
+                  r_max * rm >
               0x1p62) {
         Bad(net.path, g + ": channel " + std::to_string(m) + " has multiplier " +
-                          std::to_string(l.multiplier[mi]) + " and shift " +
+                          std::to_string(l.multiplier[mi]) + ", residual multiplier " +
+                          std::to_string(static_cast<std::int64_t>(rm)) + " and shift " +
                           std::to_string(l.shift[mi]) +
-                          "; need 0 <= shift <= 62 and products that fit 62 bits");
+                          "; need 0 <= shift <= 62, multipliers >= 0 and sums that fit 62 bits");
       }
     }
     // The next layer's input map.
@@ -249,61 +300,114 @@ void MaxPool(std::vector<std::int32_t>& map, int channels, int& height, int& wid
   width = wo;
 }
 
+FeatureMaps::FeatureMaps(const QuantizedNetwork& net)
+    : net_(&net), added_(net.layers.size(), false), kept_(net.layers.size()) {
+  for (const QuantLayer& l : net.layers) {
+    if (l.residual >= 0) {
+      added_[static_cast<std::size_t>(l.residual)] = true;
+    }
+  }
+}
+
+void FeatureMaps::Start(const std::uint8_t* image) {
+  const QuantizedNetwork& q = *net_;
+  map_.assign(image,
+              image + static_cast<std::size_t>(q.input_channels) * q.input_height * q.input_width);
+  next_ = 0;
+}
+
+void FeatureMaps::Patches(std::vector<std::int32_t>& patches) const {
+  const QuantLayer& l = net_->layers[next_];
+  if (l.kind == LayerKind::kConv) {
+    Im2col(l.geometry, map_.data(), patches);
+  } else {
+    patches = map_;
+  }
+}
+
+void FeatureMaps::Advance(std::span<const std::int64_t> acc) {
+  const QuantLayer& l = net_->layers[next_];
+  const int ho = l.OutHeight();
+  const int wo = l.OutWidth();
+  const auto positions = static_cast<std::size_t>(ho) * static_cast<std::size_t>(wo);
+  const auto outputs = static_cast<std::size_t>(l.outputs);
+  out_.resize(outputs * positions);
+  const std::vector<std::int32_t>* source =
+      l.residual >= 0 ? &kept_[static_cast<std::size_t>(l.residual)] : nullptr;
+  const QuantLayer* src =
+      l.residual >= 0 ? &net_->layers[static_cast<std::size_t>(l.residual)] : nullptr;
+  for (int y = 0; y < ho; ++y) {
+    for (int x = 0; x < wo; ++x) {
+      const std::size_t p =
+          static_cast<std::size_t>(y) * static_cast<std::size_t>(wo) + static_cast<std::size_t>(x);
+      const std::int64_t* a = acc.data() + p * outputs;
+      for (int m = 0; m < l.outputs; ++m) {
+        std::int32_t r = 0;
+        if (src != nullptr && m < src->outputs) {
+          const int sh = src->MapHeight();
+          const int sw = src->MapWidth();
+          r = (*source)[(static_cast<std::size_t>(m) * static_cast<std::size_t>(sh) +
+                         static_cast<std::size_t>(y * l.residual_stride)) *
+                            static_cast<std::size_t>(sw) +
+                        static_cast<std::size_t>(x * l.residual_stride)];
+        }
+        out_[static_cast<std::size_t>(m) * positions + p] =
+            l.Requantize(m, a[static_cast<std::size_t>(m)], r);
+      }
+    }
+  }
+  std::swap(map_, out_);
+  int h = ho;
+  int w = wo;
+  if (l.pool > 1) {
+    MaxPool(map_, l.outputs, h, w, l.pool);
+  }
+  if (added_[next_]) {
+    kept_[next_] = map_;
+  }
+  ++next_;
+}
+
 int ReferencePredict(const QuantizedNetwork& net,
                      const std::uint8_t* image,
                      std::vector<std::vector<std::int32_t>>* layer_inputs) {
-  int c = net.input_channels, h = net.input_height, w = net.input_width;
-  std::vector<std::int32_t> map(image, image + static_cast<std::size_t>(c) * h * w);
+  FeatureMaps maps(net);
+  maps.Start(image);
   std::vector<std::int32_t> patches;
+  std::vector<std::int64_t> acc;
   if (layer_inputs != nullptr) {
     layer_inputs->resize(net.layers.size());
   }
   for (std::size_t li = 0; li < net.layers.size(); ++li) {
     const QuantLayer& l = net.layers[li];
     const int k = l.Length();
-    if (l.kind == LayerKind::kConv) {
-      Im2col(l.geometry, map.data(), patches);
-    } else {
-      patches = map;
-    }
+    maps.Patches(patches);
     if (layer_inputs != nullptr) {
       (*layer_inputs)[li] = patches;
     }
     const std::int64_t positions = l.Positions();
-    std::vector<std::int64_t> acc(static_cast<std::size_t>(l.outputs));
-    std::vector<std::int32_t> next(static_cast<std::size_t>(l.outputs) * positions);
+    const auto outputs = static_cast<std::size_t>(l.outputs);
+    acc.assign(outputs * static_cast<std::size_t>(positions), 0);
     for (std::int64_t p = 0; p < positions; ++p) {
-      std::fill(acc.begin(), acc.end(), 0);
+      std::int64_t* ap = acc.data() + static_cast<std::size_t>(p) * outputs;
       const std::int32_t* a = patches.data() + static_cast<std::size_t>(p) * k;
       for (int r = 0; r < k; ++r) {
         if (a[r] == 0) {
           continue;
         }
-        const std::int32_t* wr = l.weights.data() + static_cast<std::size_t>(r) * l.outputs;
-        for (int m = 0; m < l.outputs; ++m) {
-          acc[static_cast<std::size_t>(m)] += static_cast<std::int64_t>(wr[m]) * a[r];
+        const std::int32_t* wr = l.weights.data() + static_cast<std::size_t>(r) * outputs;
+        for (std::size_t m = 0; m < outputs; ++m) {
+          ap[m] += static_cast<std::int64_t>(wr[m]) * a[r];
         }
       }
-      for (int m = 0; m < l.outputs; ++m) {
-        const auto mi = static_cast<std::size_t>(m);
-        acc[mi] += l.bias[mi];
-        if (l.logits) {
-          continue;
-        }
-        next[mi * static_cast<std::size_t>(positions) + static_cast<std::size_t>(p)] =
-            l.Requantize(m, acc[mi]);
-      }
-      if (l.logits) {
-        return static_cast<int>(std::max_element(acc.begin(), acc.end()) - acc.begin());
+      for (std::size_t m = 0; m < outputs; ++m) {
+        ap[m] += l.bias[m];
       }
     }
-    map = std::move(next);
-    c = l.outputs;
-    h = l.OutHeight();
-    w = l.OutWidth();
-    if (l.pool > 1) {
-      MaxPool(map, c, h, w, l.pool);
+    if (l.logits) {
+      return static_cast<int>(std::max_element(acc.begin(), acc.begin() + l.outputs) - acc.begin());
     }
+    maps.Advance(acc);
   }
   return -1;  // unreachable: ReadNetwork checks that the last layer produces logits
 }

@@ -64,7 +64,7 @@ void PlotLayerBoundaryMap(const ImageSet& images,
 
 void PlotBoundaryUsage(const StudyPoint& point, const std::filesystem::path& out) {
   report::StackedBarPlot plot;
-  plot.title = "B_D/A use per layer, " + point.name + " (test set)";
+  plot.title = "B_D/A use per layer (L0: layer0), " + point.name + " (test set)";
   plot.y_label = "array passes (%)";
   const auto& layers = point.result.layer_counts;
   std::size_t max_b = 0;
@@ -72,7 +72,7 @@ void PlotBoundaryUsage(const StudyPoint& point, const std::filesystem::path& out
     max_b = std::max(max_b, c.boundary_histogram.size());
   }
   for (std::size_t li = 0; li < layers.size(); ++li) {
-    plot.categories.push_back("layer" + std::to_string(li));
+    plot.categories.push_back("L" + std::to_string(li));  // short: deep networks have 20 bars
   }
   for (std::size_t b = 0; b < max_b; ++b) {
     report::BarBlock block{"B_D/A = " + std::to_string(b), {}};

@@ -1,5 +1,10 @@
 // cimchar network KIND: a quantized CNN through the behavioral macro (study: paper Fig. 7/8
-// analogues; export-layer: one layer's real operands as a layer file for snr/compare/thresholds).
+// analogues; export-layer: one layer's real operands as a layer file for snr/compare/thresholds;
+// check: the file's predictions reproduced by the integer reference and DCIM).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -46,7 +51,7 @@ struct Common {
 
 void AddCommon(po::options_description& d, Common& c) {
   d.add_options()("net", po::value(&c.network)->default_value(c.network),
-                  "quantized network file (format cimchar-qnet-1)")(
+                  "quantized network file (format cimchar-qnet-1 or -2, tools/networks/README.md)")(
       "data", po::value(&c.data)->default_value(c.data),
       "Fashion-MNIST folder (Debian package dataset-fashion-mnist)")(
       "threads", po::value(&c.threads)->default_value(c.threads),
@@ -235,19 +240,95 @@ int ExportLayer(const std::vector<std::string>& args) {
   return 0;
 }
 
+int Check(const std::vector<std::string>& args) {
+  Common common;
+  cimchar::tool::MacroArgs macro;
+  std::int64_t test_images = -1;
+  po::options_description desc(
+      "cimchar network check [options]\n\n"
+      "Checks that a network file runs exactly: its integer reference (computed here) and DCIM on\n"
+      "the behavioral macro (every layer tiled over the macro, all orders digital) must both give\n"
+      "the predictions the file stores, image for image. Prints the accuracies, the mismatches\n"
+      "and the time of each pass over the test images. Exit status 1 on any mismatch");
+  desc.add_options()("help,h", "show this help")(
+      "test-images", po::value(&test_images)->default_value(test_images),
+      "first test images to check (-1: all 10000)");
+  AddCommon(desc, common);
+  desc.add(cimchar::tool::MacroOptions(macro));
+  po::variables_map vm;
+  if (!Parse(args, desc, vm)) {
+    return 0;
+  }
+  const net::QuantizedNetwork q = net::ReadNetwork(common.network);
+  const net::ImageSet test = net::ReadFashionMnist(common.data, "test", 0, test_images);
+  if (static_cast<std::size_t>(test.Count()) > q.reference_predictions.size()) {
+    throw UsageError(q.path + " stores " + std::to_string(q.reference_predictions.size()) +
+                     " reference predictions; cannot check " + std::to_string(test.Count()) +
+                     " test images");
+  }
+  const mac::Model cal = cimchar::tool::BuildModel(vm, macro);
+  std::cout << q.path << " (" << q.name << "): " << q.layers.size() << " layers, "
+            << q.MacsPerImage() << " MACs per image, " << test.Count() << " test images, "
+            << common.threads << " thread(s)\n";
+  // Compares a pass's predictions with the file's; prints one line with the wall time and the
+  // process's CPU time (all threads) since (t0, c0); returns the mismatches.
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  std::clock_t c0 = std::clock();
+  auto report = [&](const std::string& what, const std::vector<std::uint8_t>& pred) {
+    const double wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double cpu_s = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    std::int64_t correct = 0;
+    std::int64_t differ = 0;
+    std::int64_t first = -1;
+    for (std::int64_t n = 0; n < test.Count(); ++n) {
+      const auto i = static_cast<std::size_t>(n);
+      correct += pred[i] == test.labels[i];
+      if (pred[i] != q.reference_predictions[i]) {
+        first = differ++ == 0 ? n : first;
+      }
+    }
+    const std::string verdict = differ == 0
+                                    ? "every prediction as the file"
+                                    : std::to_string(differ) +
+                                          " predictions differ from the file, first at test "
+                                          "image " +
+                                          std::to_string(first);
+    std::printf("  %-24s %6lld/%lld correct; %s; %.1f s wall, %.1f s CPU\n", what.c_str(),
+                static_cast<long long>(correct), static_cast<long long>(test.Count()),
+                verdict.c_str(), wall_s, cpu_s);
+    std::fflush(stdout);
+    return differ;
+  };
+  std::int64_t differ =
+      report("integer reference", net::ReferencePredictions(q, test, common.threads));
+  const net::MacNetwork macros(q, cal.shape, cal.macro, 1);
+  mac::RunOptions dcim;
+  dcim.mode = mac::Mode::kDcim;
+  t0 = Clock::now();
+  c0 = std::clock();
+  const net::InferenceResult r =
+      net::RunNetwork(macros, net::UniformConfig("DCIM", dcim, q.layers.size()), test,
+                      {.threads = common.threads, .progress = true});
+  differ += report("DCIM on the macro model", r.predictions);
+  return differ == 0 ? 0 : 1;
+}
+
 int RunNetworkCommand(const std::vector<std::string>& args) {
   static const std::map<std::string, int (*)(const std::vector<std::string>&)> kKinds = {
-      {"study", Study}, {"export-layer", ExportLayer}};
+      {"study", Study}, {"export-layer", ExportLayer}, {"check", Check}};
   if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
     std::cout << "cimchar network KIND [options]   (KIND --help for more)\n"
                  "  study         accuracy vs TOPS/W of DCIM, HCIM and OSA-HCIM on the test set\n"
                  "                (paper Fig. 8), B_D/A map and use per layer (Fig. 7)\n"
-                 "  export-layer  one layer's real input vectors and weights as a layer file\n";
+                 "  export-layer  one layer's real input vectors and weights as a layer file\n"
+                 "  check         the integer reference and DCIM on the macro reproduce the\n"
+                 "                file's predictions (and how long a pass takes)\n";
     return args.size() < 2 ? 2 : 0;
   }
   const auto it = kKinds.find(args[1]);
   if (it == kKinds.end()) {
-    throw UsageError("unknown network kind '" + args[1] + "'; kinds: study, export-layer");
+    throw UsageError("unknown network kind '" + args[1] + "'; kinds: study, export-layer, check");
   }
   return it->second(args);
 }

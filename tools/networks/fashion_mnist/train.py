@@ -26,47 +26,27 @@ Quantization (post-training, integer-only inference):
   - max-pool on the requantized bytes; the prediction is the first index of the largest
     acc + bias of the final layer.
 
-The integer reference runs here in NumPy int64 arithmetic; its test accuracy and its 10 000
-predictions are stored with the weights. cimchar's DCIM inference must reproduce them exactly.
+The integer reference (exact integer arithmetic in NumPy) gives the test accuracy and the 10 000
+predictions stored with the weights. cimchar's DCIM inference must reproduce them exactly.
 
-Output: an HDF5 file (format "cimchar-qnet-1", documented in README.md next to this script).
+Output: an HDF5 file (format "cimchar-qnet-1", documented in tools/networks/README.md). The
+quantization arithmetic, the integer reference and the writer are in tools/networks/qnet.py.
 """
 
 import argparse
-import gzip
-import hashlib
 import os
 import platform
-import struct
 import sys
 import time
 
-import h5py
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA_DIR = "/usr/share/datasets/fashion-mnist"
-TRAIN_IMAGES = 59000  # train[59000:60000] is the calibration split
-
-
-def read_idx(path):
-    """An IDX file (gzip-compressed) as a NumPy array."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        raise SystemExit(f"{path}: not an IDX file of unsigned bytes")
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        h.update(f.read())
-    return h.hexdigest()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from qnet import (DATA_DIR, TRAIN_IMAGES, data_hashes, integer_predictions,  # noqa: E402
+                  load_fashion_mnist, quantize_multiplier, write_network)
 
 
 class Net(nn.Module):
@@ -121,62 +101,6 @@ def float_accuracy(net, images, labels):
     return float((pred == labels).mean())
 
 
-def quantize_multiplier(real):
-    """real (0 < real < 1) as m * 2^-shift with m in [2^30, 2^31)."""
-    mant, exp = np.frexp(real)
-    m = int(round(mant * (1 << 31)))
-    shift = 31 - int(exp)
-    if m == 1 << 31:
-        m //= 2
-        shift -= 1
-    if not 1 <= shift <= 62:
-        raise SystemExit(f"requantization multiplier {real} out of range")
-    return m, shift
-
-
-def im2col(x, kernel, stride, padding):
-    """x: (N, C, H, W) int64 -> (N, Ho, Wo, C*k*k) patches ordered (c, y, x), zero padding."""
-    n, c, h, w = x.shape
-    ho = (h + 2 * padding - kernel) // stride + 1
-    wo = (w + 2 * padding - kernel) // stride + 1
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    cols = np.empty((n, ho, wo, c, kernel, kernel), dtype=np.int64)
-    for dy in range(kernel):
-        for dx in range(kernel):
-            win = xp[:, :, dy:dy + stride * (ho - 1) + 1:stride, dx:dx + stride * (wo - 1) + 1:stride]
-            cols[:, :, :, :, dy, dx] = win.transpose(0, 2, 3, 1)
-    return cols.reshape(n, ho, wo, c * kernel * kernel)
-
-
-def maxpool2(x):
-    n, c, h, w = x.shape
-    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
-
-
-def integer_forward(layers, images):
-    """The integer reference: (N, 28, 28) uint8 -> (predictions, per-layer inputs not kept)."""
-    x = images.astype(np.int64)[:, None, :, :]
-    for layer in layers:
-        if layer["kind"] == "conv":
-            k = layer["weights"].shape[2]
-            cols = im2col(x, k, layer["stride"], layer["padding"])
-            w = layer["weights"].reshape(layer["weights"].shape[0], -1).astype(np.int64)
-            acc = cols @ w.T + layer["bias"]  # (N, H, W, M)
-            acc = acc.transpose(0, 3, 1, 2)
-        else:
-            flat = x.reshape(x.shape[0], -1)
-            acc = flat @ layer["weights"].astype(np.int64).T + layer["bias"]
-        if layer["output"] == "logits":
-            return acc.argmax(axis=1)
-        m = layer["multiplier"].reshape(1, -1, 1, 1)
-        shift = layer["shift"].reshape(1, -1, 1, 1)
-        y = (acc * m + (np.int64(1) << (shift - 1))) >> shift
-        x = np.clip(y, 0, 255)
-        if layer["pool"] == 2:
-            x = maxpool2(x)
-    raise SystemExit("network has no logits layer")
-
-
 def quantize(net, scale_images, args):
     net.eval()
     with torch.no_grad():
@@ -213,32 +137,6 @@ def quantize(net, scale_images, args):
     return layers
 
 
-def write_network(path, layers, meta, test_pred):
-    tmp = path + ".tmp"
-    with h5py.File(tmp, "w") as f:
-        f.attrs["format"] = "cimchar-qnet-1"
-        for key, value in meta.items():
-            f.attrs[key] = str(value) if isinstance(value, str) else value
-        f.attrs["layers"] = len(layers)
-        for i, layer in enumerate(layers):
-            g = f.create_group(f"layer{i}")
-            g.attrs["kind"] = layer["kind"]
-            g.attrs["output"] = layer["output"]
-            g.attrs["padding"] = layer["padding"]
-            g.attrs["stride"] = layer["stride"]
-            g.attrs["pool"] = layer["pool"]
-            g.attrs["activation_bits"] = 8
-            g.attrs["weight_bits"] = 8
-            g.attrs["signed_weights"] = 1
-            g.attrs["output_scale"] = layer["scale_out"]
-            g.create_dataset("weights", data=layer["weights"])
-            g.create_dataset("bias", data=layer["bias"].astype(np.int32))
-            g.create_dataset("multiplier", data=layer["multiplier"].astype(np.int64))
-            g.create_dataset("shift", data=layer["shift"].astype(np.int64))
-        f.create_dataset("reference/test_predictions", data=test_pred.astype(np.uint8))
-    os.replace(tmp, path)
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -256,12 +154,7 @@ def main():
     torch.manual_seed(args.seed)
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    files = {k: os.path.join(args.data, f"{k}-idx{3 if 'images' in k else 1}-ubyte.gz")
-             for k in ("train-images", "train-labels", "t10k-images", "t10k-labels")}
-    train_x = read_idx(files["train-images"])
-    train_y = read_idx(files["train-labels"])
-    test_x = read_idx(files["t10k-images"])
-    test_y = read_idx(files["t10k-labels"])
+    train_x, train_y, test_x, test_y, files = load_fashion_mnist(args.data)
 
     net = Net()
     train(net, train_x[:TRAIN_IMAGES], train_y[:TRAIN_IMAGES], args)
@@ -269,11 +162,9 @@ def main():
     print(f"float test accuracy: {acc_float:.4f}")
 
     layers = quantize(net, train_x[:args.scale_images], args)
-    pred = np.concatenate([integer_forward(layers, test_x[b:b + 500])
-                           for b in range(0, len(test_x), 500)])
+    pred = integer_predictions(layers, test_x)
     correct = int((pred == test_y).sum())
-    cal = np.concatenate([integer_forward(layers, train_x[TRAIN_IMAGES + b:TRAIN_IMAGES + b + 500])
-                          for b in range(0, 60000 - TRAIN_IMAGES, 500)])
+    cal = integer_predictions(layers, train_x[TRAIN_IMAGES:])
     cal_correct = int((cal == train_y[TRAIN_IMAGES:]).sum())
     print(f"integer test accuracy: {correct}/{len(test_y)} = {correct / len(test_y):.4f}; "
           f"calibration split {cal_correct}/{len(cal)}")
@@ -303,7 +194,7 @@ def main():
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "command": " ".join(["tools/networks/fashion_mnist/train.py"] + sys.argv[1:]),
-        "data_sha256": ", ".join(f"{os.path.basename(v)} {sha256(v)}" for v in files.values()),
+        "data_sha256": data_hashes(files),
     }
     write_network(args.out, layers, meta, pred)
     print(f"wrote {args.out}")
