@@ -351,6 +351,7 @@ bool NgspiceSession::RunCommand(const std::string& command, double deadline_s, b
                                     std::chrono::duration<double>(std::max(0.0, deadline_s)));
   std::unique_lock<std::mutex> lock(mutex_);
   int idle_checks = 0;
+  bool seen_running = false;
   while (bg_running_) {
     const auto slice = std::min(deadline, Clock::now() + std::chrono::milliseconds(200));
     bg_cv_.wait_until(lock, slice, [this] { return !bg_running_; });
@@ -367,9 +368,14 @@ bool NgspiceSession::RunCommand(const std::string& command, double deadline_s, b
       }
       return false;
     }
-    // Guard against a lost callback: the thread is gone if ngspice says so twice in a row.
-    idle_checks = ngSpice_running() ? 0 : idle_checks + 1;
-    if (idle_checks >= 2) {
+    // Guard against a lost callback: the thread is gone if ngspice says so twice in a row after
+    // it was seen running, or for 5 s if it never was. Before it runs, "not running" may only
+    // mean that the thread has not been scheduled yet (a busy machine), and reading the vectors
+    // then would find no plot.
+    const bool running = ngSpice_running();
+    seen_running = seen_running || running;
+    idle_checks = running ? 0 : idle_checks + 1;
+    if (idle_checks >= (seen_running ? 2 : 25)) {
       bg_running_ = false;
     }
   }
