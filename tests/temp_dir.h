@@ -1,11 +1,15 @@
 // A fresh folder per test under the system temporary folder, removed with everything in it when
-// the test ends (write permission restored first, for tests that take it away).
+// the test ends (write permission restored first, for tests that take it away), and the small
+// file helpers tests use in it.
 #pragma once
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -39,5 +43,24 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// How many entries `dir` holds (a temporary file left over counts).
+inline std::size_t CountEntries(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) {
+    ++n;
+  }
+  return n;
+}
+
+inline void WriteText(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+inline std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 }  // namespace cimchar::testing

@@ -224,23 +224,35 @@ SnrResult EvaluateSnr(const MacArray& array,
   return r;
 }
 
-Chips Chips::Random(const MacShape& shape,
-                    const calib::Macro& macro,
-                    int length,
-                    int outputs,
-                    int count,
-                    std::uint64_t first_seed) {
+namespace {
+
+// `count` arrays, array k made by make(first_seed + k). Failures: UsageError for count < 1 and as
+// make.
+template <class Make>
+std::vector<MacArray> ChipArrays(int count, std::uint64_t first_seed, const Make& make) {
   if (count < 1) {
     throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
   }
   std::vector<MacArray> arrays;
   arrays.reserve(static_cast<std::size_t>(count));
   for (int k = 0; k < count; ++k) {
-    const std::uint64_t seed = first_seed + static_cast<std::uint64_t>(k);
-    arrays.emplace_back(shape, macro, RandomWeights(shape, length, outputs, seed), length, outputs,
-                        seed);
+    arrays.push_back(make(first_seed + static_cast<std::uint64_t>(k)));
   }
-  return Chips(std::move(arrays));
+  return arrays;
+}
+
+}  // namespace
+
+Chips Chips::Random(const MacShape& shape,
+                    const calib::Macro& macro,
+                    int length,
+                    int outputs,
+                    int count,
+                    std::uint64_t first_seed) {
+  return Chips(ChipArrays(count, first_seed, [&](std::uint64_t seed) {
+    return MacArray(shape, macro, RandomWeights(shape, length, outputs, seed), length, outputs,
+                    seed);
+  }));
 }
 
 Chips Chips::Programmed(const MacShape& shape,
@@ -250,16 +262,9 @@ Chips Chips::Programmed(const MacShape& shape,
                         int outputs,
                         int count,
                         std::uint64_t first_seed) {
-  if (count < 1) {
-    throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
-  }
-  std::vector<MacArray> arrays;
-  arrays.reserve(static_cast<std::size_t>(count));
-  for (int k = 0; k < count; ++k) {
-    arrays.emplace_back(shape, macro, weights, length, outputs,
-                        first_seed + static_cast<std::uint64_t>(k));
-  }
-  return Chips(std::move(arrays));
+  return Chips(ChipArrays(count, first_seed, [&](std::uint64_t seed) {
+    return MacArray(shape, macro, weights, length, outputs, seed);
+  }));
 }
 
 Chips::Chips(std::vector<MacArray> arrays) : arrays_(std::move(arrays)) {

@@ -15,6 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using cimchar::testing::TempDir;
+using cimchar::testing::WriteText;
 
 ThresholdsFile Example() {
   return {
@@ -25,11 +26,6 @@ ThresholdsFile Example() {
       .found = {.thresholds = {169, 13, 0, 0, 0},
                 .losses = {1.63506e-05, 4.98661e-05, 4.98661e-05, 4.98661e-05, 6e-4},
                 .met = {true, true, true, true, false}}};
-}
-
-void WriteText(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
 }
 
 TEST(ThresholdsFile, TheTextIsTheOneResultsHolds) {

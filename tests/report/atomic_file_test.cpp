@@ -18,23 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using cimchar::testing::TempDir;
 
-std::size_t CountEntries(const fs::path& dir) {
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) {
-    ++n;
-  }
-  return n;
-}
-
-void WriteText(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using cimchar::testing::CountEntries;
+using cimchar::testing::ReadText;
+using cimchar::testing::WriteText;
 
 TEST(WriteFilesAtomically, FailureOfOneFileLeavesNoneBehind_bad) {
   TempDir dir;
