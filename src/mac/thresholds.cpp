@@ -253,6 +253,34 @@ LossData MakeRelativeMseLoss(const MacArray& array,
     }
     return *ideal_sq > 0.0 ? sum / *ideal_sq : sum;
   };
+  data.pass_cost = [errors, ideal_sq, row_tiles, column_tiles, outputs, b, columns](
+                       std::size_t m, std::span<const std::size_t> passes) {
+    if (m + 1 >= b) {
+      throw UsageError("pass cost: candidate pair " + std::to_string(m) + " -> " +
+                       std::to_string(m + 1) + " is outside the " + std::to_string(b) +
+                       " candidates");
+    }
+    std::vector<double> cost;
+    cost.reserve(passes.size());
+    const auto width = static_cast<std::size_t>(columns);
+    for (std::size_t p : passes) {
+      const std::size_t n = p / (row_tiles * column_tiles);
+      const std::size_t t = p / column_tiles % row_tiles;
+      const std::size_t ct = p % column_tiles;
+      double delta = 0.0;
+      for (std::size_t c = ct * width; c < std::min(outputs, (ct + 1) * width); ++c) {
+        double e = 0.0;
+        for (std::size_t u = 0; u < row_tiles; ++u) {
+          e += (*errors)[((n * row_tiles + u) * b + m) * outputs + c];
+        }
+        const double moved = e - (*errors)[((n * row_tiles + t) * b + m) * outputs + c] +
+                             (*errors)[((n * row_tiles + t) * b + m + 1) * outputs + c];
+        delta += moved * moved - e * e;
+      }
+      cost.push_back(*ideal_sq > 0.0 ? delta / *ideal_sq : delta);
+    }
+    return cost;
+  };
   return data;
 }
 

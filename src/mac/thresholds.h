@@ -58,9 +58,16 @@ int SaliencyFullScale(const MacArray& array,
 
 // A calibration set for the default loss: per-pass saliency and per-(pass, candidate, column)
 // model errors of the row-tile partial sums, and the ideal outputs.
+//
+// pass_cost(m, passes): for each pass of `passes` (indices into saliency, candidates m and m+1
+// existing), the loss increase when that pass alone moves from B[m] to B[m+1], every other pass
+// at B[m] — how much going coarse on that pass costs, the quantity a saliency should predict.
+using PassCostFn =
+    std::function<std::vector<double>(std::size_t m, std::span<const std::size_t> passes)>;
 struct LossData {
   std::vector<std::int64_t> saliency;  // per array pass: (sample, row tile, column tile)
   LossFn loss;                         // relative MAC-output MSE: sum e^2 / sum y^2
+  PassCostFn pass_cost;
 };
 
 // Builds the default loss on `eval.samples` input vectors: each candidate B runs as OSA-HCIM

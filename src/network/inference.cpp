@@ -225,6 +225,32 @@ std::vector<int> BoundaryMap(const MacNetwork& net,
   return map;
 }
 
+std::vector<FeatureMaps> RunLayersBefore(const MacNetwork& net,
+                                         const NetworkConfig& config,
+                                         const ImageSet& images,
+                                         std::size_t stop,
+                                         const InferenceOptions& options) {
+  const QuantizedNetwork& q = net.Network();
+  CheckImages(q, images);
+  if (stop >= q.layers.size()) {
+    throw UsageError("layer " + std::to_string(stop) + " is outside the network's " +
+                     std::to_string(q.layers.size()) + " layers");
+  }
+  const std::vector<mac::MacRunner> runners = MakeRunners(net, config);
+  const std::int64_t count = images.Count();
+  std::vector<FeatureMaps> maps(static_cast<std::size_t>(count), FeatureMaps(q));
+  const std::int64_t blocks = (count + kImagesPerBlock - 1) / kImagesPerBlock;
+  mac::ParallelBlocks(blocks, options.threads, [&](std::int64_t block) {
+    Scratch s(q);
+    const std::int64_t end = std::min(count, (block + 1) * kImagesPerBlock);
+    for (std::int64_t n = block * kImagesPerBlock; n < end; ++n) {
+      RunImage(net, runners, images.Image(n), n, options.seed, stop, s, nullptr);
+      maps[static_cast<std::size_t>(n)] = s.maps;
+    }
+  });
+  return maps;
+}
+
 std::vector<std::uint8_t> ReferencePredictions(const QuantizedNetwork& net,
                                                const ImageSet& images,
                                                int threads) {

@@ -96,6 +96,17 @@ std::vector<int> BoundaryMap(const MacNetwork& net,
                              std::size_t layer,
                              const InferenceOptions& options);
 
+// Every image of `images` through layers [0, stop) on the macros configured by `config` (the
+// noise as RunNetwork: image n, layer l draws stream (options.seed, n, l)): per image, the
+// feature maps ready for layer `stop` — the inputs that layer sees behind the earlier layers'
+// configuration. Failures: as RunNetwork, and UsageError for stop beyond the last layer.
+// Thread-safety: reentrant; uses options.threads threads.
+std::vector<FeatureMaps> RunLayersBefore(const MacNetwork& net,
+                                         const NetworkConfig& config,
+                                         const ImageSet& images,
+                                         std::size_t stop,
+                                         const InferenceOptions& options);
+
 // The integer reference's class for every image of `images`. Failures: UsageError for an image
 // size that differs from the network input. Thread-safety: reentrant; uses `threads` threads.
 std::vector<std::uint8_t> ReferencePredictions(const QuantizedNetwork& net,

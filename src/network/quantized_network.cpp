@@ -368,6 +368,31 @@ void FeatureMaps::Advance(std::span<const std::int64_t> acc) {
   ++next_;
 }
 
+void ReferenceAccumulators(const QuantLayer& l,
+                           std::span<const std::int32_t> patches,
+                           std::vector<std::int64_t>& acc) {
+  const int k = l.Length();
+  const std::int64_t positions = l.Positions();
+  const auto outputs = static_cast<std::size_t>(l.outputs);
+  acc.assign(outputs * static_cast<std::size_t>(positions), 0);
+  for (std::int64_t p = 0; p < positions; ++p) {
+    std::int64_t* ap = acc.data() + static_cast<std::size_t>(p) * outputs;
+    const std::int32_t* a = patches.data() + static_cast<std::size_t>(p) * k;
+    for (int r = 0; r < k; ++r) {
+      if (a[r] == 0) {
+        continue;
+      }
+      const std::int32_t* wr = l.weights.data() + static_cast<std::size_t>(r) * outputs;
+      for (std::size_t m = 0; m < outputs; ++m) {
+        ap[m] += static_cast<std::int64_t>(wr[m]) * a[r];
+      }
+    }
+    for (std::size_t m = 0; m < outputs; ++m) {
+      ap[m] += l.bias[m];
+    }
+  }
+}
+
 int ReferencePredict(const QuantizedNetwork& net,
                      const std::uint8_t* image,
                      std::vector<std::vector<std::int32_t>>* layer_inputs) {
@@ -380,30 +405,11 @@ int ReferencePredict(const QuantizedNetwork& net,
   }
   for (std::size_t li = 0; li < net.layers.size(); ++li) {
     const QuantLayer& l = net.layers[li];
-    const int k = l.Length();
     maps.Patches(patches);
     if (layer_inputs != nullptr) {
       (*layer_inputs)[li] = patches;
     }
-    const std::int64_t positions = l.Positions();
-    const auto outputs = static_cast<std::size_t>(l.outputs);
-    acc.assign(outputs * static_cast<std::size_t>(positions), 0);
-    for (std::int64_t p = 0; p < positions; ++p) {
-      std::int64_t* ap = acc.data() + static_cast<std::size_t>(p) * outputs;
-      const std::int32_t* a = patches.data() + static_cast<std::size_t>(p) * k;
-      for (int r = 0; r < k; ++r) {
-        if (a[r] == 0) {
-          continue;
-        }
-        const std::int32_t* wr = l.weights.data() + static_cast<std::size_t>(r) * outputs;
-        for (std::size_t m = 0; m < outputs; ++m) {
-          ap[m] += static_cast<std::int64_t>(wr[m]) * a[r];
-        }
-      }
-      for (std::size_t m = 0; m < outputs; ++m) {
-        ap[m] += l.bias[m];
-      }
-    }
+    ReferenceAccumulators(l, patches, acc);
     if (l.logits) {
       return static_cast<int>(std::max_element(acc.begin(), acc.begin() + l.outputs) - acc.begin());
     }

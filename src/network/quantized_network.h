@@ -155,6 +155,14 @@ class FeatureMaps {
   std::vector<std::vector<std::int32_t>> kept_;  // those outputs, (C, H, W) after pooling
 };
 
+// The integer reference's accumulators of layer `l` (bias included) for its input vectors
+// `patches` (Positions() x Length(), row-major), into `acc` (Positions() x outputs,
+// position-major). Failures: none for a valid network and patches of that size.
+// Thread-safety: pure.
+void ReferenceAccumulators(const QuantLayer& l,
+                           std::span<const std::int32_t> patches,
+                           std::vector<std::int64_t>& acc);
+
 // The integer reference for one image (C H W bytes): the predicted class. When `layer_inputs`
 // is non-null it receives, per layer, the input vectors of that layer (Positions() x Length(),
 // row-major) — the exact activations a calibration uses. Failures: none for a valid network.

@@ -10,6 +10,8 @@
 #include "core/error.h"
 #include "core/paths.h"
 #include "mac/evaluate.h"
+#include "mac/random.h"
+#include "network/task_loss.h"
 #include "report/atomic_file.h"
 
 namespace cimchar::network {
@@ -24,6 +26,7 @@ mac::RunOptions OsaBase(const StudyOptions& options) {
   mac::RunOptions o;
   o.mode = mac::Mode::kOsaHcim;
   o.ose.orders = options.ose_orders;
+  o.ose.saliency = options.saliency;
   o.ose.candidates = options.candidates;
   o.compensate_discard = options.compensate;
   return o;
@@ -75,9 +78,91 @@ std::string Percent(double x) {
 
 }  // namespace
 
+OsaLoss ParseOsaLoss(const std::string& text) {
+  for (OsaLoss loss : {OsaLoss::kMse, OsaLoss::kTask}) {
+    if (text == OsaLossName(loss)) {
+      return loss;
+    }
+  }
+  throw UsageError("unknown OSA loss '" + text +
+                   "'; use mse (the layer's MAC-output MSE) or task "
+                   "(the network's cross-entropy)");
+}
+
+std::string OsaLossName(OsaLoss loss) { return loss == OsaLoss::kMse ? "mse" : "task"; }
+
+double SaliencyRank::Mean() const {
+  double sum = 0.0;
+  for (double r : spearman) {
+    sum += r;
+  }
+  return spearman.empty() ? 0.0 : sum / static_cast<double>(spearman.size());
+}
+
+double SpearmanCorrelation(std::span<const double> x, std::span<const double> y) {
+  if (x.size() != y.size()) {
+    throw UsageError("rank correlation of " + std::to_string(x.size()) + " and " +
+                     std::to_string(y.size()) + " values");
+  }
+  const std::size_t n = x.size();
+  if (n < 2) {
+    return 0.0;
+  }
+  auto ranks = [n](std::span<const double> v) {
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(n);
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i;
+      while (j + 1 < n && v[order[j + 1]] == v[order[i]]) {
+        ++j;
+      }
+      const double mean = 0.5 * static_cast<double>(i + j);
+      for (std::size_t k = i; k <= j; ++k) {
+        r[order[k]] = mean;
+      }
+      i = j + 1;
+    }
+    return r;
+  };
+  const std::vector<double> rx = ranks(x);
+  const std::vector<double> ry = ranks(y);
+  const double mean = 0.5 * static_cast<double>(n - 1);
+  double sxy = 0.0, sxx = 0.0, syy = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxy += (rx[i] - mean) * (ry[i] - mean);
+    sxx += (rx[i] - mean) * (rx[i] - mean);
+    syy += (ry[i] - mean) * (ry[i] - mean);
+  }
+  return sxx > 0.0 && syy > 0.0 ? sxy / std::sqrt(sxx * syy) : 0.0;
+}
+
+namespace {
+
+// The loss at level y (B_D/A units) between the candidates around it.
+double LevelLoss(const std::vector<int>& candidates,
+                 const std::vector<double>& candidate_loss,
+                 double y) {
+  std::size_t k = 0;
+  while (k + 2 < candidates.size() && y > candidates[k + 1]) {
+    ++k;
+  }
+  const double f = (y - candidates[k]) / (candidates[k + 1] - candidates[k]);
+  const double lo = candidate_loss[k];
+  const double hi = std::max(lo, candidate_loss[k + 1]);
+  return lo > 0.0 ? std::exp((1.0 - f) * std::log(lo) + f * std::log(hi)) : lo + f * (hi - lo);
+}
+
+}  // namespace
+
 std::vector<double> LevelLimits(const std::vector<int>& candidates,
                                 const std::vector<double>& candidate_loss,
-                                double level) {
+                                double level,
+                                double spread) {
   if (candidates.size() < 2 || candidate_loss.size() != candidates.size()) {
     throw UsageError("OSA-HCIM needs at least 2 B_D/A candidates, each with its loss");
   }
@@ -85,66 +170,256 @@ std::vector<double> LevelLimits(const std::vector<int>& candidates,
     throw UsageError("OSA level " + std::to_string(level) + " is outside the candidates " +
                      std::to_string(candidates.front()) + ".." + std::to_string(candidates.back()));
   }
-  std::size_t k = 0;
-  while (k + 2 < candidates.size() && level > candidates[k + 1]) {
-    ++k;
+  if (!(spread >= 0.0)) {
+    throw UsageError("OSA limit spread " + std::to_string(spread) + " must be >= 0");
   }
-  const double f = (level - candidates[k]) / (candidates[k + 1] - candidates[k]);
-  const double lo = candidate_loss[k];
-  const double hi = std::max(lo, candidate_loss[k + 1]);
-  const double limit =
-      lo > 0.0 ? std::exp((1.0 - f) * std::log(lo) + f * std::log(hi)) : lo + f * (hi - lo);
-  return std::vector<double>(candidates.size() - 1, limit);
+  const std::size_t steps = candidates.size() - 1;
+  std::vector<double> limits(steps);
+  for (std::size_t i = 0; i < steps; ++i) {
+    const double below =
+        steps > 1 ? spread * static_cast<double>(steps - 1 - i) / static_cast<double>(steps - 1)
+                  : 0.0;
+    const double y = std::max<double>(candidates.front(), level - below);
+    limits[i] = std::max(i > 0 ? limits[i - 1] : 0.0, LevelLoss(candidates, candidate_loss, y));
+  }
+  return limits;
 }
+
+namespace {
+
+// The first `count` images of `images` (all when count < 0 or beyond).
+ImageSet FirstImages(const ImageSet& images, std::int64_t count) {
+  if (count < 0 || count >= images.Count()) {
+    return images;
+  }
+  ImageSet subset = images;
+  const auto size =
+      static_cast<std::size_t>(images.height) * static_cast<std::size_t>(images.width);
+  subset.pixels.resize(static_cast<std::size_t>(count) * size);
+  subset.labels.resize(static_cast<std::size_t>(count));
+  subset.source += " (first " + std::to_string(count) + ")";
+  return subset;
+}
+
+// The input vectors of the next layer of every image's maps, concatenated in image order.
+std::vector<std::int32_t> LayerVectors(const std::vector<FeatureMaps>& maps) {
+  std::vector<std::int32_t> all, patches;
+  for (const FeatureMaps& m : maps) {
+    m.Patches(patches);
+    all.insert(all.end(), patches.begin(), patches.end());
+  }
+  return all;
+}
+
+// The N/Q full scale of `options` on `vectors` (each the layer's Length()).
+int FullScale(const mac::MacArray& array,
+              const mac::RunOptions& options,
+              const std::shared_ptr<const std::vector<std::int32_t>>& vectors,
+              const StudyOptions& study) {
+  const int length = array.Length();
+  const std::int64_t count = static_cast<std::int64_t>(vectors->size()) / length;
+  const mac::EvalOptions eval{
+      .samples = count, .seed = study.calibration_seed, .threads = study.inference.threads};
+  return mac::SaliencyFullScale(array, options,
+                                mac::DataInputs(vectors, length, array.Shape().activation_bits),
+                                eval, study.nq_percentile);
+}
+
+// LayerOsa::ranks: every saliency definition against the cost of sampled passes.
+void RankSaliencies(const mac::MacArray& array,
+                    const std::shared_ptr<const std::vector<std::int32_t>>& vectors,
+                    const mac::LossData& loss,
+                    const StudyOptions& options,
+                    LayerOsa& lo) {
+  const std::size_t passes = loss.saliency.size();
+  const auto length = static_cast<std::size_t>(array.Length());
+  const std::size_t per_vector = passes / (vectors->size() / length);
+  // Sampled passes, sorted; every pass when there are few.
+  std::vector<std::size_t> sample;
+  const auto want = static_cast<std::size_t>(std::max<std::int64_t>(0, options.rank_passes));
+  if (passes <= want) {
+    for (std::size_t p = 0; p < passes; ++p) {
+      sample.push_back(p);
+    }
+  } else {
+    mac::Rng rng(mac::StreamSeed(options.calibration_seed, 0x5A11u, array.Length()));
+    std::vector<std::size_t> index(passes);
+    for (std::size_t p = 0; p < passes; ++p) {
+      index[p] = p;
+    }
+    for (std::size_t i = 0; i < want; ++i) {
+      std::swap(index[i], index[i + rng.Next() % (passes - i)]);
+    }
+    sample.assign(index.begin(), index.begin() + static_cast<std::ptrdiff_t>(want));
+    std::sort(sample.begin(), sample.end());
+  }
+  lo.rank_passes = static_cast<std::int64_t>(sample.size());
+  if (sample.size() < 2) {
+    return;
+  }
+  std::vector<std::vector<double>> cost;
+  for (std::size_t m = 0; m + 1 < options.candidates.size(); ++m) {
+    cost.push_back(loss.pass_cost(m, sample));
+  }
+  for (mac::SaliencyKind kind :
+       {mac::SaliencyKind::kUnsigned, mac::SaliencyKind::kSigned, mac::SaliencyKind::kMagnitude}) {
+    for (int orders = 1; orders <= 4; ++orders) {
+      StudyOptions variant_options = options;
+      variant_options.saliency = kind;
+      variant_options.ose_orders = orders;
+      mac::RunOptions variant = OsaBase(variant_options);
+      variant.ose.thresholds.assign(options.candidates.size() - 1, 0);
+      try {
+        mac::ValidateRunOptions(array.Shape(), variant);
+      } catch (const UsageError&) {
+        continue;  // s beyond what this layer's widths allow
+      }
+      variant.ose.nq_full_scale = FullScale(array, variant, vectors, options);
+      const mac::MacRunner runner(array, variant);
+      mac::MacRunner::Workspace workspace;
+      std::vector<std::int64_t> s(per_vector);
+      std::vector<int> chosen(per_vector);
+      std::vector<double> x;
+      std::size_t at = static_cast<std::size_t>(-1);
+      for (std::size_t p : sample) {
+        const std::size_t v = p / per_vector;
+        if (v != at) {
+          runner.Saliency(std::span(*vectors).subspan(v * length, length), workspace, s, chosen);
+          at = v;
+        }
+        x.push_back(static_cast<double>(s[p % per_vector]));
+      }
+      SaliencyRank rank{.kind = kind, .orders = orders, .spearman = {}};
+      for (const std::vector<double>& c : cost) {
+        rank.spearman.push_back(SpearmanCorrelation(x, c));
+      }
+      lo.ranks.push_back(std::move(rank));
+    }
+  }
+}
+
+// The layer's statistics from its calibration set.
+LayerOsa DescribeLayer(const mac::MacArray& array,
+                       const std::shared_ptr<const std::vector<std::int32_t>>& vectors,
+                       int nq_full_scale,
+                       const mac::LossData& loss,
+                       const StudyOptions& options) {
+  const std::size_t b = options.candidates.size();
+  LayerOsa lo;
+  lo.nq_full_scale = nq_full_scale;
+  lo.vectors = static_cast<std::int64_t>(vectors->size()) / array.Length();
+  const std::size_t passes = loss.saliency.size();
+  for (std::size_t m = 0; m < b; ++m) {
+    lo.candidate_loss.push_back(loss.loss(std::vector<int>(passes, static_cast<int>(m))));
+  }
+  lo.zero_saliency_fraction =
+      static_cast<double>(std::count(loss.saliency.begin(), loss.saliency.end(), 0)) /
+      static_cast<double>(std::max<std::size_t>(1, passes));
+  QuarterCosts(loss, b, lo);
+  RankSaliencies(array, vectors, loss, options, lo);
+  return lo;
+}
+
+// Finds the thresholds of `setting`'s level for one layer and records them.
+void SearchLayer(const mac::LossData& loss,
+                 const std::vector<double>& candidate_loss,
+                 int nq_full_scale,
+                 const StudyOptions& options,
+                 OsaSetting& setting) {
+  setting.candidate_loss.push_back(candidate_loss);
+  setting.nq_full_scale.push_back(nq_full_scale);
+  setting.limits.push_back(
+      LevelLimits(options.candidates, candidate_loss, setting.level, options.limit_spread));
+  setting.thresholds.push_back(mac::FindThresholds(loss.saliency,
+                                                   static_cast<int>(options.candidates.size()),
+                                                   setting.limits.back(), loss.loss));
+}
+
+}  // namespace
 
 OsaCalibration CalibrateOsa(const MacNetwork& net,
                             const ImageSet& calibration,
                             const StudyOptions& options) {
   for (double level : options.levels) {
-    LevelLimits(options.candidates, std::vector<double>(options.candidates.size(), 1.0), level);
+    LevelLimits(options.candidates, std::vector<double>(options.candidates.size(), 1.0), level,
+                options.limit_spread);
   }
   const QuantizedNetwork& q = net.Network();
-  const auto inputs = ReferenceLayerInputs(q, calibration, options.calibration_vectors,
-                                           options.calibration_seed, options.inference.threads);
   OsaCalibration cal;
   cal.settings.resize(options.levels.size());
   for (std::size_t s = 0; s < options.levels.size(); ++s) {
     cal.settings[s].level = options.levels[s];
   }
   const std::size_t b = options.candidates.size();
-  for (std::size_t li = 0; li < q.layers.size(); ++li) {
-    const QuantLayer& l = q.layers[li];
-    const mac::MacArray& array = net.Array(li);
-    auto data = std::make_shared<const std::vector<std::int32_t>>(inputs[li]);
-    LayerOsa lo;
-    lo.vectors = static_cast<std::int64_t>(data->size()) / l.Length();
-    const mac::InputGenerator gen = mac::DataInputs(data, l.Length(), l.activation_bits);
-    const mac::EvalOptions eval{.samples = lo.vectors,
-                                .seed = options.calibration_seed,
-                                .threads = options.inference.threads};
+  // The layer's OSA options without thresholds, checked.
+  auto layer_options = [&](std::size_t li) {
     mac::RunOptions osa = OsaBase(options);
-    ValidateRunOptions(array.Shape(), [&] {
-      mac::RunOptions probe = osa;
-      probe.ose.thresholds.assign(b - 1, 0);
-      return probe;
-    }());
-    lo.nq_full_scale = mac::SaliencyFullScale(array, osa, gen, eval, options.nq_percentile);
-    osa.ose.nq_full_scale = lo.nq_full_scale;
-    const mac::LossData loss = mac::MakeRelativeMseLoss(array, osa, gen, eval);
-    const std::size_t passes = loss.saliency.size();
-    for (std::size_t m = 0; m < b; ++m) {
-      lo.candidate_loss.push_back(loss.loss(std::vector<int>(passes, static_cast<int>(m))));
+    mac::RunOptions probe = osa;
+    probe.ose.thresholds.assign(b - 1, 0);
+    try {
+      mac::ValidateRunOptions(net.Array(li).Shape(), probe);
+    } catch (const UsageError& e) {
+      throw UsageError("OSA options for " + q.layers[li].name + ": " + e.what());
     }
-    lo.zero_saliency_fraction =
-        static_cast<double>(std::count(loss.saliency.begin(), loss.saliency.end(), 0)) /
-        static_cast<double>(std::max<std::size_t>(1, passes));
-    QuarterCosts(loss, b, lo);
-    for (OsaSetting& setting : cal.settings) {
-      setting.limits.push_back(LevelLimits(options.candidates, lo.candidate_loss, setting.level));
-      setting.thresholds.push_back(mac::FindThresholds(loss.saliency, static_cast<int>(b),
-                                                       setting.limits.back(), loss.loss));
+    return osa;
+  };
+  if (options.loss == OsaLoss::kMse) {
+    const auto inputs = ReferenceLayerInputs(q, calibration, options.calibration_vectors,
+                                             options.calibration_seed, options.inference.threads);
+    for (std::size_t li = 0; li < q.layers.size(); ++li) {
+      const mac::MacArray& array = net.Array(li);
+      auto data = std::make_shared<const std::vector<std::int32_t>>(inputs[li]);
+      mac::RunOptions osa = layer_options(li);
+      const int nq = FullScale(array, osa, data, options);
+      osa.ose.nq_full_scale = nq;
+      const mac::EvalOptions eval{
+          .samples = static_cast<std::int64_t>(data->size()) / array.Length(),
+          .seed = options.calibration_seed,
+          .threads = options.inference.threads};
+      const mac::LossData loss = mac::MakeRelativeMseLoss(
+          array, osa, mac::DataInputs(data, array.Length(), q.layers[li].activation_bits), eval);
+      LayerOsa lo = DescribeLayer(array, data, nq, loss, options);
+      for (OsaSetting& setting : cal.settings) {
+        SearchLayer(loss, lo.candidate_loss, nq, options, setting);
+      }
+      cal.layers.push_back(std::move(lo));
     }
-    cal.layers.push_back(std::move(lo));
+    return cal;
+  }
+  // Task loss: level by level, each layer behind the earlier layers' thresholds of that level.
+  const ImageSet images = FirstImages(calibration, options.calibration_images);
+  InferenceOptions run = options.inference;
+  run.seed = options.calibration_seed;
+  run.progress = false;
+  run.count = false;
+  for (std::size_t s = 0; s < cal.settings.size(); ++s) {
+    OsaSetting& setting = cal.settings[s];
+    mac::RunOptions dcim;
+    dcim.mode = mac::Mode::kDcim;
+    NetworkConfig config = UniformConfig("OSA calibration", dcim, q.layers.size());
+    for (std::size_t li = 0; li < q.layers.size(); ++li) {
+      const mac::MacArray& array = net.Array(li);
+      const std::vector<FeatureMaps> before = RunLayersBefore(net, config, images, li, run);
+      auto data = std::make_shared<const std::vector<std::int32_t>>(LayerVectors(before));
+      mac::RunOptions osa = layer_options(li);
+      const int nq = FullScale(array, osa, data, options);
+      osa.ose.nq_full_scale = nq;
+      const mac::LossData loss = MakeTaskLoss(net, li, before, images, osa,
+                                              options.calibration_seed, options.inference.threads);
+      std::vector<double> candidate_loss;
+      if (s == 0) {
+        cal.layers.push_back(DescribeLayer(array, data, nq, loss, options));
+        candidate_loss = cal.layers.back().candidate_loss;
+      } else {
+        for (std::size_t m = 0; m < b; ++m) {
+          candidate_loss.push_back(
+              loss.loss(std::vector<int>(loss.saliency.size(), static_cast<int>(m))));
+        }
+      }
+      SearchLayer(loss, candidate_loss, nq, options, setting);
+      osa.ose.thresholds = setting.thresholds.back().thresholds;
+      config.layers[li] = osa;
+    }
   }
   return cal;
 }
@@ -158,7 +433,7 @@ NetworkConfig OsaConfig(const MacNetwork& net,
   NetworkConfig config{name, {}};
   for (std::size_t li = 0; li < net.Layers(); ++li) {
     mac::RunOptions o = OsaBase(options);
-    o.ose.nq_full_scale = calibration.layers[li].nq_full_scale;
+    o.ose.nq_full_scale = calibration.settings[setting].nq_full_scale[li];
     o.ose.thresholds = calibration.settings[setting].thresholds[li].thresholds;
     config.layers.push_back(o);
   }
@@ -254,6 +529,10 @@ Study RunStudy(const std::vector<MacNetwork>& chips,
   study.test_images = test.source;
   study.calibration_images = calibration.source;
   study.candidates = options.candidates;
+  study.loss = options.loss;
+  study.saliency = options.saliency;
+  study.ose_orders = options.ose_orders;
+  study.limit_spread = options.limit_spread;
   study.chips = static_cast<int>(chips.size());
   if (test.Count() == q.reference_test_images) {
     study.reference_correct = q.reference_test_correct;
@@ -410,6 +689,17 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
                                               : ", predictions DIFFER from the reference")
         << "\n";
   }
+  std::snprintf(line, sizeof line,
+                "OSA-HCIM: thresholds found against the %s loss (%s), saliency %s, s = %d, limit "
+                "spread %g\n",
+                OsaLossName(study.loss).c_str(),
+                study.loss == OsaLoss::kMse
+                    ? "each layer's relative MAC-output MSE on exact activations"
+                    : "the network's cross-entropy on the calibration images, each layer behind "
+                      "the earlier layers' thresholds",
+                mac::SaliencyKindName(study.saliency).c_str(), study.ose_orders,
+                study.limit_spread);
+  out << line;
   out << "\nAccuracy vs energy efficiency (paper Fig. 8: HCIM 1.56x and OSA-HCIM 1.95x vs DCIM "
          "at < 2 % accuracy loss, ResNet18/CIFAR100)\n";
   out << "  accuracy: the mean over " << study.chips
@@ -517,7 +807,9 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
       out << "    layer" << li << ": " << Mix(p.result.layer_counts[li]) << "\n";
     }
   }
-  out << "\nOSA calibration (per layer, " << study.calibration_images << "):\n";
+  out << "\nOSA calibration (per layer, " << study.calibration_images
+      << (study.loss == OsaLoss::kTask ? "; task loss: the first level's calibration" : "")
+      << "):\n";
   out << "  layer  vectors  N/Q full scale  S=0 passes  loss with every pass at each candidate\n";
   for (std::size_t li = 0; li < study.osa.layers.size(); ++li) {
     const LayerOsa& lo = study.osa.layers[li];
@@ -551,6 +843,46 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
         out << line;
       }
       out << "\n";
+    }
+  }
+  if (!study.osa.layers.empty() && !study.osa.layers.front().ranks.empty()) {
+    out << "\nDoes S predict the loss? Spearman rank correlation between a pass's S and the loss "
+           "increase when that pass alone goes from B_m to B_(m+1) (the others at B_m), mean over "
+           "the candidate pairs, on "
+        << study.osa.layers.front().rank_passes
+        << " sampled calibration passes per layer (1: S ranks the passes by their cost; 0: S "
+           "tells nothing)\n";
+    out << "  saliency    s";
+    for (std::size_t li = 0; li < study.osa.layers.size(); ++li) {
+      std::snprintf(line, sizeof line, "  layer%-2zu", li);
+      out << line;
+    }
+    out << "  mean\n";
+    const std::vector<SaliencyRank>& first = study.osa.layers.front().ranks;
+    for (std::size_t v = 0; v < first.size(); ++v) {
+      std::snprintf(line, sizeof line, "  %-10s %2d", mac::SaliencyKindName(first[v].kind).c_str(),
+                    first[v].orders);
+      out << line;
+      double sum = 0.0;
+      int n = 0;
+      for (const LayerOsa& lo : study.osa.layers) {
+        const auto it = std::find_if(lo.ranks.begin(), lo.ranks.end(), [&](const SaliencyRank& r) {
+          return r.kind == first[v].kind && r.orders == first[v].orders;
+        });
+        if (it == lo.ranks.end()) {
+          out << "        -";
+          continue;
+        }
+        std::snprintf(line, sizeof line, "  %+7.3f", it->Mean());
+        out << line;
+        sum += it->Mean();
+        ++n;
+      }
+      std::snprintf(line, sizeof line, "  %+.3f%s\n", n > 0 ? sum / n : 0.0,
+                    first[v].kind == study.saliency && first[v].orders == study.ose_orders
+                        ? "  (this study)"
+                        : "");
+      out << line;
     }
   }
   for (const OsaSetting& s : study.osa.settings) {
@@ -587,7 +919,8 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
     max_b = std::max(max_b, p.result.counts.boundary_histogram.size());
   }
   csv << "point,mode,boundary,level,images,chips,accuracy,accuracy_lo,accuracy_hi,chip_min,"
-         "chip_max,energy_per_mac_j,tops_per_w_8b_norm,gain_vs_dcim,seconds";
+         "chip_max,energy_per_mac_j,tops_per_w_8b_norm,gain_vs_dcim,seconds,osa_loss,saliency,"
+         "ose_orders,limit_spread";
   for (int k = 0; k < study.chips; ++k) {
     csv << ",chip" << k << "_correct";
   }
@@ -613,6 +946,14 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
                   r.energy.per_mac_j, r.energy.tops_per_w_8b_norm,
                   r.energy.per_mac_j > 0 ? dcim_j / r.energy.per_mac_j : 0.0, p.seconds);
     csv << buf;
+    if (p.mode == mac::Mode::kOsaHcim) {
+      std::snprintf(buf, sizeof buf, ",%s,%s,%d,%g", OsaLossName(study.loss).c_str(),
+                    mac::SaliencyKindName(study.saliency).c_str(), study.ose_orders,
+                    study.limit_spread);
+      csv << buf;
+    } else {
+      csv << ",,,,";
+    }
     for (int k = 0; k < study.chips; ++k) {
       csv << ","
           << (static_cast<std::size_t>(k) < p.chip_correct.size()

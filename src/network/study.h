@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,18 +17,32 @@
 // for DCIM, HCIM at each B_D/A and OSA-HCIM at several loss limits, with the OSA thresholds
 // found on a calibration split (never on the test images).
 //
-// OSA calibration, per layer, on exact activations of the calibration images:
+// OSA calibration, per layer, on activations of the calibration images:
 //  1. the N/Q full scale F follows the data's range (mac::SaliencyFullScale);
-//  2. the loss is the relative MSE of the layer's MAC outputs (mac::MakeRelativeMseLoss);
-//     l_m = the loss with every pass at candidate B_m;
-//  3. an OSA point is named by a level x in B_D/A units between two candidates B_k <= x <=
-//     B_(k+1): every limit L_i of the Fig. 3(b) search is the layer's loss at that level,
-//     l_k^(1-f) l_(k+1)^f with f = (x - B_k) / (B_(k+1) - B_k) — between the all-B_k and the
-//     all-B_(k+1) losses, so the search mixes boundaries (salient passes at B_k or finer, the
-//     others at B_(k+1) or coarser) instead of landing on one. A level equal to a candidate
-//     asks for that candidate's loss: every pass there, HCIM with the OSE's overhead.
+//  2. the loss (StudyOptions::loss) is either
+//     - mse: the relative MSE of the layer's MAC outputs (mac::MakeRelativeMseLoss) on the exact
+//       activations (the integer reference's), every level from the same data; or
+//     - task: the network's cross-entropy on the calibration images (MakeTaskLoss), level by
+//       level and layer by layer: layer i is calibrated on the activations that layers 0..i-1
+//       with the thresholds already found for that level produce on the macro, the layers
+//       after it exact;
+//     l_m = the loss with every pass of the layer at candidate B_m;
+//  3. an OSA point is named by a level x in B_D/A units; the loss "at" a level y between
+//     candidates B_k <= y <= B_(k+1) is l_k^(1-f) l_(k+1)^f, f = (y - B_k) / (B_(k+1) - B_k).
+//     The limit L_i of step i of the Fig. 3(b) search is the loss at level
+//     x - spread (b-2-i)/(b-2) (at least B_0): with spread 0 every limit is the loss at x, so the
+//     search mixes the two candidates around x (salient passes finer, the others coarser); a
+//     spread > 0 raises the limits step by step, so the passes spread over more candidates.
+//     A level equal to a candidate with spread 0 asks for that candidate's loss: every pass
+//     there, HCIM with the OSE's overhead.
 
 namespace cimchar::network {
+
+// The loss the OSA thresholds are searched against.
+enum class OsaLoss { kMse, kTask };
+// Parses "mse" or "task". Failures: UsageError naming the value.
+OsaLoss ParseOsaLoss(const std::string& text);
+std::string OsaLossName(OsaLoss loss);
 
 struct StudyOptions {
   std::pair<int, int> hcim_boundaries = {5, 10};  // HCIM at every B_D/A in the range
@@ -35,8 +50,13 @@ struct StudyOptions {
   // s: three orders (6 of the 64 bit pairs of 8b x 8b) measured better than two on the
   // reference network at equal energy.
   int ose_orders = 3;
+  mac::SaliencyKind saliency = mac::SaliencyKind::kUnsigned;
   std::vector<double> levels = {5.5, 6.5, 7.5, 8.5, 9.5};  // one OSA point each (B_D/A units)
-  std::int64_t calibration_vectors = 20000;  // per layer, drawn from the calibration split
+  double limit_spread = 0.0;  // B_D/A units: how far below the level the first limit lies
+  OsaLoss loss = OsaLoss::kMse;
+  std::int64_t calibration_vectors = 20000;  // mse: per layer, drawn from the calibration split
+  std::int64_t calibration_images = 200;     // task: the first images of the calibration split
+  std::int64_t rank_passes = 2000;  // per layer: passes sampled for the saliency rank table
   double nq_percentile = mac::kSaliencyFullScalePercentile;
   bool compensate = false;  // add the expected value of discarded orders
   std::uint64_t calibration_seed = 1;
@@ -55,7 +75,18 @@ std::vector<MacNetwork> ChipNetworks(const QuantizedNetwork& net,
 // The test-run noise seed of chip k (k = 0 keeps the study's seed). Failures: none.
 std::uint64_t ChipNoiseSeed(std::uint64_t seed, int chip);
 
-// The OSA calibration of one layer.
+// How well one saliency definition ranks the passes by their cost: Spearman's rank correlation
+// between S and the loss increase when that pass alone goes from B_m to B_(m+1) (every other
+// pass at B_m), per candidate pair m, on sampled calibration passes. 1: S orders the passes as
+// their cost does; 0: S tells nothing.
+struct SaliencyRank {
+  mac::SaliencyKind kind = mac::SaliencyKind::kUnsigned;
+  int orders = 0;                // s
+  std::vector<double> spearman;  // per candidate pair
+  double Mean() const;
+};
+
+// The OSA calibration of one layer (task loss: made at the first level).
 struct LayerOsa {
   int nq_full_scale = 0;
   std::vector<double> candidate_loss;   // l_m: every pass at candidate m (calibration split)
@@ -68,13 +99,18 @@ struct LayerOsa {
   // increase when every pass moves from B_m to B_(m+1). A saliency that predicts the error gives
   // the low quarters small shares; shares equal to quarter_passes mean it tells nothing.
   std::vector<std::vector<double>> quarter_cost;
+  // Every saliency definition (kind x s = 1..4) against the per-pass cost.
+  std::vector<SaliencyRank> ranks;
+  std::int64_t rank_passes = 0;  // passes sampled
 };
 
 // One OSA operating point: per layer, the limits and the thresholds found.
 struct OsaSetting {
   double level = 0.0;
-  std::vector<std::vector<double>> limits;       // per layer, L[0..b-2]
-  std::vector<mac::ThresholdResult> thresholds;  // per layer
+  std::vector<std::vector<double>> limits;          // per layer, L[0..b-2]
+  std::vector<mac::ThresholdResult> thresholds;     // per layer
+  std::vector<int> nq_full_scale;                   // per layer
+  std::vector<std::vector<double>> candidate_loss;  // per layer: l_m the limits came from
 };
 
 // Calibrates every layer on `calibration` and finds the thresholds of each level.
@@ -120,8 +156,12 @@ struct Study {
   std::string network;      // path and name
   std::string test_images;  // source
   std::string calibration_images;
-  std::vector<int> candidates;  // OSA candidates B
-  int chips = 1;                // chip instances every point ran on
+  std::vector<int> candidates;   // OSA candidates B
+  OsaLoss loss = OsaLoss::kMse;  // the loss the OSA thresholds were found with
+  mac::SaliencyKind saliency = mac::SaliencyKind::kUnsigned;
+  int ose_orders = 0;
+  double limit_spread = 0.0;
+  int chips = 1;  // chip instances every point ran on
   OsaCalibration osa;
   std::vector<StudyPoint> points;            // DCIM first
   std::int64_t reference_correct = -1;       // the file's integer reference on the same images
@@ -129,11 +169,19 @@ struct Study {
   double calibration_seconds = 0.0;
 };
 
-// The limits L[0..b-2] of `level` for a layer whose all-candidate losses are `candidate_loss`.
-// Failures: UsageError for a level outside [B_0, B_(b-1)]. Thread-safety: pure.
+// The limits L[0..b-2] of `level` with `spread` for a layer whose all-candidate losses are
+// `candidate_loss` (see the top of this file); non-decreasing.
+// Failures: UsageError for a level outside [B_0, B_(b-1)] or a negative spread.
+// Thread-safety: pure.
 std::vector<double> LevelLimits(const std::vector<int>& candidates,
                                 const std::vector<double>& candidate_loss,
-                                double level);
+                                double level,
+                                double spread = 0.0);
+
+// Spearman's rank correlation of x and y (ties get their mean rank); 0 when either is constant
+// or they have fewer than 2 values. Failures: UsageError for sizes that differ.
+// Thread-safety: pure.
+double SpearmanCorrelation(std::span<const double> x, std::span<const double> y);
 
 // DCIM, HCIM at every boundary of the range, OSA-HCIM at every level; thresholds from
 // `calibration`, accuracy and energy on `test`, over the chip instances `chips`.

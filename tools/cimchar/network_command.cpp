@@ -80,6 +80,8 @@ int Study(const std::vector<std::string>& args) {
   cimchar::tool::MacroArgs macro;
   net::StudyOptions options;
   std::string boundaries = "5-10", candidates = "5,6,7,8,9,10", levels = "5.5,6.5,7.5,8.5,9.5";
+  std::string saliency = mac::SaliencyKindName(options.saliency);
+  std::string loss = net::OsaLossName(options.loss);
   std::string out_dir = "results/network";
   std::int64_t test_images = -1;
   std::int64_t map_image = 0;
@@ -110,6 +112,19 @@ int Study(const std::vector<std::string>& args) {
       "is l_k^(1-f) l_(k+1)^f, f = (x - B_k)/(B_(k+1) - B_k), l_m the all-B_m loss")(
       "ose-orders", po::value(&options.ose_orders)->default_value(options.ose_orders),
       "s: output orders the saliency evaluator computes digitally")(
+      "saliency", po::value(&saliency)->default_value(saliency),
+      "how the sign plane's 1-bit MACs enter S: unsigned, signed or magnitude")(
+      "loss", po::value(&loss)->default_value(loss),
+      "OSA threshold loss: mse (each layer's MAC-output MSE on exact activations) or task (the "
+      "network's cross-entropy, each layer behind the earlier layers' thresholds)")(
+      "calibration-images",
+      po::value(&options.calibration_images)->default_value(options.calibration_images),
+      "task loss: calibration images used (the first of the calibration split)")(
+      "limit-spread", po::value(&options.limit_spread)->default_value(options.limit_spread),
+      "B_D/A units: the first search step's limit is the loss at level - spread, rising to the "
+      "level's at the last (0: every limit the level's, two candidates per point)")(
+      "rank-passes", po::value(&options.rank_passes)->default_value(options.rank_passes),
+      "calibration passes per layer sampled for the 'does S predict the loss' table")(
       "calibration-vectors",
       po::value(&options.calibration_vectors)->default_value(options.calibration_vectors),
       "input vectors per layer drawn from the calibration split")(
@@ -137,6 +152,8 @@ int Study(const std::vector<std::string>& args) {
   options.hcim_boundaries = mac::ParseBoundaryRange(boundaries, mac::MacShape{});
   options.candidates = ParseList<int>("candidates", candidates);
   options.levels = ParseList<double>("levels", levels);
+  options.saliency = mac::ParseSaliencyKind(saliency);
+  options.loss = net::ParseOsaLoss(loss);
 
   const net::QuantizedNetwork q = net::ReadNetwork(common.network);
   const mac::Model cal = cimchar::tool::BuildModel(vm, macro);

@@ -1,0 +1,239 @@
+#include "network/task_loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "mac/evaluate.h"
+#include "mac/random.h"
+
+namespace cimchar::network {
+
+namespace {
+
+constexpr std::int64_t kImagesPerBlock = 4;
+
+// -log softmax(scale * acc)[label] over the first `classes` accumulators.
+double CrossEntropy(std::span<const std::int64_t> acc, int classes, double scale, int label) {
+  double top = -INFINITY;
+  for (int c = 0; c < classes; ++c) {
+    top = std::max(top, scale * static_cast<double>(acc[static_cast<std::size_t>(c)]));
+  }
+  double sum = 0.0;
+  for (int c = 0; c < classes; ++c) {
+    sum += std::exp(scale * static_cast<double>(acc[static_cast<std::size_t>(c)]) - top);
+  }
+  return top + std::log(sum) - scale * static_cast<double>(acc[static_cast<std::size_t>(label)]);
+}
+
+// What the loss keeps: per image, the candidates' row-tile partial sums of the layer.
+struct Tables {
+  const QuantizedNetwork* net = nullptr;
+  std::size_t layer = 0;
+  std::vector<FeatureMaps> before;
+  std::vector<std::uint8_t> labels;
+  std::vector<std::vector<double>> tiles;  // per image: ((p * rt + t) * b + m) * outputs + c
+  std::size_t positions = 0, row_tiles = 0, column_tiles = 0, outputs = 0, candidates = 0;
+  std::size_t columns = 0;
+  double scale = 0.0;
+  int threads = 1;
+
+  std::size_t PassesPerImage() const { return positions * row_tiles * column_tiles; }
+
+  // Image n's loss for the choice of its own passes.
+  double ImageLoss(std::size_t n,
+                   std::span<const int> choice,
+                   FeatureMaps& maps,
+                   std::vector<std::int32_t>& patches,
+                   std::vector<std::int64_t>& acc) const {
+    const QuantizedNetwork& q = *net;
+    const QuantLayer& l = q.layers[layer];
+    const std::vector<double>& t = tiles[n];
+    acc.resize(positions * outputs);
+    for (std::size_t p = 0; p < positions; ++p) {
+      for (std::size_t c = 0; c < outputs; ++c) {
+        const std::size_t ct = c / columns;
+        double v = 0.0;
+        for (std::size_t r = 0; r < row_tiles; ++r) {
+          const auto m = static_cast<std::size_t>(choice[(p * row_tiles + r) * column_tiles + ct]);
+          v += t[((p * row_tiles + r) * candidates + m) * outputs + c];
+        }
+        acc[p * outputs + c] = std::llround(v) + l.bias[c];
+      }
+    }
+    const int label = labels[n];
+    if (l.logits) {
+      return CrossEntropy(acc, l.outputs, scale, label);
+    }
+    maps = before[n];
+    maps.Advance(acc);
+    for (std::size_t li = layer + 1; li < q.layers.size(); ++li) {
+      const QuantLayer& next = q.layers[li];
+      maps.Patches(patches);
+      ReferenceAccumulators(next, patches, acc);
+      if (next.logits) {
+        return CrossEntropy(acc, next.outputs, scale, label);
+      }
+      maps.Advance(acc);
+    }
+    return 0.0;  // unreachable: ReadNetwork checks that the last layer produces logits
+  }
+};
+
+}  // namespace
+
+mac::LossData MakeTaskLoss(const MacNetwork& net,
+                           std::size_t layer,
+                           const std::vector<FeatureMaps>& before,
+                           const ImageSet& images,
+                           const mac::RunOptions& osa,
+                           std::uint64_t seed,
+                           int threads) {
+  const QuantizedNetwork& q = net.Network();
+  if (layer >= q.layers.size()) {
+    throw UsageError("task loss: layer " + std::to_string(layer) + " is outside the network's " +
+                     std::to_string(q.layers.size()) + " layers");
+  }
+  const double scale = q.layers.back().output_scale;
+  if (!(scale > 0.0)) {
+    throw UsageError(q.path +
+                     ": the logits layer states no output_scale, which the task loss "
+                     "(cross-entropy) needs; use the MSE loss or rewrite the file with "
+                     "tools/networks/qnet.py");
+  }
+  if (static_cast<std::int64_t>(before.size()) != images.Count() || before.empty()) {
+    throw UsageError("task loss: " + std::to_string(before.size()) + " feature maps for " +
+                     std::to_string(images.Count()) + " calibration images of " + images.source);
+  }
+  const QuantLayer& l = q.layers[layer];
+  const mac::MacArray& array = net.Array(layer);
+  mac::RunOptions probe = osa;
+  probe.mode = mac::Mode::kOsaHcim;
+  probe.ose.thresholds.assign(probe.ose.candidates.size() - 1, 0);
+  mac::ValidateRunOptions(array.Shape(), probe);
+  const mac::MacRunner saliency_runner(array, probe);
+  std::vector<mac::MacRunner> runners;
+  for (int b : osa.ose.candidates) {
+    mac::RunOptions forced = probe;
+    forced.ose.candidates = {b};
+    forced.ose.thresholds = {};
+    runners.emplace_back(array, forced);
+  }
+  auto t = std::make_shared<Tables>();
+  t->net = &q;
+  t->layer = layer;
+  t->before = before;
+  t->labels.assign(images.labels.begin(), images.labels.end());
+  t->positions = static_cast<std::size_t>(l.Positions());
+  t->row_tiles = static_cast<std::size_t>(array.RowTiles());
+  t->column_tiles = static_cast<std::size_t>(array.ColumnTiles());
+  t->outputs = static_cast<std::size_t>(l.outputs);
+  t->candidates = runners.size();
+  t->columns = static_cast<std::size_t>(array.Shape().columns);
+  t->scale = scale;
+  t->threads = threads;
+  const auto count = static_cast<std::size_t>(images.Count());
+  const std::size_t per_image = t->PassesPerImage();
+  const auto length = static_cast<std::size_t>(l.Length());
+  t->tiles.resize(count);
+  mac::LossData data;
+  data.saliency.resize(count * per_image);
+  const std::int64_t blocks =
+      (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
+  mac::ParallelBlocks(blocks, threads, [&](std::int64_t block) {
+    std::vector<std::int32_t> patches;
+    std::vector<double> out(t->positions * t->outputs);
+    std::vector<double> per_tile(t->positions * t->row_tiles * t->outputs);
+    std::vector<int> chosen(t->row_tiles * t->column_tiles);
+    mac::MacRunner::Workspace workspace;
+    const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
+    for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
+      before[n].Patches(patches);
+      for (std::size_t p = 0; p < t->positions; ++p) {
+        saliency_runner.Saliency(
+            std::span(patches).subspan(p * length, length), workspace,
+            std::span(data.saliency).subspan(n * per_image + p * chosen.size(), chosen.size()),
+            chosen);
+      }
+      std::vector<double>& mine = t->tiles[n];
+      mine.resize(t->positions * t->row_tiles * t->candidates * t->outputs);
+      for (std::size_t m = 0; m < t->candidates; ++m) {
+        mac::Rng noise(mac::StreamSeed(seed, n, layer, m));
+        runners[m].RunBatch(patches, noise, workspace, out, nullptr, per_tile);
+        for (std::size_t pt = 0; pt < t->positions * t->row_tiles; ++pt) {
+          std::copy_n(
+              per_tile.begin() + static_cast<std::ptrdiff_t>(pt * t->outputs), t->outputs,
+              mine.begin() + static_cast<std::ptrdiff_t>((pt * t->candidates + m) * t->outputs));
+        }
+      }
+    }
+  });
+  data.loss = [t, count, per_image](std::span<const int> choice) {
+    if (choice.size() != count * per_image) {
+      throw UsageError("task loss: choice vector has " + std::to_string(choice.size()) +
+                       " entries; expected " + std::to_string(count * per_image));
+    }
+    std::vector<double> loss(count);
+    const std::int64_t blocks =
+        (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
+    mac::ParallelBlocks(blocks, t->threads, [&](std::int64_t block) {
+      FeatureMaps maps(*t->net);
+      std::vector<std::int32_t> patches;
+      std::vector<std::int64_t> acc;
+      const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
+      for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
+        loss[n] = t->ImageLoss(n, choice.subspan(n * per_image, per_image), maps, patches, acc);
+      }
+    });
+    double sum = 0.0;
+    for (double v : loss) {
+      sum += v;
+    }
+    return sum / static_cast<double>(count);
+  };
+  data.pass_cost = [t, count, per_image](std::size_t m, std::span<const std::size_t> passes) {
+    if (m + 1 >= t->candidates) {
+      throw UsageError("pass cost: candidate pair " + std::to_string(m) + " -> " +
+                       std::to_string(m + 1) + " is outside the " + std::to_string(t->candidates) +
+                       " candidates");
+    }
+    // The requested passes grouped by image, each image's base loss computed once.
+    std::vector<std::vector<std::size_t>> by_image(count);
+    for (std::size_t i = 0; i < passes.size(); ++i) {
+      if (passes[i] >= count * per_image) {
+        throw UsageError("pass cost: pass " + std::to_string(passes[i]) + " is outside the " +
+                         std::to_string(count * per_image) + " calibration passes");
+      }
+      by_image[passes[i] / per_image].push_back(i);
+    }
+    std::vector<double> cost(passes.size());
+    const std::int64_t blocks =
+        (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
+    mac::ParallelBlocks(blocks, t->threads, [&](std::int64_t block) {
+      FeatureMaps maps(*t->net);
+      std::vector<std::int32_t> patches;
+      std::vector<std::int64_t> acc;
+      std::vector<int> choice(per_image, static_cast<int>(m));
+      const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
+      for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
+        if (by_image[n].empty()) {
+          continue;
+        }
+        const double base = t->ImageLoss(n, choice, maps, patches, acc);
+        for (std::size_t i : by_image[n]) {
+          const std::size_t local = passes[i] - n * per_image;
+          choice[local] = static_cast<int>(m + 1);
+          cost[i] =
+              (t->ImageLoss(n, choice, maps, patches, acc) - base) / static_cast<double>(count);
+          choice[local] = static_cast<int>(m);
+        }
+      }
+    });
+    return cost;
+  };
+  return data;
+}
+
+}  // namespace cimchar::network
