@@ -11,6 +11,7 @@
 #include "core/paths.h"
 #include "mac/evaluate.h"
 #include "mac/random.h"
+#include "network/oracle.h"
 #include "network/task_loss.h"
 #include "report/atomic_file.h"
 
@@ -584,6 +585,26 @@ Study RunStudy(const std::vector<MacNetwork>& chips,
          .mode = mac::Mode::kOsaHcim,
          .level = study.osa.settings[s].level,
          .config = std::move(config)});
+    if (options.oracle) {
+      StudyPoint& p = study.points.back();
+      const auto t0 = std::chrono::steady_clock::now();
+      std::vector<std::vector<double>> mix;
+      for (const mac::ActionCounts& c : p.result.layer_counts) {
+        std::vector<double> shares;
+        for (int b : options.candidates) {
+          const auto at = static_cast<std::size_t>(b);
+          shares.push_back(at < c.boundary_histogram.size() && c.array_passes > 0
+                               ? static_cast<double>(c.boundary_histogram[at]) /
+                                     static_cast<double>(c.array_passes)
+                               : 0.0);
+        }
+        mix.push_back(std::move(shares));
+      }
+      InferenceOptions o = options.inference;
+      o.seed = ChipNoiseSeed(options.inference.seed, 0);
+      p.oracle_correct = RunOracle(net, p.config, mix, test, o).correct;
+      p.oracle_seconds = Seconds(t0);
+    }
   }
   return study;
 }
@@ -796,6 +817,32 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
     }
     out << line;
   }
+  bool oracle = false;
+  for (const StudyPoint& p : study.points) {
+    oracle = oracle || p.oracle_correct >= 0;
+  }
+  if (oracle) {
+    out << "\nOracle bound (first chip, each OSA point's B_D/A mix per layer, the passes of all "
+           "test images ranked by their actual cost instead of S: the squared error increase of "
+           "their outputs when going from the finest to the coarsest candidate used):\n";
+    out << "  point        OSA (chip 0)  oracle (chip 0) [95 %]   oracle - OSA  HCIM line at the "
+           "same energy\n";
+    for (const StudyPoint& p : study.points) {
+      if (p.oracle_correct < 0) {
+        continue;
+      }
+      const double n = static_cast<double>(p.result.images);
+      const double osa = static_cast<double>(p.result.correct) / n;
+      const double orc = static_cast<double>(p.oracle_correct) / n;
+      const double half = 1.96 * std::sqrt(orc * (1.0 - orc) / n);
+      const double h = HcimAccuracyAt(study, p.result.energy.per_mac_j);
+      std::snprintf(line, sizeof line, "  %-12s %8s %%   %8s %% [%s, %s]  %+9.2f %%   %s\n",
+                    p.name.c_str(), Percent(osa).c_str(), Percent(orc).c_str(),
+                    Percent(orc - half).c_str(), Percent(orc + half).c_str(), 100.0 * (orc - osa),
+                    std::isnan(h) ? "outside the HCIM range" : (Percent(h) + " %").c_str());
+      out << line;
+    }
+  }
   out << "\nB_D/A use per layer (array passes, test set):\n";
   const std::size_t layers = dcim.result.layer_counts.size();
   for (const StudyPoint& p : study.points) {
@@ -906,6 +953,10 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
   for (const StudyPoint& p : study.points) {
     std::snprintf(line, sizeof line, " %s %.1f s;", p.name.c_str(), p.seconds);
     out << line;
+    if (p.oracle_correct >= 0) {
+      std::snprintf(line, sizeof line, " its oracle %.1f s;", p.oracle_seconds);
+      out << line;
+    }
   }
   out << "\n";
 }
@@ -920,7 +971,7 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
   }
   csv << "point,mode,boundary,level,images,chips,accuracy,accuracy_lo,accuracy_hi,chip_min,"
          "chip_max,energy_per_mac_j,tops_per_w_8b_norm,gain_vs_dcim,seconds,osa_loss,saliency,"
-         "ose_orders,limit_spread";
+         "ose_orders,limit_spread,oracle_accuracy_chip0";
   for (int k = 0; k < study.chips; ++k) {
     csv << ",chip" << k << "_correct";
   }
@@ -953,6 +1004,13 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
       csv << buf;
     } else {
       csv << ",,,,";
+    }
+    if (p.oracle_correct >= 0) {
+      std::snprintf(buf, sizeof buf, ",%.6f",
+                    static_cast<double>(p.oracle_correct) / static_cast<double>(r.images));
+      csv << buf;
+    } else {
+      csv << ",";
     }
     for (int k = 0; k < study.chips; ++k) {
       csv << ","

@@ -57,6 +57,7 @@ struct StudyOptions {
   std::int64_t calibration_vectors = 20000;  // mse: per layer, drawn from the calibration split
   std::int64_t calibration_images = 200;     // task: the first images of the calibration split
   std::int64_t rank_passes = 2000;  // per layer: passes sampled for the saliency rank table
+  bool oracle = true;               // run the oracle bound of every OSA point (first chip)
   double nq_percentile = mac::kSaliencyFullScalePercentile;
   bool compensate = false;  // add the expected value of discarded orders
   std::uint64_t calibration_seed = 1;
@@ -142,6 +143,10 @@ struct StudyPoint {
   // and noise seed). DCIM is exact, so it runs once and every chip has its result.
   std::vector<std::int64_t> chip_correct;
   double seconds = 0.0;  // wall time of the inference, all chips
+  // OSA points: the oracle bound (oracle.h) on the first chip with this point's B_D/A mix per
+  // layer; -1 when not run.
+  std::int64_t oracle_correct = -1;
+  double oracle_seconds = 0.0;
 
   // The accuracy over the chips: their mean, and the 95 % interval of that mean (Student t over
   // the chips, which holds both the chip-to-chip spread and each chip's test-set sampling; with

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "mac/evaluate.h"
@@ -39,6 +40,10 @@ struct Tables {
   std::size_t columns = 0;
   double scale = 0.0;
   int threads = 1;
+  // Per image, the losses of the choices already evaluated (by a hash of the image's choice): a
+  // threshold search moves only the passes near the threshold, so most images repeat a choice.
+  // Each image is touched by one thread per loss call.
+  std::vector<std::unordered_map<std::uint64_t, double>> memo;
 
   std::size_t PassesPerImage() const { return positions * row_tiles * column_tiles; }
 
@@ -138,6 +143,7 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
   const std::size_t per_image = t->PassesPerImage();
   const auto length = static_cast<std::size_t>(l.Length());
   t->tiles.resize(count);
+  t->memo.resize(count);
   mac::LossData data;
   data.saliency.resize(count * per_image);
   const std::int64_t blocks =
@@ -184,7 +190,19 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
       std::vector<std::int64_t> acc;
       const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
       for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
-        loss[n] = t->ImageLoss(n, choice.subspan(n * per_image, per_image), maps, patches, acc);
+        const std::span<const int> mine = choice.subspan(n * per_image, per_image);
+        std::uint64_t key = 0x9E3779B97F4A7C15ULL;
+        for (int c : mine) {
+          key = mac::Mix64(key ^ static_cast<std::uint64_t>(c));
+        }
+        auto& memo = t->memo[n];
+        const auto hit = memo.find(key);
+        if (hit != memo.end()) {
+          loss[n] = hit->second;
+          continue;
+        }
+        loss[n] = t->ImageLoss(n, mine, maps, patches, acc);
+        memo.emplace(key, loss[n]);
       }
     });
     double sum = 0.0;

@@ -82,6 +82,7 @@ int Study(const std::vector<std::string>& args) {
   std::string boundaries = "5-10", candidates = "5,6,7,8,9,10", levels = "5.5,6.5,7.5,8.5,9.5";
   std::string saliency = mac::SaliencyKindName(options.saliency);
   std::string loss = net::OsaLossName(options.loss);
+  bool no_oracle = false;
   std::string out_dir = "results/network";
   std::int64_t test_images = -1;
   std::int64_t map_image = 0;
@@ -125,6 +126,8 @@ int Study(const std::vector<std::string>& args) {
       "level's at the last (0: every limit the level's, two candidates per point)")(
       "rank-passes", po::value(&options.rank_passes)->default_value(options.rank_passes),
       "calibration passes per layer sampled for the 'does S predict the loss' table")(
+      "no-oracle", po::bool_switch(&no_oracle),
+      "skip the oracle bound (each OSA point's mix with the passes ranked by their actual cost)")(
       "calibration-vectors",
       po::value(&options.calibration_vectors)->default_value(options.calibration_vectors),
       "input vectors per layer drawn from the calibration split")(
@@ -153,6 +156,7 @@ int Study(const std::vector<std::string>& args) {
   options.candidates = ParseList<int>("candidates", candidates);
   options.levels = ParseList<double>("levels", levels);
   options.saliency = mac::ParseSaliencyKind(saliency);
+  options.oracle = !no_oracle;
   options.loss = net::ParseOsaLoss(loss);
 
   const net::QuantizedNetwork q = net::ReadNetwork(common.network);
