@@ -19,8 +19,10 @@
 #include "network/hdf5_data.h"
 #include "network/image_set.h"
 #include "network/inference.h"
+#include "network/oracle.h"
 #include "network/quantized_network.h"
 #include "network/study.h"
+#include "network/task_loss.h"
 
 namespace cimchar::network {
 namespace {
@@ -249,6 +251,160 @@ TEST(Osa, LevelLimitsSitBetweenTheCandidateLosses) {
   EXPECT_THROW(LevelLimits(b, l, 7.5), UsageError);
 }
 
+TEST(Osa, LevelLimitsWithASpreadRiseToTheLevel) {
+  const std::vector<int> b = {5, 6, 7};
+  const std::vector<double> l = {1e-4, 4e-4, 1.6e-3};
+  constexpr double kRelTol = 1e-12;
+  // Two steps: the first at the loss of level 6.5 - 1 = 5.5, the last at the level's own.
+  const std::vector<double> spread = LevelLimits(b, l, 6.5, 1.0);
+  ASSERT_EQ(spread.size(), 2U);
+  EXPECT_NEAR(spread[0], 2e-4, 2e-4 * kRelTol);
+  EXPECT_NEAR(spread[1], 8e-4, 8e-4 * kRelTol);
+  // Without a spread both limits are the level's; a spread reaching below B_0 stops there.
+  EXPECT_NEAR(LevelLimits(b, l, 6.5, 0.0)[0], 8e-4, 8e-4 * kRelTol);
+  EXPECT_NEAR(LevelLimits(b, l, 6.0, 3.0)[0], 1e-4, 1e-4 * kRelTol);
+  EXPECT_THROW(LevelLimits(b, l, 6.5, -1.0), UsageError);
+}
+
+TEST(Osa, SpearmanCorrelationOnHandComputedRanks) {
+  const std::vector<double> x = {1, 2, 3, 4};
+  EXPECT_NEAR(SpearmanCorrelation(x, std::vector<double>{10, 20, 35, 400}), 1.0, 1e-12);
+  EXPECT_NEAR(SpearmanCorrelation(x, std::vector<double>{4, 3, 2, 1}), -1.0, 1e-12);
+  // Ties take their mean rank: x ranks 0.5 0.5 2.5 2.5 against 0 1 2 3 gives 4 / sqrt(4 x 5).
+  EXPECT_NEAR(SpearmanCorrelation(std::vector<double>{1, 1, 2, 2}, x), 4.0 / std::sqrt(20.0),
+              1e-12);
+  EXPECT_EQ(SpearmanCorrelation(std::vector<double>{3, 3, 3, 3}, x), 0.0);
+  EXPECT_THROW(SpearmanCorrelation(x, std::vector<double>{1, 2}), UsageError);
+}
+
+// The per-pass cost is the loss increase when that pass alone goes coarse: checked against the
+// loss itself, for the MSE loss and for the task loss.
+void ExpectPassCostIsTheLossIncrease(const mac::LossData& loss, std::size_t m) {
+  const std::size_t passes = loss.saliency.size();
+  const std::vector<int> base(passes, static_cast<int>(m));
+  const double base_loss = loss.loss(base);
+  const std::vector<std::size_t> some = {0, passes / 3, passes / 2, passes - 1};
+  const std::vector<double> cost = loss.pass_cost(m, some);
+  ASSERT_EQ(cost.size(), some.size());
+  for (std::size_t i = 0; i < some.size(); ++i) {
+    std::vector<int> moved = base;
+    moved[some[i]] = static_cast<int>(m + 1);
+    const double expected = loss.loss(moved) - base_loss;
+    EXPECT_NEAR(cost[i], expected, 1e-9 * std::max(1.0, std::abs(base_loss))) << "pass " << some[i];
+  }
+  EXPECT_THROW(loss.pass_cost(5, some), UsageError);
+}
+
+TEST(Osa, PassCostOfTheMseLossIsTheLossIncreaseOfOnePass) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const auto inputs = ReferenceLayerInputs(q, FirstImages(Calibration(), 50), 300, 1, 2);
+  for (std::size_t li : {std::size_t{1}, std::size_t{3}}) {
+    const QuantLayer& l = q.layers[li];
+    auto data = std::make_shared<const std::vector<std::int32_t>>(inputs[li]);
+    mac::RunOptions o;
+    o.mode = mac::Mode::kOsaHcim;
+    const mac::LossData loss = mac::MakeRelativeMseLoss(
+        macros.Array(li), o, mac::DataInputs(data, l.Length(), l.activation_bits),
+        {.samples = static_cast<std::int64_t>(data->size()) / l.Length(), .seed = 3, .threads = 2});
+    ExpectPassCostIsTheLossIncrease(loss, 3);
+  }
+}
+
+TEST(Osa, TaskLossRunsTheRemainingLayersBehindTheEarlierOnes) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const ImageSet images = FirstImages(Calibration(), 24);
+  mac::RunOptions dcim;
+  dcim.mode = mac::Mode::kDcim;
+  const NetworkConfig exact = UniformConfig("DCIM", dcim, q.layers.size());
+  // Behind DCIM layers, a layer sees the integer reference's inputs, every position in order.
+  const std::vector<FeatureMaps> before = RunLayersBefore(macros, exact, images, 2, {.threads = 2});
+  ASSERT_EQ(before.size(), 24U);
+  const auto reference = ReferenceLayerInputs(q, images, 1 << 30, 1, 2);
+  std::vector<std::int32_t> all, patches;
+  for (const FeatureMaps& m : before) {
+    m.Patches(patches);
+    all.insert(all.end(), patches.begin(), patches.end());
+  }
+  EXPECT_EQ(all, reference[2]);
+  // Behind noisy HCIM B=10 layers the inputs differ.
+  mac::RunOptions coarse;
+  coarse.boundary = 10;
+  const std::vector<FeatureMaps> noisy = RunLayersBefore(
+      macros, UniformConfig("HCIM", coarse, q.layers.size()), images, 2, {.threads = 2});
+  noisy.front().Patches(patches);
+  EXPECT_NE(patches,
+            std::vector<std::int32_t>(reference[2].begin(), reference[2].begin() + patches.size()));
+  mac::RunOptions osa;
+  osa.mode = mac::Mode::kOsaHcim;
+  const mac::LossData loss = MakeTaskLoss(macros, 2, before, images, osa, 5, 2);
+  ASSERT_EQ(loss.saliency.size(), 24U * 49U * 4U);  // images x positions x column tiles
+  // The cross-entropy grows from the finest to the coarsest candidate (layer 2 alone at B10,
+  // the other layers exact: by about 8 % on these images).
+  const double fine = loss.loss(std::vector<int>(loss.saliency.size(), 0));
+  const double coarse_loss = loss.loss(std::vector<int>(loss.saliency.size(), 5));
+  EXPECT_GT(fine, 0.0);
+  EXPECT_GT(coarse_loss, fine * 1.05);
+  ExpectPassCostIsTheLossIncrease(loss, 4);
+  EXPECT_THROW(MakeTaskLoss(macros, 2, before, FirstImages(Calibration(), 10), osa, 5, 2),
+               UsageError);
+}
+
+TEST(Osa, TaskLossCalibrationMeetsItsLimitsLevelByLevel) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  StudyOptions options;
+  options.loss = OsaLoss::kTask;
+  options.levels = {6.5};
+  options.limit_spread = 1.0;
+  options.calibration_images = 40;
+  options.rank_passes = 200;
+  options.inference.threads = 2;
+  const OsaCalibration cal = CalibrateOsa(macros, Calibration(), options);
+  ASSERT_EQ(cal.settings.size(), 1U);
+  const OsaSetting& s = cal.settings.front();
+  ASSERT_EQ(s.thresholds.size(), q.layers.size());
+  for (std::size_t li = 0; li < q.layers.size(); ++li) {
+    // The limits rise from the loss at level 5.5 to the loss at 6.5.
+    EXPECT_LT(s.limits[li].front(), s.limits[li].back()) << li;
+    EXPECT_GE(s.limits[li].back(), s.candidate_loss[li][1]) << li;
+    // (the cross-entropy of 40 images need not grow from B6 to B7; the limit stays at B6's then)
+    EXPECT_LE(s.limits[li].back(), std::max(s.candidate_loss[li][1], s.candidate_loss[li][2]))
+        << li;
+    EXPECT_TRUE(s.thresholds[li].met.back()) << li;
+    EXPECT_EQ(cal.layers[li].ranks.size(), 12U) << li;  // 3 kinds x s = 1..4
+  }
+  EXPECT_EQ(ParseOsaLoss("task"), OsaLoss::kTask);
+  EXPECT_THROW(ParseOsaLoss("cross-entropy"), UsageError);
+}
+
+TEST(Osa, OracleFollowsItsMixAndRanksPassesByTheirCost) {
+  const QuantizedNetwork& q = Net();
+  const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
+  const ImageSet test = FirstImages(TestSet(), 300);
+  mac::RunOptions osa;
+  osa.mode = mac::Mode::kOsaHcim;
+  const NetworkConfig config = UniformConfig("OSA", osa, q.layers.size());
+  auto mix_of = [&](std::vector<double> shares) {
+    return std::vector<std::vector<double>>(q.layers.size(), shares);
+  };
+  const InferenceOptions o{.seed = 1, .threads = 2};
+  // One candidate: the oracle is HCIM at that boundary (within sampling).
+  mac::RunOptions hcim;
+  hcim.boundary = 5;
+  const double b5 =
+      RunNetwork(macros, UniformConfig("HCIM", hcim, q.layers.size()), test, o).Accuracy();
+  const OracleResult all5 = RunOracle(macros, config, mix_of({1, 0, 0, 0, 0, 0}), test, o);
+  EXPECT_NEAR(all5.Accuracy(), b5, 0.03);
+  const double b10 = RunOracle(macros, config, mix_of({0, 0, 0, 0, 0, 1}), test, o).Accuracy();
+  // Half the passes at B5, the costliest: far more accurate than all at B10, and more than half
+  // way from B10 to B5 (a random half would fall near the middle or below).
+  const double half = RunOracle(macros, config, mix_of({0.5, 0, 0, 0, 0, 0.5}), test, o).Accuracy();
+  EXPECT_GT(half, 0.5 * (b5 + b10));
+  EXPECT_THROW(RunOracle(macros, config, mix_of({1, 0}), test, o), UsageError);
+}
+
 TEST(Osa, SaliencyFullScaleFollowsTheData) {
   const QuantizedNetwork& q = Net();
   const MacNetwork macros(q, mac::MacShape{}, calib::AnalyticMacro(), 1);
@@ -332,6 +488,12 @@ TEST(OsaStudy, SmallStudyReportsEveryModeAndWritesItsFiles) {
   EXPECT_NE(header.find(",chips,accuracy,accuracy_lo,accuracy_hi,chip_min,chip_max,"),
             std::string::npos);
   EXPECT_NE(header.find("chip2_correct"), std::string::npos);
+  EXPECT_NE(header.find(",osa_loss,saliency,ose_orders,limit_spread,oracle_accuracy_chip0"),
+            std::string::npos);
+  EXPECT_GE(study.points.back().oracle_correct, 0);
+  EXPECT_LT(study.points[1].oracle_correct, 0);  // HCIM has none
+  EXPECT_NE(report.str().find("against the mse loss"), std::string::npos);
+  EXPECT_NE(report.str().find("Oracle bound"), std::string::npos);
   fs::remove(csv);
 }
 
