@@ -177,10 +177,8 @@ std::vector<double> LevelLimits(const std::vector<int>& candidates,
   const std::size_t steps = candidates.size() - 1;
   std::vector<double> limits(steps);
   for (std::size_t i = 0; i < steps; ++i) {
-    const double below =
-        steps > 1 ? spread * static_cast<double>(steps - 1 - i) / static_cast<double>(steps - 1)
-                  : 0.0;
-    const double y = std::max<double>(candidates.front(), level - below);
+    const double middle = 0.5 * (candidates[i] + candidates[i + 1]);
+    const double y = std::min(level, std::max(level - spread, middle));
     limits[i] = std::max(i > 0 ? limits[i - 1] : 0.0, LevelLoss(candidates, candidate_loss, y));
   }
   return limits;

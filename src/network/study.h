@@ -29,10 +29,12 @@
 //     l_m = the loss with every pass of the layer at candidate B_m;
 //  3. an OSA point is named by a level x in B_D/A units; the loss "at" a level y between
 //     candidates B_k <= y <= B_(k+1) is l_k^(1-f) l_(k+1)^f, f = (y - B_k) / (B_(k+1) - B_k).
-//     The limit L_i of step i of the Fig. 3(b) search is the loss at level
-//     x - spread (b-2-i)/(b-2) (at least B_0): with spread 0 every limit is the loss at x, so the
-//     search mixes the two candidates around x (salient passes finer, the others coarser); a
-//     spread > 0 raises the limits step by step, so the passes spread over more candidates.
+//     The limit L_i of step i of the Fig. 3(b) search (B_i against B_(i+1), the passes below
+//     T_i at B_(i+1)) is the loss at level min(x, max(x - spread, (B_i + B_(i+1)) / 2)): with
+//     spread 0 every limit is the loss at x, so the search mixes the two candidates around x
+//     (salient passes finer, the others coarser); with a spread, the steps below x each stop
+//     half way between their two candidates, so the passes spread over the candidates from
+//     about x - spread up to the one above x.
 //     A level equal to a candidate with spread 0 asks for that candidate's loss: every pass
 //     there, HCIM with the OSE's overhead.
 
@@ -52,7 +54,7 @@ struct StudyOptions {
   int ose_orders = 3;
   mac::SaliencyKind saliency = mac::SaliencyKind::kUnsigned;
   std::vector<double> levels = {5.5, 6.5, 7.5, 8.5, 9.5};  // one OSA point each (B_D/A units)
-  double limit_spread = 0.0;  // B_D/A units: how far below the level the first limit lies
+  double limit_spread = 0.0;  // B_D/A units: how far below the level the search's limits reach
   OsaLoss loss = OsaLoss::kMse;
   std::int64_t calibration_vectors = 20000;  // mse: per layer, drawn from the calibration split
   std::int64_t calibration_images = 200;     // task: the first images of the calibration split

@@ -122,8 +122,9 @@ int Study(const std::vector<std::string>& args) {
       po::value(&options.calibration_images)->default_value(options.calibration_images),
       "task loss: calibration images used (the first of the calibration split)")(
       "limit-spread", po::value(&options.limit_spread)->default_value(options.limit_spread),
-      "B_D/A units: the first search step's limit is the loss at level - spread, rising to the "
-      "level's at the last (0: every limit the level's, two candidates per point)")(
+      "B_D/A units: search step i (B_i vs B_(i+1)) stops at the loss at level min(x, max(x - "
+      "spread, (B_i + B_(i+1))/2)), so a point uses the candidates from about x - spread up "
+      "(0: every limit the level's, two candidates per point)")(
       "rank-passes", po::value(&options.rank_passes)->default_value(options.rank_passes),
       "calibration passes per layer sampled for the 'does S predict the loss' table")(
       "no-oracle", po::bool_switch(&no_oracle),
