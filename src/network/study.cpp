@@ -80,17 +80,19 @@ std::string Percent(double x) {
 }  // namespace
 
 OsaLoss ParseOsaLoss(const std::string& text) {
-  for (OsaLoss loss : {OsaLoss::kMse, OsaLoss::kTask}) {
+  for (OsaLoss loss : {OsaLoss::kMse, OsaLoss::kTask, OsaLoss::kTaskErrors}) {
     if (text == OsaLossName(loss)) {
       return loss;
     }
   }
   throw UsageError("unknown OSA loss '" + text +
-                   "'; use mse (the layer's MAC-output MSE) or task "
-                   "(the network's cross-entropy)");
+                   "'; use mse (the layer's MAC-output MSE), task (the network's cross-entropy) or "
+                   "task-errors (its error rate)");
 }
 
-std::string OsaLossName(OsaLoss loss) { return loss == OsaLoss::kMse ? "mse" : "task"; }
+std::string OsaLossName(OsaLoss loss) {
+  return loss == OsaLoss::kMse ? "mse" : loss == OsaLoss::kTask ? "task" : "task-errors";
+}
 
 double SaliencyRank::Mean() const {
   double sum = 0.0;
@@ -403,8 +405,9 @@ OsaCalibration CalibrateOsa(const MacNetwork& net,
       mac::RunOptions osa = layer_options(li);
       const int nq = FullScale(array, osa, data, options);
       osa.ose.nq_full_scale = nq;
-      const mac::LossData loss = MakeTaskLoss(net, li, before, images, osa,
-                                              options.calibration_seed, options.inference.threads);
+      const mac::LossData loss = MakeTaskLoss(
+          net, li, before, images, osa, options.calibration_seed, options.inference.threads,
+          options.loss == OsaLoss::kTaskErrors ? TaskMeasure::kErrors : TaskMeasure::kCrossEntropy);
       std::vector<double> candidate_loss;
       if (s == 0) {
         cal.layers.push_back(DescribeLayer(array, data, nq, loss, options));
@@ -708,16 +711,18 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
                                               : ", predictions DIFFER from the reference")
         << "\n";
   }
-  std::snprintf(line, sizeof line,
-                "OSA-HCIM: thresholds found against the %s loss (%s), saliency %s, s = %d, limit "
-                "spread %g\n",
-                OsaLossName(study.loss).c_str(),
-                study.loss == OsaLoss::kMse
-                    ? "each layer's relative MAC-output MSE on exact activations"
-                    : "the network's cross-entropy on the calibration images, each layer behind "
-                      "the earlier layers' thresholds",
-                mac::SaliencyKindName(study.saliency).c_str(), study.ose_orders,
-                study.limit_spread);
+  std::snprintf(
+      line, sizeof line,
+      "OSA-HCIM: thresholds found against the %s loss (%s), saliency %s, s = %d, limit "
+      "spread %g\n",
+      OsaLossName(study.loss).c_str(),
+      study.loss == OsaLoss::kMse ? "each layer's relative MAC-output MSE on exact activations"
+      : study.loss == OsaLoss::kTask
+          ? "the network's cross-entropy on the calibration images, each layer behind "
+            "the earlier layers' thresholds"
+          : "the network's error rate on the calibration images, each layer behind "
+            "the earlier layers' thresholds",
+      mac::SaliencyKindName(study.saliency).c_str(), study.ose_orders, study.limit_spread);
   out << line;
   out << "\nAccuracy vs energy efficiency (paper Fig. 8: HCIM 1.56x and OSA-HCIM 1.95x vs DCIM "
          "at < 2 % accuracy loss, ResNet18/CIFAR100)\n";
@@ -853,7 +858,7 @@ void PrintStudy(std::ostream& out, const Study& study, double tolerance) {
     }
   }
   out << "\nOSA calibration (per layer, " << study.calibration_images
-      << (study.loss == OsaLoss::kTask ? "; task loss: the first level's calibration" : "")
+      << (study.loss != OsaLoss::kMse ? "; task loss: the first level's calibration" : "")
       << "):\n";
   out << "  layer  vectors  N/Q full scale  S=0 passes  loss with every pass at each candidate\n";
   for (std::size_t li = 0; li < study.osa.layers.size(); ++li) {

@@ -22,7 +22,8 @@
 //  2. the loss (StudyOptions::loss) is either
 //     - mse: the relative MSE of the layer's MAC outputs (mac::MakeRelativeMseLoss) on the exact
 //       activations (the integer reference's), every level from the same data; or
-//     - task: the network's cross-entropy on the calibration images (MakeTaskLoss), level by
+//     - task: the network's cross-entropy (task-errors: error rate) on the calibration images
+//       (MakeTaskLoss), level by
 //       level and layer by layer: layer i is calibrated on the activations that layers 0..i-1
 //       with the thresholds already found for that level produce on the macro, the layers
 //       after it exact;
@@ -41,8 +42,9 @@
 namespace cimchar::network {
 
 // The loss the OSA thresholds are searched against.
-enum class OsaLoss { kMse, kTask };
-// Parses "mse" or "task". Failures: UsageError naming the value.
+enum class OsaLoss { kMse, kTask, kTaskErrors };
+// Parses "mse", "task" (cross-entropy) or "task-errors" (error rate). Failures: UsageError
+// naming the value.
 OsaLoss ParseOsaLoss(const std::string& text);
 std::string OsaLossName(OsaLoss loss);
 

@@ -16,8 +16,13 @@ namespace {
 
 constexpr std::int64_t kImagesPerBlock = 4;
 
-// -log softmax(scale * acc)[label] over the first `classes` accumulators.
-double CrossEntropy(std::span<const std::int64_t> acc, int classes, double scale, int label) {
+// -log softmax(scale * acc)[label] over the first `classes` accumulators, or with `errors` 1 when
+// the first largest accumulator is not the label's, else 0.
+double ImageMeasure(
+    std::span<const std::int64_t> acc, int classes, double scale, int label, bool errors) {
+  if (errors) {
+    return std::max_element(acc.begin(), acc.begin() + classes) - acc.begin() == label ? 0.0 : 1.0;
+  }
   double top = -INFINITY;
   for (int c = 0; c < classes; ++c) {
     top = std::max(top, scale * static_cast<double>(acc[static_cast<std::size_t>(c)]));
@@ -39,6 +44,7 @@ struct Tables {
   std::size_t positions = 0, row_tiles = 0, column_tiles = 0, outputs = 0, candidates = 0;
   std::size_t columns = 0;
   double scale = 0.0;
+  bool errors = false;
   int threads = 1;
   // Per image, the losses of the choices already evaluated (by a hash of the image's choice): a
   // threshold search moves only the passes near the threshold, so most images repeat a choice.
@@ -70,7 +76,7 @@ struct Tables {
     }
     const int label = labels[n];
     if (l.logits) {
-      return CrossEntropy(acc, l.outputs, scale, label);
+      return ImageMeasure(acc, l.outputs, scale, label, errors);
     }
     maps = before[n];
     maps.Advance(acc);
@@ -79,7 +85,7 @@ struct Tables {
       maps.Patches(patches);
       ReferenceAccumulators(next, patches, acc);
       if (next.logits) {
-        return CrossEntropy(acc, next.outputs, scale, label);
+        return ImageMeasure(acc, next.outputs, scale, label, errors);
       }
       maps.Advance(acc);
     }
@@ -95,18 +101,20 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
                            const ImageSet& images,
                            const mac::RunOptions& osa,
                            std::uint64_t seed,
-                           int threads) {
+                           int threads,
+                           TaskMeasure measure) {
   const QuantizedNetwork& q = net.Network();
   if (layer >= q.layers.size()) {
     throw UsageError("task loss: layer " + std::to_string(layer) + " is outside the network's " +
                      std::to_string(q.layers.size()) + " layers");
   }
   const double scale = q.layers.back().output_scale;
-  if (!(scale > 0.0)) {
-    throw UsageError(q.path +
-                     ": the logits layer states no output_scale, which the task loss "
-                     "(cross-entropy) needs; use the MSE loss or rewrite the file with "
-                     "tools/networks/qnet.py");
+  if (measure == TaskMeasure::kCrossEntropy && !(scale > 0.0)) {
+    throw UsageError(
+        q.path +
+        ": the logits layer states no output_scale, which the task loss "
+        "(cross-entropy) needs; use the MSE loss or the error count, or rewrite the file with "
+        "tools/networks/qnet.py");
   }
   if (static_cast<std::int64_t>(before.size()) != images.Count() || before.empty()) {
     throw UsageError("task loss: " + std::to_string(before.size()) + " feature maps for " +
@@ -138,6 +146,7 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
   t->candidates = runners.size();
   t->columns = static_cast<std::size_t>(array.Shape().columns);
   t->scale = scale;
+  t->errors = measure == TaskMeasure::kErrors;
   t->threads = threads;
   const auto count = static_cast<std::size_t>(images.Count());
   const std::size_t per_image = t->PassesPerImage();

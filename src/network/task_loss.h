@@ -18,6 +18,10 @@
 
 namespace cimchar::network {
 
+// What the task loss counts per image: the cross-entropy of its logits, or 1 when it is
+// misclassified (the error rate).
+enum class TaskMeasure { kCrossEntropy, kErrors };
+
 // The calibration set of layer `layer` for `images` (labels used), whose feature maps before
 // that layer are `before` (RunLayersBefore; one per image): every position of every image is a
 // calibration vector, in image and position order, and its array passes in (row tile, column
@@ -25,7 +29,8 @@ namespace cimchar::network {
 // OSA-HCIM forced to B (the saliency orders digital), image n drawing its noise from stream
 // (seed, n, layer, m); a choice combines the candidates' row-tile partial sums per pass, the
 // accumulators are rounded and requantized as RunNetwork does, and the remaining layers run
-// exactly. loss(choice): the mean over the images of -log softmax(output_scale * acc)[label];
+// exactly. loss(choice): the mean over the images of -log softmax(output_scale * acc)[label]
+// (kCrossEntropy) or of "the largest acc is not the label's" (kErrors, ties to the first index);
 // pass_cost as mac::LossData says, on that mean. Failures: UsageError when the logits layer has no
 // output scale, `before` does not match the images, or `osa` is invalid. Ownership: the loss owns
 // its tables. Thread-safety: building uses `threads` threads, and so does each loss call.
@@ -35,6 +40,7 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
                            const ImageSet& images,
                            const mac::RunOptions& osa,
                            std::uint64_t seed,
-                           int threads);
+                           int threads,
+                           TaskMeasure measure = TaskMeasure::kCrossEntropy);
 
 }  // namespace cimchar::network

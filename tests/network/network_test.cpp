@@ -349,6 +349,13 @@ TEST(Osa, TaskLossRunsTheRemainingLayersBehindTheEarlierOnes) {
   EXPECT_GT(fine, 0.0);
   EXPECT_GT(coarse_loss, fine * 1.05);
   ExpectPassCostIsTheLossIncrease(loss, 4);
+  // The error count: a share of the images, more of them wrong at B10 than at B5 in layer 2.
+  const mac::LossData errors =
+      MakeTaskLoss(macros, 2, before, images, osa, 5, 2, TaskMeasure::kErrors);
+  const double errors_fine = errors.loss(std::vector<int>(errors.saliency.size(), 0));
+  const double errors_coarse = errors.loss(std::vector<int>(errors.saliency.size(), 5));
+  EXPECT_DOUBLE_EQ(errors_fine * 24.0, std::round(errors_fine * 24.0));
+  EXPECT_LE(errors_fine, errors_coarse);
   EXPECT_THROW(MakeTaskLoss(macros, 2, before, FirstImages(Calibration(), 10), osa, 5, 2),
                UsageError);
 }
@@ -376,6 +383,7 @@ TEST(Osa, TaskLossCalibrationMeetsItsLimitsLevelByLevel) {
     EXPECT_EQ(cal.layers[li].ranks.size(), 12U) << li;  // 3 kinds x s = 1..4
   }
   EXPECT_EQ(ParseOsaLoss("task"), OsaLoss::kTask);
+  EXPECT_EQ(ParseOsaLoss("task-errors"), OsaLoss::kTaskErrors);
   EXPECT_THROW(ParseOsaLoss("cross-entropy"), UsageError);
 }
 

@@ -121,8 +121,9 @@ int Study(const std::vector<std::string>& args) {
       "saliency", po::value(&saliency)->default_value(saliency),
       "how the sign plane's 1-bit MACs enter S: unsigned, signed or magnitude")(
       "loss", po::value(&loss)->default_value(loss),
-      "OSA threshold loss: mse (each layer's MAC-output MSE on exact activations) or task (the "
-      "network's cross-entropy, each layer behind the earlier layers' thresholds)")(
+      "OSA threshold loss: mse (each layer's MAC-output MSE on exact activations), task (the "
+      "network's cross-entropy, each layer behind the earlier layers' thresholds) or task-errors "
+      "(its error rate)")(
       "calibration-images",
       po::value(&options.calibration_images)->default_value(options.calibration_images),
       "task loss: calibration images used (the first of the calibration split)")(
