@@ -36,16 +36,14 @@ OracleResult RunOracle(const MacNetwork& net,
                      std::to_string(mix.size()) + "; the network has " +
                      std::to_string(q.layers.size()));
   }
-  // Every image's maps before layer 0 (the checks of RunLayersBefore on an empty configuration
-  // would run no layer: start them here).
+  // Every image's maps before layer 0 (and the checks of the images and the options).
   const std::int64_t count = images.Count();
-  if (images.height != q.input_height || images.width != q.input_width) {
-    throw UsageError(images.source + ": images do not fit " + q.path);
+  NetworkConfig checked = config;
+  for (mac::RunOptions& o : checked.layers) {
+    o.mode = mac::Mode::kOsaHcim;
+    o.ose.thresholds.assign(o.ose.candidates.empty() ? 0 : o.ose.candidates.size() - 1, 0);
   }
-  std::vector<FeatureMaps> maps(static_cast<std::size_t>(count), FeatureMaps(q));
-  for (std::int64_t n = 0; n < count; ++n) {
-    maps[static_cast<std::size_t>(n)].Start(images.Image(n));
-  }
+  std::vector<FeatureMaps> maps = RunLayersBefore(net, checked, images, 0, options);
   OracleResult result;
   result.images = count;
   result.predictions.assign(static_cast<std::size_t>(count), 0);
