@@ -157,6 +157,9 @@ struct Macro {
   Geometry geometry;
   OperatingPoint point;
   LineTransfer line;
+  // The column readout the model converts with (a name mac::Readouts() lists): "sar" reads
+  // `adc`.
+  std::string readout = "sar";
   AdcTransfer adc;
   Energies energy;
   std::vector<TableSource> sources;

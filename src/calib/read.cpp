@@ -240,6 +240,12 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
 
 void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
   const std::string file = store.path().string();
+  if (request.adc_lo_frac || request.adc_hi_frac) {
+    throw UsageError(
+        "--adc-lo/--adc-hi set the ADC window of the analytic placeholder only; the window of "
+        "a characterized converter is where its transitions are (" +
+        file + "): characterize the ADC with other adc.vref/adc.vcm keys to move it");
+  }
   const auto per_code = Expect("V", schema::kCodeAxis);
   const lut::Table& mean = Need(store, schema::kAdcTransitionV, lut::Statistic::kMean, per_code);
   const lut::Table& stat =
@@ -476,27 +482,120 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
                      " (one row's DAC driving its GBL, return-to-zero, per code)";
 }
 
+bool HasRole(const Macro& m, const std::string& role) {
+  return std::any_of(m.sources.begin(), m.sources.end(),
+                     [&](const TableSource& s) { return s.role == role; });
+}
+
+// One role: its reader, and what the macro keeps without its table (the placeholder, placed on
+// what the roles before it read, and a note).
+struct RoleReader {
+  Role role;
+  void (*read)(const lut::Store& store, const Request& request, Macro& m);
+  void (*absent)(const AnalyticOptions& analytic, Macro& m);
+};
+
+// The roles in reading order: the line first (the converter's placeholder is placed on it).
+const std::vector<RoleReader>& Readers() {
+  static const std::vector<RoleReader> kReaders = {
+      {{"apath", "analog chain table"},
+       ReadApath,
+       [](const AnalyticOptions&, Macro& m) {
+         m.notes.push_back(
+             "line, analog op and DAC energies: not characterized (no apath table): analytic "
+             "placeholder (ideal line, 1 % static sigma)");
+       }},
+      {{"adc", "ADC table"},
+       ReadAdc,
+       [](const AnalyticOptions& analytic, Macro& m) {
+         m.notes.push_back(
+             "ADC: not characterized (no adc table): analytic placeholder (ideal transitions "
+             "over the requested window)");
+         if (HasRole(m, "apath")) {
+           // The placeholder's window is in fractions of full scale: place it on this line.
+           const double fs = m.FullScaleV();
+           const int levels = 1 << m.geometry.adc_bits;
+           const double lo = m.line.baseline_v + analytic.adc_lo_frac * (fs - m.line.baseline_v);
+           const double lsb =
+               (analytic.adc_hi_frac - analytic.adc_lo_frac) * (fs - m.line.baseline_v) / levels;
+           for (int k = 1; k < levels; ++k) {
+             m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
+           }
+           m.adc.window_lsb_v = lsb;
+         }
+       }},
+      {{"adder_tree", "adder tree table"},
+       ReadAdderTree,
+       [](const AnalyticOptions&, Macro& m) {
+         // The placeholder's tree, for the row count the tables set.
+         m.energy.adder_tree_j = AnalyticMacro({.geometry = m.geometry}).energy.adder_tree_j;
+         m.notes.push_back(
+             "adder tree energy and leakage: not characterized (no adder_tree table): analytic "
+             "placeholders");
+       }},
+      {{"digital", "digital table (accumulator, D_MULT, precharge, word lines, GBLB, leakage)"},
+       ReadDigital,
+       [](const AnalyticOptions&, Macro& m) {
+         m.notes.push_back(
+             "D_MULT, accumulator, precharge, word-line, GBLB and leakage energies, N/Q, OSE: not "
+             "characterized (no digital table): analytic placeholders");
+       }},
+      {{"dac", "DAC table"},
+       ReadDac,
+       [](const AnalyticOptions&, Macro& m) {
+         m.notes.push_back("DAC energy: not characterized (no dac table): analytic placeholder");
+       }},
+  };
+  return kReaders;
+}
+
 }  // namespace
+
+const std::vector<Role>& Roles() {
+  static const std::vector<Role> kRoles = [] {
+    std::vector<Role> roles;
+    for (const RoleReader& r : Readers()) {
+      roles.push_back(r.role);
+    }
+    return roles;
+  }();
+  return kRoles;
+}
+
+fs::path Sources::Of(const std::string& role) const {
+  const auto it = files.find(role);
+  return it == files.end() ? fs::path() : it->second;
+}
+
+void Sources::Override(const Sources& other) {
+  for (const auto& [role, file] : other.files) {
+    if (!file.empty()) {
+      files[role] = file;
+    }
+  }
+}
+
+bool Sources::Empty() const {
+  return std::all_of(files.begin(), files.end(), [](const auto& f) { return f.second.empty(); });
+}
 
 Sources SourcesInFolder(const fs::path& dir) {
   if (!fs::is_directory(dir)) {
     throw UsageError("'" + dir.string() + "' is not a folder of characterization results");
   }
   Sources s;
-  const auto pick = [&](const char* name) {
-    const fs::path p = dir / (std::string(name) + ".h5");
-    return fs::exists(p) ? p : fs::path();
-  };
-  s.apath = pick("apath");
-  s.adc = pick("adc");
-  s.adder_tree = pick("adder_tree");
-  s.digital = pick("digital");
-  s.dac = pick("dac");
+  std::string names;
+  for (const Role& role : Roles()) {
+    const fs::path p = dir / (role.name + ".h5");
+    names += (names.empty() ? "" : ", ") + role.name + ".h5";
+    if (fs::exists(p)) {
+      s.files[role.name] = p;
+    }
+  }
   if (s.Empty()) {
-    throw UsageError(
-        "'" + dir.string() +
-        "' holds none of apath.h5, adc.h5, adder_tree.h5, digital.h5, dac.h5 (run cimchar "
-        "characterize with those recipes, or name the files with --apath etc.)");
+    throw UsageError("'" + dir.string() + "' holds none of " + names +
+                     " (run cimchar characterize with those recipes, or name the files with "
+                     "--apath etc.)");
   }
   return s;
 }
@@ -548,59 +647,31 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   m.notes.clear();
   m.notes.push_back("operating point: " + request.point.Describe() +
                     " (interpolated; outside the grid is refused)");
-  std::optional<lut::Store> apath, adc, adder_tree, digital, dac;
-  const auto open = [&](const fs::path& p, const char* role, std::optional<lut::Store>& s) {
+  std::map<std::string, lut::Store> stores;
+  for (const RoleReader& r : Readers()) {
+    const fs::path p = sources.Of(r.role.name);
     if (p.empty()) {
-      return;
+      r.absent(analytic, m);
+      continue;
     }
-    s.emplace(lut::Store::Open(p));
-    if (!s->complete()) {
+    const lut::Store& store = stores.emplace(r.role.name, lut::Store::Open(p)).first->second;
+    if (!store.complete()) {
       throw UsageError("'" + p.string() +
                        "' is a snapshot of an unfinished run (no tables yet): resume it with "
                        "cimchar characterize ... --resume");
     }
-    m.sources.push_back(SourceOf(role, *s));
-  };
-  open(sources.apath, "apath", apath);
-  open(sources.adc, "adc", adc);
-  open(sources.adder_tree, "adder_tree", adder_tree);
-  open(sources.digital, "digital", digital);
-  open(sources.dac, "dac", dac);
-
-  if (apath) {
-    ReadApath(*apath, request, m);
-  } else {
-    m.notes.push_back(
-        "line, analog op and DAC energies: not characterized (no apath table): analytic "
-        "placeholder (ideal line, 1 % static sigma)");
+    m.sources.push_back(SourceOf(r.role.name, store));
+    r.read(store, request, m);
   }
   m.geometry.analog_window = request.analog_window.value_or(m.geometry.dac_bits);
-  if (adc) {
-    if (request.adc_lo_frac || request.adc_hi_frac) {
-      throw UsageError(
-          "--adc-lo/--adc-hi set the ADC window of the analytic placeholder only; the window of "
-          "a characterized converter is where its transitions are (" +
-          sources.adc.string() +
-          "): characterize the ADC with other adc.vref/adc.vcm keys to move it");
-    }
-    ReadAdc(*adc, request, m);
-  } else {
-    m.notes.push_back(
-        "ADC: not characterized (no adc table): analytic placeholder (ideal transitions over "
-        "the requested window)");
-    if (apath) {
-      // The placeholder's window is in fractions of full scale: place it on this line.
-      const double fs = m.FullScaleV();
-      const int levels = 1 << m.geometry.adc_bits;
-      const double lo = m.line.baseline_v + analytic.adc_lo_frac * (fs - m.line.baseline_v);
-      const double lsb =
-          (analytic.adc_hi_frac - analytic.adc_lo_frac) * (fs - m.line.baseline_v) / levels;
-      for (int k = 1; k < levels; ++k) {
-        m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
-      }
-      m.adc.window_lsb_v = lsb;
-    }
-  }
+  const auto role = [&](const char* name) {
+    const auto it = stores.find(name);
+    return it == stores.end() ? nullptr : &it->second;
+  };
+  const lut::Store* apath = role("apath");
+  const lut::Store* adc = role("adc");
+  const lut::Store* adder_tree = role("adder_tree");
+  const lut::Store* digital = role("digital");
   if (apath && adc) {
     // One converter: the one sampling the line in the apath table is the one the adc table
     // characterizes (a table describes the circuit the model simulates).
@@ -626,22 +697,6 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
       }
     }
   }
-  if (adder_tree) {
-    ReadAdderTree(*adder_tree, request, m);
-  } else {
-    // The placeholder's tree, for the row count the tables set.
-    m.energy.adder_tree_j = AnalyticMacro({.geometry = m.geometry}).energy.adder_tree_j;
-    m.notes.push_back(
-        "adder tree energy and leakage: not characterized (no adder_tree table): analytic "
-        "placeholders");
-  }
-  if (digital) {
-    ReadDigital(*digital, request, m);
-  } else {
-    m.notes.push_back(
-        "D_MULT, accumulator, precharge, word-line, GBLB and leakage energies, N/Q, OSE: not "
-        "characterized (no digital table): analytic placeholders");
-  }
   if (adder_tree && digital) {
     const auto cycle = [&](const lut::Store& s, std::string_view q) {
       return Scalar(s, q, "s", At(request.point));
@@ -654,12 +709,6 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
                         Num(digital_s * 1e9) + " ns: characterize both with one t_cycle");
     }
   }
-  if (dac) {
-    ReadDac(*dac, request, m);
-  } else {
-    m.notes.push_back("DAC energy: not characterized (no dac table): analytic placeholder");
-  }
-
   // Can the line reach every ADC code?
   const AdcTransfer& a = m.adc;
   if (a.transition_v.back() >= m.FullScaleV()) {
