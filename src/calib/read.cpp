@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "calib/comparator_schema.h"
 #include "calib/schema.h"
 #include "core/error.h"
 #include "lut/store.h"
@@ -482,6 +483,58 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
                      " (one row's DAC driving its GBL, return-to-zero, per code)";
 }
 
+// The comparator readout (binary: one comparator, ternary: two); `comparators` is what the
+// readout needs, the table must have been made for it.
+void ReadComparators(const lut::Store& store, const Request& request, Macro& m, int comparators) {
+  const std::string file = store.path().string();
+  const auto stated = Parameter(store, "comparator.comparators");
+  if (!stated || *stated != std::to_string(comparators)) {
+    throw UsageError(
+        "'" + file + "' characterizes " + stated.value_or("an unknown number of") +
+        " comparator(s) per column, but the " + request.readout + " readout has " +
+        std::to_string(comparators) +
+        ": characterize it with --comparator.comparators=" + std::to_string(comparators));
+  }
+  const lut::Coordinates at = At(request.point);
+  ComparatorReadout& c = m.comparator;
+  c = {};
+  const std::vector<std::pair<std::string_view, std::string_view>> names =
+      comparators == 1
+          ? std::vector<
+                std::pair<std::string_view, std::string_view>>{{schema::kComparatorThresholdMidV,
+                                                                schema::kComparatorOffsetMidV}}
+          : std::vector<std::pair<std::string_view, std::string_view>>{
+                {schema::kComparatorThresholdLowV, schema::kComparatorOffsetLowV},
+                {schema::kComparatorThresholdHighV, schema::kComparatorOffsetHighV}};
+  double noise_sq = 0.0;
+  for (const auto& [threshold, offset] : names) {
+    c.threshold_v.push_back(Scalar(store, threshold, "V", at));
+    c.threshold_static_sigma_v.push_back(
+        Look(store, Need(store, offset, lut::Statistic::kStaticSigma, Expect("V")), at));
+    const lut::Table* dyn = Optional(store, offset, lut::Statistic::kDynamicSigma, Expect("V"));
+    const double noise = LookOr(store, dyn, at, 0.0);
+    noise_sq += noise * noise;
+  }
+  c.noise_sigma_v = std::sqrt(noise_sq / comparators);
+  c.energy_decision_j = std::max(0.0, Scalar(store, schema::kComparatorEnergyDecision, "J", at));
+  c.reference_energy_j = std::max(0.0, Scalar(store, schema::kComparatorReferenceEnergy, "J", at));
+  c.kickback_v = Scalar(store, schema::kComparatorKickbackV, "V", at);
+  m.energy.adc_conversion = {comparators * c.energy_decision_j + c.reference_energy_j,
+                             "measured: " + std::to_string(comparators) + " x " +
+                                 std::string(schema::kComparatorEnergyDecision) + " + " +
+                                 std::string(schema::kComparatorReferenceEnergy) + " in " + file};
+  std::string levels;
+  for (std::size_t k = 0; k < c.threshold_v.size(); ++k) {
+    levels += (k ? ", " : "") + Num(c.threshold_v[k] * 1e3) + " mV (offset sigma " +
+              Num(c.threshold_static_sigma_v[k] * 1e3) + " mV)";
+  }
+  m.notes.push_back(request.readout + " readout: " + file + ", thresholds " + levels + ", noise " +
+                    Num(c.noise_sigma_v * 1e3) + " mV per decision, " +
+                    Num(c.energy_decision_j * 1e15) + " fJ per decision + " +
+                    Num(c.reference_energy_j * 1e15) + " fJ reference per conversion, kickback " +
+                    Num(c.kickback_v * 1e3) + " mV");
+}
+
 bool HasRole(const Macro& m, const std::string& role) {
   return std::any_of(m.sources.begin(), m.sources.end(),
                      [&](const TableSource& s) { return s.role == role; });
@@ -505,7 +558,7 @@ const std::vector<RoleReader>& Readers() {
              "line, analog op and DAC energies: not characterized (no apath table): analytic "
              "placeholder (ideal line, 1 % static sigma)");
        }},
-      {{"adc", "ADC table"},
+      {{"adc", "ADC table", "sar"},
        ReadAdc,
        [](const AnalyticOptions& analytic, Macro& m) {
          m.notes.push_back(
@@ -545,6 +598,19 @@ const std::vector<RoleReader>& Readers() {
        [](const AnalyticOptions&, Macro& m) {
          m.notes.push_back("DAC energy: not characterized (no dac table): analytic placeholder");
        }},
+      {{"binary",
+        "binary readout table (cimchar characterize comparator "
+        "--comparator.comparators=1)",
+        "binary"},
+       [](const lut::Store& store, const Request& request, Macro& m) {
+         ReadComparators(store, request, m, 1);
+       },
+       [](const AnalyticOptions&, Macro&) {}},
+      {{"ternary", "ternary readout table (cimchar characterize comparator)", "ternary"},
+       [](const lut::Store& store, const Request& request, Macro& m) {
+         ReadComparators(store, request, m, 2);
+       },
+       [](const AnalyticOptions&, Macro&) {}},
   };
   return kReaders;
 }
@@ -640,6 +706,12 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   analytic.adc_hi_frac = request.adc_hi_frac.value_or(analytic.adc_hi_frac);
   Macro m = AnalyticMacro(analytic);
   m.point = request.point;
+  m.readout = request.readout;
+  if (request.readout != "sar" && sources.Of(request.readout).empty()) {
+    throw UsageError("the " + request.readout + " readout needs its table (" + request.readout +
+                     ".h5 in --lut, or --" + request.readout +
+                     " F.h5): cimchar characterize comparator writes it");
+  }
   if (sources.Empty()) {
     return m;
   }
@@ -649,6 +721,9 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
                     " (interpolated; outside the grid is refused)");
   std::map<std::string, lut::Store> stores;
   for (const RoleReader& r : Readers()) {
+    if (!r.role.readout.empty() && r.role.readout != request.readout) {
+      continue;  // another readout's table
+    }
     const fs::path p = sources.Of(r.role.name);
     if (p.empty()) {
       r.absent(analytic, m);
@@ -711,17 +786,19 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   }
   // Can the line reach every ADC code?
   const AdcTransfer& a = m.adc;
-  if (a.transition_v.back() >= m.FullScaleV()) {
+  if (m.readout != "sar") {
+    // Another readout's reach is its own.
+  } else if (a.transition_v.back() >= m.FullScaleV()) {
     m.notes.push_back("WARNING: the ADC's top transition (" + Num(a.transition_v.back() * 1e3) +
                       " mV) lies above the line's full scale (" + Num(m.FullScaleV() * 1e3) +
                       " mV): the top code is unreachable");
   }
-  if (a.transition_v.front() <= m.line.baseline_v) {
+  if (m.readout == "sar" && a.transition_v.front() <= m.line.baseline_v) {
     m.notes.push_back("WARNING: the ADC's first transition (" + Num(a.transition_v.front() * 1e3) +
                       " mV) lies below the line's baseline (" + Num(m.line.baseline_v * 1e3) +
                       " mV): code 0 is unreachable");
   }
-  if (m.line.superposition_error_v >= 0.0) {
+  if (m.line.superposition_error_v >= 0.0 && m.readout == "sar") {
     m.notes.push_back("line superposition (bench checks, |mean| + 3 sigma): " +
                       Num(m.line.superposition_error_v * 1e3) +
                       " mV = " + Num(m.line.superposition_error_v / a.LsbV()) + " ADC LSB");

@@ -26,6 +26,7 @@ namespace cimchar::calib {
 struct Role {
   std::string name;
   std::string help;
+  std::string readout;  // the readout whose tables these are; empty: every readout's
 };
 
 // Every role, in the order ReadMacro reads them. Thread-safety: a constant.
@@ -53,6 +54,8 @@ Sources SourcesInFolder(const std::filesystem::path& dir);
 // the analytic placeholder. The analog window may be narrowed below the DAC's bits.
 struct Request {
   OperatingPoint point;
+  // The column readout (mac::Readouts()): its tables are read, other readouts' are not.
+  std::string readout = "sar";
   std::optional<int> rows;
   std::optional<int> columns;
   std::optional<int> dac_bits;

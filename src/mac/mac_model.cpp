@@ -194,7 +194,9 @@ MacArray::MacArray(const MacShape& shape,
               code_frac16_.begin());
 
   // Static errors per column: one stream per (chip, row tile, column).
-  const std::size_t per_group = (2 + static_cast<std::size_t>(levels) - 1) * kL;
+  column_values_ = readout_->FitsColumns() ? levels : 0;
+  const std::size_t per_group =
+      (2 + static_cast<std::size_t>(levels) - 1 + static_cast<std::size_t>(column_values_)) * kL;
   statics_.assign(static_cast<std::size_t>(row_tiles_) * groups * per_group, 0.0);
   const std::vector<double>& tv = readout_->ThresholdsV();
   double offset_v = 0.0;
@@ -223,6 +225,54 @@ MacArray::MacArray(const MacShape& shape,
       }
     }
   }
+  if (column_values_ != 0) {
+    FitColumnValues(chip_seed);
+  }
+}
+
+void MacArray::FitColumnValues(std::uint64_t chip_seed) {
+  // Calibration ops of uniform random operands (W ~ Bernoulli(1/2), a uniform DAC code per
+  // row), converted by each column with its own static errors and noise; the readout fits the
+  // column's code values to their ideal fractions.
+  constexpr int kCalibrationOps = 256;
+  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+  const int levels = readout_->Levels();
+  const int top = (1 << shape_.dac_bits) - 1;
+  const std::size_t per_group = kernel::StaticsPerGroup(View());
+  kernel::RunView run;  // every error on, as the model runs
+  std::vector<std::int64_t> rows_at_code(static_cast<std::size_t>(top) + 1);
+  std::vector<int> codes(kCalibrationOps);
+  std::vector<double> ideal(kCalibrationOps);
+  for (int t = 0; t < row_tiles_; ++t) {
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      for (int l = 0; l < groups_[g].lanes; ++l) {
+        const int c = groups_[g].first_column + l;
+        Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
+                           0xca1bu));
+        for (int n = 0; n < kCalibrationOps; ++n) {
+          std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
+          std::int64_t sum = 0;
+          for (int r = 0; r < shape_.rows; ++r) {
+            if (rng.Below(2) == 1) {
+              const auto code = static_cast<int>(rng.Below(static_cast<std::uint32_t>(top) + 1));
+              ++rows_at_code[static_cast<std::size_t>(code)];
+              sum += code;
+            }
+          }
+          codes[static_cast<std::size_t>(n)] =
+              kernel::ConvertOne(View(), run, t, static_cast<int>(g), l, rows_at_code.data(), rng);
+          ideal[static_cast<std::size_t>(n)] =
+              static_cast<double>(sum) / (static_cast<double>(shape_.rows) * top);
+        }
+        const std::vector<double> values = readout_->FitColumn(codes, ideal, code_frac_);
+        double* st = &statics_[(t * groups_.size() + g) * per_group];
+        for (int k = 0; k < levels; ++k) {
+          st[(static_cast<std::size_t>(1 + levels + k)) * kL + static_cast<std::size_t>(l)] =
+              values[static_cast<std::size_t>(k)];
+        }
+      }
+    }
+  }
 }
 
 kernel::ArrayView MacArray::View() const {
@@ -236,6 +286,7 @@ kernel::ArrayView MacArray::View() const {
           .weight_bits = shape_.weight_bits,
           .dac_bits = shape_.dac_bits,
           .adc_levels = readout_->Levels(),
+          .column_values = column_values_,
           .groups = static_cast<int>(groups_.size()),
           .group = groups_.data(),
           .weight_lanes = weight_lanes_.data(),

@@ -107,7 +107,11 @@ class MacArray {
   int knots_ = 0;
   std::vector<double> knot_x_;
   std::vector<double> knot_v_;
+  // Fits every column's code values when the readout asks for it (Readout::FitsColumns).
+  void FitColumnValues(std::uint64_t chip_seed);
+
   std::shared_ptr<const Readout> readout_;  // the column readout (calib::Macro::readout)
+  int column_values_ = 0;                   // kernel::ArrayView::column_values
   std::vector<double> code_frac_;           // reconstructed ideal_frac per code
   std::vector<double> code_frac16_;         // the same padded to 16 entries (kernel::ArrayView)
 };

@@ -15,6 +15,14 @@ const std::vector<ReadoutInfo>& Readouts() {
   static const std::vector<ReadoutInfo> kReadouts = {
       {"sar", "column SAR ADC (capacitive DAC, StrongARM comparator, SAR logic): adc table",
        readouts::MakeSar},
+      {"ternary",
+       "two StrongARM comparators at a reference -/+ a threshold, per-column digital scale "
+       "factors: ternary table",
+       readouts::MakeComparators},
+      {"binary",
+       "one StrongARM comparator at a reference, per-column digital scale factors: "
+       "binary table",
+       readouts::MakeComparators},
   };
   return kReadouts;
 }

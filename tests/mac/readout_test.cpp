@@ -2,8 +2,10 @@
 // codes and read-back values pinned from that model for the same seeds), and the registry refuses
 // what it does not know.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -96,6 +98,89 @@ TEST(Readout, TheRegistryListsTheSarAndRefusesAnUnknownName) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("flash"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("sar"), std::string::npos) << e.what();
+  }
+}
+
+// A ternary readout on the analytic line (code_v(c) = c / 15 V over 144 rows) with thresholds
+// at 0.2 and 0.3 V, no offset and no noise.
+calib::Macro Ternary() {
+  calib::Macro macro = calib::AnalyticMacro();
+  macro.readout = "ternary";
+  macro.comparator = {.threshold_v = {0.2, 0.3},
+                      .threshold_static_sigma_v = {0.0, 0.0},
+                      .noise_sigma_v = 0.0,
+                      .energy_decision_j = 20e-15,
+                      .reference_energy_j = 1e-15,
+                      .kickback_v = 0.0};
+  return macro;
+}
+
+TEST(Readout, TheTernaryComparesTheLineWithItsTwoThresholds) {
+  MacShape s;
+  const calib::Macro macro = Ternary();
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8), 1);
+  const MacArray array(s, macro, weights, 144, 8, 1);
+  RunOptions quiet;
+  quiet.mode = Mode::kHcim;
+  quiet.boundary = 8;
+  quiet.switches.dynamic_noise = false;
+  quiet.switches.static_noise = false;
+  const MacRunner runner(array, quiet);
+  Rng noise(1);
+  // 20, 30 and 50 rows at the top code: 0.139, 0.208 and 0.347 V.
+  for (const auto& [rows, code] : {std::pair{20, 0}, std::pair{30, 1}, std::pair{50, 2}}) {
+    std::vector<std::int64_t> at(16, 0);
+    at[15] = rows;
+    EXPECT_EQ(runner.ConvertCode(0, 0, at, noise), code) << rows << " rows";
+  }
+}
+
+TEST(Readout, AColumnsScaleFactorIsTheLeastSquaresFit) {
+  const calib::Macro macro = Ternary();
+  const auto readout = MakeReadout(macro);
+  ASSERT_TRUE(readout->FitsColumns());
+  // Ideal fractions 0.1 + 0.05 t (t = code - 1) with residuals that cancel per code.
+  const std::vector<int> codes = {0, 0, 1, 1, 2, 2};
+  const std::vector<double> ideal = {0.04, 0.06, 0.09, 0.11, 0.14, 0.16};
+  const std::vector<double> shared = {0.0, 0.5, 1.0};
+  const std::vector<double> values = readout->FitColumn(codes, ideal, shared);
+  ASSERT_EQ(values.size(), 3U);
+  EXPECT_NEAR(values[0], 0.05, 1e-12);
+  EXPECT_NEAR(values[1], 0.10, 1e-12);
+  EXPECT_NEAR(values[2], 0.15, 1e-12);
+  // One code only: nothing to fit, the shared values stay.
+  EXPECT_EQ(readout->FitColumn(std::vector<int>{1, 1}, std::vector<double>{0.1, 0.2}, shared),
+            shared);
+}
+
+TEST(Readout, EachTernaryColumnReadsItsOwnFittedValues) {
+  MacShape s;
+  calib::Macro macro = Ternary();
+  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  Rng draw(2);
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
+  for (auto& w : weights) {
+    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
+  }
+  s.signed_weights = true;
+  const MacArray a(s, macro, weights, 144, 8, 3);
+  const MacArray b(s, macro, weights, 144, 8, 4);
+  RunOptions options;
+  options.mode = Mode::kHcim;
+  options.boundary = 8;
+  std::vector<std::int32_t> act(144);
+  for (auto& x : act) {
+    x = static_cast<std::int32_t>(draw.Below(256));
+  }
+  std::vector<double> ya(8), yb(8);
+  MacRunner::Workspace w;
+  Rng na(5), nb(5);
+  MacRunner(a, options).Run(act, na, w, ya, nullptr);
+  MacRunner(b, options).Run(act, nb, w, yb, nullptr);
+  // Other chips: other offsets, other fitted values, other outputs; every output finite.
+  EXPECT_NE(ya, yb);
+  for (double y : ya) {
+    EXPECT_TRUE(std::isfinite(y));
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "mac/evaluate.h"
+#include "mac/readout.h"
 #include "mac/setup.h"
 #include "mac/thresholds_file.h"
 #include "network/workload.h"
@@ -35,6 +36,10 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
   mac::ModelRequest& r = a.request;
   po::options_description d(
       "The macro (characterized tables; none given: the analytic placeholder) and the operands");
+  std::string readouts = "column readout:";
+  for (const mac::ReadoutInfo& info : mac::Readouts()) {
+    readouts += " " + info.name + " (" + info.help + ");";
+  }
   std::string names;
   for (const calib::Role& role : calib::Roles()) {
     names += role.name + ".h5 ";
@@ -70,6 +75,7 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
       "(default 0; with tables the converter's own window is used and this is refused)")(
       "adc-hi", po::value(&a.adc_hi),
       "ADC window high end, analytic placeholder only (default 0.5)")(
+      "readout", po::value(&r.macro.readout)->default_value(r.macro.readout), readouts.c_str())(
       "abits", po::value(&r.activation_bits)->default_value(r.activation_bits),
       "activation bits (1-8, unsigned)")(
       "wbits", po::value(&r.weight_bits)->default_value(r.weight_bits), "weight bits (1-8)")(

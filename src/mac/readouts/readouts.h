@@ -11,5 +11,7 @@ namespace cimchar::mac::readouts {
 
 // The column SAR ADC (calib::Macro::adc). Failures: none beyond ValidateMacro's.
 std::unique_ptr<Readout> MakeSar(const calib::Macro& macro);
+// The binary or ternary comparators (calib::Macro::comparator). Failures: none.
+std::unique_ptr<Readout> MakeComparators(const calib::Macro& macro);
 
 }  // namespace cimchar::mac::readouts
