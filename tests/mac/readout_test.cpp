@@ -12,6 +12,7 @@
 
 #include "calib/macro.h"
 #include "core/error.h"
+#include "mac/kernel/isa.h"
 #include "mac/mac_model.h"
 #include "mac/readout.h"
 
@@ -181,6 +182,41 @@ TEST(Readout, EachTernaryColumnReadsItsOwnFittedValues) {
   EXPECT_NE(ya, yb);
   for (double y : ya) {
     EXPECT_TRUE(std::isfinite(y));
+  }
+}
+
+// Each column's fitted values are read per lane (a gather at code x 8 + lane) on every
+// instruction set: every path gives the scalar one's outputs to the bit.
+TEST(Readout, EveryKernelPathReadsTheColumnsOwnValues) {
+  MacShape s;
+  s.signed_weights = true;
+  calib::Macro macro = Ternary();
+  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  Rng draw(7);
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
+  for (auto& w : weights) {
+    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
+  }
+  std::vector<std::int32_t> act(static_cast<std::size_t>(144 * 16));
+  for (auto& x : act) {
+    x = static_cast<std::int32_t>(draw.Below(256));
+  }
+  const MacArray array(s, macro, weights, 144, 8, 3);
+  std::vector<double> reference;
+  for (Isa isa : SupportedIsas()) {
+    RunOptions options;
+    options.mode = Mode::kHcim;
+    options.boundary = 8;
+    options.isa = isa;
+    std::vector<double> y(16 * 8);
+    MacRunner::Workspace w;
+    Rng noise(5);
+    MacRunner(array, options).RunBatch(act, noise, w, y, nullptr);
+    if (reference.empty()) {
+      reference = y;
+    } else {
+      EXPECT_EQ(y, reference) << IsaName(isa);
+    }
   }
 }
 
