@@ -85,6 +85,17 @@ struct AdcTransfer {
   double window_lsb_v = 0.0;  // used by LsbV for a 1-bit converter only
 };
 
+// The ADC-less comparator readout of a column (characterization/comparator.ini): one comparator
+// (binary) or two at a reference level -/+ a threshold (ternary), each with its own offset.
+struct ComparatorReadout {
+  std::vector<double> threshold_v;               // mean decision levels on the line, increasing
+  std::vector<double> threshold_static_sigma_v;  // across dies: each comparator's own offset
+  double noise_sigma_v = 0.0;                    // per decision, input-referred
+  double energy_decision_j = 0.0;                // one decision of one comparator
+  double reference_energy_j = 0.0;               // the reference ladder per column conversion
+  double kickback_v = -1.0;  // largest shift of the floating line per conversion; < 0: unknown
+};
+
 // Energy of one action, at the operating point. `how` says where it comes from: "measured: ..."
 // naming the quantity and the file, or "composed: ..." naming the rule.
 struct ActionEnergy {
@@ -104,7 +115,7 @@ struct Energies {
   // One row's DAC driving its GBL for one analog cycle, per DAC code 0 .. 2^d - 1 (shared by
   // the columns of the array).
   std::vector<double> dac_row_j;
-  ActionEnergy adc_conversion;  // one conversion of one column's ADC
+  ActionEnergy adc_conversion;  // one conversion of one column's readout (its ADC)
   // Digital side, per the action's own activity (characterization/README.md, digital tables).
   // D_MULT of one row in one digital cycle, by the row's digital weight bit W and activation A.
   ActionEnergy dmult_w0;     // W = 0 (LBLB stays high; A toggles as random data do)
@@ -157,7 +168,11 @@ struct Macro {
   Geometry geometry;
   OperatingPoint point;
   LineTransfer line;
+  // The column readout the model converts with (a name mac::Readouts() lists): "sar" reads
+  // `adc`, "binary" and "ternary" read `comparator`.
+  std::string readout = "sar";
   AdcTransfer adc;
+  ComparatorReadout comparator;
   Energies energy;
   std::vector<TableSource> sources;
   std::vector<std::string> notes;  // every choice and every default used, one line each

@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "calib/comparator_schema.h"
 #include "calib/schema.h"
 #include "core/error.h"
 #include "lut/store.h"
@@ -240,6 +241,12 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
 
 void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
   const std::string file = store.path().string();
+  if (request.adc_lo_frac || request.adc_hi_frac) {
+    throw UsageError(
+        "--adc-lo/--adc-hi set the ADC window of the analytic placeholder only; the window of "
+        "a characterized converter is where its transitions are (" +
+        file + "): characterize the ADC with other adc.vref/adc.vcm keys to move it");
+  }
   const auto per_code = Expect("V", schema::kCodeAxis);
   const lut::Table& mean = Need(store, schema::kAdcTransitionV, lut::Statistic::kMean, per_code);
   const lut::Table& stat =
@@ -476,27 +483,185 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
                      " (one row's DAC driving its GBL, return-to-zero, per code)";
 }
 
+// The comparator readout (binary: one comparator, ternary: two); `comparators` is what the
+// readout needs, the table must have been made for it.
+void ReadComparators(const lut::Store& store, const Request& request, Macro& m, int comparators) {
+  const std::string file = store.path().string();
+  const auto stated = Parameter(store, "comparator.comparators");
+  if (!stated || *stated != std::to_string(comparators)) {
+    throw UsageError(
+        "'" + file + "' characterizes " + stated.value_or("an unknown number of") +
+        " comparator(s) per column, but the " + request.readout + " readout has " +
+        std::to_string(comparators) +
+        ": characterize it with --comparator.comparators=" + std::to_string(comparators));
+  }
+  const lut::Coordinates at = At(request.point);
+  ComparatorReadout& c = m.comparator;
+  c = {};
+  const std::vector<std::pair<std::string_view, std::string_view>> names =
+      comparators == 1
+          ? std::vector<
+                std::pair<std::string_view, std::string_view>>{{schema::kComparatorThresholdMidV,
+                                                                schema::kComparatorOffsetMidV}}
+          : std::vector<std::pair<std::string_view, std::string_view>>{
+                {schema::kComparatorThresholdLowV, schema::kComparatorOffsetLowV},
+                {schema::kComparatorThresholdHighV, schema::kComparatorOffsetHighV}};
+  double noise_sq = 0.0;
+  for (const auto& [threshold, offset] : names) {
+    c.threshold_v.push_back(Scalar(store, threshold, "V", at));
+    c.threshold_static_sigma_v.push_back(
+        Look(store, Need(store, offset, lut::Statistic::kStaticSigma, Expect("V")), at));
+    const lut::Table* dyn = Optional(store, offset, lut::Statistic::kDynamicSigma, Expect("V"));
+    const double noise = LookOr(store, dyn, at, 0.0);
+    noise_sq += noise * noise;
+  }
+  c.noise_sigma_v = std::sqrt(noise_sq / comparators);
+  c.energy_decision_j = std::max(0.0, Scalar(store, schema::kComparatorEnergyDecision, "J", at));
+  c.reference_energy_j = std::max(0.0, Scalar(store, schema::kComparatorReferenceEnergy, "J", at));
+  c.kickback_v = Scalar(store, schema::kComparatorKickbackV, "V", at);
+  m.energy.adc_conversion = {comparators * c.energy_decision_j + c.reference_energy_j,
+                             "measured: " + std::to_string(comparators) + " x " +
+                                 std::string(schema::kComparatorEnergyDecision) + " + " +
+                                 std::string(schema::kComparatorReferenceEnergy) + " in " + file};
+  std::string levels;
+  for (std::size_t k = 0; k < c.threshold_v.size(); ++k) {
+    levels += (k ? ", " : "") + Num(c.threshold_v[k] * 1e3) + " mV (offset sigma " +
+              Num(c.threshold_static_sigma_v[k] * 1e3) + " mV)";
+  }
+  m.notes.push_back(request.readout + " readout: " + file + ", thresholds " + levels + ", noise " +
+                    Num(c.noise_sigma_v * 1e3) + " mV per decision, " +
+                    Num(c.energy_decision_j * 1e15) + " fJ per decision + " +
+                    Num(c.reference_energy_j * 1e15) + " fJ reference per conversion, kickback " +
+                    Num(c.kickback_v * 1e3) + " mV");
+}
+
+bool HasRole(const Macro& m, const std::string& role) {
+  return std::any_of(m.sources.begin(), m.sources.end(),
+                     [&](const TableSource& s) { return s.role == role; });
+}
+
+// One role: its reader, and what the macro keeps without its table (the placeholder, placed on
+// what the roles before it read, and a note).
+struct RoleReader {
+  Role role;
+  void (*read)(const lut::Store& store, const Request& request, Macro& m);
+  void (*absent)(const AnalyticOptions& analytic, Macro& m);
+};
+
+// The roles in reading order: the line first (the converter's placeholder is placed on it).
+const std::vector<RoleReader>& Readers() {
+  static const std::vector<RoleReader> kReaders = {
+      {{"apath", "analog chain table"},
+       ReadApath,
+       [](const AnalyticOptions&, Macro& m) {
+         m.notes.push_back(
+             "line, analog op and DAC energies: not characterized (no apath table): analytic "
+             "placeholder (ideal line, 1 % static sigma)");
+       }},
+      {{"adc", "ADC table", "sar"},
+       ReadAdc,
+       [](const AnalyticOptions& analytic, Macro& m) {
+         m.notes.push_back(
+             "ADC: not characterized (no adc table): analytic placeholder (ideal transitions "
+             "over the requested window)");
+         if (HasRole(m, "apath")) {
+           // The placeholder's window is in fractions of full scale: place it on this line.
+           const double fs = m.FullScaleV();
+           const int levels = 1 << m.geometry.adc_bits;
+           const double lo = m.line.baseline_v + analytic.adc_lo_frac * (fs - m.line.baseline_v);
+           const double lsb =
+               (analytic.adc_hi_frac - analytic.adc_lo_frac) * (fs - m.line.baseline_v) / levels;
+           for (int k = 1; k < levels; ++k) {
+             m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
+           }
+           m.adc.window_lsb_v = lsb;
+         }
+       }},
+      {{"adder_tree", "adder tree table"},
+       ReadAdderTree,
+       [](const AnalyticOptions&, Macro& m) {
+         // The placeholder's tree, for the row count the tables set.
+         m.energy.adder_tree_j = AnalyticMacro({.geometry = m.geometry}).energy.adder_tree_j;
+         m.notes.push_back(
+             "adder tree energy and leakage: not characterized (no adder_tree table): analytic "
+             "placeholders");
+       }},
+      {{"digital", "digital table (accumulator, D_MULT, precharge, word lines, GBLB, leakage)"},
+       ReadDigital,
+       [](const AnalyticOptions&, Macro& m) {
+         m.notes.push_back(
+             "D_MULT, accumulator, precharge, word-line, GBLB and leakage energies, N/Q, OSE: not "
+             "characterized (no digital table): analytic placeholders");
+       }},
+      {{"dac", "DAC table"},
+       ReadDac,
+       [](const AnalyticOptions&, Macro& m) {
+         m.notes.push_back("DAC energy: not characterized (no dac table): analytic placeholder");
+       }},
+      {{"binary",
+        "binary readout table (cimchar characterize comparator "
+        "--comparator.comparators=1)",
+        "binary"},
+       [](const lut::Store& store, const Request& request, Macro& m) {
+         ReadComparators(store, request, m, 1);
+       },
+       [](const AnalyticOptions&, Macro&) {}},
+      {{"ternary", "ternary readout table (cimchar characterize comparator)", "ternary"},
+       [](const lut::Store& store, const Request& request, Macro& m) {
+         ReadComparators(store, request, m, 2);
+       },
+       [](const AnalyticOptions&, Macro&) {}},
+  };
+  return kReaders;
+}
+
 }  // namespace
+
+const std::vector<Role>& Roles() {
+  static const std::vector<Role> kRoles = [] {
+    std::vector<Role> roles;
+    for (const RoleReader& r : Readers()) {
+      roles.push_back(r.role);
+    }
+    return roles;
+  }();
+  return kRoles;
+}
+
+fs::path Sources::Of(const std::string& role) const {
+  const auto it = files.find(role);
+  return it == files.end() ? fs::path() : it->second;
+}
+
+void Sources::Override(const Sources& other) {
+  for (const auto& [role, file] : other.files) {
+    if (!file.empty()) {
+      files[role] = file;
+    }
+  }
+}
+
+bool Sources::Empty() const {
+  return std::all_of(files.begin(), files.end(), [](const auto& f) { return f.second.empty(); });
+}
 
 Sources SourcesInFolder(const fs::path& dir) {
   if (!fs::is_directory(dir)) {
     throw UsageError("'" + dir.string() + "' is not a folder of characterization results");
   }
   Sources s;
-  const auto pick = [&](const char* name) {
-    const fs::path p = dir / (std::string(name) + ".h5");
-    return fs::exists(p) ? p : fs::path();
-  };
-  s.apath = pick("apath");
-  s.adc = pick("adc");
-  s.adder_tree = pick("adder_tree");
-  s.digital = pick("digital");
-  s.dac = pick("dac");
+  std::string names;
+  for (const Role& role : Roles()) {
+    const fs::path p = dir / (role.name + ".h5");
+    names += (names.empty() ? "" : ", ") + role.name + ".h5";
+    if (fs::exists(p)) {
+      s.files[role.name] = p;
+    }
+  }
   if (s.Empty()) {
-    throw UsageError(
-        "'" + dir.string() +
-        "' holds none of apath.h5, adc.h5, adder_tree.h5, digital.h5, dac.h5 (run cimchar "
-        "characterize with those recipes, or name the files with --apath etc.)");
+    throw UsageError("'" + dir.string() + "' holds none of " + names +
+                     " (run cimchar characterize with those recipes, or name the files with "
+                     "--apath etc.)");
   }
   return s;
 }
@@ -541,6 +706,12 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   analytic.adc_hi_frac = request.adc_hi_frac.value_or(analytic.adc_hi_frac);
   Macro m = AnalyticMacro(analytic);
   m.point = request.point;
+  m.readout = request.readout;
+  if (request.readout != "sar" && sources.Of(request.readout).empty()) {
+    throw UsageError("the " + request.readout + " readout needs its table (" + request.readout +
+                     ".h5 in --lut, or --" + request.readout +
+                     " F.h5): cimchar characterize comparator writes it");
+  }
   if (sources.Empty()) {
     return m;
   }
@@ -548,59 +719,34 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   m.notes.clear();
   m.notes.push_back("operating point: " + request.point.Describe() +
                     " (interpolated; outside the grid is refused)");
-  std::optional<lut::Store> apath, adc, adder_tree, digital, dac;
-  const auto open = [&](const fs::path& p, const char* role, std::optional<lut::Store>& s) {
-    if (p.empty()) {
-      return;
+  std::map<std::string, lut::Store> stores;
+  for (const RoleReader& r : Readers()) {
+    if (!r.role.readout.empty() && r.role.readout != request.readout) {
+      continue;  // another readout's table
     }
-    s.emplace(lut::Store::Open(p));
-    if (!s->complete()) {
+    const fs::path p = sources.Of(r.role.name);
+    if (p.empty()) {
+      r.absent(analytic, m);
+      continue;
+    }
+    const lut::Store& store = stores.emplace(r.role.name, lut::Store::Open(p)).first->second;
+    if (!store.complete()) {
       throw UsageError("'" + p.string() +
                        "' is a snapshot of an unfinished run (no tables yet): resume it with "
                        "cimchar characterize ... --resume");
     }
-    m.sources.push_back(SourceOf(role, *s));
-  };
-  open(sources.apath, "apath", apath);
-  open(sources.adc, "adc", adc);
-  open(sources.adder_tree, "adder_tree", adder_tree);
-  open(sources.digital, "digital", digital);
-  open(sources.dac, "dac", dac);
-
-  if (apath) {
-    ReadApath(*apath, request, m);
-  } else {
-    m.notes.push_back(
-        "line, analog op and DAC energies: not characterized (no apath table): analytic "
-        "placeholder (ideal line, 1 % static sigma)");
+    m.sources.push_back(SourceOf(r.role.name, store));
+    r.read(store, request, m);
   }
   m.geometry.analog_window = request.analog_window.value_or(m.geometry.dac_bits);
-  if (adc) {
-    if (request.adc_lo_frac || request.adc_hi_frac) {
-      throw UsageError(
-          "--adc-lo/--adc-hi set the ADC window of the analytic placeholder only; the window of "
-          "a characterized converter is where its transitions are (" +
-          sources.adc.string() +
-          "): characterize the ADC with other adc.vref/adc.vcm keys to move it");
-    }
-    ReadAdc(*adc, request, m);
-  } else {
-    m.notes.push_back(
-        "ADC: not characterized (no adc table): analytic placeholder (ideal transitions over "
-        "the requested window)");
-    if (apath) {
-      // The placeholder's window is in fractions of full scale: place it on this line.
-      const double fs = m.FullScaleV();
-      const int levels = 1 << m.geometry.adc_bits;
-      const double lo = m.line.baseline_v + analytic.adc_lo_frac * (fs - m.line.baseline_v);
-      const double lsb =
-          (analytic.adc_hi_frac - analytic.adc_lo_frac) * (fs - m.line.baseline_v) / levels;
-      for (int k = 1; k < levels; ++k) {
-        m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
-      }
-      m.adc.window_lsb_v = lsb;
-    }
-  }
+  const auto role = [&](const char* name) {
+    const auto it = stores.find(name);
+    return it == stores.end() ? nullptr : &it->second;
+  };
+  const lut::Store* apath = role("apath");
+  const lut::Store* adc = role("adc");
+  const lut::Store* adder_tree = role("adder_tree");
+  const lut::Store* digital = role("digital");
   if (apath && adc) {
     // One converter: the one sampling the line in the apath table is the one the adc table
     // characterizes (a table describes the circuit the model simulates).
@@ -626,22 +772,6 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
       }
     }
   }
-  if (adder_tree) {
-    ReadAdderTree(*adder_tree, request, m);
-  } else {
-    // The placeholder's tree, for the row count the tables set.
-    m.energy.adder_tree_j = AnalyticMacro({.geometry = m.geometry}).energy.adder_tree_j;
-    m.notes.push_back(
-        "adder tree energy and leakage: not characterized (no adder_tree table): analytic "
-        "placeholders");
-  }
-  if (digital) {
-    ReadDigital(*digital, request, m);
-  } else {
-    m.notes.push_back(
-        "D_MULT, accumulator, precharge, word-line, GBLB and leakage energies, N/Q, OSE: not "
-        "characterized (no digital table): analytic placeholders");
-  }
   if (adder_tree && digital) {
     const auto cycle = [&](const lut::Store& s, std::string_view q) {
       return Scalar(s, q, "s", At(request.point));
@@ -654,25 +784,21 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
                         Num(digital_s * 1e9) + " ns: characterize both with one t_cycle");
     }
   }
-  if (dac) {
-    ReadDac(*dac, request, m);
-  } else {
-    m.notes.push_back("DAC energy: not characterized (no dac table): analytic placeholder");
-  }
-
   // Can the line reach every ADC code?
   const AdcTransfer& a = m.adc;
-  if (a.transition_v.back() >= m.FullScaleV()) {
+  if (m.readout != "sar") {
+    // Another readout's reach is its own.
+  } else if (a.transition_v.back() >= m.FullScaleV()) {
     m.notes.push_back("WARNING: the ADC's top transition (" + Num(a.transition_v.back() * 1e3) +
                       " mV) lies above the line's full scale (" + Num(m.FullScaleV() * 1e3) +
                       " mV): the top code is unreachable");
   }
-  if (a.transition_v.front() <= m.line.baseline_v) {
+  if (m.readout == "sar" && a.transition_v.front() <= m.line.baseline_v) {
     m.notes.push_back("WARNING: the ADC's first transition (" + Num(a.transition_v.front() * 1e3) +
                       " mV) lies below the line's baseline (" + Num(m.line.baseline_v * 1e3) +
                       " mV): code 0 is unreachable");
   }
-  if (m.line.superposition_error_v >= 0.0) {
+  if (m.line.superposition_error_v >= 0.0 && m.readout == "sar") {
     m.notes.push_back("line superposition (bench checks, |mean| + 3 sigma): " +
                       Num(m.line.superposition_error_v * 1e3) +
                       " mV = " + Num(m.line.superposition_error_v / a.LsbV()) + " ADC LSB");

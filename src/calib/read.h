@@ -7,9 +7,11 @@
 // histograms draw a run's raw records: neither interprets a quantity.) Never touches SPICE.
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "calib/macro.h"
 
@@ -19,24 +21,32 @@ class Store;
 
 namespace cimchar::calib {
 
-// The stores a macro is read from, one per recipe. An empty path means "not characterized":
-// that part keeps the analytic placeholder's value and the notes say so.
-struct Sources {
-  std::filesystem::path apath;       // apath.ini: the analog chain
-  std::filesystem::path adc;         // adc.ini: the SAR ADC
-  std::filesystem::path adder_tree;  // adder_tree.ini: the adder tree
-  std::filesystem::path digital;  // digital.ini: accumulator, D_MULT, precharge, drivers, leakage
-  std::filesystem::path dac;      // dac.ini: DAC energy
-
-  bool Empty() const {
-    return apath.empty() && adc.empty() && adder_tree.empty() && digital.empty() && dac.empty();
-  }
+// A kind of table the macro is read from: its role ("apath"), which is also the recipe it is
+// made with and its file name in a results folder (<role>.h5), and what it describes.
+struct Role {
+  std::string name;
+  std::string help;
+  std::string readout;  // the readout whose tables these are; empty: every readout's
 };
 
-// The stores in a results folder: <dir>/{apath,adc,adder_tree,digital,dac}.h5, the names
-// tools/run writes.
-// A file that does not exist leaves its path empty. Failures: UsageError when `dir` is not a
-// folder or holds none of them. Thread-safety: pure.
+// Every role, in the order ReadMacro reads them. Thread-safety: a constant.
+const std::vector<Role>& Roles();
+
+// The stores a macro is read from, by role. A role with no file (or an empty path) is "not
+// characterized": that part keeps the analytic placeholder's value and the notes say so.
+struct Sources {
+  std::map<std::string, std::filesystem::path> files;  // role name -> table file
+
+  // The file of `role`, empty when none. Failures: none.
+  std::filesystem::path Of(const std::string& role) const;
+  // Every role `other` gives a file for takes that file. Failures: none.
+  void Override(const Sources& other);
+  bool Empty() const;
+};
+
+// The stores in a results folder: <dir>/<role>.h5 for every role, the names tools/run writes.
+// A file that does not exist leaves its role without a file. Failures: UsageError when `dir` is
+// not a folder or holds none of them. Thread-safety: pure.
 Sources SourcesInFolder(const std::filesystem::path& dir);
 
 // What the caller asks of the macro besides the operating point. Every geometry field given must
@@ -44,6 +54,8 @@ Sources SourcesInFolder(const std::filesystem::path& dir);
 // the analytic placeholder. The analog window may be narrowed below the DAC's bits.
 struct Request {
   OperatingPoint point;
+  // The column readout (mac::Readouts()): its tables are read, other readouts' are not.
+  std::string readout = "sar";
   std::optional<int> rows;
   std::optional<int> columns;
   std::optional<int> dac_bits;

@@ -20,6 +20,10 @@ const std::vector<BenchInfo>& Benches() {
        benches::MakeCellBench},
       {"dac", "activation DAC driving GBL: energy and settling error per code",
        benches::MakeDacBench},
+      {"comparator",
+       "ADC-less column readout: binary or ternary StrongARM comparators at reference levels "
+       "(offset, noise, energy per decision, reference ladder, kickback on the line)",
+       benches::MakeComparatorBench},
       {"column",
        "one column end to end (cells, DACs, A_MULT, line, SAR ADC): codes per input "
        "vector per die, for cimchar validate",

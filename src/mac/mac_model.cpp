@@ -155,6 +155,7 @@ MacArray::MacArray(const MacShape& shape,
                        " V): the ADC code cannot be read back through it");
     }
   }
+  readout_ = MakeReadout(macro_);
   // Sigmas per op, by the sum n of its W = 1 rows' DAC codes (ideal fraction n / (rows x top)).
   const int full_count = shape_.rows * top;
   static_by_count_.resize(static_cast<std::size_t>(full_count) + 1);
@@ -165,7 +166,7 @@ MacArray::MacArray(const MacShape& shape,
     // The line's dynamic noise and the converter's input-referred noise are independent
     // Gaussians per conversion: one draw of their combined sigma is the same distribution.
     const double line_dynamic = Lerp(xs, line.code_dynamic_sigma_v, x);
-    const double converter = macro_.adc.ConversionNoiseSigmaV();
+    const double converter = readout_->NoiseSigmaV();
     dynamic_by_count_[static_cast<std::size_t>(n)] =
         std::sqrt(line_dynamic * line_dynamic + converter * converter);
   }
@@ -185,36 +186,21 @@ MacArray::MacArray(const MacShape& shape,
         Lerp(xs, line.code_v, static_cast<double>(n) / full_count);
   }
 
-  const calib::AdcTransfer& adc = macro_.adc;
-  const int levels = 1 << shape_.adc_bits;
-  const double lsb_v = adc.LsbV();
-  std::vector<double> transition_extra_sigma_v(static_cast<std::size_t>(levels) - 1);
-  for (int k = 0; k + 1 < levels; ++k) {
-    const double total = adc.transition_static_sigma_v[static_cast<std::size_t>(k)];
-    const double offset = adc.comparator_offset_sigma_v;
-    // The comparator offset moves every transition together; the rest is each transition's own.
-    transition_extra_sigma_v[static_cast<std::size_t>(k)] =
-        std::sqrt(std::max(0.0, total * total - offset * offset));
-  }
-  // Each code is read back at the centre of its mean input interval: between its two mean
-  // transitions, half an LSB beyond the first and the last, mapped through the uniform-code
-  // transfer.
-  code_frac_.resize(levels);
-  const std::vector<double>& tv = adc.transition_v;
-  for (int code = 0; code < levels; ++code) {
-    const double centre = code == 0            ? tv.front() - 0.5 * lsb_v
-                          : code == levels - 1 ? tv.back() + 0.5 * lsb_v
-                                               : 0.5 * (tv[code - 1] + tv[code]);
-    code_frac_[code] = std::clamp(IdealFraction(centre), 0.0, 1.0);
-  }
-
+  // The readout's per-code tables, once per chip: the kernel compares and looks up.
+  const int levels = readout_->Levels();
+  code_frac_ = readout_->CodeFractions([this](double v) { return IdealFraction(v); });
   code_frac16_.assign(16, 0.0);
   std::copy_n(code_frac_.begin(), std::min<std::size_t>(16, code_frac_.size()),
               code_frac16_.begin());
 
   // Static errors per column: one stream per (chip, row tile, column).
-  const std::size_t per_group = (2 + static_cast<std::size_t>(levels) - 1) * kL;
+  column_values_ = readout_->FitsColumns() ? levels : 0;
+  const std::size_t per_group =
+      (2 + static_cast<std::size_t>(levels) - 1 + static_cast<std::size_t>(column_values_)) * kL;
   statics_.assign(static_cast<std::size_t>(row_tiles_) * groups * per_group, 0.0);
+  const std::vector<double>& tv = readout_->ThresholdsV();
+  double offset_v = 0.0;
+  std::vector<double> thresholds_v(static_cast<std::size_t>(levels) - 1);
   for (int t = 0; t < row_tiles_; ++t) {
     for (std::size_t g = 0; g < groups; ++g) {
       double* st = &statics_[(t * groups + g) * per_group];
@@ -229,11 +215,60 @@ MacArray::MacArray(const MacShape& shape,
         }
         Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
                            0x5747u));
-        st[lane] = rng.Normal();                                       // line_z
-        st[kL + lane] = adc.comparator_offset_sigma_v * rng.Normal();  // comparator offset
+        st[lane] = rng.Normal();  // line_z
+        readout_->DrawColumn(rng, offset_v, thresholds_v);
+        st[kL + lane] = offset_v;
         for (int k = 0; k + 1 < levels; ++k) {
-          st[(2 + static_cast<std::size_t>(k)) * kL + lane] +=
-              transition_extra_sigma_v[static_cast<std::size_t>(k)] * rng.Normal();
+          st[(2 + static_cast<std::size_t>(k)) * kL + lane] =
+              thresholds_v[static_cast<std::size_t>(k)];
+        }
+      }
+    }
+  }
+  if (column_values_ != 0) {
+    FitColumnValues(chip_seed);
+  }
+}
+
+void MacArray::FitColumnValues(std::uint64_t chip_seed) {
+  // Calibration ops of uniform random operands (W ~ Bernoulli(1/2), a uniform DAC code per
+  // row), converted by each column with its own static errors and noise; the readout fits the
+  // column's code values to their ideal fractions.
+  constexpr int kCalibrationOps = 256;
+  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
+  const int levels = readout_->Levels();
+  const int top = (1 << shape_.dac_bits) - 1;
+  const std::size_t per_group = kernel::StaticsPerGroup(View());
+  kernel::RunView run;  // every error on, as the model runs
+  std::vector<std::int64_t> rows_at_code(static_cast<std::size_t>(top) + 1);
+  std::vector<int> codes(kCalibrationOps);
+  std::vector<double> ideal(kCalibrationOps);
+  for (int t = 0; t < row_tiles_; ++t) {
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      for (int l = 0; l < groups_[g].lanes; ++l) {
+        const int c = groups_[g].first_column + l;
+        Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
+                           0xca1bu));
+        for (int n = 0; n < kCalibrationOps; ++n) {
+          std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
+          std::int64_t sum = 0;
+          for (int r = 0; r < shape_.rows; ++r) {
+            if (rng.Below(2) == 1) {
+              const auto code = static_cast<int>(rng.Below(static_cast<std::uint32_t>(top) + 1));
+              ++rows_at_code[static_cast<std::size_t>(code)];
+              sum += code;
+            }
+          }
+          codes[static_cast<std::size_t>(n)] =
+              kernel::ConvertOne(View(), run, t, static_cast<int>(g), l, rows_at_code.data(), rng);
+          ideal[static_cast<std::size_t>(n)] =
+              static_cast<double>(sum) / (static_cast<double>(shape_.rows) * top);
+        }
+        const std::vector<double> values = readout_->FitColumn(codes, ideal, code_frac_);
+        double* st = &statics_[(t * groups_.size() + g) * per_group];
+        for (int k = 0; k < levels; ++k) {
+          st[(static_cast<std::size_t>(1 + levels + k)) * kL + static_cast<std::size_t>(l)] =
+              values[static_cast<std::size_t>(k)];
         }
       }
     }
@@ -250,7 +285,8 @@ kernel::ArrayView MacArray::View() const {
           .activation_bits = shape_.activation_bits,
           .weight_bits = shape_.weight_bits,
           .dac_bits = shape_.dac_bits,
-          .adc_levels = 1 << shape_.adc_bits,
+          .adc_levels = readout_->Levels(),
+          .column_values = column_values_,
           .groups = static_cast<int>(groups_.size()),
           .group = groups_.data(),
           .weight_lanes = weight_lanes_.data(),
@@ -267,7 +303,7 @@ kernel::ArrayView MacArray::View() const {
           .knot_v = knot_v_.data(),
           .code_frac = code_frac_.data(),
           .code_frac16 = code_frac16_.data(),
-          .transitions_v = macro_.adc.transition_v.data(),
+          .transitions_v = readout_->ThresholdsV().data(),
           .normal_table = FastNormal::Table().data(),
           .row_mask = row_mask_.data(),
           .mask_rows = std::min(shape_.rows, 64 * words_)};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "mac/kernel/kernel.h"
 #include "mac/options.h"
 #include "mac/random.h"
+#include "mac/readout.h"
 
 namespace cimchar::mac {
 
@@ -105,8 +107,13 @@ class MacArray {
   int knots_ = 0;
   std::vector<double> knot_x_;
   std::vector<double> knot_v_;
-  std::vector<double> code_frac_;    // reconstructed ideal_frac per ADC code
-  std::vector<double> code_frac16_;  // the same padded to 16 entries (kernel::ArrayView)
+  // Fits every column's code values when the readout asks for it (Readout::FitsColumns).
+  void FitColumnValues(std::uint64_t chip_seed);
+
+  std::shared_ptr<const Readout> readout_;  // the column readout (calib::Macro::readout)
+  int column_values_ = 0;                   // kernel::ArrayView::column_values
+  std::vector<double> code_frac_;           // reconstructed ideal_frac per code
+  std::vector<double> code_frac16_;         // the same padded to 16 entries (kernel::ArrayView)
 };
 
 // A run configuration bound to a programmed array: computes the model output of one input

@@ -7,12 +7,7 @@ Model SetUpModel(const ModelRequest& request) {
   if (!request.lut_dir.empty()) {
     sources = calib::SourcesInFolder(request.lut_dir);
   }
-  const calib::Sources& f = request.files;
-  sources.apath = f.apath.empty() ? sources.apath : f.apath;
-  sources.adc = f.adc.empty() ? sources.adc : f.adc;
-  sources.adder_tree = f.adder_tree.empty() ? sources.adder_tree : f.adder_tree;
-  sources.digital = f.digital.empty() ? sources.digital : f.digital;
-  sources.dac = f.dac.empty() ? sources.dac : f.dac;
+  sources.Override(request.files);
   Model model{.macro = calib::ReadMacro(sources, request.macro), .shape = {}};
   static_cast<calib::Geometry&>(model.shape) = model.macro.geometry;
   model.shape.activation_bits = request.activation_bits;

@@ -177,11 +177,11 @@ void BindMacro(py::module_& m) {
          std::optional<int> adc_bits, std::optional<double> adc_lo, std::optional<double> adc_hi) {
         mac::ModelRequest r;
         r.lut_dir = lut.value_or("");
-        r.files = {.apath = apath.value_or(""),
-                   .adc = adc.value_or(""),
-                   .adder_tree = adder_tree.value_or(""),
-                   .digital = digital.value_or(""),
-                   .dac = dac.value_or("")};
+        r.files.files = {{"apath", apath.value_or("")},
+                         {"adc", adc.value_or("")},
+                         {"adder_tree", adder_tree.value_or("")},
+                         {"digital", digital.value_or("")},
+                         {"dac", dac.value_or("")}};
         r.macro = {.point = {.corner = corner, .vdd_v = vdd, .temp_c = temp},
                    .rows = rows,
                    .columns = columns,

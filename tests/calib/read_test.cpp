@@ -314,16 +314,16 @@ void WriteDigital(const fs::path& out) {
 const Sources& Synthetic() {
   static const Sources sources = [] {
     const fs::path dir = TempDir("stores");
-    Sources s{.apath = dir / "apath.h5",
-              .adc = dir / "adc.h5",
-              .adder_tree = dir / "adder_tree.h5",
-              .digital = dir / "digital.h5",
-              .dac = dir / "dac.h5"};
-    WriteApath(s.apath);
-    WriteAdc(s.adc, 3);
-    WriteAdderTree(s.adder_tree, kRows);
-    WriteDigital(s.digital);
-    WriteDac(s.dac, 4);
+    Sources s{.files = {{"apath", dir / "apath.h5"},
+                        {"adc", dir / "adc.h5"},
+                        {"adder_tree", dir / "adder_tree.h5"},
+                        {"digital", dir / "digital.h5"},
+                        {"dac", dir / "dac.h5"}}};
+    WriteApath(s.files["apath"]);
+    WriteAdc(s.files["adc"], 3);
+    WriteAdderTree(s.files["adder_tree"], kRows);
+    WriteDigital(s.files["digital"]);
+    WriteDac(s.files["dac"], 4);
     return s;
   }();
   return sources;
@@ -428,12 +428,12 @@ TEST(CalibRead, DigitalEnergiesAreMeasuredPerActivity) {
 TEST(CalibRead, ADigitalTableOfAnotherCircuitIsRefusedOrFlagged) {
   const fs::path dir = TempDir("digital_other");
   Sources s = Synthetic();
-  s.adder_tree = dir / "adder_tree.h5";
-  WriteAdderTree(s.adder_tree, 144);
+  s.files["adder_tree"] = dir / "adder_tree.h5";
+  WriteAdderTree(s.files["adder_tree"], 144);
   ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "adder_tree.rows = 16");
   // A tree measured over another cycle than the row's: its leakage would not add up.
-  s.adder_tree = dir / "adder_tree_10ns.h5";
-  WriteAdderTree(s.adder_tree, kRows, 10e-9);
+  s.files["adder_tree"] = dir / "adder_tree_10ns.h5";
+  WriteAdderTree(s.files["adder_tree"], kRows, 10e-9);
   const Macro m = ReadMacro(s, At(1.0));
   EXPECT_TRUE(std::any_of(m.notes.begin(), m.notes.end(), [](const std::string& n) {
     return n.find("WARNING") != std::string::npos && n.find("t_cycle") != std::string::npos;
@@ -492,13 +492,13 @@ TEST(CalibRead, AnotherCircuitIsRefused) {
   const fs::path dir = TempDir("dac3");
   WriteDac(dir / "dac.h5", 3);
   Sources s = Synthetic();
-  s.dac = dir / "dac.h5";
+  s.files["dac"] = dir / "dac.h5";
   ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "characterize the DAC with dac.bits = 4");
   // A line sampled by another converter than the adc table's: refused naming both values.
   const fs::path other = TempDir("line_adc");
   WriteApath(other / "apath.h5", "", 0.45);
   s = Synthetic();
-  s.apath = other / "apath.h5";
+  s.files["apath"] = other / "apath.h5";
   ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "apath.adc_vcm = 0.45 but");
   ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "characterizes adc.vcm = 0.5");
 }
@@ -527,7 +527,7 @@ TEST(CalibRead, TablesOfTheOldLineBenchAreRefused) {
       spec, writer->Records(), {.quantity = "apath/line_v", .units = "V", .columns = {"line_v"}});
   writer->Finalize({{Statistic::kMean, red.mean}});
   Sources s;
-  s.apath = dir / "apath.h5";
+  s.files["apath"] = dir / "apath.h5";
   ExpectUsageError([&] { ReadMacro(s, At(1.0)); }, "old line bench");
 }
 

@@ -52,7 +52,7 @@ const fs::path& RunAdc() {
 
 calib::Macro Read(double vdd) {
   calib::Sources s;
-  s.adc = RunAdc();
+  s.files["adc"] = RunAdc();
   calib::Request r;
   r.point = {.corner = "tt", .vdd_v = vdd, .temp_c = 27.0};
   return calib::ReadMacro(s, r);

@@ -185,8 +185,8 @@ TEST(DigitalSpice, MeasuredDigitalEnergiesArePhysicalAndDriveTheModel) {
   // The characterized macro: every digital energy measured; the model's digital energy follows
   // the activations it is given and falls with the supply.
   calib::Sources sources;
-  sources.adder_tree = tree_file;
-  sources.digital = digital_file;
+  sources.files["adder_tree"] = tree_file;
+  sources.files["digital"] = digital_file;
   std::vector<std::int32_t> weights(144 * 8);
   for (std::size_t k = 0; k < weights.size(); ++k) {
     weights[k] = static_cast<std::int32_t>((k * 37 + 11) % 256);

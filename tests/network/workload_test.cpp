@@ -62,10 +62,10 @@ TEST(Workload, ALayerSetsTheOperandsLengthOutputsAndEveryChipsWeights) {
   TempDir dir;
   const auto path = dir.path() / "layer.h5";
   WriteLayerHdf5(path, SmallLayer());
-  const WorkloadRequest request{.model = {},
-                                .layer = LayerSource{.activations = path, .weights = path},
-                                .length = 144,  // a layer's own length wins
-                                .chips = {.count = 3}};
+  WorkloadRequest request;
+  request.layer = LayerSource{.activations = path, .weights = path};
+  request.length = 144;  // a layer's own length wins
+  request.chips = {.count = 3};
   const Workload w = SetUpWorkload(request);
   ASSERT_TRUE(w.layer.has_value());
   EXPECT_EQ(w.model.shape.activation_bits, 6);

@@ -3,8 +3,10 @@
 // The options every model command shares, bound onto the library's request structs (defaults
 // live there): the characterized macro (tables, operating point, geometry checks), the operands,
 // and the evaluation set. The model itself is built by mac::SetUpModel.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -15,6 +17,7 @@
 
 #include "core/error.h"
 #include "mac/evaluate.h"
+#include "mac/readout.h"
 #include "mac/setup.h"
 #include "mac/thresholds_file.h"
 #include "network/workload.h"
@@ -33,18 +36,31 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
   mac::ModelRequest& r = a.request;
   po::options_description d(
       "The macro (characterized tables; none given: the analytic placeholder) and the operands");
+  std::string readouts = "column readout:";
+  for (const mac::ReadoutInfo& info : mac::Readouts()) {
+    readouts += " " + info.name + " (" + info.help + ");";
+  }
+  std::string names;
+  for (const calib::Role& role : calib::Roles()) {
+    names += role.name + ".h5 ";
+  }
   d.add_options()("lut", po::value(&r.lut_dir),
-                  "results folder holding apath.h5 adc.h5 adder_tree.h5 digital.h5 dac.h5 (the "
-                  "names tools/run writes); missing ones are reported as not characterized")(
-      "apath", po::value(&r.files.apath), "analog chain table (overrides the folder's)")(
-      "adc", po::value(&r.files.adc), "ADC table")("adder-tree", po::value(&r.files.adder_tree),
-                                                   "adder tree table")(
-      "digital", po::value(&r.files.digital),
-      "digital table (accumulator, D_MULT, precharge, word lines, GBLB, leakage)")(
-      "dac", po::value(&r.files.dac), "DAC table")(
-      "corner", po::value(&r.macro.point.corner)->default_value(r.macro.point.corner),
-      "process corner")("vdd", po::value(&r.macro.point.vdd_v)->default_value(r.macro.point.vdd_v),
-                        "supply (V), interpolated; outside the tables' axis is refused")(
+                  ("results folder holding " + names +
+                   "(the names tools/run writes); missing ones are reported as not characterized")
+                      .c_str());
+  for (const calib::Role& role : calib::Roles()) {
+    std::string option = role.name;
+    std::replace(option.begin(), option.end(), '_', '-');
+    d.add_options()(
+        option.c_str(),
+        po::value<std::filesystem::path>()->notifier(
+            [&r, name = role.name](const std::filesystem::path& p) { r.files.files[name] = p; }),
+        (role.help + (role.name == "apath" ? " (overrides the folder's)" : "")).c_str());
+  }
+  d.add_options()("corner", po::value(&r.macro.point.corner)->default_value(r.macro.point.corner),
+                  "process corner")(
+      "vdd", po::value(&r.macro.point.vdd_v)->default_value(r.macro.point.vdd_v),
+      "supply (V), interpolated; outside the tables' axis is refused")(
       "temp", po::value(&r.macro.point.temp_c)->default_value(r.macro.point.temp_c),
       "temperature (degC), interpolated; outside the tables' axis is refused")(
       "rows", po::value(&a.rows),
@@ -59,6 +75,7 @@ inline boost::program_options::options_description MacroOptions(MacroArgs& a) {
       "(default 0; with tables the converter's own window is used and this is refused)")(
       "adc-hi", po::value(&a.adc_hi),
       "ADC window high end, analytic placeholder only (default 0.5)")(
+      "readout", po::value(&r.macro.readout)->default_value(r.macro.readout), readouts.c_str())(
       "abits", po::value(&r.activation_bits)->default_value(r.activation_bits),
       "activation bits (1-8, unsigned)")(
       "wbits", po::value(&r.weight_bits)->default_value(r.weight_bits), "weight bits (1-8)")(

@@ -197,7 +197,7 @@ int PlotDnl(const std::vector<std::string>& args) {
   if (lut.empty()) {
     throw UsageError("--lut is required");
   }
-  const cimchar::calib::Macro macro = cimchar::calib::ReadMacro({.adc = lut}, request);
+  const cimchar::calib::Macro macro = cimchar::calib::ReadMacro({.files = {{"adc", lut}}}, request);
   report::DnlInlPlot plot = ex::LinearityFromTransitions(macro.adc.transition_v);
   plot.title = "ADC DNL and INL (" + std::to_string(macro.geometry.adc_bits) + " bit, end-point, " +
                request.point.Describe() + ")";

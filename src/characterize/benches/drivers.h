@@ -15,5 +15,6 @@ std::unique_ptr<Bench> MakeDigitalBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeCellBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeDacBench(const Recipe& recipe);
 std::unique_ptr<Bench> MakeColumnBench(const Recipe& recipe);
+std::unique_ptr<Bench> MakeComparatorBench(const Recipe& recipe);
 
 }  // namespace cimchar::characterize::benches

@@ -49,12 +49,16 @@ struct ArrayView {
   int weight_bits = 0;
   int dac_bits = 0;
   int adc_levels = 0;
+  // 0, or adc_levels when the readout fits each column's code values: they follow the
+  // column's thresholds in `statics`.
+  int column_values = 0;
   int groups = 0;                                // lane groups of one row tile
   const Group* group = nullptr;                  // [groups], column tiles in order
   const std::uint64_t* weight_lanes = nullptr;   // [tile][group][bit][word][lane]
   const std::uint64_t* weight_counts = nullptr;  // [tile][group][bit][lane]: rows with W_i = 1
   const std::int16_t* weights = nullptr;         // [tile][column][row]: the weights' values
-  const double* statics = nullptr;               // [tile][group][2 + adc_levels - 1][lane]
+  // [tile][group][2 + adc_levels - 1 + column_values][lane]
+  const double* statics = nullptr;
   // The converter, shared by every column.
   const double* step_v = nullptr;  // [2^dac_bits]: the line's step per W = 1 row at each code
   double baseline_v = 0.0;
@@ -77,7 +81,7 @@ struct ArrayView {
 };
 
 inline std::size_t StaticsPerGroup(const ArrayView& a) {
-  return static_cast<std::size_t>(2 + a.adc_levels - 1) * kLanes;
+  return static_cast<std::size_t>(2 + a.adc_levels - 1 + a.column_values) * kLanes;
 }
 
 // Where each 1-bit MAC of weight bit i runs at one B_D/A (mac::MacRunner's plan).

@@ -195,6 +195,13 @@ inline typename L::U Convert(const ArrayView& A,
   frac = !R.quantization      ? InverseFrac<L>(A, v)
          : A.adc_levels <= 16 ? L::Lookup16(A.code_frac16, code)
                               : L::GatherD(A.code_frac, code);
+  if (A.column_values != 0 && R.quantization) {
+    // The column's own value of its code: statics [1 + levels + code][lane].
+    static_assert(kLanes == 8, "the lane index is code x 8 + lane");
+    alignas(64) static constexpr std::uint64_t kLaneIndex[kLanes] = {0, 1, 2, 3, 4, 5, 6, 7};
+    frac = L::GatherD(statics + static_cast<std::size_t>(1 + A.adc_levels) * kLanes,
+                      L::Add(L::Shl(code, 3), L::LoadU(kLaneIndex)));
+  }
   return code;
 }
 
