@@ -160,8 +160,10 @@ double Table::Lookup(const Coordinates& point) const {
       for (std::size_t a = 0; a < axes_.size(); ++a) {
         where += (a ? ", " : "") + axes_[a].name() + " = " + axes_[a].Describe(index[a]);
       }
-      throw Error("table '" + quantity_ + "' has no value at " + where +
-                  " (every sample failed there); the lookup needs it");
+      throw Error(
+          "table '" + quantity_ + "' has no value at " + where +
+          " (every sample failed there, or a spread needs two samples and fewer succeeded); the "
+          "lookup needs it");
     }
     if (corners == 1) {
       return value;
