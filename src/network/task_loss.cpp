@@ -16,6 +16,18 @@ namespace {
 
 constexpr std::int64_t kImagesPerBlock = 4;
 
+// Runs body(first, end) on the images [first, end) of each block of kImagesPerBlock, the blocks
+// spread over `threads` threads.
+template <class Body>
+void ForImageBlocks(std::size_t count, int threads, const Body& body) {
+  const std::int64_t blocks =
+      (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
+  mac::ParallelBlocks(blocks, threads, [&](std::int64_t block) {
+    const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
+    body(first, std::min(count, first + static_cast<std::size_t>(kImagesPerBlock)));
+  });
+}
+
 // -log softmax(scale * acc)[label] over the first `classes` accumulators, or with `errors` 1 when
 // the first largest accumulator is not the label's, else 0.
 double ImageMeasure(
@@ -53,12 +65,18 @@ struct Tables {
 
   std::size_t PassesPerImage() const { return positions * row_tiles * column_tiles; }
 
+  // One thread's buffers for running an image's remaining layers.
+  struct Scratch {
+    FeatureMaps maps;
+    std::vector<std::int32_t> patches;
+    std::vector<std::int64_t> acc;
+  };
+
   // Image n's loss for the choice of its own passes.
-  double ImageLoss(std::size_t n,
-                   std::span<const int> choice,
-                   FeatureMaps& maps,
-                   std::vector<std::int32_t>& patches,
-                   std::vector<std::int64_t>& acc) const {
+  double ImageLoss(std::size_t n, std::span<const int> choice, Scratch& scratch) const {
+    FeatureMaps& maps = scratch.maps;
+    std::vector<std::int32_t>& patches = scratch.patches;
+    std::vector<std::int64_t>& acc = scratch.acc;
     const QuantizedNetwork& q = *net;
     const QuantLayer& l = q.layers[layer];
     const std::vector<double>& t = tiles[n];
@@ -155,16 +173,13 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
   t->memo.resize(count);
   mac::LossData data;
   data.saliency.resize(count * per_image);
-  const std::int64_t blocks =
-      (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
-  mac::ParallelBlocks(blocks, threads, [&](std::int64_t block) {
+  ForImageBlocks(count, threads, [&](std::size_t first, std::size_t end) {
     std::vector<std::int32_t> patches;
     std::vector<double> out(t->positions * t->outputs);
     std::vector<double> per_tile(t->positions * t->row_tiles * t->outputs);
     std::vector<int> chosen(t->row_tiles * t->column_tiles);
     mac::MacRunner::Workspace workspace;
-    const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
-    for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
+    for (std::size_t n = first; n < end; ++n) {
       before[n].Patches(patches);
       for (std::size_t p = 0; p < t->positions; ++p) {
         saliency_runner.Saliency(
@@ -191,14 +206,9 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
                        " entries; expected " + std::to_string(count * per_image));
     }
     std::vector<double> loss(count);
-    const std::int64_t blocks =
-        (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
-    mac::ParallelBlocks(blocks, t->threads, [&](std::int64_t block) {
-      FeatureMaps maps(*t->net);
-      std::vector<std::int32_t> patches;
-      std::vector<std::int64_t> acc;
-      const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
-      for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
+    ForImageBlocks(count, t->threads, [&](std::size_t first, std::size_t end) {
+      Tables::Scratch scratch{FeatureMaps(*t->net), {}, {}};
+      for (std::size_t n = first; n < end; ++n) {
         const std::span<const int> mine = choice.subspan(n * per_image, per_image);
         std::uint64_t key = 0x9E3779B97F4A7C15ULL;
         for (int c : mine) {
@@ -210,7 +220,7 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
           loss[n] = hit->second;
           continue;
         }
-        loss[n] = t->ImageLoss(n, mine, maps, patches, acc);
+        loss[n] = t->ImageLoss(n, mine, scratch);
         memo.emplace(key, loss[n]);
       }
     });
@@ -236,24 +246,18 @@ mac::LossData MakeTaskLoss(const MacNetwork& net,
       by_image[passes[i] / per_image].push_back(i);
     }
     std::vector<double> cost(passes.size());
-    const std::int64_t blocks =
-        (static_cast<std::int64_t>(count) + kImagesPerBlock - 1) / kImagesPerBlock;
-    mac::ParallelBlocks(blocks, t->threads, [&](std::int64_t block) {
-      FeatureMaps maps(*t->net);
-      std::vector<std::int32_t> patches;
-      std::vector<std::int64_t> acc;
+    ForImageBlocks(count, t->threads, [&](std::size_t first, std::size_t end) {
+      Tables::Scratch scratch{FeatureMaps(*t->net), {}, {}};
       std::vector<int> choice(per_image, static_cast<int>(m));
-      const auto first = static_cast<std::size_t>(block * kImagesPerBlock);
-      for (std::size_t n = first; n < std::min(count, first + kImagesPerBlock); ++n) {
+      for (std::size_t n = first; n < end; ++n) {
         if (by_image[n].empty()) {
           continue;
         }
-        const double base = t->ImageLoss(n, choice, maps, patches, acc);
+        const double base = t->ImageLoss(n, choice, scratch);
         for (std::size_t i : by_image[n]) {
           const std::size_t local = passes[i] - n * per_image;
           choice[local] = static_cast<int>(m + 1);
-          cost[i] =
-              (t->ImageLoss(n, choice, maps, patches, acc) - base) / static_cast<double>(count);
+          cost[i] = (t->ImageLoss(n, choice, scratch) - base) / static_cast<double>(count);
           choice[local] = static_cast<int>(m);
         }
       }

@@ -81,7 +81,6 @@ xadc vin smp clk vref vcm {{adc_bits}} vdd vss sar_adc{{bits}}
 )";
 
 // Noise model constants (stated in DynamicNoiseMethod).
-constexpr double kGamma = 1.0;  // channel thermal-noise factor, short-channel value
 
 // Energy a source delivers, counted at VDD: the net charge it pushes out of its + terminal in
 // each phase between `edges` (ngspice: current into +), summed over the phases where it is
@@ -556,8 +555,7 @@ class AdcBench final : public Bench {
   double DesignGain() const { return std::ldexp(c_unit_f_, bits_) / range_of_vref_ / TopPlate(); }
 
   double ComparatorNoise(const GridPoint& p) const {
-    const double v_ov = std::max(vcm_v_ - vth_v_, 0.05);
-    return std::sqrt(2.0 * kGamma * KT(p.temp_c) * v_ov / (vth_v_ * c_x_f_));
+    return StrongArmNoiseV(p.temp_c, vcm_v_, vth_v_, c_x_f_);
   }
 
   Recipe recipe_;

@@ -13,6 +13,12 @@ namespace fs = std::filesystem;
 
 double KT(double temp_c) { return kBoltzmann * (temp_c + 273.15); }
 
+double StrongArmNoiseV(double temp_c, double vcm_v, double vth_v, double c_x_f) {
+  constexpr double kGamma = 1.0;  // channel thermal-noise factor, short-channel value
+  const double v_ov = std::max(vcm_v - vth_v, 0.05);
+  return std::sqrt(2.0 * kGamma * KT(temp_c) * v_ov / (vth_v * c_x_f));
+}
+
 namespace {
 
 netlist::SearchPath Search(const Recipe& recipe) {

@@ -20,6 +20,11 @@ inline constexpr double kBoltzmann = 1.380649e-23;
 // kT at a temperature in degrees Celsius, J.
 double KT(double temp_c);
 
+// Input-referred noise (V rms) of a StrongARM latch's integration phase: sqrt(2 gamma kT V_ov /
+// (V_th C_x)), gamma = 1 (short channel), V_ov = max(vcm - V_th, 0.05 V), C_x the integration
+// node's capacitance (the SAR's and the comparator readout's noise estimate).
+double StrongArmNoiseV(double temp_c, double vcm_v, double vth_v, double c_x_f);
+
 // Renders `file` (relative to a netlist folder, e.g. "benches/sar_adc.sp", found in the
 // recipe's folders first, then in the project's netlists/) with the PDK bound for the corner.
 // Appends the files the deck depends on to `inputs`. Throws cimchar::Error (missing file,

@@ -59,7 +59,6 @@ cline line 0 {{c_line}}
 .end
 )";
 
-constexpr double kGamma = 1.0;          // channel thermal-noise factor (as the adc bench)
 constexpr double kDecouplingF = 2e-12;  // per reference node
 constexpr double kDivergedOfVdd = 1.5;  // a node beyond 1.5 VDD: the solver diverged
 // Ten picojoules per decision (a thousand times a StrongARM's): the solver diverged.
@@ -293,8 +292,7 @@ class ComparatorBench final : public Bench {
     // StrongARM's integration-phase noise, through g = Cs / C_top.
     const double c_top = c_s_f_ + c_par_f_;
     const double g = c_s_f_ / c_top;
-    const double v_ov = std::max(vcm_v_ - vth_v_, 0.05);
-    const double cmp = std::sqrt(2.0 * kGamma * KT(p.temp_c) * v_ov / (vth_v_ * c_x_f_)) / g;
+    const double cmp = StrongArmNoiseV(p.temp_c, vcm_v_, vth_v_, c_x_f_) / g;
     const double sigma = std::sqrt(2.0 * KT(p.temp_c) / c_top / (g * g) + cmp * cmp);
     std::vector<double> out(Columns().size(), std::numeric_limits<double>::quiet_NaN());
     for (int k = 0; k < comparators_; ++k) {
