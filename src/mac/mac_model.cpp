@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "core/error.h"
 
@@ -52,7 +53,7 @@ MacArray::MacArray(const MacShape& shape,
                    int length,
                    int outputs,
                    std::uint64_t chip_seed)
-    : shape_(shape), macro_(macro), length_(length), outputs_(outputs) {
+    : shape_(shape), macro_(macro), length_(length), outputs_(outputs), chip_seed_(chip_seed) {
   ValidateShape(shape_);
   calib::ValidateMacro(macro_);
   CheckGeometry(shape_, macro_);
@@ -195,8 +196,7 @@ MacArray::MacArray(const MacShape& shape,
 
   // Static errors per column: one stream per (chip, row tile, column).
   column_values_ = readout_->FitsColumns() ? levels : 0;
-  const std::size_t per_group =
-      (2 + static_cast<std::size_t>(levels) - 1 + static_cast<std::size_t>(column_values_)) * kL;
+  const std::size_t per_group = (2 + static_cast<std::size_t>(levels) - 1) * kL;
   statics_.assign(static_cast<std::size_t>(row_tiles_) * groups * per_group, 0.0);
   const std::vector<double>& tv = readout_->ThresholdsV();
   double offset_v = 0.0;
@@ -226,52 +226,77 @@ MacArray::MacArray(const MacShape& shape,
     }
   }
   if (column_values_ != 0) {
-    FitColumnValues(chip_seed);
+    // Every physical column's values, fitted on calibration ops of uniform random operands (W ~
+    // Bernoulli(1/2), a uniform DAC code per row) until FitReadout fits them on real ones.
+    constexpr int kCalibrationOps = 256;
+    const auto top = static_cast<std::uint32_t>((1 << shape_.dac_bits) - 1);
+    value_boundaries_ = MaxBoundary(shape_) + 1;
+    values_.assign(static_cast<std::size_t>(row_tiles_) * groups * value_boundaries_ *
+                       shape_.weight_bits * levels * kL,
+                   0.0);
+    ForEachColumn([&](int t, int g, int l, Rng& rng) {
+      const std::vector<double> v =
+          FitColumn(t, g, l, rng, [&](int n, std::vector<std::int64_t>& rows_at_code) {
+            if (n >= kCalibrationOps) {
+              return false;
+            }
+            std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
+            for (int r = 0; r < shape_.rows; ++r) {
+              if (rng.Below(2) == 1) {
+                ++rows_at_code[rng.Below(top + 1)];
+              }
+            }
+            return true;
+          });
+      for (int b = 0; b < value_boundaries_; ++b) {
+        for (int i = 0; i < shape_.weight_bits; ++i) {
+          SetColumnValues(t, g, l, b, i, v);
+        }
+      }
+    });
   }
 }
 
-void MacArray::FitColumnValues(std::uint64_t chip_seed) {
-  // Calibration ops of uniform random operands (W ~ Bernoulli(1/2), a uniform DAC code per
-  // row), converted by each column with its own static errors and noise; the readout fits the
-  // column's code values to their ideal fractions.
-  constexpr int kCalibrationOps = 256;
-  constexpr auto kL = static_cast<std::size_t>(kernel::kLanes);
-  const int levels = readout_->Levels();
-  const int top = (1 << shape_.dac_bits) - 1;
-  const std::size_t per_group = kernel::StaticsPerGroup(View());
-  kernel::RunView run;  // every error on, as the model runs
-  std::vector<std::int64_t> rows_at_code(static_cast<std::size_t>(top) + 1);
-  std::vector<int> codes(kCalibrationOps);
-  std::vector<double> ideal(kCalibrationOps);
+void MacArray::ForEachColumn(const std::function<void(int, int, int, Rng&)>& fit) {
   for (int t = 0; t < row_tiles_; ++t) {
     for (std::size_t g = 0; g < groups_.size(); ++g) {
       for (int l = 0; l < groups_[g].lanes; ++l) {
         const int c = groups_[g].first_column + l;
-        Rng rng(StreamSeed(chip_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
+        Rng rng(StreamSeed(chip_seed_, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(c),
                            0xca1bu));
-        for (int n = 0; n < kCalibrationOps; ++n) {
-          std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
-          std::int64_t sum = 0;
-          for (int r = 0; r < shape_.rows; ++r) {
-            if (rng.Below(2) == 1) {
-              const auto code = static_cast<int>(rng.Below(static_cast<std::uint32_t>(top) + 1));
-              ++rows_at_code[static_cast<std::size_t>(code)];
-              sum += code;
-            }
-          }
-          codes[static_cast<std::size_t>(n)] =
-              kernel::ConvertOne(View(), run, t, static_cast<int>(g), l, rows_at_code.data(), rng);
-          ideal[static_cast<std::size_t>(n)] =
-              static_cast<double>(sum) / (static_cast<double>(shape_.rows) * top);
-        }
-        const std::vector<double> values = readout_->FitColumn(codes, ideal, code_frac_);
-        double* st = &statics_[(t * groups_.size() + g) * per_group];
-        for (int k = 0; k < levels; ++k) {
-          st[(static_cast<std::size_t>(1 + levels + k)) * kL + static_cast<std::size_t>(l)] =
-              values[static_cast<std::size_t>(k)];
-        }
+        fit(t, static_cast<int>(g), l, rng);
       }
     }
+  }
+}
+
+std::vector<double> MacArray::FitColumn(
+    int tile, int group, int lane, Rng& rng, const NextOp& next_op) const {
+  const int top = (1 << shape_.dac_bits) - 1;
+  const double full = static_cast<double>(shape_.rows) * top;
+  kernel::RunView run;  // every error on, as the model runs
+  std::vector<std::int64_t> rows_at_code(static_cast<std::size_t>(top) + 1);
+  std::vector<int> codes;
+  std::vector<double> ideal;
+  for (int n = 0; next_op(n, rows_at_code); ++n) {
+    std::int64_t sum = 0;
+    for (int d = 1; d <= top; ++d) {
+      sum += d * rows_at_code[static_cast<std::size_t>(d)];
+    }
+    codes.push_back(kernel::ConvertOne(View(), run, tile, group, lane, rows_at_code.data(), rng));
+    ideal.push_back(static_cast<double>(sum) / full);
+  }
+  return readout_->FitColumn(codes, ideal, code_frac_);
+}
+
+void MacArray::SetColumnValues(
+    int tile, int group, int lane, int boundary, int bit, const std::vector<double>& values) {
+  const std::size_t at =
+      static_cast<std::size_t>(tile) * groups_.size() + static_cast<std::size_t>(group);
+  const double* first = kernel::ColumnValues(View(), at, boundary, bit);
+  double* out = values_.data() + (first - values_.data());
+  for (std::size_t k = 0; k < values.size(); ++k) {
+    out[k * kernel::kLanes + static_cast<std::size_t>(lane)] = values[k];
   }
 }
 
@@ -287,6 +312,8 @@ kernel::ArrayView MacArray::View() const {
           .dac_bits = shape_.dac_bits,
           .adc_levels = readout_->Levels(),
           .column_values = column_values_,
+          .value_boundaries = value_boundaries_,
+          .values = values_.data(),
           .groups = static_cast<int>(groups_.size()),
           .group = groups_.data(),
           .weight_lanes = weight_lanes_.data(),
@@ -371,6 +398,14 @@ void CheckActivationRange(std::span<const std::int32_t> activations,
   }
 }
 
+// The activation bits [lo, hi] of weight bit i's analog op at B_D/A `boundary` when the orders
+// from `digital_floor` up are digital (the boundary, or lower in OSA-HCIM): the analog window's
+// orders below the digital ones; lo > hi when the bit has no analog op.
+std::pair<int, int> AnalogBits(const MacShape& shape, int boundary, int digital_floor, int i) {
+  return {std::max(0, boundary - shape.analog_window - i),
+          std::min(shape.activation_bits - 1, digital_floor - 1 - i)};
+}
+
 void CheckActivationCount(std::span<const std::int32_t> activations, int length) {
   if (activations.size() != static_cast<std::size_t>(length)) {
     throw UsageError("expected " + std::to_string(length) + " activations (the dot-product " +
@@ -434,6 +469,71 @@ void MacArray::PackActivations(std::span<const std::int32_t> activations,
   }
 }
 
+void MacArray::FitReadout(std::span<const std::int32_t> activations,
+                          std::span<const int> boundaries) {
+  if (column_values_ == 0) {
+    return;  // a readout with shared values (the SAR): nothing is fitted
+  }
+  if (activations.empty() || activations.size() % static_cast<std::size_t>(length_) != 0) {
+    throw UsageError("readout calibration: " + std::to_string(activations.size()) +
+                     " activations are not a whole number (>= 1) of input vectors of length " +
+                     std::to_string(length_));
+  }
+  const std::size_t vectors = activations.size() / static_cast<std::size_t>(length_);
+  for (std::size_t v = 0; v < vectors; ++v) {
+    CheckActivationRange(activations.subspan(v * length_, static_cast<std::size_t>(length_)),
+                         shape_.activation_bits, v, vectors);
+  }
+  // Every weight bit's analog window at each boundary (HCIM's plan): (weight bit, lowest
+  // activation bit, bits).
+  struct Op {
+    int boundary, bit, lo, n;
+  };
+  std::vector<Op> ops;
+  for (int b : boundaries) {
+    if (b < 0 || b > MaxBoundary(shape_)) {
+      throw UsageError("readout calibration: B_D/A " + std::to_string(b) + " is outside 0.." +
+                       std::to_string(MaxBoundary(shape_)));
+    }
+    for (int i = 0; i < shape_.weight_bits; ++i) {
+      const auto [lo, hi] = AnalogBits(shape_, b, b, i);
+      if (lo <= hi) {
+        ops.push_back({b, i, lo, hi - lo + 1});
+      }
+    }
+  }
+  if (ops.empty()) {
+    throw UsageError("readout calibration: no analog op at the B_D/A given");
+  }
+  // Each physical column (weight bit i of an output) at each boundary on its own ops.
+  ForEachColumn([&](int t, int g, int l, Rng& rng) {
+    const int c = groups_[static_cast<std::size_t>(g)].first_column + l;
+    const int first = t * shape_.rows;
+    const int rows = std::min(shape_.rows, length_ - first);
+    const std::int16_t* w = &weights_[(static_cast<std::size_t>(t) * outputs_ + c) * shape_.rows];
+    for (const Op& op : ops) {
+      const int mask = (1 << op.n) - 1;
+      const int shift = shape_.dac_bits - op.n;
+      const std::vector<double> v =
+          FitColumn(t, g, l, rng, [&](int n, std::vector<std::int64_t>& rows_at_code) {
+            if (static_cast<std::size_t>(n) >= vectors) {
+              return false;
+            }
+            std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
+            const std::int32_t* x =
+                activations.data() + static_cast<std::size_t>(n) * length_ + first;
+            for (int r = 0; r < rows; ++r) {
+              if (((static_cast<std::uint16_t>(w[r]) >> op.bit) & 1u) != 0) {
+                ++rows_at_code[static_cast<std::size_t>(((x[r] >> op.lo) & mask) << shift)];
+              }
+            }
+            return true;
+          });
+      SetColumnValues(t, g, l, op.boundary, op.bit, v);
+    }
+  });
+}
+
 MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
     : array_(&array), options_(options) {
   const MacShape& shape = array.Shape();
@@ -441,7 +541,6 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
   isa_ = ResolveIsa(options_.isa);
   const int a = shape.activation_bits;
   const int w = shape.weight_bits;
-  const int window = shape.analog_window;
   const int boundaries = MaxBoundary(shape) + 1;
   ose_floor_ = options_.mode == Mode::kOsaHcim ? w + a - 1 - options_.ose.orders
                                                : std::numeric_limits<int>::max() / 2;
@@ -450,12 +549,11 @@ MacRunner::MacRunner(const MacArray& array, const RunOptions& options)
   analog_ops_.assign(static_cast<std::size_t>(boundaries), 0);
   for (int b = 0; b < boundaries; ++b) {
     const int digital_floor = std::min(b, ose_floor_);
-    const int discard_floor = std::min(b - window, digital_floor);
+    const int discard_floor = std::min(b - shape.analog_window, digital_floor);
     for (int i = 0; i < w; ++i) {
       kernel::BitPlan& bp = bits_[static_cast<std::size_t>(b) * w + i];
       bp.digital_lo = std::max(0, digital_floor - i);
-      bp.analog_lo = std::max(0, b - window - i);
-      bp.analog_hi = std::min(a - 1, digital_floor - 1 - i);
+      std::tie(bp.analog_lo, bp.analog_hi) = AnalogBits(shape, b, digital_floor, i);
       if (bp.analog_lo > bp.analog_hi) {
         bp.analog_lo = 0;
         bp.analog_hi = -1;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -62,6 +63,17 @@ class MacArray {
   void PackActivations(std::span<const std::int32_t> activations,
                        std::vector<std::uint64_t>& planes) const;
 
+  // Fits a readout's per-column code values (Readout::FitsColumns: the comparator readouts'
+  // digital scale factors) on real data instead of the uniform random operands the constructor
+  // fits on: every analog op the input vectors `activations` (row-major, vectors x Length())
+  // give each column at each B_D/A of `boundaries` (HCIM's plan: every weight bit's analog
+  // window), converted with the column's static errors and noise. A readout with shared values
+  // (the SAR) is left as it is. Failures: UsageError for an activation count that is not a
+  // whole number (>= 1) of vectors, an activation out of range, a boundary outside 0 ..
+  // MaxBoundary, or boundaries without an analog op. Thread-safety: not const; no runner may
+  // run on the array meanwhile.
+  void FitReadout(std::span<const std::int32_t> activations, std::span<const int> boundaries);
+
   // The ideal fraction of full scale (sum over rows of W x DAC code, over rows x (2^d - 1)) that
   // ADC code `code` is read back as (the centre of its mean input interval through the line's
   // uniform-code transfer, clamped to [0, 1]): the value every analog op of the model takes.
@@ -86,6 +98,7 @@ class MacArray {
   int row_tiles_ = 0;
   int column_tiles_ = 0;
   int words_ = 0;
+  std::uint64_t chip_seed_ = 0;
   // Columns in lane groups of at most kernel::kLanes within a column tile; the weights as bit
   // planes and the static errors per lane (kernel.h gives the layouts).
   std::vector<kernel::Group> groups_;
@@ -107,8 +120,20 @@ class MacArray {
   int knots_ = 0;
   std::vector<double> knot_x_;
   std::vector<double> knot_v_;
-  // Fits every column's code values when the readout asks for it (Readout::FitsColumns).
-  void FitColumnValues(std::uint64_t chip_seed);
+  // A readout's per-column values (Readout::FitsColumns), [tile][group][boundary][bit][code]
+  // [lane] (kernel::ArrayView::values). ForEachColumn calls `fit(tile, group, lane, rng)` for
+  // every column with its calibration stream; FitColumn fits one column on the ops `next_op(n,
+  // rows_at_code)` lists (it fills op n's rows with W = 1 at each DAC code and returns true, or
+  // false after the last), converted with the column's errors and `rng`'s noise; SetColumnValues
+  // stores them for one weight bit at one B_D/A.
+  using NextOp = std::function<bool(int, std::vector<std::int64_t>&)>;
+  void ForEachColumn(const std::function<void(int, int, int, Rng&)>& fit);
+  std::vector<double> FitColumn(
+      int tile, int group, int lane, Rng& rng, const NextOp& next_op) const;
+  void SetColumnValues(
+      int tile, int group, int lane, int boundary, int bit, const std::vector<double>& values);
+  int value_boundaries_ = 0;
+  std::vector<double> values_;
 
   std::shared_ptr<const Readout> readout_;  // the column readout (calib::Macro::readout)
   int column_values_ = 0;                   // kernel::ArrayView::column_values

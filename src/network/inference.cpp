@@ -119,6 +119,22 @@ MacNetwork::MacNetwork(const QuantizedNetwork& net,
   }
 }
 
+void MacNetwork::FitReadout(const std::vector<std::vector<std::int32_t>>& layer_inputs,
+                            std::span<const int> boundaries) {
+  if (layer_inputs.size() != arrays_.size()) {
+    throw UsageError("readout calibration: input vectors for " +
+                     std::to_string(layer_inputs.size()) + " layers; the network has " +
+                     std::to_string(arrays_.size()));
+  }
+  for (std::size_t li = 0; li < arrays_.size(); ++li) {
+    try {
+      arrays_[li].FitReadout(layer_inputs[li], boundaries);
+    } catch (const UsageError& e) {
+      throw UsageError(net_->layers[li].name + ": " + e.what());
+    }
+  }
+}
+
 NetworkConfig UniformConfig(const std::string& name,
                             const mac::RunOptions& options,
                             std::size_t layers) {

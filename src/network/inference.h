@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ class MacNetwork {
              const mac::MacShape& shape,
              const calib::Macro& macro,
              std::uint64_t chip_seed);
+
+  // Fits every layer's per-column readout values (mac::MacArray::FitReadout) on that layer's
+  // input vectors `layer_inputs[layer]` at `boundaries`; a readout with shared values (the SAR)
+  // is left as it is. Failures: UsageError for a layer count that differs, or as FitReadout
+  // (naming the layer). Thread-safety: not const.
+  void FitReadout(const std::vector<std::vector<std::int32_t>>& layer_inputs,
+                  std::span<const int> boundaries);
 
   const QuantizedNetwork& Network() const { return *net_; }
   std::size_t Layers() const { return arrays_.size(); }

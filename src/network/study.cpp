@@ -11,6 +11,7 @@
 #include "core/paths.h"
 #include "mac/evaluate.h"
 #include "mac/random.h"
+#include "mac/readout.h"
 #include "network/oracle.h"
 #include "network/task_loss.h"
 #include "report/atomic_file.h"
@@ -446,7 +447,8 @@ std::vector<MacNetwork> ChipNetworks(const QuantizedNetwork& net,
                                      const mac::MacShape& shape,
                                      const calib::Macro& macro,
                                      std::uint64_t first_seed,
-                                     int count) {
+                                     int count,
+                                     const ReadoutFit& fit) {
   if (count < 1) {
     throw UsageError("chip instances = " + std::to_string(count) + " must be >= 1");
   }
@@ -454,6 +456,17 @@ std::vector<MacNetwork> ChipNetworks(const QuantizedNetwork& net,
   chips.reserve(static_cast<std::size_t>(count));
   for (int k = 0; k < count; ++k) {
     chips.emplace_back(net, shape, macro, first_seed + static_cast<std::uint64_t>(k));
+  }
+  if (fit.vectors < 0) {
+    throw UsageError("readout calibration vectors per layer = " + std::to_string(fit.vectors) +
+                     " must be >= 0 (0: keep the fit on uniform random operands)");
+  }
+  if (fit.images != nullptr && fit.vectors > 0 && mac::MakeReadout(macro)->FitsColumns()) {
+    const std::vector<std::vector<std::int32_t>> inputs =
+        ReferenceLayerInputs(net, *fit.images, fit.vectors, fit.seed, fit.threads);
+    for (MacNetwork& chip : chips) {
+      chip.FitReadout(inputs, fit.boundaries);
+    }
   }
   return chips;
 }
@@ -986,6 +999,14 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
       csv << ",layer" << li << "_passes_b" << b;
     }
   }
+  // Where the energy goes (the first chip's activity): each block's share of the energy per
+  // MAC, and each layer's energy per MAC of its own.
+  for (const auto& [block, j] : mac::EnergyBreakdown{}.Blocks()) {
+    csv << ",energy_" << block << "_per_mac_j";
+  }
+  for (std::size_t li = 0; li < layers; ++li) {
+    csv << ",layer" << li << "_energy_per_mac_j";
+  }
   csv << "\n";
   const double dcim_j = study.points.empty() ? 0.0 : study.points.front().result.energy.per_mac_j;
   char buf[256];
@@ -1029,6 +1050,16 @@ void WriteStudyCsv(const std::filesystem::path& path, const Study& study) {
     hist(r.counts);
     for (std::size_t li = 0; li < layers; ++li) {
       hist(r.layer_counts[li]);
+    }
+    const double macs = r.energy.per_mac_j > 0 ? r.energy.total_j / r.energy.per_mac_j : 0.0;
+    for (const auto& [block, j] : r.energy.Blocks()) {
+      std::snprintf(buf, sizeof buf, ",%.6e", macs > 0 ? j / macs : 0.0);
+      csv << buf;
+    }
+    for (std::size_t li = 0; li < layers; ++li) {
+      std::snprintf(buf, sizeof buf, ",%.6e",
+                    li < r.layer_energy.size() ? r.layer_energy[li].per_mac_j : 0.0);
+      csv << buf;
     }
     csv << "\n";
   }

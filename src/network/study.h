@@ -68,14 +68,28 @@ struct StudyOptions {
   InferenceOptions inference;  // test-set noise seed, threads, progress
 };
 
+// What a readout with per-column values (mac::Readout::FitsColumns: the comparator readouts'
+// digital scale factors) is fitted on: `vectors` input vectors per layer drawn from `images`
+// (the calibration split, each layer's exact inputs from the integer reference), every analog
+// op at each B_D/A of `boundaries`. Without images, or with vectors = 0, the values stay fitted
+// on mac::MacArray's uniform random operands.
+struct ReadoutFit {
+  const ImageSet* images = nullptr;
+  std::int64_t vectors = 64;
+  std::vector<int> boundaries;
+  std::uint64_t seed = 1;
+  int threads = 1;
+};
+
 // `count` simulated chips of one network design: chip k has chip seed first_seed + k (its own
-// static errors in every layer). Failures: UsageError for count < 1 and as MacNetwork.
-// Thread-safety: pure.
+// static errors in every layer), each chip's readout fitted as `fit` says. Failures: UsageError
+// for count < 1, as MacNetwork and MacNetwork::FitReadout. Thread-safety: pure.
 std::vector<MacNetwork> ChipNetworks(const QuantizedNetwork& net,
                                      const mac::MacShape& shape,
                                      const calib::Macro& macro,
                                      std::uint64_t first_seed,
-                                     int count);
+                                     int count,
+                                     const ReadoutFit& fit = {});
 
 // The test-run noise seed of chip k (k = 0 keeps the study's seed). Failures: none.
 std::uint64_t ChipNoiseSeed(std::uint64_t seed, int chip);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -218,6 +219,84 @@ TEST(Readout, EveryKernelPathReadsTheColumnsOwnValues) {
       EXPECT_EQ(y, reference) << IsaName(isa);
     }
   }
+}
+
+// Sparse, feature-map-like activations (70 % zeros, the rest below 64): not the uniform
+// operands the constructor fits on.
+std::vector<std::int32_t> SparseActivations(int vectors, std::uint64_t seed) {
+  Rng draw(seed);
+  std::vector<std::int32_t> act(static_cast<std::size_t>(144 * vectors));
+  for (auto& x : act) {
+    x = draw.Below(10) < 7 ? 0 : static_cast<std::int32_t>(draw.Below(64));
+  }
+  return act;
+}
+
+// Mean squared error of HCIM at `boundary` against the exact dot products on `act`.
+double MeanSquaredError(const MacArray& array, int boundary, std::span<const std::int32_t> act) {
+  RunOptions options;
+  options.mode = Mode::kHcim;
+  options.boundary = boundary;
+  const int vectors = static_cast<int>(act.size() / 144);
+  std::vector<double> y(static_cast<std::size_t>(vectors) * 8);
+  MacRunner::Workspace w;
+  Rng noise(9);
+  MacRunner(array, options).RunBatch(act, noise, w, y, nullptr);
+  double se = 0.0;
+  std::vector<std::int64_t> exact(8);
+  for (int v = 0; v < vectors; ++v) {
+    array.Exact(act.subspan(static_cast<std::size_t>(v) * 144, 144), exact);
+    for (int c = 0; c < 8; ++c) {
+      const double e = y[static_cast<std::size_t>(v * 8 + c)] - static_cast<double>(exact[c]);
+      se += e * e;
+    }
+  }
+  return se / (vectors * 8.0);
+}
+
+// Fitting each column's values on data of the distribution it will see (held-out vectors of
+// it) cuts the error the uniform fit leaves; only the boundary fitted changes.
+TEST(Readout, FittingOnTheDataItWillSeeLowersTheError) {
+  MacShape s;
+  s.signed_weights = true;
+  calib::Macro macro = Ternary();
+  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  Rng draw(11);
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
+  for (auto& w : weights) {
+    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
+  }
+  const std::vector<std::int32_t> calibration = SparseActivations(64, 21);
+  const std::vector<std::int32_t> test = SparseActivations(256, 22);
+  const MacArray uniform(s, macro, weights, 144, 8, 3);
+  MacArray fitted(s, macro, weights, 144, 8, 3);
+  const std::vector<int> at = {8};
+  fitted.FitReadout(calibration, at);
+  const double before = MeanSquaredError(uniform, 8, test);
+  const double after = MeanSquaredError(fitted, 8, test);
+  EXPECT_LT(after, 0.5 * before) << "uniform fit " << before << ", fitted on the data " << after;
+  // B_D/A 5 was not fitted: its values, and so its outputs, are the uniform fit's.
+  EXPECT_EQ(MeanSquaredError(fitted, 5, test), MeanSquaredError(uniform, 5, test));
+}
+
+TEST(Readout, TheSarIsNotRefittedAndBadCalibrationDataIsRefused) {
+  MacShape s;
+  s.signed_weights = true;
+  const calib::Macro macro = calib::AnalyticMacro();
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8), -77);
+  const std::vector<std::int32_t> act = SparseActivations(32, 23);
+  const MacArray before(s, macro, weights, 144, 8, 3);
+  MacArray after(s, macro, weights, 144, 8, 3);
+  const std::vector<int> at = {8};
+  after.FitReadout(act, at);
+  EXPECT_EQ(MeanSquaredError(after, 8, act), MeanSquaredError(before, 8, act));
+
+  MacArray ternary(s, Ternary(), weights, 144, 8, 3);
+  EXPECT_THROW(ternary.FitReadout(std::span(act).first(100), at), UsageError);
+  EXPECT_THROW(ternary.FitReadout(act, std::vector<int>{99}), UsageError);
+  std::vector<std::int32_t> bad = act;
+  bad[7] = 256;
+  EXPECT_THROW(ternary.FitReadout(bad, at), UsageError);
 }
 
 }  // namespace

@@ -524,6 +524,38 @@ TEST(OsaStudy, AccuracyIntervalOverChipsIsTheStudentTIntervalOfTheMean) {
   EXPECT_THROW(ChipNetworks(Net(), mac::MacShape{}, calib::AnalyticMacro(), 1, 0), UsageError);
 }
 
+// A readout fitted per column (ternary) is fitted on the calibration split at the boundaries
+// given: the chips then classify otherwise at those, as before elsewhere; the SAR is untouched.
+TEST(OsaStudy, ChipsFitTheReadoutOnTheCalibrationSplitAtTheirBoundaries) {
+  const QuantizedNetwork& q = Net();
+  calib::Macro ternary = calib::AnalyticMacro();
+  ternary.readout = "ternary";
+  ternary.comparator = {.threshold_v = {0.2, 0.3},
+                        .threshold_static_sigma_v = {0.01, 0.01},
+                        .noise_sigma_v = 0.0,
+                        .energy_decision_j = 20e-15,
+                        .reference_energy_j = 1e-15,
+                        .kickback_v = 0.0};
+  const ImageSet calibration = FirstImages(Calibration(), 50);
+  const ImageSet test = FirstImages(TestSet(), 100);
+  const ReadoutFit fit{.images = &calibration, .vectors = 32, .boundaries = {7}};
+  auto predictions = [&](const calib::Macro& m, const ReadoutFit& f, int boundary) {
+    const std::vector<MacNetwork> chips = ChipNetworks(q, mac::MacShape{}, m, 1, 1, f);
+    mac::RunOptions o;
+    o.mode = mac::Mode::kHcim;
+    o.boundary = boundary;
+    return RunNetwork(chips.front(), UniformConfig("HCIM", o, q.layers.size()), test, {})
+        .predictions;
+  };
+  EXPECT_NE(predictions(ternary, fit, 7), predictions(ternary, {}, 7));
+  EXPECT_EQ(predictions(ternary, fit, 6), predictions(ternary, {}, 6));
+  const calib::Macro sar = calib::AnalyticMacro();
+  EXPECT_EQ(predictions(sar, fit, 7), predictions(sar, {}, 7));
+  ReadoutFit negative = fit;
+  negative.vectors = -1;
+  EXPECT_THROW(ChipNetworks(q, mac::MacShape{}, ternary, 1, 1, negative), UsageError);
+}
+
 TEST(NetworkBad, BadNetworkAndImageFilesAreClearErrors) {
   const fs::path dir = fs::temp_directory_path() / "cimchar_network_bad_test";
   fs::remove_all(dir);

@@ -19,6 +19,7 @@
 #include "cimchar/command.h"
 #include "core/error.h"
 #include "core/paths.h"
+#include "mac/readout.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
 #include "network/image_set.h"
@@ -88,6 +89,7 @@ int Study(const std::vector<std::string>& args) {
   std::int64_t map_image = 0;
   std::uint64_t chip_seed = 1;
   int chips = 5;
+  net::ReadoutFit readout_fit;
   po::options_description desc(
       "cimchar network study [options]\n\n"
       "The paper's Fig. 8 on a real network: test accuracy against energy efficiency for DCIM,\n"
@@ -106,7 +108,9 @@ int Study(const std::vector<std::string>& args) {
       "found on the first): accuracy is their mean with its 95 % interval. Writes to --out:\n"
       "study.txt (the report), study.csv, accuracy_vs_tops.png (Fig. 8), bda_map_layer0.png\n"
       "(Fig. 7a: B_D/A per pixel of the first layer for one test image) and\n"
-      "bda_use_per_layer.png (Fig. 7b)");
+      "bda_use_per_layer.png (Fig. 7b). With --readout ternary|binary each chip's per-column\n"
+      "scale factors are fitted on the calibration split (--readout-vectors per layer, every\n"
+      "analog op at each HCIM B_D/A and OSA candidate)");
   desc.add_options()("help,h", "show this help")("out", po::value(&out_dir)->default_value(out_dir),
                                                  "output folder")(
       "test-images", po::value(&test_images)->default_value(test_images),
@@ -138,6 +142,9 @@ int Study(const std::vector<std::string>& args) {
       "calibration-vectors",
       po::value(&options.calibration_vectors)->default_value(options.calibration_vectors),
       "input vectors per layer drawn from the calibration split")(
+      "readout-vectors", po::value(&readout_fit.vectors)->default_value(readout_fit.vectors),
+      "readouts fitted per column (ternary, binary): calibration input vectors per layer the "
+      "scale factors are fitted on (0: keep the fit on uniform random operands)")(
       "nq-percentile", po::value(&options.nq_percentile)->default_value(options.nq_percentile),
       "percentile of the calibration 1-bit MAC counts that sets the N/Q full scale")(
       "compensate", po::bool_switch(&options.compensate),
@@ -173,8 +180,21 @@ int Study(const std::vector<std::string>& args) {
   const net::ImageSet cal_set = CalibrationSplit(common, q);
   std::cout << "calibration:\n";
   cimchar::tool::PrintNotes(cal.macro);
+  readout_fit.images = &cal_set;
+  readout_fit.seed = options.calibration_seed;
+  readout_fit.threads = common.threads;
+  for (int b = options.hcim_boundaries.first; b <= options.hcim_boundaries.second; ++b) {
+    readout_fit.boundaries.push_back(b);
+  }
+  for (int b : options.candidates) {
+    if (std::find(readout_fit.boundaries.begin(), readout_fit.boundaries.end(), b) ==
+        readout_fit.boundaries.end()) {
+      readout_fit.boundaries.push_back(b);
+    }
+  }
+  const bool fits = mac::MakeReadout(cal.macro)->FitsColumns();
   const std::vector<net::MacNetwork> chip_set =
-      net::ChipNetworks(q, cal.shape, cal.macro, chip_seed, chips);
+      net::ChipNetworks(q, cal.shape, cal.macro, chip_seed, chips, readout_fit);
   const net::MacNetwork& macros = chip_set.front();
   const net::Study study = net::RunStudy(chip_set, cal_set, test, options);
 
@@ -186,6 +206,18 @@ int Study(const std::vector<std::string>& args) {
          << point.temp_c << " degC\n";
   for (const std::string& n : cal.macro.notes) {
     report << "  # " << n << "\n";
+  }
+  if (fits && readout_fit.vectors == 0) {
+    report << "readout " << cal.macro.readout
+           << ": per-column scale factors fitted on uniform random operands\n";
+  } else if (fits) {
+    report << "readout " << cal.macro.readout << ": each chip's per-column scale factors fitted on "
+           << readout_fit.vectors << " calibration input vectors per layer (" << cal_set.source
+           << "), every analog op at B_D/A";
+    for (std::size_t k = 0; k < readout_fit.boundaries.size(); ++k) {
+      report << (k == 0 ? " " : ", ") << readout_fit.boundaries[k];
+    }
+    report << "\n";
   }
   report << q.provenance << "\n";
   net::PrintStudy(report, study);

@@ -49,15 +49,18 @@ struct ArrayView {
   int weight_bits = 0;
   int dac_bits = 0;
   int adc_levels = 0;
-  // 0, or adc_levels when the readout fits each column's code values: they follow the
-  // column's thresholds in `statics`.
+  // 0, or adc_levels when the readout fits each physical column's code values (one weight bit
+  // of an output) per B_D/A: `values` holds them, [tile][group][boundary][bit][code][lane] with
+  // `value_boundaries` boundaries (MaxBoundary + 1).
   int column_values = 0;
+  int value_boundaries = 0;
+  const double* values = nullptr;
   int groups = 0;                                // lane groups of one row tile
   const Group* group = nullptr;                  // [groups], column tiles in order
   const std::uint64_t* weight_lanes = nullptr;   // [tile][group][bit][word][lane]
   const std::uint64_t* weight_counts = nullptr;  // [tile][group][bit][lane]: rows with W_i = 1
   const std::int16_t* weights = nullptr;         // [tile][column][row]: the weights' values
-  // [tile][group][2 + adc_levels - 1 + column_values][lane]
+  // [tile][group][2 + adc_levels - 1][lane]
   const double* statics = nullptr;
   // The converter, shared by every column.
   const double* step_v = nullptr;  // [2^dac_bits]: the line's step per W = 1 row at each code
@@ -81,7 +84,17 @@ struct ArrayView {
 };
 
 inline std::size_t StaticsPerGroup(const ArrayView& a) {
-  return static_cast<std::size_t>(2 + a.adc_levels - 1 + a.column_values) * kLanes;
+  return static_cast<std::size_t>(2 + a.adc_levels - 1) * kLanes;
+}
+
+// The first of a physical column's fitted values (ArrayView::values) in lane group `at` (tile x
+// groups + group) for weight bit `bit` at B_D/A `boundary`: code k of lane l at [k x kLanes + l].
+inline const double* ColumnValues(const ArrayView& a, std::size_t at, int boundary, int bit) {
+  return a.values +
+         ((at * static_cast<std::size_t>(a.value_boundaries) + static_cast<std::size_t>(boundary)) *
+              static_cast<std::size_t>(a.weight_bits) +
+          static_cast<std::size_t>(bit)) *
+             static_cast<std::size_t>(a.adc_levels) * kLanes;
 }
 
 // Where each 1-bit MAC of weight bit i runs at one B_D/A (mac::MacRunner's plan).
@@ -95,6 +108,7 @@ struct BitPlan {
 
 // One B_D/A's plan, as the kernel reads it from a RunView.
 struct PlanView {
+  int boundary = 0;
   const BitPlan* bits = nullptr;  // [weight bits]
   int digital_pairs = 0;
   int analog_ops = 0;
@@ -132,8 +146,8 @@ struct RunView {
 };
 
 inline PlanView Plan(const RunView& run, int weight_bits, int boundary) {
-  return {run.bits + static_cast<std::size_t>(boundary) * weight_bits, run.digital_pairs[boundary],
-          run.analog_ops[boundary]};
+  return {boundary, run.bits + static_cast<std::size_t>(boundary) * weight_bits,
+          run.digital_pairs[boundary], run.analog_ops[boundary]};
 }
 
 // What the macro did, counted per lane where a count is data-dependent; ActionCounts once

@@ -166,11 +166,13 @@ inline typename L::D InverseFrac(const ArrayView& A, typename L::D v) {
 // One conversion per lane: the line at baseline + `step` with the switched-on errors of the
 // lanes' columns (`statics`) and noise `z`, their sigmas those of the op's code sum `weighted`
 // (an exact integer), quantized by the columns' transitions. Returns the codes; `frac` receives
-// the ideal fraction each is read back as.
+// the ideal fraction each is read back as: the shared value of the code, or with fitted values
+// (ArrayView::column_values) the lane's own from `values` (ColumnValues).
 template <class L>
 inline typename L::U Convert(const ArrayView& A,
                              const RunView& R,
                              const double* statics,
+                             const double* values,
                              typename L::D step,
                              typename L::D weighted,
                              typename L::D z,
@@ -195,12 +197,11 @@ inline typename L::U Convert(const ArrayView& A,
   frac = !R.quantization      ? InverseFrac<L>(A, v)
          : A.adc_levels <= 16 ? L::Lookup16(A.code_frac16, code)
                               : L::GatherD(A.code_frac, code);
-  if (A.column_values != 0 && R.quantization) {
-    // The column's own value of its code: statics [1 + levels + code][lane].
+  if (values != nullptr && R.quantization) {
+    // The column's own value of its code: values[code][lane].
     static_assert(kLanes == 8, "the lane index is code x 8 + lane");
     alignas(64) static constexpr std::uint64_t kLaneIndex[kLanes] = {0, 1, 2, 3, 4, 5, 6, 7};
-    frac = L::GatherD(statics + static_cast<std::size_t>(1 + A.adc_levels) * kLanes,
-                      L::Add(L::Shl(code, 3), L::LoadU(kLaneIndex)));
+    frac = L::GatherD(values, L::Add(L::Shl(code, 3), L::LoadU(kLaneIndex)));
   }
   return code;
 }
@@ -326,7 +327,9 @@ inline void PassGroup(const ArrayView& A,
       const D step = L::AddD(L::AddD(part[0], part[1]), L::AddD(part[2], part[3]));
       const D z = normals[i];
       D frac;
-      Convert<L>(A, R, statics, step, weighted, z, frac);
+      Convert<L>(A, R, statics,
+                 A.column_values != 0 ? ColumnValues(A, at, plan.boundary, i) : nullptr, step,
+                 weighted, z, frac);
       // frac x full in subword units, placed at order i + lo with its sign: the power-of-two
       // factors are exact, so one product rounds as frac x full alone does.
       analog_part[i] =

@@ -51,7 +51,7 @@ int ConvertOne(const ArrayView& array,
   const std::size_t at =
       static_cast<std::size_t>(tile) * array.groups + static_cast<std::size_t>(group);
   L::D frac;
-  const L::U code = Convert<L>(array, run, array.statics + at * StaticsPerGroup(array),
+  const L::U code = Convert<L>(array, run, array.statics + at * StaticsPerGroup(array), nullptr,
                                L::SetD(step), L::SetD(weighted), z, frac);
   return static_cast<int>(code.v[lane]);
 }
