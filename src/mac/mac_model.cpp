@@ -234,20 +234,30 @@ MacArray::MacArray(const MacShape& shape,
     values_.assign(static_cast<std::size_t>(row_tiles_) * groups * value_boundaries_ *
                        shape_.weight_bits * levels * kL,
                    0.0);
+    const auto uniform_ops = [&](Rng& rng, int count) {
+      return [&rng, count, top, this](int n, std::vector<std::int64_t>& rows_at_code) {
+        if (n >= count) {
+          return false;
+        }
+        std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
+        for (int r = 0; r < shape_.rows; ++r) {
+          if (rng.Below(2) == 1) {
+            ++rows_at_code[rng.Below(top + 1)];
+          }
+        }
+        return true;
+      };
+    };
+    // The shared values: a nominal column's (no static error, no noise) on many ops. The kernel
+    // reads them when static errors are off (an error budget's "alone" runs), where a column's
+    // own values, fitted to its offsets, would correct errors that are not there.
+    Rng nominal(StreamSeed(0x90e1u, 0));  // the macro's, the same on every chip
+    code_frac_ = FitColumn(0, 0, 0, nominal, uniform_ops(nominal, 16 * kCalibrationOps), true);
+    code_frac16_.assign(16, 0.0);
+    std::copy_n(code_frac_.begin(), std::min<std::size_t>(16, code_frac_.size()),
+                code_frac16_.begin());
     ForEachColumn([&](int t, int g, int l, Rng& rng) {
-      const std::vector<double> v =
-          FitColumn(t, g, l, rng, [&](int n, std::vector<std::int64_t>& rows_at_code) {
-            if (n >= kCalibrationOps) {
-              return false;
-            }
-            std::fill(rows_at_code.begin(), rows_at_code.end(), 0);
-            for (int r = 0; r < shape_.rows; ++r) {
-              if (rng.Below(2) == 1) {
-                ++rows_at_code[rng.Below(top + 1)];
-              }
-            }
-            return true;
-          });
+      const std::vector<double> v = FitColumn(t, g, l, rng, uniform_ops(rng, kCalibrationOps));
       for (int b = 0; b < value_boundaries_; ++b) {
         for (int i = 0; i < shape_.weight_bits; ++i) {
           SetColumnValues(t, g, l, b, i, v);
@@ -271,10 +281,12 @@ void MacArray::ForEachColumn(const std::function<void(int, int, int, Rng&)>& fit
 }
 
 std::vector<double> MacArray::FitColumn(
-    int tile, int group, int lane, Rng& rng, const NextOp& next_op) const {
+    int tile, int group, int lane, Rng& rng, const NextOp& next_op, bool nominal) const {
   const int top = (1 << shape_.dac_bits) - 1;
   const double full = static_cast<double>(shape_.rows) * top;
-  kernel::RunView run;  // every error on, as the model runs
+  kernel::RunView run;  // every error on, as the model runs; nominal: no static error, no noise
+  run.static_noise = !nominal;
+  run.dynamic_noise = !nominal;
   std::vector<std::int64_t> rows_at_code(static_cast<std::size_t>(top) + 1);
   std::vector<int> codes;
   std::vector<double> ideal;

@@ -124,12 +124,13 @@ class MacArray {
   // [lane] (kernel::ArrayView::values). ForEachColumn calls `fit(tile, group, lane, rng)` for
   // every column with its calibration stream; FitColumn fits one column on the ops `next_op(n,
   // rows_at_code)` lists (it fills op n's rows with W = 1 at each DAC code and returns true, or
-  // false after the last), converted with the column's errors and `rng`'s noise; SetColumnValues
+  // false after the last), converted with the column's errors and `rng`'s noise (`nominal`:
+  // with neither, the shared values code_frac_); SetColumnValues
   // stores them for one weight bit at one B_D/A.
   using NextOp = std::function<bool(int, std::vector<std::int64_t>&)>;
   void ForEachColumn(const std::function<void(int, int, int, Rng&)>& fit);
   std::vector<double> FitColumn(
-      int tile, int group, int lane, Rng& rng, const NextOp& next_op) const;
+      int tile, int group, int lane, Rng& rng, const NextOp& next_op, bool nominal = false) const;
   void SetColumnValues(
       int tile, int group, int lane, int boundary, int bit, const std::vector<double>& values);
   int value_boundaries_ = 0;

@@ -41,11 +41,14 @@ class Readout {
       const std::function<double(double)>& ideal_fraction) const = 0;
 
   // A readout whose values are fitted per column on calibration data says so; the model then
-  // calls FitColumn once per column of the chip and the kernel reads each column's values.
+  // calls FitColumn for every physical column of the chip (per weight bit and B_D/A when fitted
+  // on real data, MacArray::FitReadout) and the kernel reads each column's values; with static
+  // errors off it reads the shared ones, fitted by FitColumn on a nominal column.
   virtual bool FitsColumns() const { return false; }
   // The values (Levels() of them) of one column from its calibration conversions: `codes[n]` the
-  // code it gave for an op of ideal fraction `ideal[n]`. Failures: none (a code never seen keeps
-  // the shared value). Thread-safety: const.
+  // code it gave for an op of ideal fraction `ideal[n]`; `shared` the values before any fit.
+  // Failures: none (too few distinct codes to fit is the readout's to resolve from `shared`).
+  // Thread-safety: const.
   virtual std::vector<double> FitColumn(std::span<const int> codes,
                                         std::span<const double> ideal,
                                         std::span<const double> shared) const;

@@ -150,9 +150,15 @@ TEST(Readout, AColumnsScaleFactorIsTheLeastSquaresFit) {
   EXPECT_NEAR(values[0], 0.05, 1e-12);
   EXPECT_NEAR(values[1], 0.10, 1e-12);
   EXPECT_NEAR(values[2], 0.15, 1e-12);
-  // One code only: nothing to fit, the shared values stay.
-  EXPECT_EQ(readout->FitColumn(std::vector<int>{1, 1}, std::vector<double>{0.1, 0.2}, shared),
-            shared);
+  // One code only: its value is the ops' mean (0.15), the others keep the shared spacing.
+  const std::vector<double> one =
+      readout->FitColumn(std::vector<int>{1, 1}, std::vector<double>{0.1, 0.2}, shared);
+  ASSERT_EQ(one.size(), 3U);
+  EXPECT_NEAR(one[0], -0.35, 1e-12);
+  EXPECT_NEAR(one[1], 0.15, 1e-12);
+  EXPECT_NEAR(one[2], 0.65, 1e-12);
+  // No op at all: the shared values.
+  EXPECT_EQ(readout->FitColumn({}, {}, shared), shared);
 }
 
 TEST(Readout, EachTernaryColumnReadsItsOwnFittedValues) {
@@ -277,6 +283,43 @@ TEST(Readout, FittingOnTheDataItWillSeeLowersTheError) {
   EXPECT_LT(after, 0.5 * before) << "uniform fit " << before << ", fitted on the data " << after;
   // B_D/A 5 was not fitted: its values, and so its outputs, are the uniform fit's.
   EXPECT_EQ(MeanSquaredError(fitted, 5, test), MeanSquaredError(uniform, 5, test));
+}
+
+// With static errors off (an error budget's "alone" runs) every column reads the nominal
+// values: two chips whose columns were fitted to different offsets compute the same outputs.
+TEST(Readout, WithoutStaticErrorsEveryColumnReadsTheNominalValues) {
+  MacShape s;
+  s.signed_weights = true;
+  calib::Macro macro = Ternary();
+  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  Rng draw(13);
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
+  for (auto& w : weights) {
+    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
+  }
+  const std::vector<std::int32_t> act = SparseActivations(16, 24);
+  const MacArray a(s, macro, weights, 144, 8, 3);
+  const MacArray b(s, macro, weights, 144, 8, 4);
+  RunOptions quant_only;
+  quant_only.mode = Mode::kHcim;
+  quant_only.boundary = 8;
+  quant_only.switches = {.dynamic_noise = false,
+                         .static_noise = false,
+                         .quantization = true,
+                         .discard = false,
+                         .transfer = false};
+  std::vector<double> ya(16 * 8), yb(16 * 8);
+  MacRunner::Workspace w;
+  Rng na(5), nb(5);
+  MacRunner(a, quant_only).RunBatch(act, na, w, ya, nullptr);
+  MacRunner(b, quant_only).RunBatch(act, nb, w, yb, nullptr);
+  EXPECT_EQ(ya, yb);
+  // With them on, each chip's columns read their own.
+  RunOptions all = quant_only;
+  all.switches.static_noise = true;
+  MacRunner(a, all).RunBatch(act, na, w, ya, nullptr);
+  MacRunner(b, all).RunBatch(act, nb, w, yb, nullptr);
+  EXPECT_NE(ya, yb);
 }
 
 TEST(Readout, TheSarIsNotRefittedAndBadCalibrationDataIsRefused) {

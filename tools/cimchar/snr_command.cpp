@@ -13,6 +13,7 @@
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/options.h"
+#include "mac/readout.h"
 #include "mac/setup.h"
 #include "mac/sweep.h"
 #include "network/workload.h"
@@ -76,6 +77,12 @@ int RunSnr(const std::vector<std::string>& args) {
             << " chip instance(s)"
             << "\n";
   mac::PrintSweep(std::cout, shape, points);
+  if (mac::MakeReadout(model.macro)->FitsColumns()) {
+    std::cout << "  readout " << model.macro.readout
+              << ": each column's values are fitted with every error on; a run with static "
+                 "errors off (the 'alone' columns) reads a nominal column's values, fitted "
+                 "without them\n";
+  }
   for (const mac::SweepPoint& p : points) {
     cimchar::tool::NoteWideInterval(
         std::cout, p.budget.front().result,

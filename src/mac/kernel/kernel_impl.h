@@ -167,7 +167,7 @@ inline typename L::D InverseFrac(const ArrayView& A, typename L::D v) {
 // lanes' columns (`statics`) and noise `z`, their sigmas those of the op's code sum `weighted`
 // (an exact integer), quantized by the columns' transitions. Returns the codes; `frac` receives
 // the ideal fraction each is read back as: the shared value of the code, or with fitted values
-// (ArrayView::column_values) the lane's own from `values` (ColumnValues).
+// (ArrayView::column_values, static errors on) the lane's own from `values` (ColumnValues).
 template <class L>
 inline typename L::U Convert(const ArrayView& A,
                              const RunView& R,
@@ -327,9 +327,10 @@ inline void PassGroup(const ArrayView& A,
       const D step = L::AddD(L::AddD(part[0], part[1]), L::AddD(part[2], part[3]));
       const D z = normals[i];
       D frac;
-      Convert<L>(A, R, statics,
-                 A.column_values != 0 ? ColumnValues(A, at, plan.boundary, i) : nullptr, step,
-                 weighted, z, frac);
+      Convert<L>(
+          A, R, statics,
+          A.column_values != 0 && R.static_noise ? ColumnValues(A, at, plan.boundary, i) : nullptr,
+          step, weighted, z, frac);
       // frac x full in subword units, placed at order i + lo with its sign: the power-of-two
       // factors are exact, so one product rounds as frac x full alone does.
       analog_part[i] =

@@ -2,7 +2,8 @@
 // (two at a reference -/+ a threshold), calib::Macro::comparator. Each comparator has its own
 // static offset (no common one); the value of a code is fitted per column on calibration
 // conversions, as a digital scale factor and offset: value = beta + alpha x t, with t = -1, 0, +1
-// (ternary) or -1/2, +1/2 (binary), by least squares over the column's calibration ops.
+// (ternary) or -1/2, +1/2 (binary), by least squares over the column's calibration ops (a column
+// whose ops all gave one code: the offset alone, the scale the shared values').
 
 #include <cmath>
 
@@ -60,7 +61,16 @@ class Comparators final : public Readout {
     }
     const double det = n * stt - st * st;
     if (!(det > 0.0)) {
-      return {shared.begin(), shared.end()};  // every op gave one code: nothing to fit
+      // Every op gave one code: its value is the mean of their ideal fractions, and the other
+      // codes keep the shared spacing around it (no op, no fit: the shared values).
+      std::vector<double> values(shared.begin(), shared.end());
+      if (n > 0) {
+        const double offset = sx / n - shared[static_cast<std::size_t>(codes[0])];
+        for (double& v : values) {
+          v += offset;
+        }
+      }
+      return values;
     }
     const double alpha = (n * stx - st * sx) / det;
     const double beta = (sx - alpha * st) / n;
