@@ -371,9 +371,15 @@ class ComparatorBench final : public Bench {
       }
     }
     if (at == 0 || at == vd.size()) {
+      int ones = 0;
+      for (const auto& [v, d] : vd) {
+        ones += d;
+      }
       throw Error("comparator " + Names()[static_cast<std::size_t>(k)] +
                   " did not flip within the staircase (" + netlist::FormatNumber(vd.front().first) +
-                  " .. " + netlist::FormatNumber(vd.back().first) + " V): raise comparator.window");
+                  " .. " + netlist::FormatNumber(vd.back().first) + " V; it decided 'above' at " +
+                  std::to_string(ones) + " of " + std::to_string(vd.size()) +
+                  " steps): raise comparator.window");
     }
     return 0.5 * (vd[at - 1].first + vd[at].first);
   }
