@@ -8,7 +8,7 @@
 #include "calib/schema.h"
 #include "core/error.h"
 
-namespace cimchar::calib::detail {
+namespace cimchar::calib {
 
 namespace fs = std::filesystem;
 
@@ -131,4 +131,4 @@ double Scalar(const lut::Store& store,
   return Look(store, Need(store, quantity, lut::Statistic::kMean, Expect(units)), at);
 }
 
-}  // namespace cimchar::calib::detail
+}  // namespace cimchar::calib

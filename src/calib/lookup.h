@@ -14,7 +14,7 @@
 #include "lut/store.h"
 #include "lut/table.h"
 
-namespace cimchar::calib::detail {
+namespace cimchar::calib {
 
 // A number as the notes print it ("0.0125"). Failures: none.
 std::string Num(double v);
@@ -66,4 +66,4 @@ void Agree(const char* option,
            const char* what,
            const std::filesystem::path& file);
 
-}  // namespace cimchar::calib::detail
+}  // namespace cimchar::calib

@@ -19,8 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using namespace detail;
-
 int CeilLog2(long long n) {
   int bits = 0;
   while ((1LL << bits) < n) {

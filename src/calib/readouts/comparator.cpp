@@ -13,8 +13,6 @@
 
 namespace cimchar::calib::readouts {
 
-using namespace detail;
-
 void ReadComparators(const lut::Store& store, const Request& request, Macro& m, int comparators) {
   const std::string file = store.path().string();
   const auto stated = Parameter(store, schema::kComparatorComparatorsKey);

@@ -15,8 +15,6 @@
 
 namespace cimchar::calib::readouts {
 
-using namespace detail;
-
 void ReadSar(const lut::Store& store, const Request& request, Macro& m) {
   const std::string file = store.path().string();
   if (request.adc_lo_frac || request.adc_hi_frac) {
