@@ -273,8 +273,8 @@ class ComparatorBench final : public Bench {
     for (int k = 0; k < comparators_; ++k) {
       for (double v : Vec(run, "v(cdec" + std::to_string(k) + ")")) {
         if (std::abs(v) > kDivergedOfVdd * p.vdd_v) {
-          throw Error("comparator " + NameOf(k) + "'s output reached " + netlist::FormatNumber(v) +
-                      " V at VDD = " + netlist::FormatNumber(p.vdd_v) +
+          throw Error("comparator " + Names()[static_cast<std::size_t>(k)] + "'s output reached " +
+                      netlist::FormatNumber(v) + " V at VDD = " + netlist::FormatNumber(p.vdd_v) +
                       " V: the transient diverged");
         }
       }
@@ -355,8 +355,12 @@ class ComparatorBench final : public Bench {
   std::span<const schema::ComparatorLevel> Comparators() const {
     return schema::ComparatorLevels(comparators_);
   }
-  std::string NameOf(int k) const {
-    return std::string(Comparators()[static_cast<std::size_t>(k)].name);
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const schema::ComparatorLevel& level : Comparators()) {
+      names.emplace_back(level.name);
+    }
+    return names;
   }
   // The level splitting the decisions with fewest errors (0 below, 1 above).
   double Transition(std::vector<std::pair<double, int>> vd, int k) const {
@@ -380,9 +384,9 @@ class ComparatorBench final : public Bench {
       }
     }
     if (at == 0 || at == vd.size()) {
-      throw Error("comparator " + NameOf(k) + " did not flip within the staircase (" +
-                  netlist::FormatNumber(vd.front().first) + " .. " +
-                  netlist::FormatNumber(vd.back().first) + " V): raise comparator.window");
+      throw Error("comparator " + Names()[static_cast<std::size_t>(k)] +
+                  " did not flip within the staircase (" + netlist::FormatNumber(vd.front().first) +
+                  " .. " + netlist::FormatNumber(vd.back().first) + " V): raise comparator.window");
     }
     return 0.5 * (vd[at - 1].first + vd[at].first);
   }
