@@ -18,7 +18,9 @@
 #include "exporters/document.h"
 #include "exporters/formats/accelergy.h"
 #include "exporters/from_store.h"
+#include "exporters/readouts/readouts.h"
 #include "exporters/test_macro.h"
+#include "mac/readout.h"
 #include "temp_dir.h"
 
 namespace cimchar::exporters {
@@ -229,6 +231,15 @@ ViewOptions SmallViews() {
   ViewOptions views = testing::TestViews();
   views.chips = 64;
   return views;
+}
+
+// Every readout the model knows has its part of the exports, and no other is registered.
+TEST(ExportReadout, EveryReadoutOfTheModelHasItsExportPart) {
+  ASSERT_EQ(ReadoutExports().size(), mac::Readouts().size());
+  for (const mac::ReadoutInfo& r : mac::Readouts()) {
+    EXPECT_EQ(FindReadoutExport(r.name).readout, r.name);
+  }
+  EXPECT_THROW(FindReadoutExport("flash"), UsageError);
 }
 
 // A format holding one transfer for every column cannot hold the ternary readout's per-column
