@@ -6,12 +6,12 @@
 #include <optional>
 #include <sstream>
 
-#include "calib/comparator_schema.h"
+#include "calib/lookup.h"
+#include "calib/readouts/readers.h"
 #include "calib/schema.h"
 #include "core/error.h"
 #include "lut/store.h"
 #include "lut/table.h"
-#include "netlist/devices.h"
 
 namespace cimchar::calib {
 
@@ -19,123 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 int CeilLog2(long long n) {
   int bits = 0;
   while ((1LL << bits) < n) {
     ++bits;
   }
   return bits;
-}
-
-std::vector<lut::AxisExpectation> GridAxes() {
-  return {{std::string(schema::kCornerAxis), ""},
-          {std::string(schema::kVddAxis), "V"},
-          {std::string(schema::kTempAxis), "degC"}};
-}
-
-lut::TableExpectation Expect(const std::string& units, std::string_view bench_axis = {}) {
-  lut::TableExpectation e{.units = units, .axes = GridAxes()};
-  if (!bench_axis.empty()) {
-    e.axes.push_back({std::string(bench_axis), "1"});
-  }
-  return e;
-}
-
-bool Has(const lut::Store& store, std::string_view quantity, lut::Statistic stat) {
-  for (const lut::QuantityInfo& q : store.Quantities()) {
-    if (q.quantity == quantity && q.statistic == stat) {
-      return true;
-    }
-  }
-  return false;
-}
-
-const lut::Table& Need(const lut::Store& store,
-                       std::string_view quantity,
-                       lut::Statistic stat,
-                       const lut::TableExpectation& expected) {
-  if (!Has(store, quantity, stat)) {
-    throw Error("'" + store.path().string() + "' has no table " + std::string(quantity) + "/" +
-                lut::StatisticName(stat) +
-                ", which the characterized macro needs (characterization/README.md lists the "
-                "contract); rerun the recipe that writes it");
-  }
-  return store.ReadTable(quantity, stat, expected);
-}
-
-const lut::Table* Optional(const lut::Store& store,
-                           std::string_view quantity,
-                           lut::Statistic stat,
-                           const lut::TableExpectation& expected) {
-  return Has(store, quantity, stat) ? &store.ReadTable(quantity, stat, expected) : nullptr;
-}
-
-lut::Coordinates At(const OperatingPoint& p) {
-  return {{std::string(schema::kCornerAxis), p.corner},
-          {std::string(schema::kVddAxis), p.vdd_v},
-          {std::string(schema::kTempAxis), p.temp_c}};
-}
-
-// Table::Lookup with the file named in a refusal; the table never extrapolates.
-double Look(const lut::Store& store, const lut::Table& table, const lut::Coordinates& where) {
-  try {
-    return table.Lookup(where);
-  } catch (const UsageError& e) {
-    throw UsageError("'" + store.path().string() + "': " + e.what() +
-                     " (the macro is interpolated inside the characterized grid and never "
-                     "extrapolated: choose a point inside it or characterize a wider grid)");
-  }
-}
-
-double LookOr(const lut::Store& store,
-              const lut::Table* table,
-              const lut::Coordinates& where,
-              double fallback) {
-  if (table == nullptr) {
-    return fallback;
-  }
-  const double v = Look(store, *table, where);
-  return std::isfinite(v) ? v : fallback;
-}
-
-// A resolved bench parameter ("apath.rows") from the store's recipe provenance.
-std::optional<std::string> Parameter(const lut::Store& store, std::string_view key) {
-  return ResolvedParameter(store.provenance().recipe_text, key);
-}
-int IntParameter(const lut::Store& store, std::string_view key) {
-  const auto v = Parameter(store, key);
-  if (!v) {
-    throw UsageError("'" + store.path().string() + "' does not state " + std::string(key) +
-                     " (a table made by an older cimchar): rerun cimchar characterize " +
-                     std::string(key.substr(0, key.find('.'))));
-  }
-  try {
-    return std::stoi(*v);
-  } catch (const std::exception&) {
-    throw Error("'" + store.path().string() + "': " + std::string(key) + " = '" + *v +
-                "' is not an integer");
-  }
-}
-
-// A geometry field the caller asked for must equal the tables'.
-void Agree(const char* option,
-           const std::optional<int>& asked,
-           int table,
-           const char* what,
-           const fs::path& file) {
-  if (asked && *asked != table) {
-    throw UsageError("--" + std::string(option) + " " + std::to_string(*asked) +
-                     " disagrees with '" + file.string() + "', which was measured for " +
-                     std::to_string(table) + " " + what +
-                     "; a table describes one circuit: characterize that circuit (" + what + " = " +
-                     std::to_string(*asked) + ") or drop --" + option);
-  }
 }
 
 TableSource SourceOf(const std::string& role, const lut::Store& store) {
@@ -237,109 +126,6 @@ void ReadApath(const lut::Store& store, const Request& request, Macro& m) {
                     std::to_string(g.dac_bits) + "-bit DAC, codes " + codes.str() +
                     " (linear in between); full scale " + Num(l.code_v.back() * 1e3) +
                     " mV, baseline " + Num(l.baseline_v * 1e3) + " mV");
-}
-
-void ReadAdc(const lut::Store& store, const Request& request, Macro& m) {
-  const std::string file = store.path().string();
-  if (request.adc_lo_frac || request.adc_hi_frac) {
-    throw UsageError(
-        "--adc-lo/--adc-hi set the ADC window of the analytic placeholder only; the window of "
-        "a characterized converter is where its transitions are (" +
-        file + "): characterize the ADC with other adc.vref/adc.vcm keys to move it");
-  }
-  const auto per_code = Expect("V", schema::kCodeAxis);
-  const lut::Table& mean = Need(store, schema::kAdcTransitionV, lut::Statistic::kMean, per_code);
-  const lut::Table& stat =
-      Need(store, schema::kAdcTransitionV, lut::Statistic::kStaticSigma, per_code);
-  const lut::Table* dyn =
-      Optional(store, schema::kAdcTransitionV, lut::Statistic::kDynamicSigma, per_code);
-  const std::vector<double>& codes = mean.axis(schema::kCodeAxis).values();
-  const std::size_t n = codes.size();
-  int bits = 0;
-  while ((std::size_t{1} << bits) - 1 < n) {
-    ++bits;
-  }
-  if ((std::size_t{1} << bits) - 1 != n) {
-    throw Error("'" + file + "': " + std::string(schema::kAdcTransitionV) + " has " +
-                std::to_string(n) + " transitions, which is not 2^b - 1 for any ADC resolution b");
-  }
-  Agree("adc-bits", request.adc_bits, bits, "ADC bits", store.path());
-  m.geometry.adc_bits = bits;
-  const lut::Coordinates at = At(request.point);
-  AdcTransfer& a = m.adc;
-  a = {};
-  for (double c : codes) {
-    lut::Coordinates p = at;
-    p[std::string(schema::kCodeAxis)] = c;
-    a.transition_v.push_back(Look(store, mean, p));
-    a.transition_static_sigma_v.push_back(LookOr(store, &stat, p, 0.0));
-    a.transition_dynamic_sigma_v.push_back(LookOr(store, dyn, p, 0.0));
-  }
-  a.window_lsb_v = 0.0;
-  if (n < 2) {
-    throw UsageError("'" + file +
-                     "': a 1-bit converter's single transition does not define its window; "
-                     "the macro needs an ADC of at least 2 bits");
-  }
-  const lut::Table& offset =
-      Need(store, schema::kAdcComparatorOffsetV, lut::Statistic::kStaticSigma, Expect("V"));
-  a.comparator_offset_sigma_v = LookOr(store, &offset, at, 0.0);
-  const lut::Table* offset_noise =
-      Optional(store, schema::kAdcComparatorOffsetV, lut::Statistic::kDynamicSigma, Expect("V"));
-  if (offset_noise != nullptr) {
-    a.comparator_noise_sigma_v = LookOr(store, offset_noise, at, 0.0);
-  } else {
-    double sq = 0.0;
-    for (double s : a.transition_dynamic_sigma_v) {
-      sq += s * s;
-    }
-    a.comparator_noise_sigma_v = std::sqrt(sq / static_cast<double>(n));
-  }
-  m.energy.adc_conversion = {std::max(0.0, Look(store,
-                                                Need(store, schema::kAdcEnergyConversion,
-                                                     lut::Statistic::kMean, Expect("J")),
-                                                at)),
-                             "measured: " + std::string(schema::kAdcEnergyConversion) + " in " +
-                                 file + " (what it includes: the file's recipe)"};
-  // History (kickback, comparator memory): a die's largest transition shift over the previous
-  // codes, averaged over dies; its spread across dies is in the note.
-  const lut::Table* history =
-      Optional(store, schema::kAdcHistoryShiftMaxLsb, lut::Statistic::kMean, Expect("1"));
-  if (history != nullptr) {
-    const lut::Table* history_sigma =
-        Optional(store, schema::kAdcHistoryShiftMaxLsb, lut::Statistic::kStaticSigma, Expect("1"));
-    a.history_shift_lsb = Look(store, *history, at);
-    const double sigma = LookOr(store, history_sigma, at, 0.0);
-    const bool negligible = a.history_shift_lsb < schema::kAdcHistoryNegligibleLsb;
-    m.notes.push_back(std::string(negligible ? "" : "WARNING: ") +
-                      "ADC history shift (a die's largest transition shift after any previous "
-                      "code, mean over dies): " +
-                      Num(a.history_shift_lsb) + " LSB (sigma across dies " + Num(sigma) +
-                      " LSB), " + (negligible ? "below " : "not below ") +
-                      Num(schema::kAdcHistoryNegligibleLsb) + " LSB: the model leaves it out" +
-                      (negligible ? "" : " although it matters"));
-  } else {
-    m.notes.push_back("ADC history shift: not characterized (no " +
-                      std::string(schema::kAdcHistoryShiftMaxLsb) + ")");
-  }
-  m.notes.push_back("ADC: " + file + ", " + std::to_string(bits) + " bits, window " +
-                    Num(a.LowV() * 1e3) + " .. " + Num(a.HighV() * 1e3) +
-                    " mV (end points of "
-                    "the transitions), LSB " +
-                    Num(a.LsbV() * 1e3) +
-                    " mV; comparator offset "
-                    "sigma " +
-                    Num(a.comparator_offset_sigma_v * 1e3) + " mV, noise " +
-                    Num(a.comparator_noise_sigma_v * 1e3) + " mV" +
-                    (dyn == nullptr ? " (no dynamic sigma table: noise 0)" : ""));
-}
-
-// A single-valued quantity's mean at the operating point.
-double Scalar(const lut::Store& store,
-              std::string_view quantity,
-              const std::string& units,
-              const lut::Coordinates& at) {
-  return Look(store, Need(store, quantity, lut::Statistic::kMean, Expect(units)), at);
 }
 
 void ReadAdderTree(const lut::Store& store, const Request& request, Macro& m) {
@@ -483,69 +269,14 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
                      " (one row's DAC driving its GBL, return-to-zero, per code)";
 }
 
-// The comparator readout (binary: one comparator, ternary: two); `comparators` is what the
-// readout needs, the table must have been made for it.
-void ReadComparators(const lut::Store& store, const Request& request, Macro& m, int comparators) {
-  const std::string file = store.path().string();
-  const auto stated = Parameter(store, "comparator.comparators");
-  if (!stated || *stated != std::to_string(comparators)) {
-    throw UsageError(
-        "'" + file + "' characterizes " + stated.value_or("an unknown number of") +
-        " comparator(s) per column, but the " + request.readout + " readout has " +
-        std::to_string(comparators) +
-        ": characterize it with --comparator.comparators=" + std::to_string(comparators));
-  }
-  const lut::Coordinates at = At(request.point);
-  ComparatorReadout& c = m.comparator;
-  c = {};
-  const std::vector<std::pair<std::string_view, std::string_view>> names =
-      comparators == 1
-          ? std::vector<
-                std::pair<std::string_view, std::string_view>>{{schema::kComparatorThresholdMidV,
-                                                                schema::kComparatorOffsetMidV}}
-          : std::vector<std::pair<std::string_view, std::string_view>>{
-                {schema::kComparatorThresholdLowV, schema::kComparatorOffsetLowV},
-                {schema::kComparatorThresholdHighV, schema::kComparatorOffsetHighV}};
-  double noise_sq = 0.0;
-  for (const auto& [threshold, offset] : names) {
-    c.threshold_v.push_back(Scalar(store, threshold, "V", at));
-    c.threshold_static_sigma_v.push_back(
-        Look(store, Need(store, offset, lut::Statistic::kStaticSigma, Expect("V")), at));
-    const lut::Table* dyn = Optional(store, offset, lut::Statistic::kDynamicSigma, Expect("V"));
-    const double noise = LookOr(store, dyn, at, 0.0);
-    noise_sq += noise * noise;
-  }
-  c.noise_sigma_v = std::sqrt(noise_sq / comparators);
-  c.energy_decision_j = std::max(0.0, Scalar(store, schema::kComparatorEnergyDecision, "J", at));
-  c.reference_energy_j = std::max(0.0, Scalar(store, schema::kComparatorReferenceEnergy, "J", at));
-  c.kickback_v = Scalar(store, schema::kComparatorKickbackV, "V", at);
-  m.energy.adc_conversion = {comparators * c.energy_decision_j + c.reference_energy_j,
-                             "measured: " + std::to_string(comparators) + " x " +
-                                 std::string(schema::kComparatorEnergyDecision) + " + " +
-                                 std::string(schema::kComparatorReferenceEnergy) + " in " + file};
-  std::string levels;
-  for (std::size_t k = 0; k < c.threshold_v.size(); ++k) {
-    levels += (k ? ", " : "") + Num(c.threshold_v[k] * 1e3) + " mV (offset sigma " +
-              Num(c.threshold_static_sigma_v[k] * 1e3) + " mV)";
-  }
-  m.notes.push_back(request.readout + " readout: " + file + ", thresholds " + levels + ", noise " +
-                    Num(c.noise_sigma_v * 1e3) + " mV per decision, " +
-                    Num(c.energy_decision_j * 1e15) + " fJ per decision + " +
-                    Num(c.reference_energy_j * 1e15) + " fJ reference per conversion, kickback " +
-                    Num(c.kickback_v * 1e3) + " mV");
-}
-
-bool HasRole(const Macro& m, const std::string& role) {
-  return std::any_of(m.sources.begin(), m.sources.end(),
-                     [&](const TableSource& s) { return s.role == role; });
-}
-
-// One role: its reader, and what the macro keeps without its table (the placeholder, placed on
-// what the roles before it read, and a note).
+// One role: its reader, what the macro keeps without its table (the placeholder, placed on what
+// the roles before it read, and a note) and, for a readout's role, the checks across tables once
+// every role is read (with or without its table; null: none).
 struct RoleReader {
   Role role;
   void (*read)(const lut::Store& store, const Request& request, Macro& m);
   void (*absent)(const AnalyticOptions& analytic, Macro& m);
+  void (*check)(const readouts::Stores& stores, Macro& m) = nullptr;
 };
 
 // The roles in reading order: the line first (the converter's placeholder is placed on it).
@@ -559,24 +290,9 @@ const std::vector<RoleReader>& Readers() {
              "placeholder (ideal line, 1 % static sigma)");
        }},
       {{"adc", "ADC table", "sar"},
-       ReadAdc,
-       [](const AnalyticOptions& analytic, Macro& m) {
-         m.notes.push_back(
-             "ADC: not characterized (no adc table): analytic placeholder (ideal transitions "
-             "over the requested window)");
-         if (HasRole(m, "apath")) {
-           // The placeholder's window is in fractions of full scale: place it on this line.
-           const double fs = m.FullScaleV();
-           const int levels = 1 << m.geometry.adc_bits;
-           const double lo = m.line.baseline_v + analytic.adc_lo_frac * (fs - m.line.baseline_v);
-           const double lsb =
-               (analytic.adc_hi_frac - analytic.adc_lo_frac) * (fs - m.line.baseline_v) / levels;
-           for (int k = 1; k < levels; ++k) {
-             m.adc.transition_v[static_cast<std::size_t>(k - 1)] = lo + k * lsb;
-           }
-           m.adc.window_lsb_v = lsb;
-         }
-       }},
+       readouts::ReadSar,
+       readouts::PlaceSarPlaceholder,
+       readouts::CheckSar},
       {{"adder_tree", "adder tree table"},
        ReadAdderTree,
        [](const AnalyticOptions&, Macro& m) {
@@ -603,12 +319,12 @@ const std::vector<RoleReader>& Readers() {
         "--comparator.comparators=1)",
         "binary"},
        [](const lut::Store& store, const Request& request, Macro& m) {
-         ReadComparators(store, request, m, 1);
+         readouts::ReadComparators(store, request, m, 1);
        },
        [](const AnalyticOptions&, Macro&) {}},
       {{"ternary", "ternary readout table (cimchar characterize comparator)", "ternary"},
        [](const lut::Store& store, const Request& request, Macro& m) {
-         ReadComparators(store, request, m, 2);
+         readouts::ReadComparators(store, request, m, 2);
        },
        [](const AnalyticOptions&, Macro&) {}},
   };
@@ -719,7 +435,7 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   m.notes.clear();
   m.notes.push_back("operating point: " + request.point.Describe() +
                     " (interpolated; outside the grid is refused)");
-  std::map<std::string, lut::Store> stores;
+  readouts::Stores stores;
   for (const RoleReader& r : Readers()) {
     if (!r.role.readout.empty() && r.role.readout != request.readout) {
       continue;  // another readout's table
@@ -743,35 +459,8 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
     const auto it = stores.find(name);
     return it == stores.end() ? nullptr : &it->second;
   };
-  const lut::Store* apath = role("apath");
-  const lut::Store* adc = role("adc");
   const lut::Store* adder_tree = role("adder_tree");
   const lut::Store* digital = role("digital");
-  if (apath && adc) {
-    // One converter: the one sampling the line in the apath table is the one the adc table
-    // characterizes (a table describes the circuit the model simulates).
-    for (const auto& [line_key, adc_key] : schema::kLineAdcKeys) {
-      const auto line_value = Parameter(*apath, line_key);
-      const auto adc_value = Parameter(*adc, adc_key);
-      if (!line_value) {
-        throw UsageError("'" + apath->path().string() + "' does not state " +
-                         std::string(line_key) +
-                         " (a table made by an older cimchar, whose line carried a capacitor "
-                         "for the ADC): rerun cimchar characterize apath");
-      }
-      double a = 0, b = 0;
-      const bool numbers = netlist::ParseSpiceNumber(*line_value, a) && adc_value &&
-                           netlist::ParseSpiceNumber(*adc_value, b);
-      if (!numbers || std::abs(a - b) > 1e-9 * std::max(1.0, std::abs(b))) {
-        throw UsageError("'" + apath->path().string() + "' was measured with " +
-                         std::string(line_key) + " = " + *line_value + " but '" +
-                         adc->path().string() + "' characterizes " + std::string(adc_key) + " = " +
-                         adc_value.value_or("(not stated)") +
-                         ": the line must be sampled by the converter the adc table describes "
-                         "(characterize both with one ADC)");
-      }
-    }
-  }
   if (adder_tree && digital) {
     const auto cycle = [&](const lut::Store& s, std::string_view q) {
       return Scalar(s, q, "s", At(request.point));
@@ -784,24 +473,10 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
                         Num(digital_s * 1e9) + " ns: characterize both with one t_cycle");
     }
   }
-  // Can the line reach every ADC code?
-  const AdcTransfer& a = m.adc;
-  if (m.readout != "sar") {
-    // Another readout's reach is its own.
-  } else if (a.transition_v.back() >= m.FullScaleV()) {
-    m.notes.push_back("WARNING: the ADC's top transition (" + Num(a.transition_v.back() * 1e3) +
-                      " mV) lies above the line's full scale (" + Num(m.FullScaleV() * 1e3) +
-                      " mV): the top code is unreachable");
-  }
-  if (m.readout == "sar" && a.transition_v.front() <= m.line.baseline_v) {
-    m.notes.push_back("WARNING: the ADC's first transition (" + Num(a.transition_v.front() * 1e3) +
-                      " mV) lies below the line's baseline (" + Num(m.line.baseline_v * 1e3) +
-                      " mV): code 0 is unreachable");
-  }
-  if (m.line.superposition_error_v >= 0.0 && m.readout == "sar") {
-    m.notes.push_back("line superposition (bench checks, |mean| + 3 sigma): " +
-                      Num(m.line.superposition_error_v * 1e3) +
-                      " mV = " + Num(m.line.superposition_error_v / a.LsbV()) + " ADC LSB");
+  for (const RoleReader& r : Readers()) {
+    if (r.role.readout == request.readout && r.check != nullptr) {
+      r.check(stores, m);
+    }
   }
   ValidateMacro(m);
   return m;

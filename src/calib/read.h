@@ -1,8 +1,9 @@
 #pragma once
 
 // The one code that reads the characterization tables' quantities (characterization/README.md is
-// the contract; calib/schema.h spells the names): it turns the HDF5 stores into the
-// characterized macro at one operating point, once, and the model, the exports and validation
+// the contract; calib/schema.h and calib/readouts/<readout>_schema.h spell the names; read.cpp
+// holds the table of roles, calib/readouts/ each readout's reader): it turns the HDF5 stores into
+// the characterized macro at one operating point, once, and the model, the exports and validation
 // take everything from that macro. (The csv and json exports copy the tables as they are, and the
 // histograms draw a run's raw records: neither interprets a quantity.) Never touches SPICE.
 

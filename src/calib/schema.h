@@ -4,12 +4,20 @@
 // (characterization/README.md explains each quantity): quantity names, units, axes and the bench
 // parameters a run records. The benches write these names (the cell and column benches through
 // Bench's default "<bench>/<column>") and src/calib reads them; no other code spells a quantity
-// name. Header-only, so the benches use it without linking calib.
+// name. The readouts' own names are in one header per readout beside their readers
+// (calib/readouts/sar_schema.h, calib/readouts/comparator_schema.h). Header-only, so the benches
+// use it without linking calib.
 
 #include <string_view>
-#include <utility>
 
 namespace cimchar::calib::schema {
+
+// The record column a bench writes a single-valued quantity from: the quantity's name after its
+// bench prefix ("adc/energy_conversion_j" -> "energy_conversion_j"), as Bench's default
+// "<bench>/<column>" maps it back; per-code columns append "_<code>". Failures: none.
+constexpr std::string_view ColumnOf(std::string_view quantity) {
+  return quantity.substr(quantity.find('/') + 1);
+}
 
 // Grid axes every table starts with, in this order.
 inline constexpr std::string_view kCornerAxis = "corner";
@@ -28,26 +36,6 @@ inline constexpr std::string_view kApathSuperpositionError =
     "apath/superposition_error_v";                                                   // V over check
 inline constexpr std::string_view kApathEnergyOp = "apath/energy_op_j";              // J over code
 inline constexpr std::string_view kApathBaselineEnergy = "apath/baseline_energy_j";  // J
-
-// adc.ini: the SAR ADC.
-inline constexpr std::string_view kAdcTransitionV = "adc/transition_v";  // V over code 1..2^b-1
-inline constexpr std::string_view kAdcComparatorOffsetV = "adc/comparator_offset_v";  // V
-// Quantities the benches write that the model does not read (characterization/README.md): the
-// widest bracket of the comparator threshold's bisection, its memory (threshold after a 0 minus
-// after a 1), INL and DNL, and each transition's shift after each previous code.
-inline constexpr std::string_view kAdcComparatorBracketV = "adc/comparator_bracket_v";  // V
-inline constexpr std::string_view kAdcComparatorMemoryV = "adc/comparator_memory_v";    // V
-inline constexpr std::string_view kAdcEnergyConversion = "adc/energy_conversion_j";     // J
-inline constexpr std::string_view kAdcInlLsb = "adc/inl_lsb";  // 1 (LSB) over code
-inline constexpr std::string_view kAdcDnlLsb = "adc/dnl_lsb";  // 1 (LSB) over inner_code
-inline constexpr std::string_view kAdcHistoryShiftV = "adc/history_shift_v";      // V
-inline constexpr std::string_view kAdcHistoryShiftLsb = "adc/history_shift_lsb";  // 1 (LSB)
-// Largest |shift| of a transition after any previous code (kickback, comparator memory), per
-// die, in LSB; adc/history_shift_lsb holds every transition after every previous code.
-inline constexpr std::string_view kAdcHistoryShiftMaxLsb = "adc/history_shift_max_lsb";  // 1
-// The history shift (mean over dies of adc/history_shift_max_lsb) below which the model leaves
-// it out (AdcTransfer::history_shift_lsb).
-inline constexpr double kAdcHistoryNegligibleLsb = 0.1;
 
 // adder_tree.ini: one column's adder tree (popcount of the rows' D_MULT outputs) with its
 // output register.
@@ -90,14 +78,6 @@ inline constexpr std::string_view kDacSettleError = "dac/settle_error_v";  // V 
 inline constexpr std::string_view kApathRowsKey = "apath.rows";
 inline constexpr std::string_view kApathColumnsKey = "apath.columns";
 inline constexpr std::string_view kApathDacBitsKey = "apath.dac_bits";
-// The converter the line is loaded by (apath) and the one the adc table characterizes: each
-// apath key must equal the adc key beside it.
-inline constexpr std::pair<std::string_view, std::string_view> kLineAdcKeys[] = {
-    {"apath.adc_bits", "adc.bits"},
-    {"apath.adc_c_unit", "adc.c_unit"},
-    {"apath.adc_vref", "adc.vref"},
-    {"apath.adc_range_of_vref", "adc.range_of_vref"},
-    {"apath.adc_vcm", "adc.vcm"}};
 inline constexpr std::string_view kAdderTreeRowsKey = "adder_tree.rows";
 inline constexpr std::string_view kAdderTreeStructureKey = "adder_tree.tree";
 inline constexpr std::string_view kDigitalAccBitsKey = "digital.acc_bits";

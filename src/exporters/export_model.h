@@ -77,6 +77,7 @@ struct ExportModel {
   Provenance provenance;
   OperatingPoint operating_point;
   std::string macro_name = "osa_hcim";  // component prefix in the Accelergy tables
+  std::string readout = "sar";          // the column readout (mac::Readouts(), readouts.h)
   mac::MacShape shape;                  // the macro's geometry and the operands of the views
   OpTransfer op;
   CountTable counts;

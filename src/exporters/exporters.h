@@ -33,6 +33,10 @@ struct ExportFormat {
   std::string help;  // the files it writes, for cimchar export --help (lines end in '\n')
   ExportInput input = ExportInput::kModel;
   RenderFn render;
+  // What of the consumer holds one op transfer shared by every column, when the format renders
+  // from it (the readouts whose values are per column are refused: CheckReadoutFits); empty
+  // when the format does not.
+  std::string shared_transfer;
 };
 
 // Every format, in the order cimchar export --help lists them. Thread-safe.

@@ -9,6 +9,7 @@
 #include "calib/schema.h"
 #include "core/build_info.h"
 #include "core/error.h"
+#include "exporters/readouts/readouts.h"
 #include "lut/axis.h"
 #include "lut/table.h"
 
@@ -176,7 +177,7 @@ std::vector<Component> ComponentsOf(const calib::Macro& macro,
         {.action = "drive", .code = d, .energy_j = e.dac_row_j[static_cast<std::size_t>(d)]});
   }
   out.push_back(std::move(dac));
-  out.push_back(Priced("adc", "one conversion of one column's SAR ADC", e.adc_conversion));
+  out.push_back(Priced("adc", FindReadoutExport(macro.readout).conversion_unit, e.adc_conversion));
   out.push_back(Priced("nq", "one column's N/Q unit for one saliency 1-bit MAC", e.nq));
   out.push_back(
       Priced("ose", "one saliency decision (one per array pass in OSA-HCIM)", e.ose_eval));
@@ -250,12 +251,17 @@ ExportModel ModelFromMacro(const calib::Macro& macro,
   model.provenance = ProvenanceOf(macro);
   model.operating_point = macro.point;
   model.macro_name = macro_name;
+  model.readout = macro.readout;
   model.shape = shape;
   model.views = views;
-  model.op = OpTransferOf(macro, shape);
-  model.counts = CountTableOf(macro, shape, views);
-  model.op_error = OpErrorOf(macro, shape, views);
-  model.noiseless_patterns = NoiselessPatternsOf(macro, shape, views);
+  if (FindReadoutExport(macro.readout).shared_thresholds) {
+    // The views of the op transfer every column shares; a readout whose values are each
+    // column's own has none (the formats that need them refuse it).
+    model.op = OpTransferOf(macro, shape);
+    model.counts = CountTableOf(macro, shape, views);
+    model.op_error = OpErrorOf(macro, shape, views);
+    model.noiseless_patterns = NoiselessPatternsOf(macro, shape, views);
+  }
   model.reference_runs = ReferenceRunsOf(macro, shape, views);
   model.splits = SplitsOf(macro, shape);
   model.components = ComponentsOf(macro, shape, model.reference_runs, views.reference_boundary);
@@ -270,12 +276,14 @@ ExportModel ExportModelFor(const ExportFormat& format,
                            const mac::MacShape& shape,
                            const ViewOptions& views,
                            const std::string& macro_name) {
+  CheckReadoutFits(format, macro.readout);
   switch (format.input) {
     case ExportInput::kModel:
       return ModelFromMacro(macro, shape, views, macro_name);
     case ExportInput::kTables: {
       ExportModel model;
       model.provenance = ProvenanceOf(macro);
+      model.readout = macro.readout;
       model.tables = TablesOfMacro(macro);
       return model;
     }

@@ -34,7 +34,9 @@ struct GridPointRequest {
 // provenance of every table (file, its SHA-256, recipe, seed, commit, clean or dirty), the
 // model's views (exporters/model_view.h: the transfer of one analog op, the per-count table, the
 // per-op error, the reference runs) and the energy of every action as Accelergy components.
-// Operand widths come from `shape`. csv/json tables are added by TablesOfMacro.
+// The views of the op transfer (op, counts, op_error, noiseless_patterns) are left empty for a
+// readout whose values are each column's own (exporters/readouts/). Operand widths come from
+// `shape`. csv/json tables are added by TablesOfMacro.
 // Failures: UsageError from the model for an invalid shape or view options. Ownership: returns
 // a value. Thread-safety: pure.
 ExportModel ModelFromMacro(const calib::Macro& macro,
@@ -43,7 +45,9 @@ ExportModel ModelFromMacro(const calib::Macro& macro,
                            const std::string& macro_name = "osa_hcim");
 
 // What `format` is rendered from (its ExportInput): ModelFromMacro, or the provenance and the
-// tables of `macro` (ProvenanceOf, TablesOfMacro). Failures: as those. Thread-safety: pure.
+// tables of `macro` (ProvenanceOf, TablesOfMacro). Failures: UsageError when the format holds one
+// transfer shared by every column and the macro's readout has none (CheckReadoutFits); as those.
+// Thread-safety: pure.
 ExportModel ExportModelFor(const ExportFormat& format,
                            const calib::Macro& macro,
                            const mac::MacShape& shape,

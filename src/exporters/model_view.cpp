@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "exporters/readouts/readouts.h"
 #include "mac/evaluate.h"
 #include "mac/mac_model.h"
 #include "mac/random.h"
@@ -159,12 +160,17 @@ OpTransfer OpTransferOf(const calib::Macro& macro, const mac::MacShape& shape) {
   op.rows = shape.rows;
   op.full_scale = static_cast<double>(shape.rows) * ((1 << shape.analog_window) - 1);
   op.units_per_fraction = UnitsPerFraction(shape);
-  const calib::AdcTransfer& adc = macro.adc;
+  const ReadoutExport& readout = FindReadoutExport(macro.readout);
+  if (!readout.shared_thresholds) {
+    throw UsageError("the model's op transfer is one transfer shared by every column, but " +
+                     readout.per_column);
+  }
+  const ReadoutThresholds thresholds = readout.shared_thresholds(macro);
   const calib::LineTransfer& line = macro.line;
   const int top = (1 << shape.dac_bits) - 1;
   const double step_v = 1e-4 * (line.code_v.back() - line.code_v.front());
-  for (std::size_t k = 0; k < adc.transition_v.size(); ++k) {
-    const double t = adc.transition_v[k];
+  for (std::size_t k = 0; k < thresholds.threshold_v.size(); ++k) {
+    const double t = thresholds.threshold_v[k];
     const double x = array.IdealFraction(t);
     op.transitions.push_back(x * op.units_per_fraction);
     // Volts per op unit of the uniform-code transfer at the transition.
@@ -173,18 +179,16 @@ OpTransfer OpTransferOf(const calib::Macro& macro, const mac::MacShape& shape) {
     const double to_units = du_dv > 0.0 ? du_dv : 0.0;
     const double line_static = AtFraction(line, line.code_static_sigma_v, top, x);
     const double line_dynamic = AtFraction(line, line.code_dynamic_sigma_v, top, x);
-    const double offset = adc.comparator_offset_sigma_v;
-    const double own = std::sqrt(std::max(
-        0.0,
-        adc.transition_static_sigma_v[k] * adc.transition_static_sigma_v[k] - offset * offset));
+    const double offset = thresholds.common_sigma_v[k];
+    const double own = thresholds.own_sigma_v[k];
     op.line_static_sigma.push_back(line_static * to_units);
     op.comparator_offset_sigma.push_back(offset * to_units);
     op.transition_own_sigma.push_back(own * to_units);
     op.static_sigma.push_back(std::sqrt(line_static * line_static + offset * offset + own * own) *
                               to_units);
-    op.dynamic_sigma.push_back(std::hypot(line_dynamic, adc.ConversionNoiseSigmaV()) * to_units);
+    op.dynamic_sigma.push_back(std::hypot(line_dynamic, thresholds.noise_sigma_v) * to_units);
   }
-  for (int code = 0; code < (1 << shape.adc_bits); ++code) {
+  for (int code = 0; code <= static_cast<int>(thresholds.threshold_v.size()); ++code) {
     op.levels.push_back(array.CodeFraction(code) * op.units_per_fraction);
   }
   mac::RunOptions quiet;

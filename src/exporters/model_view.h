@@ -46,10 +46,11 @@ struct OpTransfer {
   // Per-conversion noise (line thermal noise and comparator noise in quadrature), op units,
   // at each transition (2^b - 1 values).
   std::vector<double> dynamic_sigma;
-  // Fixed-pattern spread at each transition, op units: the line's static sigma, the
-  // comparator offset and the transition's own deviation, in quadrature.
+  // Fixed-pattern spread at each transition, op units: the line's static sigma, the spread that
+  // moves a column's transitions together (the SAR's comparator offset) and the transition's own
+  // deviation, in quadrature.
   std::vector<double> static_sigma;
-  // Parts of the static spread, op units, at each transition.
+  // Parts of the static spread, op units, at each transition (ReadoutThresholds).
   std::vector<double> line_static_sigma;
   std::vector<double> comparator_offset_sigma;
   std::vector<double> transition_own_sigma;
@@ -61,8 +62,10 @@ struct OpTransfer {
   static double Rms(const std::vector<double>& values);
 };
 
-// The model's noiseless transfer (error switches off) and its noise at the transitions.
-// Failures: UsageError from the model for an invalid shape or macro. Thread-safety: pure.
+// The model's noiseless transfer (error switches off) and its noise at the transitions, from the
+// thresholds of the macro's readout (exporters/readouts/). Failures: UsageError from the model
+// for an invalid shape or macro, or for a readout whose values are each column's own (no shared
+// transfer). Thread-safety: pure.
 OpTransfer OpTransferOf(const calib::Macro& macro, const mac::MacShape& shape);
 
 // Mean and standard deviation of the value one analog op is read back as, for every ideal

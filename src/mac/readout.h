@@ -2,11 +2,11 @@
 
 // The column readout: how the line voltage of an analog op becomes a code, and the code the value
 // the model accumulates. A readout is one part with one file per stage (its bench under
-// characterize/benches, its reader under calib, its conversion under mac/readouts, its export fit
-// under exporters); this is the seam the MAC model calls. The model never calls it per
-// conversion: a readout hands the kernel per-code tables once per programmed array (chip) —
-// the mean thresholds, each column's static thresholds, the value of each code — and the kernel
-// compares and looks up.
+// characterize/benches, its reader and schema names under calib/readouts, its conversion under
+// mac/readouts, its part of the exports under exporters/readouts); this is the seam the MAC model
+// calls. The model never calls it per conversion: a readout hands the kernel per-code tables once
+// per programmed array (chip) — the mean thresholds, each column's static thresholds, the value of
+// each code — and the kernel compares and looks up.
 
 #include <functional>
 #include <memory>

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "calib/read.h"
-#include "calib/schema.h"
+#include "calib/readouts/sar_schema.h"
 #include "characterize/recipe.h"
 #include "characterize/run.h"
 #include "core/paths.h"

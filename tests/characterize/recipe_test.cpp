@@ -148,6 +148,55 @@ TEST(ColumnBench, ConvertsItsVectorListInEvenBatches) {
             std::string::npos);
 }
 
+// The readout benches record their quantities under the names calib's schema spells, in the
+// record columns the stored tables hold (results/lut/ternary.h5, binary.h5, adc.h5, dac.h5 were
+// written with these): renaming either side breaks reading the stored files.
+TEST(ReadoutBenches, RecordTheSchemasQuantitiesInTheStoredColumns) {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  const auto quantities = [](const Bench& bench) {
+    Pairs out;
+    for (const lut::ReduceRequest& q : bench.Quantities()) {
+      for (const std::string& column : q.columns) {
+        out.emplace_back(q.quantity, column);
+      }
+    }
+    return out;
+  };
+  const fs::path comparator = core::RecipesDir() / "comparator.ini";
+  EXPECT_EQ(quantities(*MakeBench(LoadRecipe(comparator, "quick", {}))),
+            (Pairs{{"comparator/threshold_low_v", "threshold_low_v"},
+                   {"comparator/threshold_high_v", "threshold_high_v"},
+                   {"comparator/offset_low_v", "offset_low_v"},
+                   {"comparator/offset_high_v", "offset_high_v"},
+                   {"comparator/energy_decision_j", "energy_decision_j"},
+                   {"comparator/reference_energy_j", "reference_energy_j"},
+                   {"comparator/kickback_v", "kickback_v"}}));
+  EXPECT_EQ(
+      quantities(*MakeBench(LoadRecipe(comparator, "quick", {{"comparator.comparators", "1"}}))),
+      (Pairs{{"comparator/threshold_mid_v", "threshold_mid_v"},
+             {"comparator/offset_mid_v", "offset_mid_v"},
+             {"comparator/energy_decision_j", "energy_decision_j"},
+             {"comparator/reference_energy_j", "reference_energy_j"},
+             {"comparator/kickback_v", "kickback_v"}}));
+  const Pairs adc = quantities(*MakeBench(LoadRecipe(core::RecipesDir() / "adc.ini", "quick", {})));
+  for (const auto& pair : Pairs{{"adc/comparator_offset_v", "comparator_offset_v"},
+                                {"adc/energy_conversion_j", "energy_conversion_j"},
+                                {"adc/history_shift_max_lsb", "history_shift_max_lsb"},
+                                {"adc/transition_v", "transition_v_1"},
+                                {"adc/transition_v", "transition_v_7"},
+                                {"adc/dnl_lsb", "dnl_lsb_6"},
+                                {"adc/history_shift_lsb", "history_shift_lsb_1_after_0"}}) {
+    EXPECT_NE(std::find(adc.begin(), adc.end(), pair), adc.end())
+        << pair.first << " " << pair.second;
+  }
+  const Pairs dac = quantities(*MakeBench(LoadRecipe(core::RecipesDir() / "dac.ini", "quick", {})));
+  for (const auto& pair :
+       Pairs{{"dac/energy_j", "energy_j_0"}, {"dac/settle_error_v", "settle_error_v_15"}}) {
+    EXPECT_NE(std::find(dac.begin(), dac.end(), pair), dac.end())
+        << pair.first << " " << pair.second;
+  }
+}
+
 TEST(Grid, IsRowMajorWithBenchAxesLast) {
   Recipe r = LoadRecipe(kData / "fake.ini", "", {{"corners", "tt ff"}});
   auto grid = MakeGrid(r, {{"code", "1", {0, 1, 2}}});

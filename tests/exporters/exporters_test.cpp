@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@
 #include "exporters/document.h"
 #include "exporters/formats/accelergy.h"
 #include "exporters/from_store.h"
+#include "exporters/readouts/readouts.h"
 #include "exporters/test_macro.h"
+#include "mac/readout.h"
 #include "temp_dir.h"
 
 namespace cimchar::exporters {
@@ -207,6 +210,98 @@ TEST(ExportContent, TheNumbersFollowTheMacro) {
     EXPECT_NEAR(got, e.value, 1e-6 * std::abs(e.value))
         << e.format << " " << e.file << ": " << e.what;
   }
+}
+
+// The synthetic macro read out by two comparators (ternary): thresholds on its line, each
+// column's values fitted on its calibration conversions, the conversion priced as measured.
+calib::Macro TernaryMacro() {
+  calib::Macro m = testing::SyntheticMacro();
+  m.readout = "ternary";
+  m.comparator = {.threshold_v = {0.15, 0.2},
+                  .threshold_static_sigma_v = {0.01, 0.01},
+                  .noise_sigma_v = 0.001,
+                  .energy_decision_j = 15e-15,
+                  .reference_energy_j = 2e-15,
+                  .kickback_v = 0.002};
+  m.energy.adc_conversion = {2 * 15e-15 + 2e-15, "measured: 2 decisions + the reference"};
+  return m;
+}
+
+ViewOptions SmallViews() {
+  ViewOptions views = testing::TestViews();
+  views.chips = 64;
+  return views;
+}
+
+// Every readout the model knows has its part of the exports, and no other is registered.
+TEST(ExportReadout, EveryReadoutOfTheModelHasItsExportPart) {
+  ASSERT_EQ(ReadoutExports().size(), mac::Readouts().size());
+  for (const mac::ReadoutInfo& r : mac::Readouts()) {
+    EXPECT_EQ(FindReadoutExport(r.name).readout, r.name);
+  }
+  EXPECT_THROW(FindReadoutExport("flash"), UsageError);
+}
+
+// A format holding one transfer for every column cannot hold the ternary readout's per-column
+// values: it refuses, naming the readout, itself and why, before and when rendering (it never
+// writes the SAR's transfer); the others are exactly the ones that need no shared transfer.
+TEST(ExportReadout, FormatsHoldingOneSharedTransferRefuseATernaryMacro_bad) {
+  const calib::Macro macro = TernaryMacro();
+  const ExportModel model = ModelFromMacro(macro, testing::ShapeOf(macro), SmallViews());
+  EXPECT_TRUE(model.op.transitions.empty());
+  std::vector<std::string> refusing;
+  for (const ExportFormat& f : ExportFormats()) {
+    if (f.shared_transfer.empty()) {
+      continue;
+    }
+    refusing.push_back(f.name);
+    for (const auto& attempt : std::vector<std::function<void()>>{
+             [&] { ExportModelFor(f, macro, testing::ShapeOf(macro), SmallViews()); },
+             [&] { f.render(model); }}) {
+      try {
+        attempt();
+        ADD_FAILURE() << f.name << " exported a ternary macro";
+      } catch (const UsageError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("cannot export the ternary readout to " + f.name), std::string::npos)
+            << what;
+        EXPECT_NE(what.find("scale factor"), std::string::npos) << what;
+      }
+    }
+  }
+  EXPECT_EQ(refusing, (std::vector<std::string>{"neurosim", "aihwkit", "asim", "crosssim"}));
+}
+
+// Accelergy prices what the model computes: one ternary conversion is its two decisions and the
+// reference, and the macro block names the readout; the SAR macro keeps its ADC's figures.
+TEST(ExportReadout, AccelergyPricesATernaryConversionAsItsComparators) {
+  const auto adc_of = [](const ExportModel& model) {
+    for (const Component& c : model.components) {
+      if (c.name == "adc") {
+        return c;
+      }
+    }
+    ADD_FAILURE() << "no adc component";
+    return Component{};
+  };
+  const ExportFormat& accelergy = FindExportFormat("accelergy");
+  const calib::Macro ternary = TernaryMacro();
+  const ExportModel t = ExportModelFor(accelergy, ternary, testing::ShapeOf(ternary), SmallViews());
+  const Component adc = adc_of(t);
+  EXPECT_NEAR(adc.actions.front().energy_j, 32e-15, kRelTol * 32e-15);
+  EXPECT_NE(adc.unit.find("ternary readout (2 comparator"), std::string::npos) << adc.unit;
+  const std::string meta = FileOf(accelergy.render(t), "accelergy.meta.json");
+  EXPECT_NE(meta.find("\"readout\": \"ternary\""), std::string::npos);
+  EXPECT_EQ(meta.find("\"adc_bits\""), std::string::npos);
+
+  const calib::Macro sar = testing::SyntheticMacro();
+  const ExportModel s = ExportModelFor(accelergy, sar, testing::ShapeOf(sar), SmallViews());
+  EXPECT_EQ(adc_of(s).actions.front().energy_j, sar.energy.adc_conversion.energy_j);
+  EXPECT_NE(adc_of(s).unit.find("SAR ADC"), std::string::npos);
+  EXPECT_NE(adc_of(s).actions.front().energy_j, adc.actions.front().energy_j);
+  const std::string sar_meta = FileOf(accelergy.render(s), "accelergy.meta.json");
+  EXPECT_NE(sar_meta.find("\"adc_bits\": 3"), std::string::npos);
+  EXPECT_EQ(sar_meta.find("\"readout\""), std::string::npos);
 }
 
 TEST(ExportFormat, EveryFormatIsFoundByItsNameAndListedInTheHelp) {

@@ -35,6 +35,7 @@
 #include <map>
 #include <numeric>
 
+#include "calib/readouts/sar_schema.h"
 #include "calib/schema.h"
 #include "characterize/benches/common.h"
 #include "characterize/benches/drivers.h"
@@ -151,24 +152,24 @@ class AdcBench final : public Bench {
   std::vector<BenchAxis> Axes() const override { return {}; }
 
   std::vector<Column> Columns() const override {
-    std::vector<Column> c = {{"comparator_offset_v", "V"},
-                             {"comparator_bracket_v", "V"},
-                             {"comparator_memory_v", "V"},
-                             {"energy_conversion_j", "J"},
-                             {"history_shift_max_lsb", "1"}};
-    for (int d = 1; d <= codes_; ++d) {
-      c.push_back({"transition_v_" + std::to_string(d), "V"});
+    std::vector<Column> c;
+    for (const std::string_view quantity : kScalars) {
+      c.push_back({std::string(schema::ColumnOf(quantity)), UnitsOf(quantity)});
     }
     for (int d = 1; d <= codes_; ++d) {
-      c.push_back({"inl_lsb_" + std::to_string(d), "1"});
+      c.push_back({CodeColumn(schema::kAdcTransitionV, d), "V"});
+    }
+    for (int d = 1; d <= codes_; ++d) {
+      c.push_back({CodeColumn(schema::kAdcInlLsb, d), "1"});
     }
     for (int d = 1; d < codes_; ++d) {
-      c.push_back({"dnl_lsb_" + std::to_string(d), "1"});
+      c.push_back({CodeColumn(schema::kAdcDnlLsb, d), "1"});
     }
-    for (const char* unit : {"v", "lsb"}) {
+    for (const std::string_view quantity :
+         {schema::kAdcHistoryShiftV, schema::kAdcHistoryShiftLsb}) {
       for (int d = 1; d <= codes_; ++d) {
         for (int p : previous_) {
-          c.push_back({HistoryColumn(unit, d, p), std::string(unit) == "v" ? "V" : "1"});
+          c.push_back({HistoryColumn(quantity, d, p), UnitsOf(quantity)});
         }
       }
     }
@@ -184,15 +185,15 @@ class AdcBench final : public Bench {
     lut::ReduceRequest hl{.quantity = std::string(schema::kAdcHistoryShiftLsb), .units = "1"};
     for (int d = 1; d <= codes_; ++d) {
       codes.push_back(d);
-      tr.columns.push_back("transition_v_" + std::to_string(d));
-      inl.columns.push_back("inl_lsb_" + std::to_string(d));
+      tr.columns.push_back(CodeColumn(schema::kAdcTransitionV, d));
+      inl.columns.push_back(CodeColumn(schema::kAdcInlLsb, d));
       if (d < codes_) {
         inner.push_back(d);
-        dnl.columns.push_back("dnl_lsb_" + std::to_string(d));
+        dnl.columns.push_back(CodeColumn(schema::kAdcDnlLsb, d));
       }
       for (int p : previous_) {
-        hv.columns.push_back(HistoryColumn("v", d, p));
-        hl.columns.push_back(HistoryColumn("lsb", d, p));
+        hv.columns.push_back(HistoryColumn(schema::kAdcHistoryShiftV, d, p));
+        hl.columns.push_back(HistoryColumn(schema::kAdcHistoryShiftLsb, d, p));
       }
     }
     tr.column_axis = inl.column_axis = hv.column_axis = hl.column_axis =
@@ -202,14 +203,10 @@ class AdcBench final : public Bench {
     dnl.column_axis = lut::Axis::Numeric(std::string(schema::kInnerCodeAxis), "1", inner);
     std::vector<lut::ReduceRequest> out;
     // One value per sample each, recorded in the column named as the quantity after "adc/".
-    for (const std::string_view quantity :
-         {schema::kAdcComparatorOffsetV, schema::kAdcComparatorBracketV,
-          schema::kAdcComparatorMemoryV, schema::kAdcEnergyConversion,
-          schema::kAdcHistoryShiftMaxLsb}) {
-      const std::string q(quantity);
-      const std::string column = q.substr(q.find('/') + 1);
-      const std::string units = q.ends_with("_v") ? "V" : q.ends_with("_j") ? "J" : "1";
-      out.push_back({.quantity = q, .units = units, .columns = {column}});
+    for (const std::string_view quantity : kScalars) {
+      out.push_back({.quantity = std::string(quantity),
+                     .units = UnitsOf(quantity),
+                     .columns = {std::string(schema::ColumnOf(quantity))}});
     }
     out.insert(out.end(), {tr, inl, dnl, hv, hl});
     return out;
@@ -541,9 +538,16 @@ class AdcBench final : public Bench {
     return range_of_vref_ * vref_of_vdd_ * p.vdd_v / std::ldexp(1.0, bits_);
   }
 
-  static std::string HistoryColumn(const std::string& unit, int code, int previous) {
-    return "history_shift_" + unit + "_" + std::to_string(code) + "_after_" +
-           std::to_string(previous);
+  // The single-valued quantities, in record column order.
+  static constexpr std::string_view kScalars[] = {
+      schema::kAdcComparatorOffsetV, schema::kAdcComparatorBracketV, schema::kAdcComparatorMemoryV,
+      schema::kAdcEnergyConversion, schema::kAdcHistoryShiftMaxLsb};
+  static std::string UnitsOf(std::string_view quantity) {
+    return quantity.ends_with("_v") ? "V" : quantity.ends_with("_j") ? "J" : "1";
+  }
+  // The record column of a history quantity at `code` after `previous`.
+  static std::string HistoryColumn(std::string_view quantity, int code, int previous) {
+    return CodeColumn(quantity, code) + "_after_" + std::to_string(previous);
   }
 
   // The top plate's capacitance and the sampling capacitor's share of it, from the design

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calib/schema.h"
 #include "core/error.h"
 #include "core/paths.h"
 #include "measure/waveform.h"
@@ -112,6 +113,10 @@ double DriverEnergy(
   std::vector<double> out(i.size());
   std::transform(i.begin(), i.end(), out.begin(), [](double x) { return std::max(0.0, -x); });
   return vdd_v * measure::Integral(t, out, t0, t1);
+}
+
+std::string CodeColumn(std::string_view quantity, int code) {
+  return std::string(calib::schema::ColumnOf(quantity)) + "_" + std::to_string(code);
 }
 
 std::vector<std::string> Numbered(const std::string& prefix, int count, int first) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "characterize/bench.h"
@@ -68,6 +69,11 @@ std::span<const double> Vec(const spice::RunResult& run, const std::string& name
 // dissipates it). Used for clock and control lines driven by ideal sources.
 double DriverEnergy(
     std::span<const double> t, std::span<const double> i, double vdd_v, double t0, double t1);
+
+// The record column a bench writes a per-code quantity's value at `code` in: the quantity's name
+// after its bench prefix, then "_<code>" ("adc/transition_v", 3 -> "transition_v_3";
+// calib::schema::ColumnOf). Failures: none.
+std::string CodeColumn(std::string_view quantity, int code);
 
 // "name0 name1 ..." style list helpers.
 std::vector<std::string> Numbered(const std::string& prefix, int count, int first = 0);

@@ -25,7 +25,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
 
+#include "calib/readouts/comparator_schema.h"
+#include "calib/schema.h"
 #include "characterize/benches/common.h"
 #include "characterize/benches/drivers.h"
 #include "core/error.h"
@@ -33,6 +36,8 @@
 
 namespace cimchar::characterize::benches {
 namespace {
+
+namespace schema = calib::schema;
 
 constexpr const char* kDeck =
     R"(* column comparator readout: {{comparators}} StrongARM comparator(s) behind bottom-plate samplers
@@ -103,17 +108,18 @@ class ComparatorBench final : public Bench {
   std::string Name() const override { return "comparator"; }
   std::vector<BenchAxis> Axes() const override { return {}; }
 
+  // Bench's default quantities ("comparator/<column>") are the schema's names.
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
-    for (const std::string& k : Names()) {
-      c.push_back({"threshold_" + k + "_v", "V"});
+    for (const schema::ComparatorLevel& level : Comparators()) {
+      c.push_back({std::string(schema::ColumnOf(level.threshold_v)), "V"});
     }
-    for (const std::string& k : Names()) {
-      c.push_back({"offset_" + k + "_v", "V"});
+    for (const schema::ComparatorLevel& level : Comparators()) {
+      c.push_back({std::string(schema::ColumnOf(level.offset_v)), "V"});
     }
-    c.push_back({"energy_decision_j", "J"});
-    c.push_back({"reference_energy_j", "J"});
-    c.push_back({"kickback_v", "V"});
+    c.push_back({std::string(schema::ColumnOf(schema::kComparatorEnergyDecision)), "J"});
+    c.push_back({std::string(schema::ColumnOf(schema::kComparatorReferenceEnergy)), "J"});
+    c.push_back({std::string(schema::ColumnOf(schema::kComparatorKickbackV)), "V"});
     return c;
   }
 
@@ -319,7 +325,7 @@ class ComparatorBench final : public Bench {
   }
 
   std::vector<std::pair<std::string, std::string>> Parameters() const override {
-    return {{"comparator.comparators", std::to_string(comparators_)},
+    return {{std::string(schema::kComparatorComparatorsKey), std::to_string(comparators_)},
             {"comparator.ref", netlist::FormatNumber(ref_of_vdd_)},
             {"comparator.threshold", netlist::FormatNumber(th_of_vdd_)},
             {"comparator.c_line", netlist::FormatNumber(c_line_f_)},
@@ -345,9 +351,16 @@ class ComparatorBench final : public Bench {
     }
     return {(ref_of_vdd_ - th_of_vdd_) * vdd_v, (ref_of_vdd_ + th_of_vdd_) * vdd_v};
   }
+  // The comparators' names and quantities, thresholds increasing.
+  std::span<const schema::ComparatorLevel> Comparators() const {
+    return schema::ComparatorLevels(comparators_);
+  }
   std::vector<std::string> Names() const {
-    return comparators_ == 1 ? std::vector<std::string>{"mid"}
-                             : std::vector<std::string>{"low", "high"};
+    std::vector<std::string> names;
+    for (const schema::ComparatorLevel& level : Comparators()) {
+      names.emplace_back(level.name);
+    }
+    return names;
   }
   // The level splitting the decisions with fewest errors (0 below, 1 above).
   double Transition(std::vector<std::pair<double, int>> vd, int k) const {

@@ -72,10 +72,10 @@ class DacBench final : public Bench {
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
     for (int code = 0; code < codes_; ++code) {
-      c.push_back({"energy_j_" + std::to_string(code), "J"});
+      c.push_back({CodeColumn(schema::kDacEnergy, code), "J"});
     }
     for (int code = 0; code < codes_; ++code) {
-      c.push_back({"settle_error_v_" + std::to_string(code), "V"});
+      c.push_back({CodeColumn(schema::kDacSettleError, code), "V"});
     }
     return c;
   }
@@ -86,8 +86,8 @@ class DacBench final : public Bench {
     lut::ReduceRequest settle{.quantity = std::string(schema::kDacSettleError), .units = "V"};
     for (int code = 0; code < codes_; ++code) {
       codes.push_back(code);
-      dac.columns.push_back("energy_j_" + std::to_string(code));
-      settle.columns.push_back("settle_error_v_" + std::to_string(code));
+      dac.columns.push_back(CodeColumn(schema::kDacEnergy, code));
+      settle.columns.push_back(CodeColumn(schema::kDacSettleError, code));
     }
     dac.column_axis = settle.column_axis =
         lut::Axis::Numeric(std::string(schema::kCodeAxis), "1", codes);

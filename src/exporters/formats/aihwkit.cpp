@@ -227,7 +227,10 @@ ExportFormat AihwkitFormat() {
               "aihwkit.json: rpu_config.forward (IOParameters: DAC step, ADC step and bound,\n"
               "noise, no bound/noise management) and rpu_config.mapping (tile = rows x columns).",
           .input = ExportInput::kModel,
-          .render = RenderAihwkit};
+          .render = RenderAihwkit,
+          .shared_transfer =
+              "aihwkit holds one output quantizer and noise for every column of a "
+              "tile (IOParameters out_res, out_bound, out_noise)"};
 }
 
 }  // namespace cimchar::exporters::formats

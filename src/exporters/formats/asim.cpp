@@ -134,7 +134,10 @@ ExportFormat AsimFormat() {
               "asim.json: ASiMLinear/ASiMConv2d keyword arguments (bit-serial, hybrid_levels per\n"
               "B_D/A, noise equivalent to the model's op error).",
           .input = ExportInput::kModel,
-          .render = RenderAsim};
+          .render = RenderAsim,
+          .shared_transfer =
+              "ASiM converts every column with one adc_prec-bit ADC and one noise "
+              "sigma, set from the error of the op transfer the columns share"};
 }
 
 }  // namespace cimchar::exporters::formats

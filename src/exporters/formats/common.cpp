@@ -6,6 +6,8 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "exporters/exporters.h"
+#include "exporters/readouts/readouts.h"
 
 namespace cimchar::exporters::formats {
 
@@ -21,13 +23,15 @@ Document OperatingPointDoc(const OperatingPoint& p) {
   return d;
 }
 
-Document MacroDoc(const mac::MacShape& s) {
+Document MacroDoc(const mac::MacShape& s, const std::string& readout) {
   Document d;
   d.Set("rows", s.rows);
   d.Set("columns", s.columns);
   d.Set("dac_bits", s.dac_bits);
   d.Set("analog_window", s.analog_window);
-  d.Set("adc_bits", s.adc_bits);
+  for (auto& [key, value] : FindReadoutExport(readout).macro_fields(s)) {
+    d.Set(key, std::move(value));
+  }
   d.Set("activation_bits", s.activation_bits);
   d.Set("weight_bits", s.weight_bits);
   d.Set("signed_weights", s.signed_weights);
@@ -107,7 +111,7 @@ Document Header(const ExportModel& model,
   d.Set("consumer_code_followed", followed);
   d.Set("generator", "cimchar export");
   d.Set("operating_point", OperatingPointDoc(model.operating_point));
-  d.Set("macro", MacroDoc(model.shape));
+  d.Set("macro", MacroDoc(model.shape, model.readout));
   d.Set("provenance", ProvenanceDoc(model.provenance));
   return d;
 }
@@ -121,6 +125,10 @@ void CheckModel(const std::string& format, const ExportModel& model) {
   }
   RequireFinite(format, "operating_point.vdd_v", model.operating_point.vdd_v);
   RequireFinite(format, "operating_point.temp_c", model.operating_point.temp_c);
+  CheckReadoutFits(FindExportFormat(format), model.readout);
+  if (!FindReadoutExport(model.readout).shared_thresholds) {
+    return;  // no transfer shared by the columns, and the format needs none
+  }
   const OpTransfer& op = model.op;
   const std::size_t transitions = (std::size_t{1} << model.shape.adc_bits) - 1;
   if (op.transitions.size() != transitions || op.levels.size() != transitions + 1 ||

@@ -30,7 +30,8 @@ Document NotDerived(const ExportModel& model, const std::string& prefix = "");
 // The header every JSON file of a consumer export shares.
 Document Header(const ExportModel& model, const std::string& consumer, const std::string& followed);
 
-// Checks shared by the consumer formats: provenance, a finite operating point, the model views.
+// Checks shared by the consumer formats: provenance, a finite operating point, a readout the
+// format can hold (CheckReadoutFits), the views of the op transfer when the readout has one.
 // Failures: UsageError naming what is missing.
 void CheckModel(const std::string& format, const ExportModel& model);
 

@@ -115,7 +115,11 @@ ExportFormat NeuroSimFormat() {
               "count 0 .. rows x (2^n - 1)), mean and std (counts); neurosim.meta.json: the\n"
               "NeuroSim options to use (--output_noise -1, --adc_precision, ...).",
           .input = ExportInput::kModel,
-          .render = RenderNeuroSim};
+          .render = RenderNeuroSim,
+          .shared_transfer =
+              "NeuroSim holds one mean and standard deviation per count for every "
+              "column (output_noise_file), read back through the transfer the "
+              "columns share"};
 }
 
 }  // namespace cimchar::exporters::formats
