@@ -195,6 +195,18 @@ TEST(ReadoutBenches, RecordTheSchemasQuantitiesInTheStoredColumns) {
     EXPECT_NE(std::find(dac.begin(), dac.end(), pair), dac.end())
         << pair.first << " " << pair.second;
   }
+  // The apath tables' columns (results/lut/apath.h5 records them so).
+  const Pairs apath =
+      quantities(*MakeBench(LoadRecipe(core::RecipesDir() / "apath.ini", "quick", {})));
+  for (const auto& pair : Pairs{{"apath/line_v", "line_v_c0"},
+                                {"apath/line_v", "line_v_c15"},
+                                {"apath/energy_op_j", "energy_op_j_c5"},
+                                {"apath/baseline_v", "baseline_v"},
+                                {"apath/baseline_energy_j", "baseline_energy_j"},
+                                {"apath/superposition_error_v", "superposition_error_v_2"}}) {
+    EXPECT_NE(std::find(apath.begin(), apath.end(), pair), apath.end())
+        << pair.first << " " << pair.second;
+  }
 }
 
 TEST(Grid, IsRowMajorWithBenchAxesLast) {

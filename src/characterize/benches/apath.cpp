@@ -92,15 +92,15 @@ class ApathBench final : public Bench {
   std::vector<Column> Columns() const override {
     std::vector<Column> c;
     for (int code : codes_) {
-      c.push_back({"line_v_c" + std::to_string(code), "V"});
+      c.push_back({PerCode(schema::kApathLineV, code), "V"});
     }
     for (int code : codes_) {
-      c.push_back({"energy_op_j_c" + std::to_string(code), "J"});
+      c.push_back({PerCode(schema::kApathEnergyOp, code), "J"});
     }
-    c.push_back({"baseline_v", "V"});
-    c.push_back({"baseline_energy_j", "J"});
+    c.push_back({std::string(schema::ColumnOf(schema::kApathBaselineV)), "V"});
+    c.push_back({std::string(schema::ColumnOf(schema::kApathBaselineEnergy)), "J"});
     for (int k = 1; k <= kChecks; ++k) {
-      c.push_back({"superposition_error_v_" + std::to_string(k), "V"});
+      c.push_back({CodeColumn(schema::kApathSuperpositionError, k), "V"});
     }
     return c;
   }
@@ -108,14 +108,13 @@ class ApathBench final : public Bench {
   std::vector<lut::ReduceRequest> Quantities() const override {
     std::vector<double> codes(codes_.begin(), codes_.end());
     const lut::Axis code_axis = lut::Axis::Numeric(std::string(schema::kCodeAxis), "1", codes);
-    const auto per_code = [&](std::string_view quantity, std::string_view units,
-                              const std::string& prefix) {
+    const auto per_code = [&](std::string_view quantity, std::string_view units) {
       lut::ReduceRequest r{.quantity = std::string(quantity),
                            .units = std::string(units),
                            .columns = {},
                            .column_axis = code_axis};
       for (int code : codes_) {
-        r.columns.push_back(prefix + std::to_string(code));
+        r.columns.push_back(PerCode(quantity, code));
       }
       return r;
     };
@@ -125,18 +124,16 @@ class ApathBench final : public Bench {
         .columns = {},
         .column_axis = lut::Axis::Numeric(std::string(schema::kCheckAxis), "1", {1, 2})};
     for (int k = 1; k <= kChecks; ++k) {
-      checks.columns.push_back("superposition_error_v_" + std::to_string(k));
+      checks.columns.push_back(CodeColumn(schema::kApathSuperpositionError, k));
     }
-    return {per_code(schema::kApathLineV, "V", "line_v_c"),
-            per_code(schema::kApathEnergyOp, "J", "energy_op_j_c"),
-            {.quantity = std::string(schema::kApathBaselineV),
-             .units = "V",
-             .columns = {"baseline_v"},
-             .column_axis = std::nullopt},
-            {.quantity = std::string(schema::kApathBaselineEnergy),
-             .units = "J",
-             .columns = {"baseline_energy_j"},
-             .column_axis = std::nullopt},
+    const auto single = [](std::string_view quantity, std::string_view units) {
+      return lut::ReduceRequest{.quantity = std::string(quantity),
+                                .units = std::string(units),
+                                .columns = {std::string(schema::ColumnOf(quantity))},
+                                .column_axis = std::nullopt};
+    };
+    return {per_code(schema::kApathLineV, "V"), per_code(schema::kApathEnergyOp, "J"),
+            single(schema::kApathBaselineV, "V"), single(schema::kApathBaselineEnergy, "J"),
             checks};
   }
 
@@ -254,6 +251,10 @@ class ApathBench final : public Bench {
   }
 
  private:
+  // A per-DAC-code column: the quantity's column and "_c<code>" (the apath tables' spelling).
+  static std::string PerCode(std::string_view quantity, int code) {
+    return std::string(schema::ColumnOf(quantity)) + "_c" + std::to_string(code);
+  }
   // Stored weight of cell `cell` in row r.
   bool Weight(int cell, int r) const {
     return (weights_[static_cast<std::size_t>(r)] >> cell) & 1u;
