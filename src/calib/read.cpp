@@ -275,6 +275,8 @@ void ReadDac(const lut::Store& store, const Request& request, Macro& m) {
 struct RoleReader {
   Role role;
   void (*read)(const lut::Store& store, const Request& request, Macro& m);
+  // The analytic placeholder when the role's table is absent; nullptr: none, the table is
+  // required when its readout is chosen (another readout's role is skipped).
   void (*absent)(const AnalyticOptions& analytic, Macro& m);
   void (*check)(const readouts::Stores& stores, Macro& m) = nullptr;
 };
@@ -321,12 +323,12 @@ const std::vector<RoleReader>& Readers() {
        [](const lut::Store& store, const Request& request, Macro& m) {
          readouts::ReadComparators(store, request, m, 1);
        },
-       [](const AnalyticOptions&, Macro&) {}},
+       nullptr},
       {{"ternary", "ternary readout table (cimchar characterize comparator)", "ternary"},
        [](const lut::Store& store, const Request& request, Macro& m) {
          readouts::ReadComparators(store, request, m, 2);
        },
-       [](const AnalyticOptions&, Macro&) {}},
+       nullptr},
   };
   return kReaders;
 }
@@ -423,10 +425,13 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
   Macro m = AnalyticMacro(analytic);
   m.point = request.point;
   m.readout = request.readout;
-  if (request.readout != "sar" && sources.Of(request.readout).empty()) {
-    throw UsageError("the " + request.readout + " readout needs its table (" + request.readout +
-                     ".h5 in --lut, or --" + request.readout +
-                     " F.h5): cimchar characterize comparator writes it");
+  for (const RoleReader& r : Readers()) {
+    // A readout's table without an analytic placeholder is required when that readout is chosen.
+    if (r.absent == nullptr && r.role.readout == request.readout &&
+        sources.Of(r.role.name).empty()) {
+      throw UsageError("the " + request.readout + " readout needs its " + r.role.help + ": " +
+                       r.role.name + ".h5 in --lut, or --" + r.role.name + " F.h5");
+    }
   }
   if (sources.Empty()) {
     return m;
@@ -442,7 +447,9 @@ Macro ReadMacro(const Sources& sources, const Request& request) {
     }
     const fs::path p = sources.Of(r.role.name);
     if (p.empty()) {
-      r.absent(analytic, m);
+      if (r.absent != nullptr) {
+        r.absent(analytic, m);
+      }
       continue;
     }
     const lut::Store& store = stores.emplace(r.role.name, lut::Store::Open(p)).first->second;

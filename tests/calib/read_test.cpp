@@ -538,6 +538,11 @@ TEST(CalibRead, NoTableGivesTheLabelledPlaceholder) {
   EXPECT_NE(m.notes.front().find("analytic placeholder"), std::string::npos);
   ExpectUsageError([] { SourcesInFolder(fs::temp_directory_path() / "cimchar_no_such_dir"); },
                    "not a folder");
+  // A readout without a placeholder needs its table, and says where it comes from.
+  Request ternary = At(1.0);
+  ternary.readout = "ternary";
+  ExpectUsageError([&] { ReadMacro({}, ternary); }, "ternary.h5 in --lut");
+  ExpectUsageError([&] { ReadMacro({}, ternary); }, "cimchar characterize comparator");
 }
 
 }  // namespace
