@@ -189,10 +189,7 @@ MacArray::MacArray(const MacShape& shape,
 
   // The readout's per-code tables, once per chip: the kernel compares and looks up.
   const int levels = readout_->Levels();
-  code_frac_ = readout_->CodeFractions([this](double v) { return IdealFraction(v); });
-  code_frac16_.assign(16, 0.0);
-  std::copy_n(code_frac_.begin(), std::min<std::size_t>(16, code_frac_.size()),
-              code_frac16_.begin());
+  SetCodeFractions(readout_->CodeFractions([this](double v) { return IdealFraction(v); }));
 
   // Static errors per column: one stream per (chip, row tile, column).
   column_values_ = readout_->FitsColumns() ? levels : 0;
@@ -252,10 +249,7 @@ MacArray::MacArray(const MacShape& shape,
     // reads them when static errors are off (an error budget's "alone" runs), where a column's
     // own values, fitted to its offsets, would correct errors that are not there.
     Rng nominal(StreamSeed(0x90e1u, 0));  // the macro's, the same on every chip
-    code_frac_ = FitColumn(0, 0, 0, nominal, uniform_ops(nominal, 16 * kCalibrationOps), true);
-    code_frac16_.assign(16, 0.0);
-    std::copy_n(code_frac_.begin(), std::min<std::size_t>(16, code_frac_.size()),
-                code_frac16_.begin());
+    SetCodeFractions(FitColumn(0, 0, 0, nominal, uniform_ops(nominal, 16 * kCalibrationOps), true));
     ForEachColumn([&](int t, int g, int l, Rng& rng) {
       const std::vector<double> v = FitColumn(t, g, l, rng, uniform_ops(rng, kCalibrationOps));
       for (int b = 0; b < value_boundaries_; ++b) {
@@ -265,6 +259,13 @@ MacArray::MacArray(const MacShape& shape,
       }
     });
   }
+}
+
+void MacArray::SetCodeFractions(std::vector<double> fractions) {
+  code_frac_ = std::move(fractions);
+  code_frac16_.assign(16, 0.0);
+  std::copy_n(code_frac_.begin(), std::min<std::size_t>(16, code_frac_.size()),
+              code_frac16_.begin());
 }
 
 void MacArray::ForEachColumn(const std::function<void(int, int, int, Rng&)>& fit) {

@@ -140,6 +140,8 @@ class MacArray {
   int column_values_ = 0;                   // kernel::ArrayView::column_values
   std::vector<double> code_frac_;           // reconstructed ideal_frac per code
   std::vector<double> code_frac16_;         // the same padded to 16 entries (kernel::ArrayView)
+  // Sets code_frac_ and code_frac16_.
+  void SetCodeFractions(std::vector<double> fractions);
 };
 
 // A run configuration bound to a programmed array: computes the model output of one input

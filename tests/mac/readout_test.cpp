@@ -16,6 +16,7 @@
 #include "mac/kernel/isa.h"
 #include "mac/mac_model.h"
 #include "mac/readout.h"
+#include "ternary_macro.h"
 
 namespace cimchar::mac {
 namespace {
@@ -103,23 +104,18 @@ TEST(Readout, TheRegistryListsTheSarAndRefusesAnUnknownName) {
   }
 }
 
-// A ternary readout on the analytic line (code_v(c) = c / 15 V over 144 rows) with thresholds
-// at 0.2 and 0.3 V, no offset and no noise.
-calib::Macro Ternary() {
-  calib::Macro macro = calib::AnalyticMacro();
-  macro.readout = "ternary";
-  macro.comparator = {.threshold_v = {0.2, 0.3},
-                      .threshold_static_sigma_v = {0.0, 0.0},
-                      .noise_sigma_v = 0.0,
-                      .energy_decision_j = 20e-15,
-                      .reference_energy_j = 1e-15,
-                      .kickback_v = 0.0};
-  return macro;
+// 144 x 8 signed 8-bit weights drawn from `draw`.
+std::vector<std::int32_t> SignedWeights(Rng& draw) {
+  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
+  for (auto& w : weights) {
+    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
+  }
+  return weights;
 }
 
 TEST(Readout, TheTernaryComparesTheLineWithItsTwoThresholds) {
   MacShape s;
-  const calib::Macro macro = Ternary();
+  const calib::Macro macro = testing::AnalyticTernary();
   std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8), 1);
   const MacArray array(s, macro, weights, 144, 8, 1);
   RunOptions quiet;
@@ -138,7 +134,7 @@ TEST(Readout, TheTernaryComparesTheLineWithItsTwoThresholds) {
 }
 
 TEST(Readout, AColumnsScaleFactorIsTheLeastSquaresFit) {
-  const calib::Macro macro = Ternary();
+  const calib::Macro macro = testing::AnalyticTernary();
   const auto readout = MakeReadout(macro);
   ASSERT_TRUE(readout->FitsColumns());
   // Ideal fractions 0.1 + 0.05 t (t = code - 1) with residuals that cancel per code.
@@ -163,13 +159,9 @@ TEST(Readout, AColumnsScaleFactorIsTheLeastSquaresFit) {
 
 TEST(Readout, EachTernaryColumnReadsItsOwnFittedValues) {
   MacShape s;
-  calib::Macro macro = Ternary();
-  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  const calib::Macro macro = testing::AnalyticTernary(0.02);
   Rng draw(2);
-  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
-  for (auto& w : weights) {
-    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
-  }
+  const std::vector<std::int32_t> weights = SignedWeights(draw);
   s.signed_weights = true;
   const MacArray a(s, macro, weights, 144, 8, 3);
   const MacArray b(s, macro, weights, 144, 8, 4);
@@ -197,13 +189,9 @@ TEST(Readout, EachTernaryColumnReadsItsOwnFittedValues) {
 TEST(Readout, EveryKernelPathReadsTheColumnsOwnValues) {
   MacShape s;
   s.signed_weights = true;
-  calib::Macro macro = Ternary();
-  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  const calib::Macro macro = testing::AnalyticTernary(0.02);
   Rng draw(7);
-  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
-  for (auto& w : weights) {
-    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
-  }
+  const std::vector<std::int32_t> weights = SignedWeights(draw);
   std::vector<std::int32_t> act(static_cast<std::size_t>(144 * 16));
   for (auto& x : act) {
     x = static_cast<std::int32_t>(draw.Below(256));
@@ -265,13 +253,9 @@ double MeanSquaredError(const MacArray& array, int boundary, std::span<const std
 TEST(Readout, FittingOnTheDataItWillSeeLowersTheError) {
   MacShape s;
   s.signed_weights = true;
-  calib::Macro macro = Ternary();
-  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  const calib::Macro macro = testing::AnalyticTernary(0.02);
   Rng draw(11);
-  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
-  for (auto& w : weights) {
-    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
-  }
+  const std::vector<std::int32_t> weights = SignedWeights(draw);
   const std::vector<std::int32_t> calibration = SparseActivations(64, 21);
   const std::vector<std::int32_t> test = SparseActivations(256, 22);
   const MacArray uniform(s, macro, weights, 144, 8, 3);
@@ -290,13 +274,9 @@ TEST(Readout, FittingOnTheDataItWillSeeLowersTheError) {
 TEST(Readout, WithoutStaticErrorsEveryColumnReadsTheNominalValues) {
   MacShape s;
   s.signed_weights = true;
-  calib::Macro macro = Ternary();
-  macro.comparator.threshold_static_sigma_v = {0.02, 0.02};
+  const calib::Macro macro = testing::AnalyticTernary(0.02);
   Rng draw(13);
-  std::vector<std::int32_t> weights(static_cast<std::size_t>(144 * 8));
-  for (auto& w : weights) {
-    w = static_cast<std::int32_t>(draw.Below(256)) - 128;
-  }
+  const std::vector<std::int32_t> weights = SignedWeights(draw);
   const std::vector<std::int32_t> act = SparseActivations(16, 24);
   const MacArray a(s, macro, weights, 144, 8, 3);
   const MacArray b(s, macro, weights, 144, 8, 4);
@@ -334,7 +314,7 @@ TEST(Readout, TheSarIsNotRefittedAndBadCalibrationDataIsRefused) {
   after.FitReadout(act, at);
   EXPECT_EQ(MeanSquaredError(after, 8, act), MeanSquaredError(before, 8, act));
 
-  MacArray ternary(s, Ternary(), weights, 144, 8, 3);
+  MacArray ternary(s, testing::AnalyticTernary(), weights, 144, 8, 3);
   EXPECT_THROW(ternary.FitReadout(std::span(act).first(100), at), UsageError);
   EXPECT_THROW(ternary.FitReadout(act, std::vector<int>{99}), UsageError);
   std::vector<std::int32_t> bad = act;

@@ -23,6 +23,7 @@
 #include "network/quantized_network.h"
 #include "network/study.h"
 #include "network/task_loss.h"
+#include "ternary_macro.h"
 
 namespace cimchar::network {
 namespace {
@@ -528,14 +529,7 @@ TEST(OsaStudy, AccuracyIntervalOverChipsIsTheStudentTIntervalOfTheMean) {
 // given: the chips then classify otherwise at those, as before elsewhere; the SAR is untouched.
 TEST(OsaStudy, ChipsFitTheReadoutOnTheCalibrationSplitAtTheirBoundaries) {
   const QuantizedNetwork& q = Net();
-  calib::Macro ternary = calib::AnalyticMacro();
-  ternary.readout = "ternary";
-  ternary.comparator = {.threshold_v = {0.2, 0.3},
-                        .threshold_static_sigma_v = {0.01, 0.01},
-                        .noise_sigma_v = 0.0,
-                        .energy_decision_j = 20e-15,
-                        .reference_energy_j = 1e-15,
-                        .kickback_v = 0.0};
+  const calib::Macro ternary = testing::AnalyticTernary(0.01);
   const ImageSet calibration = FirstImages(Calibration(), 50);
   const ImageSet test = FirstImages(TestSet(), 100);
   const ReadoutFit fit{.images = &calibration, .vectors = 32, .boundaries = {7}};
